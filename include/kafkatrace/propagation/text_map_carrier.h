@@ -1,0 +1,50 @@
+// TextMapCarrier: where propagators read and write headers (HTTP fields, Kafka record headers).
+// A key may hold several values, because Kafka headers and HTTP field lines repeat and the
+// W3C rules depend on how many there are. Keys compare ASCII case-insensitively.
+// Thread-safety: a carrier belongs to one request or record; not synchronized.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "kafkatrace/function_ref.h"
+
+namespace kafkatrace {
+
+class TextMapCarrier {
+ public:
+  virtual ~TextMapCarrier() = default;
+  // Calls `visit` for every value stored under `key` (any case), in the order received.
+  virtual void Get(std::string_view key,
+                   FunctionRef<void(std::string_view)> visit) const = 0;
+  // Replaces every value under `key` (any case) by exactly one `value`.
+  virtual void Set(std::string_view key, std::string_view value) = 0;
+  // Calls `visit` once per stored key, in order (repeated keys repeat).
+  virtual void Keys(FunctionRef<void(std::string_view)> visit) const = 0;
+};
+
+bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b) noexcept;
+
+// A carrier over an ordered list of (key, value) pairs; what tests and HTTP code use.
+class HeaderListCarrier final : public TextMapCarrier {
+ public:
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  HeaderListCarrier() = default;
+  explicit HeaderListCarrier(Headers headers) : headers_(std::move(headers)) {}
+
+  void Get(std::string_view key,
+           FunctionRef<void(std::string_view)> visit) const override;
+  void Set(std::string_view key, std::string_view value) override;
+  void Keys(FunctionRef<void(std::string_view)> visit) const override;
+
+  // Appends without replacing, to build carriers with repeated keys.
+  void Add(std::string key, std::string value);
+  const Headers& headers() const { return headers_; }
+
+ private:
+  Headers headers_;
+};
+
+}  // namespace kafkatrace

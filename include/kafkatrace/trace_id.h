@@ -1,0 +1,74 @@
+// TraceId and SpanId: the W3C/OpenTelemetry identifiers, 16 and 8 bytes, with lowercase hex
+// encoding. An all-zero id is invalid. Trace flags bits are defined here too.
+// Thread-safety: plain values.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace kafkatrace {
+
+// W3C trace-flags bits kafkatrace understands; every other bit is dropped on extraction.
+inline constexpr uint8_t kTraceFlagSampled = 0x01;
+inline constexpr uint8_t kTraceFlagRandom = 0x02;  // Level 2: trace-id is random
+
+namespace detail {
+// Writes 2*n lowercase hex digits of `bytes` to `out`.
+void EncodeHex(const uint8_t* bytes, size_t n, char* out) noexcept;
+// Decodes exactly 2*n lowercase hex digits; false on any other character.
+bool DecodeLowerHex(std::string_view hex, uint8_t* out, size_t n) noexcept;
+}  // namespace detail
+
+template <size_t N>
+class Id {
+ public:
+  static constexpr size_t kSize = N;
+  static constexpr size_t kHexSize = 2 * N;
+
+  constexpr Id() = default;  // all zeros: invalid
+  explicit Id(std::span<const uint8_t, N> bytes) {
+    std::memcpy(bytes_.data(), bytes.data(), N);
+  }
+
+  // Parses exactly kHexSize lowercase hex digits. Uppercase is rejected, as W3C requires.
+  static std::optional<Id> FromHex(std::string_view hex) noexcept {
+    Id id;
+    if (hex.size() != kHexSize ||
+        !detail::DecodeLowerHex(hex, id.bytes_.data(), N)) {
+      return std::nullopt;
+    }
+    return id;
+  }
+
+  bool IsValid() const noexcept {
+    for (uint8_t b : bytes_) {
+      if (b != 0) return true;
+    }
+    return false;
+  }
+  void ToHex(char* out) const noexcept {
+    detail::EncodeHex(bytes_.data(), N, out);
+  }
+  std::string ToHex() const {
+    std::string s(kHexSize, '0');
+    ToHex(s.data());
+    return s;
+  }
+  std::span<const uint8_t, N> bytes() const { return bytes_; }
+  uint8_t* mutable_data() { return bytes_.data(); }
+
+  friend bool operator==(const Id&, const Id&) = default;
+
+ private:
+  std::array<uint8_t, N> bytes_{};
+};
+
+using TraceId = Id<16>;
+using SpanId = Id<8>;
+
+}  // namespace kafkatrace

@@ -1,0 +1,48 @@
+// Tracer: starts spans for one instrumentation scope (a library or module name).
+// Obtained from TracerProvider::GetTracer, which owns it.
+// Thread-safety: StartSpan may be called concurrently from any thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "kafkatrace/attribute_value.h"
+#include "kafkatrace/span.h"
+#include "kafkatrace/span_context.h"
+#include "kafkatrace/span_data.h"
+
+namespace kafkatrace {
+
+namespace detail {
+struct ProviderState;
+}
+
+struct SpanOptions {
+  SpanKind kind = SpanKind::kInternal;  // OTel span kind, default INTERNAL
+  // Explicit parent; when unset, the current context's span (if any) is the parent.
+  std::optional<SpanContext> parent;
+  bool root = false;              // true: ignore any parent, start a new trace
+  Attributes attributes;          // set at start, visible to the sampler
+  std::vector<SpanLink> links;    // visible to the sampler
+  int64_t start_unix_nanos = 0;   // 0 = now from the provider's clock
+};
+
+class Tracer {
+ public:
+  // Starts a span. Never fails: without a sampled decision it returns a cheap non-recording
+  // span that still carries valid ids for propagation.
+  Span StartSpan(std::string_view name, SpanOptions options = {}) noexcept;
+
+  const InstrumentationScope& scope() const { return scope_; }
+
+  // Constructed only by TracerProvider.
+  Tracer(const detail::ProviderState* provider, InstrumentationScope scope)
+      : provider_(provider), scope_(std::move(scope)) {}
+
+ private:
+  const detail::ProviderState* provider_;
+  InstrumentationScope scope_;
+};
+
+}  // namespace kafkatrace

@@ -1,0 +1,189 @@
+#include "kafkatrace/batch_span_processor.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "trace/env.h"
+
+namespace kafkatrace {
+
+Result<BatchSpanProcessorOptions> BatchSpanProcessorOptions::FromEnv() {
+  BatchSpanProcessorOptions options;
+  auto queue = env::Uint("OTEL_BSP_MAX_QUEUE_SIZE", options.max_queue_size);
+  if (!queue.ok()) return queue.status();
+  auto batch = env::Uint("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", options.max_export_batch_size);
+  if (!batch.ok()) return batch.status();
+  auto delay = env::Millis("OTEL_BSP_SCHEDULE_DELAY", options.schedule_delay);
+  if (!delay.ok()) return delay.status();
+  auto timeout = env::Millis("OTEL_BSP_EXPORT_TIMEOUT", options.export_timeout);
+  if (!timeout.ok()) return timeout.status();
+  if (*queue == 0 || *batch == 0) {
+    return Status::InvalidArgument(
+        "OTEL_BSP_MAX_QUEUE_SIZE and OTEL_BSP_MAX_EXPORT_BATCH_SIZE must be positive");
+  }
+  if (*batch > *queue) {
+    return Status::InvalidArgument("OTEL_BSP_MAX_EXPORT_BATCH_SIZE (" +
+                                   std::to_string(*batch) +
+                                   ") must not exceed OTEL_BSP_MAX_QUEUE_SIZE (" +
+                                   std::to_string(*queue) + ")");
+  }
+  options.max_queue_size = *queue;
+  options.max_export_batch_size = *batch;
+  options.schedule_delay = *delay;
+  options.export_timeout = *timeout;
+  return options;
+}
+
+struct BatchSpanProcessor::State {
+  BatchSpanProcessorOptions options;
+  std::unique_ptr<SpanExporter> exporter;  // used only by the worker (and after it exits)
+
+  std::mutex mutex;
+  std::condition_variable worker_cv;  // wakes the worker
+  std::condition_variable caller_cv;  // wakes ForceFlush/Shutdown callers
+  std::vector<std::unique_ptr<SpanData>> queue;  // guarded by mutex
+  bool worker_waiting = false;                   // guarded by mutex
+  bool stopping = false;                         // guarded by mutex
+  bool worker_exited = false;                    // guarded by mutex
+  uint64_t flush_requested = 0;                  // guarded by mutex
+  uint64_t flush_done = 0;                       // guarded by mutex
+  std::thread worker;
+
+  std::atomic<uint64_t> ended{0}, exported{0}, dropped{0}, failed{0};
+
+  void Run();
+  void ExportAll(std::vector<std::unique_ptr<SpanData>>& batch);
+};
+
+void BatchSpanProcessor::State::ExportAll(std::vector<std::unique_ptr<SpanData>>& batch) {
+  const size_t step = options.max_export_batch_size;
+  for (size_t i = 0; i < batch.size(); i += step) {
+    size_t n = std::min(step, batch.size() - i);
+    ExportResult result = exporter->Export(
+        std::span(batch.data() + i, n), std::chrono::steady_clock::now() + options.export_timeout);
+    (result == ExportResult::kSuccess ? exported : failed)
+        .fetch_add(n, std::memory_order_relaxed);
+  }
+  batch.clear();  // frees the spans outside the lock
+}
+
+void BatchSpanProcessor::State::Run() {
+  std::vector<std::unique_ptr<SpanData>> batch;
+  batch.reserve(options.max_queue_size);
+  std::unique_lock lock(mutex);
+  while (true) {
+    const auto wake_at = std::chrono::steady_clock::now() + options.schedule_delay;
+    while (!stopping && flush_requested == flush_done &&
+           queue.size() < options.max_export_batch_size) {
+      worker_waiting = true;
+      if (worker_cv.wait_until(lock, wake_at) == std::cv_status::timeout) break;
+    }
+    worker_waiting = false;
+    const uint64_t flush_target = flush_requested;
+    const bool stop = stopping;
+    batch.swap(queue);  // O(1); both vectors keep max_queue_size capacity
+    lock.unlock();
+
+    ExportAll(batch);
+    if (flush_target != flush_done) {
+      (void)exporter->ForceFlush(std::chrono::steady_clock::now() + options.export_timeout);
+    }
+
+    lock.lock();
+    flush_done = flush_target;
+    if (stop && queue.empty()) {
+      worker_exited = true;
+      caller_cv.notify_all();
+      return;
+    }
+    caller_cv.notify_all();
+  }
+}
+
+BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter,
+                                       BatchSpanProcessorOptions options)
+    : state_(std::make_shared<State>()) {
+  if (options.max_queue_size == 0) options.max_queue_size = 1;
+  if (options.max_export_batch_size == 0 ||
+      options.max_export_batch_size > options.max_queue_size) {
+    options.max_export_batch_size = options.max_queue_size;
+  }
+  state_->options = options;
+  state_->exporter = std::move(exporter);
+  state_->queue.reserve(options.max_queue_size);
+  state_->worker = std::thread([state = state_] { state->Run(); });
+}
+
+BatchSpanProcessor::~BatchSpanProcessor() {
+  (void)Shutdown(std::chrono::steady_clock::now() + state_->options.export_timeout);
+  std::unique_lock lock(state_->mutex);
+  if (!state_->worker.joinable()) return;
+  if (state_->worker_exited) {
+    lock.unlock();
+    state_->worker.join();
+  } else {
+    state_->worker.detach();  // stuck exporter: the thread owns the state and ends later
+  }
+}
+
+void BatchSpanProcessor::OnEnd(std::unique_ptr<SpanData> span) noexcept {
+  if (!span->context.sampled()) return;
+  State& s = *state_;
+  s.ended.fetch_add(1, std::memory_order_relaxed);
+  bool wake = false;
+  {
+    std::lock_guard lock(s.mutex);
+    if (!s.stopping && s.queue.size() < s.options.max_queue_size) {
+      s.queue.push_back(std::move(span));  // never reallocates: capacity reserved
+      if (s.worker_waiting && s.queue.size() >= s.options.max_export_batch_size) {
+        s.worker_waiting = false;
+        wake = true;
+      }
+    }
+  }
+  if (span) {
+    s.dropped.fetch_add(1, std::memory_order_relaxed);
+    return;  // the span is freed here, outside the lock
+  }
+  if (wake) s.worker_cv.notify_one();
+}
+
+bool BatchSpanProcessor::ForceFlush(Deadline deadline) noexcept {
+  State& s = *state_;
+  std::unique_lock lock(s.mutex);
+  if (s.worker_exited) return true;
+  const uint64_t target = ++s.flush_requested;
+  s.worker_waiting = false;
+  s.worker_cv.notify_one();
+  return s.caller_cv.wait_until(lock, deadline, [&] {
+    return s.flush_done >= target || s.worker_exited;
+  });
+}
+
+bool BatchSpanProcessor::Shutdown(Deadline deadline) noexcept {
+  State& s = *state_;
+  std::unique_lock lock(s.mutex);
+  if (!s.stopping) {
+    s.stopping = true;
+    s.worker_cv.notify_one();
+  }
+  if (!s.caller_cv.wait_until(lock, deadline, [&] { return s.worker_exited; })) {
+    return false;
+  }
+  if (s.exporter) {
+    auto exporter = std::move(s.exporter);  // shut down exactly once
+    lock.unlock();
+    return exporter->Shutdown(deadline);
+  }
+  return true;
+}
+
+BatchSpanProcessor::Stats BatchSpanProcessor::stats() const noexcept {
+  const State& s = *state_;
+  return {s.ended.load(), s.exported.load(), s.dropped.load(), s.failed.load()};
+}
+
+}  // namespace kafkatrace

@@ -1,0 +1,42 @@
+// The pipeline a TracerProvider owns, shared read-only by its tracers and spans.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "kafkatrace/clock.h"
+#include "kafkatrace/id_generator.h"
+#include "kafkatrace/resource.h"
+#include "kafkatrace/sampler.h"
+#include "kafkatrace/span_data.h"
+#include "kafkatrace/span_processor.h"
+
+namespace kafkatrace::detail {
+
+struct ProviderState {
+  Resource resource;
+  std::unique_ptr<Sampler> sampler;
+  std::unique_ptr<IdGenerator> id_generator;
+  Clock* clock = nullptr;
+  SpanLimits limits;
+  std::vector<std::unique_ptr<SpanProcessor>> processors;
+  std::atomic<bool> shut_down{false};
+
+  void OnStart(SpanData& span, const SpanContext& parent) const noexcept {
+    for (const auto& processor : processors) processor->OnStart(span, parent);
+  }
+  // Each processor but the last gets a copy; the common single-processor case copies nothing.
+  void OnEnd(std::unique_ptr<SpanData> span) const noexcept {
+    if (processors.empty()) return;
+    for (size_t i = 0; i + 1 < processors.size(); ++i) {
+      try {
+        processors[i]->OnEnd(std::make_unique<SpanData>(*span));
+      } catch (...) {  // out of memory: this processor misses the span
+      }
+    }
+    processors.back()->OnEnd(std::move(span));
+  }
+};
+
+}  // namespace kafkatrace::detail

@@ -1,0 +1,153 @@
+#include "kafkatrace/span.h"
+
+#include <type_traits>
+
+#include "trace/provider_state.h"
+#include "trace/span_limits.h"
+
+namespace kafkatrace {
+namespace {
+
+void TruncateStrings(AttributeValue& value, uint32_t max_length) {
+  if (max_length == 0) return;
+  if (auto* s = std::get_if<std::string>(&value)) {
+    if (s->size() > max_length) s->resize(max_length);
+  } else if (auto* list = std::get_if<std::vector<std::string>>(&value)) {
+    for (auto& element : *list) {
+      if (element.size() > max_length) element.resize(max_length);
+    }
+  }
+}
+
+}  // namespace
+
+namespace detail {
+bool SetLimitedAttribute(Attributes& attributes, std::string_view key, AttributeValue value,
+                         uint32_t max_count, uint32_t max_value_length) {
+  TruncateStrings(value, max_value_length);
+  for (auto& attribute : attributes) {
+    if (attribute.key == key) {
+      attribute.value = std::move(value);
+      return true;
+    }
+  }
+  if (attributes.size() >= max_count) return false;
+  attributes.push_back({std::string(key), std::move(value)});
+  return true;
+}
+
+uint32_t LimitAttributes(Attributes& attributes, uint32_t max_count,
+                         uint32_t max_value_length) {
+  uint32_t dropped = 0;
+  if (attributes.size() > max_count) {
+    dropped = static_cast<uint32_t>(attributes.size() - max_count);
+    attributes.resize(max_count);
+  }
+  for (auto& attribute : attributes) TruncateStrings(attribute.value, max_value_length);
+  return dropped;
+}
+}  // namespace detail
+
+Span& Span::operator=(Span&& other) noexcept {
+  if (this != &other) {
+    End();
+    context_ = std::move(other.context_);
+    data_ = std::move(other.data_);
+    provider_ = other.provider_;
+  }
+  return *this;
+}
+
+void Span::SetAttribute(std::string_view key, AttributeValue value) noexcept {
+  if (!data_) return;
+  try {
+    if (!detail::SetLimitedAttribute(data_->attributes, key, std::move(value),
+                                     provider_->limits.max_attributes,
+                                     provider_->limits.max_attribute_value_length)) {
+      ++data_->dropped_attributes_count;
+    }
+  } catch (...) {
+    ++data_->dropped_attributes_count;
+  }
+}
+
+void Span::AddEvent(std::string_view name, Attributes attributes,
+                    int64_t time_unix_nanos) noexcept {
+  if (!data_) return;
+  const SpanLimits& limits = provider_->limits;
+  if (data_->events.size() >= limits.max_events) {
+    ++data_->dropped_events_count;
+    return;
+  }
+  try {
+    SpanEvent event{std::string(name),
+                    time_unix_nanos != 0 ? time_unix_nanos : provider_->clock->NowNanos(),
+                    std::move(attributes), 0};
+    event.dropped_attributes_count = detail::LimitAttributes(
+        event.attributes, limits.max_attributes_per_event,
+        limits.max_attribute_value_length);
+    data_->events.push_back(std::move(event));
+  } catch (...) {
+    ++data_->dropped_events_count;
+  }
+}
+
+void Span::RecordException(std::string_view type, std::string_view message) noexcept {
+  if (!data_) return;
+  try {
+    AddEvent("exception", Attributes{{"exception.type", std::string(type)},
+                                     {"exception.message", std::string(message)}});
+  } catch (...) {
+    ++data_->dropped_events_count;
+  }
+}
+
+void Span::AddLink(const SpanContext& context, Attributes attributes) noexcept {
+  if (!data_ || !context.IsValid()) return;
+  const SpanLimits& limits = provider_->limits;
+  if (data_->links.size() >= limits.max_links) {
+    ++data_->dropped_links_count;
+    return;
+  }
+  try {
+    SpanLink link{context, std::move(attributes), 0};
+    link.dropped_attributes_count = detail::LimitAttributes(
+        link.attributes, limits.max_attributes_per_link, limits.max_attribute_value_length);
+    data_->links.push_back(std::move(link));
+  } catch (...) {
+    ++data_->dropped_links_count;
+  }
+}
+
+void Span::SetStatus(SpanStatusCode code, std::string_view description) noexcept {
+  if (!data_ || code == SpanStatusCode::kUnset) return;
+  if (data_->status_code == SpanStatusCode::kOk) return;  // Ok is final
+  data_->status_code = code;
+  try {
+    data_->status_message =
+        code == SpanStatusCode::kError ? std::string(description) : std::string();
+  } catch (...) {
+  }
+}
+
+void Span::UpdateName(std::string_view name) noexcept {
+  if (!data_) return;
+  try {
+    data_->name = name;
+  } catch (...) {
+  }
+}
+
+void Span::End(int64_t end_unix_nanos) noexcept {
+  if (!data_) return;
+  // Keep the context readable after End(): the data is handed away.
+  context_ = data_->context;
+  data_->end_unix_nanos =
+      end_unix_nanos != 0 ? end_unix_nanos : provider_->clock->NowNanos();
+  if (data_->end_unix_nanos < data_->start_unix_nanos) {
+    data_->end_unix_nanos = data_->start_unix_nanos;
+  }
+  provider_->OnEnd(std::move(data_));
+}
+
+}  // namespace kafkatrace

@@ -1,0 +1,257 @@
+// Tracer, Span and Context behaviour through the public API.
+#include "kafkatrace/span.h"
+
+#include <gtest/gtest.h>
+
+#include "kafkatrace/context.h"
+#include "kafkatrace/tracer.h"
+#include "support/test_tracing.h"
+
+namespace kafkatrace {
+namespace {
+
+using testing::TestTracing;
+
+TEST(SpanTest, RecordsNameKindTimesAndAttributesOfAllTypes) {
+  TestTracing t;
+  Span span = t.tracer().StartSpan("op", SpanOptions{.kind = SpanKind::kProducer});
+  ASSERT_TRUE(span.IsRecording());
+  span.SetAttribute("s", std::string("text"));
+  span.SetAttribute("b", true);
+  span.SetAttribute("i", int64_t{42});
+  span.SetAttribute("d", 2.5);
+  span.SetAttribute("sa", std::vector<std::string>{"x", "y"});
+  span.SetAttribute("ba", std::vector<bool>{true, false});
+  span.SetAttribute("ia", std::vector<int64_t>{1, 2});
+  span.SetAttribute("da", std::vector<double>{0.5});
+  span.SetAttribute("i", int64_t{43});  // replaces, keeps position
+  t.clock.Advance(1500);
+  span.End();
+  ASSERT_EQ(t.spans().size(), 1u);
+  SpanData d = t.spans()[0];
+  EXPECT_EQ(d.name, "op");
+  EXPECT_EQ(d.kind, SpanKind::kProducer);
+  EXPECT_EQ(d.end_unix_nanos - d.start_unix_nanos, 1500);
+  ASSERT_EQ(d.attributes.size(), 8u);
+  EXPECT_EQ(d.attributes[2].key, "i");
+  EXPECT_EQ(std::get<int64_t>(d.attributes[2].value), 43);
+  EXPECT_EQ(std::get<std::vector<std::string>>(*FindAttribute(d.attributes, "sa")),
+            (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ(d.scope->name, "test");
+  EXPECT_EQ(d.resource->service_name(), "test-service");
+}
+
+TEST(SpanTest, EndIsIdempotentAndDestructorEndsOpenSpans) {
+  TestTracing t;
+  {
+    Span span = t.tracer().StartSpan("a");
+    span.End();
+    span.End();
+    Span other = t.tracer().StartSpan("b");
+  }  // "b" ended by its destructor
+  auto spans = t.spans();
+  ASSERT_EQ(spans.size(), 2u);
+  EXPECT_EQ(spans[0].name, "a");
+  EXPECT_EQ(spans[1].name, "b");
+}
+
+TEST(SpanTest, ContextStaysReadableAfterEnd) {
+  TestTracing t;
+  Span span = t.tracer().StartSpan("a");
+  SpanContext before = span.context();
+  span.End();
+  EXPECT_EQ(span.context(), before);
+  EXPECT_FALSE(span.IsRecording());
+}
+
+TEST(SpanTest, MoveAssignmentEndsTheOverwrittenSpan) {
+  TestTracing t;
+  Span span = t.tracer().StartSpan("first");
+  span = t.tracer().StartSpan("second");
+  EXPECT_EQ(t.spans().size(), 1u);
+  EXPECT_EQ(t.spans()[0].name, "first");
+}
+
+TEST(SpanTest, EventsExceptionsLinksAndStatus) {
+  TestTracing t;
+  Span span = t.tracer().StartSpan("op");
+  t.clock.Advance(10);
+  span.AddEvent("checkpoint", {{"n", int64_t{1}}});
+  span.AddEvent("explicit", {}, 12345);
+  span.RecordException("std::runtime_error", "boom");
+  SpanContext linked(TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736").value(),
+                     SpanId::FromHex("00f067aa0ba902b7").value(), 1, true);
+  span.AddLink(linked, {{"why", std::string("fan-in")}});
+  span.AddLink(SpanContext(), {});  // invalid: ignored
+  span.SetStatus(SpanStatusCode::kError, "bad thing");
+  span.End();
+  SpanData d = t.spans()[0];
+  ASSERT_EQ(d.events.size(), 3u);
+  EXPECT_EQ(d.events[0].time_unix_nanos, d.start_unix_nanos + 10);
+  EXPECT_EQ(d.events[1].time_unix_nanos, 12345);
+  EXPECT_EQ(d.events[2].name, "exception");
+  EXPECT_EQ(std::get<std::string>(*FindAttribute(d.events[2].attributes, "exception.type")),
+            "std::runtime_error");
+  EXPECT_EQ(std::get<std::string>(*FindAttribute(d.events[2].attributes, "exception.message")),
+            "boom");
+  ASSERT_EQ(d.links.size(), 1u);
+  EXPECT_EQ(d.links[0].context, linked);
+  EXPECT_EQ(d.status_code, SpanStatusCode::kError);
+  EXPECT_EQ(d.status_message, "bad thing");
+}
+
+TEST(SpanTest, StatusRules) {
+  TestTracing t;
+  Span a = t.tracer().StartSpan("a");
+  a.SetStatus(SpanStatusCode::kOk, "ignored description");
+  a.SetStatus(SpanStatusCode::kError, "too late");  // Ok is final
+  a.End();
+  Span b = t.tracer().StartSpan("b");
+  b.SetStatus(SpanStatusCode::kError, "e");
+  b.SetStatus(SpanStatusCode::kUnset);  // ignored
+  b.End();
+  auto spans = t.spans();
+  EXPECT_EQ(spans[0].status_code, SpanStatusCode::kOk);
+  EXPECT_EQ(spans[0].status_message, "");
+  EXPECT_EQ(spans[1].status_code, SpanStatusCode::kError);
+  EXPECT_EQ(spans[1].status_message, "e");
+}
+
+TEST(SpanTest, LimitsDropAndCount) {
+  SpanLimits limits;
+  limits.max_attributes = 2;
+  limits.max_attribute_value_length = 4;
+  limits.max_events = 1;
+  limits.max_links = 1;
+  limits.max_attributes_per_event = 1;
+  limits.max_attributes_per_link = 1;
+  TestTracing t(nullptr, limits);
+  SpanContext linked(TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736").value(),
+                     SpanId::FromHex("00f067aa0ba902b7").value(), 1, true);
+  Span span = t.tracer().StartSpan(
+      "op", SpanOptions{.attributes = {{"a", std::string("abcdefgh")}, {"b", int64_t{1}},
+                                       {"c", int64_t{2}}},
+                        .links = {{linked, {}, 0}, {linked, {}, 0}}});
+  span.SetAttribute("d", int64_t{3});
+  span.SetAttribute("a", std::vector<std::string>{"123456", "x"});  // replace still allowed
+  span.AddEvent("e1", {{"x", int64_t{1}}, {"y", int64_t{2}}});
+  span.AddEvent("e2");
+  span.AddLink(linked, {{"x", int64_t{1}}, {"y", int64_t{2}}});
+  span.End();
+  SpanData d = t.spans()[0];
+  EXPECT_EQ(d.attributes.size(), 2u);
+  EXPECT_EQ(d.dropped_attributes_count, 2u);  // "c" at start, "d" later
+  EXPECT_EQ(std::get<std::vector<std::string>>(d.attributes[0].value),
+            (std::vector<std::string>{"1234", "x"}));
+  ASSERT_EQ(d.events.size(), 1u);
+  EXPECT_EQ(d.events[0].dropped_attributes_count, 1u);
+  EXPECT_EQ(d.dropped_events_count, 1u);
+  EXPECT_EQ(d.links.size(), 1u);
+  EXPECT_EQ(d.dropped_links_count, 2u);
+}
+
+TEST(SpanTest, ChildOfCurrentContextAndRootOption) {
+  TestTracing t;
+  Span parent = t.tracer().StartSpan("parent");
+  {
+    ContextScope scope(parent);
+    EXPECT_EQ(Context::Current().span_context, parent.context());
+    Span child = t.tracer().StartSpan("child");
+    EXPECT_EQ(child.context().trace_id(), parent.context().trace_id());
+    Span root = t.tracer().StartSpan("root", SpanOptions{.root = true});
+    EXPECT_NE(root.context().trace_id(), parent.context().trace_id());
+    {
+      ContextScope inner(child);
+      EXPECT_EQ(Context::Current().span_context, child.context());
+    }
+    EXPECT_EQ(Context::Current().span_context, parent.context());  // restored
+  }
+  EXPECT_FALSE(Context::Current().span_context.IsValid());
+  parent.End();
+  auto spans = t.spans();
+  ASSERT_EQ(spans.size(), 3u);
+  // child ended by destructor before root? Both end at scope exit: root first (reverse order).
+  for (const auto& s : spans) {
+    if (s.name == "child") {
+      EXPECT_EQ(s.parent_span_id, spans[2].context.span_id());
+    }
+    if (s.name == "root") {
+      EXPECT_FALSE(s.parent_span_id.IsValid());
+    }
+  }
+}
+
+TEST(SpanTest, ScopeDoesNotEndTheSpan) {
+  TestTracing t;
+  Span span = t.tracer().StartSpan("op");
+  { ContextScope scope(span); }
+  EXPECT_TRUE(span.IsRecording());
+  EXPECT_EQ(t.spans().size(), 0u);
+}
+
+TEST(SpanTest, ExplicitRemoteParentKeepsRandomFlagAndTraceState) {
+  TestTracing t;
+  SpanContext remote(TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736").value(),
+                     SpanId::FromHex("00f067aa0ba902b7").value(),
+                     kTraceFlagSampled | kTraceFlagRandom, true,
+                     TraceState::Parse("a=1").value());
+  Span span = t.tracer().StartSpan("consume", SpanOptions{.kind = SpanKind::kConsumer,
+                                                          .parent = remote});
+  EXPECT_EQ(span.context().trace_id(), remote.trace_id());
+  EXPECT_NE(span.context().span_id(), remote.span_id());
+  EXPECT_EQ(span.context().flags(), kTraceFlagSampled | kTraceFlagRandom);
+  EXPECT_EQ(span.context().trace_state().header(), "a=1");
+  EXPECT_FALSE(span.context().remote());
+  span.End();
+  EXPECT_EQ(t.spans()[0].parent_span_id, remote.span_id());
+}
+
+TEST(SpanTest, RootSpansCarrySampledAndRandomFlags) {
+  TestTracing t;
+  Span span = t.tracer().StartSpan("root");
+  EXPECT_EQ(span.context().flags(), kTraceFlagSampled | kTraceFlagRandom);
+}
+
+TEST(SpanTest, UnsampledSpanIsNonRecordingButPropagatable) {
+  TestTracing t(std::make_unique<AlwaysOffSampler>());
+  Span span = t.tracer().StartSpan("op");
+  EXPECT_FALSE(span.IsRecording());
+  EXPECT_TRUE(span.context().IsValid());
+  EXPECT_FALSE(span.context().sampled());
+  EXPECT_EQ(span.context().flags(), kTraceFlagRandom);
+  span.SetAttribute("ignored", true);
+  span.End();
+  EXPECT_EQ(t.spans().size(), 0u);
+}
+
+TEST(SpanTest, SpansAfterShutdownAreNotRecorded) {
+  TestTracing t;
+  ASSERT_TRUE(t.provider->Shutdown(testing::SecondsFromNow(1)));
+  Span span = t.tracer().StartSpan("late");
+  EXPECT_FALSE(span.IsRecording());
+  EXPECT_TRUE(span.context().IsValid());
+}
+
+TEST(SpanTest, UpdateNameAndExplicitTimes) {
+  TestTracing t;
+  Span span = t.tracer().StartSpan("old", SpanOptions{.start_unix_nanos = 1000});
+  span.UpdateName("new");
+  span.End(5000);
+  SpanData d = t.spans()[0];
+  EXPECT_EQ(d.name, "new");
+  EXPECT_EQ(d.start_unix_nanos, 1000);
+  EXPECT_EQ(d.end_unix_nanos, 5000);
+}
+
+TEST(TracerProviderTest, GetTracerReturnsOneTracerPerScope) {
+  TestTracing t;
+  Tracer& a = t.provider->GetTracer("lib", "1");
+  Tracer& b = t.provider->GetTracer("lib", "1");
+  Tracer& c = t.provider->GetTracer("lib", "2");
+  EXPECT_EQ(&a, &b);
+  EXPECT_NE(&a, &c);
+  EXPECT_EQ(c.scope().version, "2");
+}
+
+}  // namespace
+}  // namespace kafkatrace

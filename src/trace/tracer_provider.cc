@@ -1,0 +1,54 @@
+#include "kafkatrace/tracer_provider.h"
+
+#include "trace/provider_state.h"
+
+namespace kafkatrace {
+
+TracerProvider::TracerProvider(TracerProviderOptions options)
+    : state_(std::make_unique<detail::ProviderState>()) {
+  state_->resource = std::move(options.resource);
+  state_->sampler = options.sampler ? std::move(options.sampler)
+                                    : std::make_unique<ParentBasedSampler>(
+                                          std::make_unique<AlwaysOnSampler>());
+  state_->id_generator = options.id_generator ? std::move(options.id_generator)
+                                              : std::make_unique<RandomIdGenerator>();
+  state_->clock = options.clock != nullptr ? options.clock : &SystemClock::Instance();
+  state_->limits = options.limits;
+  state_->processors = std::move(options.processors);
+}
+
+TracerProvider::~TracerProvider() {
+  (void)Shutdown(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+}
+
+Tracer& TracerProvider::GetTracer(std::string_view name, std::string_view version) {
+  std::lock_guard lock(tracers_mutex_);
+  for (const auto& tracer : tracers_) {
+    if (tracer->scope().name == name && tracer->scope().version == version) return *tracer;
+  }
+  tracers_.push_back(std::make_unique<Tracer>(
+      state_.get(), InstrumentationScope{std::string(name), std::string(version)}));
+  return *tracers_.back();
+}
+
+bool TracerProvider::ForceFlush(Deadline deadline) noexcept {
+  bool ok = true;
+  for (const auto& processor : state_->processors) ok &= processor->ForceFlush(deadline);
+  return ok;
+}
+
+bool TracerProvider::Shutdown(Deadline deadline) noexcept {
+  {
+    std::lock_guard lock(tracers_mutex_);
+    if (shut_down_) return true;
+    shut_down_ = true;
+  }
+  state_->shut_down.store(true);
+  bool ok = true;
+  for (const auto& processor : state_->processors) ok &= processor->Shutdown(deadline);
+  return ok;
+}
+
+const Resource& TracerProvider::resource() const { return state_->resource; }
+
+}  // namespace kafkatrace
