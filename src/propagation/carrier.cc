@@ -38,6 +38,10 @@ void HeaderListCarrier::Set(std::string_view key, std::string_view value) {
   if (!kept) headers_.emplace_back(std::string(key), std::string(value));
 }
 
+void HeaderListCarrier::Remove(std::string_view key) {
+  std::erase_if(headers_, [&](const auto& header) { return EqualsIgnoreAsciiCase(header.first, key); });
+}
+
 void HeaderListCarrier::Keys(FunctionRef<void(std::string_view)> visit) const {
   for (const auto& header : headers_) visit(header.first);
 }

@@ -60,7 +60,9 @@ void TraceContextPropagator::Inject(const Context& context,
     char traceparent[kTraceParentSize];
     FormatTraceParent(span_context, traceparent);
     carrier.Set(kTraceParent, std::string_view(traceparent, kTraceParentSize));
-    if (!span_context.trace_state().empty()) {
+    if (span_context.trace_state().empty()) {
+      carrier.Remove(kTraceState);  // rule 16: omit, and never leave a stale one behind
+    } else {
       carrier.Set(kTraceState, span_context.trace_state().header());
     }
   } catch (...) {  // a carrier that cannot allocate: the record goes out untraced

@@ -21,6 +21,9 @@ class TextMapCarrier {
                    FunctionRef<void(std::string_view)> visit) const = 0;
   // Replaces every value under `key` (any case) by exactly one `value`.
   virtual void Set(std::string_view key, std::string_view value) = 0;
+  // Removes every value under `key` (any case). Injection uses it so a stale header left on a
+  // reused record cannot contradict the new context.
+  virtual void Remove(std::string_view key) = 0;
   // Calls `visit` once per stored key, in order (repeated keys repeat).
   virtual void Keys(FunctionRef<void(std::string_view)> visit) const = 0;
 };
@@ -37,6 +40,7 @@ class HeaderListCarrier final : public TextMapCarrier {
   void Get(std::string_view key,
            FunctionRef<void(std::string_view)> visit) const override;
   void Set(std::string_view key, std::string_view value) override;
+  void Remove(std::string_view key) override;
   void Keys(FunctionRef<void(std::string_view)> visit) const override;
 
   // Appends without replacing, to build carriers with repeated keys.
