@@ -1,9 +1,11 @@
-// Attributes: key/value pairs on spans, events, links and resources. Values are the
-// OpenTelemetry types: string, bool, int64, double, and homogeneous arrays of them.
-// Thread-safety: plain values.
+// Attributes: key/value pairs on spans, events, links and resources. Values are
+// the OpenTelemetry types: string, bool, int64, double, and homogeneous arrays
+// of them. Thread-safety: plain values.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -16,8 +18,91 @@ using AttributeValue =
                  std::vector<int64_t>, std::vector<double>,
                  std::vector<std::string>>;
 
+// An attribute key. Keys of up to 47 bytes (every semantic-convention key) live
+// inline, so setting an attribute allocates nothing for its key.
+class AttributeKey {
+ public:
+  AttributeKey() = default;
+  AttributeKey(std::string_view key) {
+    Assign(key);
+  }  // NOLINT: implicit, like a string
+  AttributeKey(const char* key)
+      : AttributeKey(std::string_view(key)) {}  // NOLINT
+  AttributeKey(const std::string& key)
+      : AttributeKey(std::string_view(key)) {}  // NOLINT
+  AttributeKey(const AttributeKey& other) { Assign(other.view()); }
+  AttributeKey(AttributeKey&& other) noexcept { MoveFrom(other); }
+  AttributeKey& operator=(const AttributeKey& other) {
+    if (this != &other) Assign(other.view());
+    return *this;
+  }
+  AttributeKey& operator=(AttributeKey&& other) noexcept {
+    if (this != &other) {
+      delete[] heap_;
+      heap_ = nullptr;
+      MoveFrom(other);
+    }
+    return *this;
+  }
+  ~AttributeKey() { delete[] heap_; }
+
+  std::string_view view() const { return {data(), size_}; }
+  operator std::string_view() const {
+    return view();
+  }  // NOLINT: reads like a string
+  std::string str() const { return std::string(view()); }
+  const char* data() const { return heap_ != nullptr ? heap_ : inline_; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+  friend bool operator==(const AttributeKey& a, const AttributeKey& b) {
+    return a.view() == b.view();
+  }
+  friend bool operator==(const AttributeKey& a, std::string_view b) {
+    return a.view() == b;
+  }
+  friend bool operator==(const AttributeKey& a, const char* b) {
+    return a.view() == std::string_view(b);
+  }
+  friend bool operator==(const AttributeKey& a, const std::string& b) {
+    return a.view() == std::string_view(b);
+  }
+  friend std::ostream& operator<<(std::ostream& out, const AttributeKey& key) {
+    return out << key.view();
+  }
+
+ private:
+  static constexpr size_t kInlineCapacity = 47;
+  void Assign(std::string_view key) {
+    char* target = inline_;
+    if (key.size() > kInlineCapacity) {
+      if (heap_ == nullptr || key.size() > size_) {
+        delete[] heap_;
+        heap_ = new char[key.size()];
+      }
+      target = heap_;
+    } else {
+      delete[] heap_;
+      heap_ = nullptr;
+    }
+    if (!key.empty()) std::memcpy(target, key.data(), key.size());
+    size_ = static_cast<uint32_t>(key.size());
+  }
+  void MoveFrom(AttributeKey& other) noexcept {
+    size_ = other.size_;
+    heap_ = other.heap_;
+    if (heap_ == nullptr) std::memcpy(inline_, other.inline_, size_);
+    other.heap_ = nullptr;
+    other.size_ = 0;
+  }
+  uint32_t size_ = 0;
+  char* heap_ =
+      nullptr;  // owned; set only for keys longer than kInlineCapacity
+  char inline_[kInlineCapacity];
+};
+
 struct Attribute {
-  std::string key;
+  AttributeKey key;
   AttributeValue value;
 
   friend bool operator==(const Attribute&, const Attribute&) = default;
@@ -29,7 +114,8 @@ using Attributes = std::vector<Attribute>;
 const AttributeValue* FindAttribute(const Attributes& attributes,
                                     std::string_view key) noexcept;
 
-// A readable rendering for console output and tests: strings quoted, arrays in brackets.
+// A readable rendering for console output and tests: strings quoted, arrays in
+// brackets.
 std::string AttributeValueToString(const AttributeValue& value);
 
 }  // namespace kafkatrace

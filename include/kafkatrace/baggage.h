@@ -1,6 +1,7 @@
-// Baggage: application key/value pairs that travel with the trace context (W3C Baggage).
-// Values are stored decoded; the propagator percent-encodes them on the wire.
-// Thread-safety: immutable value; the With*/Without methods return modified copies.
+// Baggage: application key/value pairs that travel with the trace context (W3C
+// Baggage). Values are stored decoded; the propagator percent-encodes them on
+// the wire. Thread-safety: immutable value; the With*/Without methods return
+// modified copies.
 #pragma once
 
 #include <optional>

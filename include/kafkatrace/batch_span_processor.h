@@ -1,7 +1,7 @@
-// BatchSpanProcessor: queues ended spans and exports them in batches from one worker thread.
-// OnEnd never blocks and never waits on the exporter: when the bounded queue is full the
-// span is dropped and counted. Accounting is exact: after Shutdown,
-// spans_ended == spans_exported + spans_dropped + spans_failed.
+// BatchSpanProcessor: queues ended spans and exports them in batches from one
+// worker thread. OnEnd never blocks and never waits on the exporter: when the
+// bounded queue is full the span is dropped and counted. Accounting is exact:
+// after Shutdown, spans_ended == spans_exported + spans_dropped + spans_failed.
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 
@@ -15,16 +15,20 @@
 namespace kafkatrace {
 
 struct BatchSpanProcessorOptions {
-  // Spans held at most; beyond it OnEnd drops (OTEL_BSP_MAX_QUEUE_SIZE, default 2048).
+  // Spans held at most; beyond it OnEnd drops (OTEL_BSP_MAX_QUEUE_SIZE, default
+  // 2048).
   size_t max_queue_size = 2048;
   // Spans per Export call (OTEL_BSP_MAX_EXPORT_BATCH_SIZE, default 512).
   size_t max_export_batch_size = 512;
-  // Longest a span waits before export when the queue is quiet (OTEL_BSP_SCHEDULE_DELAY, 5000 ms).
+  // Longest a span waits before export when the queue is quiet
+  // (OTEL_BSP_SCHEDULE_DELAY, 5000 ms).
   std::chrono::milliseconds schedule_delay{5000};
-  // Deadline given to each Export call (OTEL_BSP_EXPORT_TIMEOUT, default 30000 ms).
+  // Deadline given to each Export call (OTEL_BSP_EXPORT_TIMEOUT, default 30000
+  // ms).
   std::chrono::milliseconds export_timeout{30000};
 
-  // Reads the OTEL_BSP_* variables over the defaults; malformed values are errors.
+  // Reads the OTEL_BSP_* variables over the defaults; malformed values are
+  // errors.
   static Result<BatchSpanProcessorOptions> FromEnv();
 };
 
@@ -39,8 +43,9 @@ class BatchSpanProcessor final : public SpanProcessor {
 
   BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter,
                      BatchSpanProcessorOptions options = {});
-  // Shuts down with the export timeout as deadline. If the exporter is stuck past it, the
-  // worker thread is left to finish on its own (it owns its state), so this never hangs.
+  // Shuts down with the export timeout as deadline. If the exporter is stuck
+  // past it, the worker thread is left to finish on its own (it owns its
+  // state), so this never hangs.
   ~BatchSpanProcessor() override;
 
   void OnStart(SpanData&, const SpanContext&) noexcept override {}

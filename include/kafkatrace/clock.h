@@ -1,5 +1,6 @@
-// Clock: where span timestamps come from (nanoseconds since the Unix epoch). Injected so tests
-// can control time. Thread-safety: implementations must be callable from any thread.
+// Clock: where span timestamps come from (nanoseconds since the Unix epoch).
+// Injected so tests can control time. Thread-safety: implementations must be
+// callable from any thread.
 #pragma once
 
 #include <atomic>

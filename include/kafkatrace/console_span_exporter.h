@@ -1,5 +1,6 @@
-// ConsoleSpanExporter: prints each span as a short human-readable block, for development
-// (OTEL_TRACES_EXPORTER=console). Thread-safety: Export is never called concurrently.
+// ConsoleSpanExporter: prints each span as a short human-readable block, for
+// development (OTEL_TRACES_EXPORTER=console). Thread-safety: Export is never
+// called concurrently.
 #pragma once
 
 #include <ostream>

@@ -1,8 +1,8 @@
-// Context: what is "current" on a thread: the active span's context and the baggage.
-// ContextScope makes a Context current until it is destroyed and then restores the previous
-// one. It never ends a span (Span's own destructor does that).
-// Thread-safety: each thread has its own current Context. Scopes must be destroyed in reverse
-// order of creation on the thread that created them.
+// Context: what is "current" on a thread: the active span's context and the
+// baggage. ContextScope makes a Context current until it is destroyed and then
+// restores the previous one. It never ends a span (Span's own destructor does
+// that). Thread-safety: each thread has its own current Context. Scopes must be
+// destroyed in reverse order of creation on the thread that created them.
 #pragma once
 
 #include "kafkatrace/baggage.h"
@@ -16,7 +16,8 @@ struct Context {
   SpanContext span_context;  // invalid when there is no active span
   Baggage baggage;
 
-  // The innermost context made current on this thread; an empty Context if none.
+  // The innermost context made current on this thread; an empty Context if
+  // none.
   static const Context& Current() noexcept;
 };
 

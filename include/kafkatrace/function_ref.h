@@ -1,5 +1,6 @@
-// FunctionRef: a non-owning reference to a callable, for visitor parameters on hot paths
-// (no allocation, unlike std::function). Must not outlive the callable it refers to.
+// FunctionRef: a non-owning reference to a callable, for visitor parameters on
+// hot paths (no allocation, unlike std::function). Must not outlive the
+// callable it refers to.
 #pragma once
 
 #include <memory>
@@ -15,9 +16,9 @@ template <typename R, typename... Args>
 class FunctionRef<R(Args...)> {
  public:
   template <typename F>
-    requires(!std::is_same_v<std::remove_cvref_t<F>, FunctionRef> &&
-             std::is_invocable_r_v<R, F&, Args...>)
-  FunctionRef(F&& f) noexcept  // NOLINT: implicit, like a function pointer
+  requires(!std::is_same_v<std::remove_cvref_t<F>, FunctionRef> &&
+           std::is_invocable_r_v<R, F&, Args...>) FunctionRef(F&& f)
+  noexcept  // NOLINT: implicit, like a function pointer
       : object_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
         invoke_([](void* object, Args... args) -> R {
           return (*static_cast<std::remove_reference_t<F>*>(object))(

@@ -1,7 +1,8 @@
-// IdGenerator: where trace and span ids come from. RandomIdGenerator is the default: a
-// per-thread xoshiro256++ generator seeded from getrandom(), reseeded in a child after fork()
-// so parent and child never repeat ids. It never returns an all-zero id.
-// Thread-safety: RandomIdGenerator is safe to call from any thread, lock-free.
+// IdGenerator: where trace and span ids come from. RandomIdGenerator is the
+// default: a per-thread xoshiro256++ generator seeded from getrandom(),
+// reseeded in a child after fork() so parent and child never repeat ids. It
+// never returns an all-zero id. Thread-safety: RandomIdGenerator is safe to
+// call from any thread, lock-free.
 #pragma once
 
 #include <memory>
@@ -15,7 +16,8 @@ class IdGenerator {
   virtual ~IdGenerator() = default;
   virtual TraceId NewTraceId() noexcept = 0;
   virtual SpanId NewSpanId() noexcept = 0;
-  // True when trace ids are uniformly random, which lets root spans set the W3C random flag.
+  // True when trace ids are uniformly random, which lets root spans set the W3C
+  // random flag.
   virtual bool trace_ids_are_random() const noexcept { return false; }
 };
 

@@ -1,6 +1,6 @@
-// InMemorySpanExporter: keeps exported spans in an InMemorySpanStore, for tests.
-// The store is shared so a test can keep reading it after the exporter moved into a processor.
-// Thread-safety: the store is internally synchronized.
+// InMemorySpanExporter: keeps exported spans in an InMemorySpanStore, for
+// tests. The store is shared so a test can keep reading it after the exporter
+// moved into a processor. Thread-safety: the store is internally synchronized.
 #pragma once
 
 #include <memory>

@@ -1,6 +1,7 @@
-// JsonLinesSpanExporter: writes one JSON object per span per line to a file, for scripts and
-// offline inspection. Field names follow OTLP JSON (traceId, spanId, parentSpanId, ...).
-// Thread-safety: Export is never called concurrently (processor contract).
+// JsonLinesSpanExporter: writes one JSON object per span per line to a file,
+// for scripts and offline inspection. Field names follow OTLP JSON (traceId,
+// spanId, parentSpanId, ...). Thread-safety: Export is never called
+// concurrently (processor contract).
 #pragma once
 
 #include <cstdio>
@@ -15,7 +16,8 @@ namespace kafkatrace {
 class JsonLinesSpanExporter final : public SpanExporter {
  public:
   // Opens `path` for appending; an error names the path and the reason.
-  static Result<std::unique_ptr<JsonLinesSpanExporter>> Open(const std::string& path);
+  static Result<std::unique_ptr<JsonLinesSpanExporter>> Open(
+      const std::string& path);
   ~JsonLinesSpanExporter() override;
 
   ExportResult Export(std::span<std::unique_ptr<SpanData>> batch,

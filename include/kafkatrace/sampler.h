@@ -1,7 +1,8 @@
-// Samplers decide at span start whether a span is recorded and sampled (exported).
-// Built in: always_on, always_off, traceidratio and parentbased_*, the OpenTelemetry set.
-// Thread-safety: ShouldSample is called concurrently from any thread; implementations must be
-// safe for that (the built-in ones are immutable).
+// Samplers decide at span start whether a span is recorded and sampled
+// (exported). Built in: always_on, always_off, traceidratio and parentbased_*,
+// the OpenTelemetry set. Thread-safety: ShouldSample is called concurrently
+// from any thread; implementations must be safe for that (the built-in ones are
+// immutable).
 #pragma once
 
 #include <memory>
@@ -39,7 +40,8 @@ struct SamplingResult {
 class Sampler {
  public:
   virtual ~Sampler() = default;
-  virtual SamplingResult ShouldSample(const SamplingParameters& params) noexcept = 0;
+  virtual SamplingResult ShouldSample(
+      const SamplingParameters& params) noexcept = 0;
   virtual std::string Description() const = 0;
 };
 
@@ -55,14 +57,16 @@ class AlwaysOffSampler final : public Sampler {
   std::string Description() const override { return "AlwaysOffSampler"; }
 };
 
-// Samples a fixed fraction of traces, deciding from the trace id alone so every service with
-// the same ratio agrees. Uses the OpenTelemetry consistent-probability rule: the low 56 bits
-// of the trace id are the randomness R, and the span is sampled when
-// R >= (1 - ratio) * 2^56. Raising the ratio never unsamples a trace.
+// Samples a fixed fraction of traces, deciding from the trace id alone so every
+// service with the same ratio agrees. Uses the OpenTelemetry
+// consistent-probability rule: the low 56 bits of the trace id are the
+// randomness R, and the span is sampled when R >= (1 - ratio) * 2^56. Raising
+// the ratio never unsamples a trace.
 class TraceIdRatioBasedSampler final : public Sampler {
  public:
   explicit TraceIdRatioBasedSampler(double ratio);
-  SamplingResult ShouldSample(const SamplingParameters& params) noexcept override;
+  SamplingResult ShouldSample(
+      const SamplingParameters& params) noexcept override;
   std::string Description() const override;
   uint64_t rejection_threshold() const { return threshold_; }
 
@@ -75,7 +79,7 @@ class TraceIdRatioBasedSampler final : public Sampler {
 class ParentBasedSampler final : public Sampler {
  public:
   struct Delegates {
-    std::unique_ptr<Sampler> root;  // required
+    std::unique_ptr<Sampler> root;                       // required
     std::unique_ptr<Sampler> remote_parent_sampled;      // default AlwaysOn
     std::unique_ptr<Sampler> remote_parent_not_sampled;  // default AlwaysOff
     std::unique_ptr<Sampler> local_parent_sampled;       // default AlwaysOn
@@ -83,7 +87,8 @@ class ParentBasedSampler final : public Sampler {
   };
   explicit ParentBasedSampler(std::unique_ptr<Sampler> root);
   explicit ParentBasedSampler(Delegates delegates);
-  SamplingResult ShouldSample(const SamplingParameters& params) noexcept override;
+  SamplingResult ShouldSample(
+      const SamplingParameters& params) noexcept override;
   std::string Description() const override;
 
  private:

@@ -1,13 +1,16 @@
-// Span: a handle to one operation being timed. Tracer::StartSpan creates it. A recording span
-// owns its SpanData until End() hands it to the span processors; a non-recording span (not
-// sampled) only carries its SpanContext and costs no allocation.
+// Span: a handle to one operation being timed. Tracer::StartSpan creates it. A
+// recording span owns its SpanData until End() hands it to the span processors;
+// a non-recording span (not sampled) only carries its SpanContext and costs no
+// allocation.
 //
-// The destructor ends a span that is still open, so a Span is also its own RAII scope for
-// timing. It does NOT make the span current: use ContextScope (context.h) for that.
+// The destructor ends a span that is still open, so a Span is also its own RAII
+// scope for timing. It does NOT make the span current: use ContextScope
+// (context.h) for that.
 //
-// Thread-safety: a Span is not synchronized; use it from one thread at a time (it may be moved
-// to another thread, e.g. to end it in a delivery callback). All methods are noexcept: a
-// failure to record telemetry never reaches the caller.
+// Thread-safety: a Span is not synchronized; use it from one thread at a time
+// (it may be moved to another thread, e.g. to end it in a delivery callback).
+// All methods are noexcept: a failure to record telemetry never reaches the
+// caller.
 #pragma once
 
 #include <cstdint>
@@ -36,23 +39,29 @@ class Span {
   const SpanContext& context() const noexcept {
     return data_ ? data_->context : context_;
   }
-  // True until End() for sampled (or record-only) spans; always false for non-recording ones.
+  // True until End() for sampled (or record-only) spans; always false for
+  // non-recording ones.
   bool IsRecording() const noexcept { return data_ != nullptr; }
 
-  // Sets or replaces an attribute. Beyond the attribute limit it is dropped and counted.
+  // Sets or replaces an attribute. Beyond the attribute limit it is dropped and
+  // counted.
   void SetAttribute(std::string_view key, AttributeValue value) noexcept;
   // Adds an event at `time_unix_nanos` (0 = now).
   void AddEvent(std::string_view name, Attributes attributes = {},
                 int64_t time_unix_nanos = 0) noexcept;
-  // Adds an "exception" event with exception.type and exception.message, per the OTel
-  // semantic conventions. Does not change the status; call SetStatus for that.
-  void RecordException(std::string_view type, std::string_view message) noexcept;
+  // Adds an "exception" event with exception.type and exception.message, per
+  // the OTel semantic conventions. Does not change the status; call SetStatus
+  // for that.
+  void RecordException(std::string_view type,
+                       std::string_view message) noexcept;
   void AddLink(const SpanContext& context, Attributes attributes = {}) noexcept;
-  // Unset is ignored; Ok is final; a description is kept only with Error (OTel rules).
-  void SetStatus(SpanStatusCode code, std::string_view description = {}) noexcept;
+  // Unset is ignored; Ok is final; a description is kept only with Error (OTel
+  // rules).
+  void SetStatus(SpanStatusCode code,
+                 std::string_view description = {}) noexcept;
   void UpdateName(std::string_view name) noexcept;
-  // Ends the span at `end_unix_nanos` (0 = now) and hands it to the processors. Later calls
-  // do nothing.
+  // Ends the span at `end_unix_nanos` (0 = now) and hands it to the processors.
+  // Later calls do nothing.
   void End(int64_t end_unix_nanos = 0) noexcept;
 
  private:
@@ -61,8 +70,8 @@ class Span {
   Span(std::unique_ptr<SpanData> data, const detail::ProviderState* provider)
       : data_(std::move(data)), provider_(provider) {}
 
-  SpanContext context_;                   // used when not recording
-  std::unique_ptr<SpanData> data_;        // non-null while recording
+  SpanContext context_;             // used when not recording
+  std::unique_ptr<SpanData> data_;  // non-null while recording
   const detail::ProviderState* provider_ = nullptr;
 };
 

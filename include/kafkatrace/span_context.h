@@ -1,6 +1,6 @@
-// SpanContext: the part of a span that crosses process boundaries: trace id, span id,
-// trace flags, tracestate, and whether it was received from a remote peer.
-// Thread-safety: immutable value.
+// SpanContext: the part of a span that crosses process boundaries: trace id,
+// span id, trace flags, tracestate, and whether it was received from a remote
+// peer. Thread-safety: immutable value.
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,8 @@
-// SpanData: the complete record of one span, as span processors and exporters receive it.
-// Also the span enums, events, links and limits. Exporters get this concrete type; there is
-// no read-only interface to downcast from.
-// Thread-safety: plain value; owned by exactly one party at a time (std::unique_ptr).
+// SpanData: the complete record of one span, as span processors and exporters
+// receive it. Also the span enums, events, links and limits. Exporters get this
+// concrete type; there is no read-only interface to downcast from.
+// Thread-safety: plain value; owned by exactly one party at a time
+// (std::unique_ptr).
 #pragma once
 
 #include <cstdint>
@@ -23,7 +24,8 @@ enum class SpanKind : uint8_t {
   kProducer = 4,
   kConsumer = 5,
 };
-const char* SpanKindName(SpanKind kind) noexcept;  // "INTERNAL", "PRODUCER", ...
+const char* SpanKindName(
+    SpanKind kind) noexcept;  // "INTERNAL", "PRODUCER", ...
 
 enum class SpanStatusCode : uint8_t { kUnset = 0, kOk = 1, kError = 2 };
 
@@ -45,14 +47,16 @@ struct SpanLink {
   uint32_t dropped_attributes_count = 0;
 };
 
-// Limits that bound a span's memory; what is cut is counted in the dropped_* fields.
+// Limits that bound a span's memory; what is cut is counted in the dropped_*
+// fields.
 struct SpanLimits {
-  uint32_t max_attributes = 128;             // per span (OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT)
-  uint32_t max_attribute_value_length = 0;   // chars per string value, 0 = unlimited
-  uint32_t max_events = 128;                 // per span (OTEL_SPAN_EVENT_COUNT_LIMIT)
-  uint32_t max_links = 128;                  // per span (OTEL_SPAN_LINK_COUNT_LIMIT)
-  uint32_t max_attributes_per_event = 128;   // OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT
-  uint32_t max_attributes_per_link = 128;    // OTEL_LINK_ATTRIBUTE_COUNT_LIMIT
+  uint32_t max_attributes = 128;  // per span (OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT)
+  uint32_t max_attribute_value_length =
+      0;                      // chars per string value, 0 = unlimited
+  uint32_t max_events = 128;  // per span (OTEL_SPAN_EVENT_COUNT_LIMIT)
+  uint32_t max_links = 128;   // per span (OTEL_SPAN_LINK_COUNT_LIMIT)
+  uint32_t max_attributes_per_event = 128;  // OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT
+  uint32_t max_attributes_per_link = 128;   // OTEL_LINK_ATTRIBUTE_COUNT_LIMIT
 };
 
 struct SpanData {

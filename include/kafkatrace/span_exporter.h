@@ -1,5 +1,6 @@
-// SpanExporter: sends finished, sampled spans somewhere (OTLP, a file, the console, memory).
-// Export is never called concurrently with itself; processors guarantee that.
+// SpanExporter: sends finished, sampled spans somewhere (OTLP, a file, the
+// console, memory). Export is never called concurrently with itself; processors
+// guarantee that.
 #pragma once
 
 #include <chrono>
@@ -17,7 +18,8 @@ enum class ExportResult { kSuccess, kFailure };
 class SpanExporter {
  public:
   virtual ~SpanExporter() = default;
-  // Exports a batch before `deadline`. The exporter may move spans out of the batch.
+  // Exports a batch before `deadline`. The exporter may move spans out of the
+  // batch.
   virtual ExportResult Export(std::span<std::unique_ptr<SpanData>> batch,
                               Deadline deadline) noexcept = 0;
   virtual bool ForceFlush(Deadline /*deadline*/) noexcept { return true; }

@@ -1,7 +1,8 @@
-// SpanProcessor: the hook between span start/end and exporters. SimpleSpanProcessor exports
-// each span synchronously as it ends (tests, debugging); BatchSpanProcessor
-// (batch_span_processor.h) is the one for production.
-// Thread-safety: OnStart/OnEnd are called concurrently from any thread.
+// SpanProcessor: the hook between span start/end and exporters.
+// SimpleSpanProcessor exports each span synchronously as it ends (tests,
+// debugging); BatchSpanProcessor (batch_span_processor.h) is the one for
+// production. Thread-safety: OnStart/OnEnd are called concurrently from any
+// thread.
 #pragma once
 
 #include <memory>
@@ -25,8 +26,9 @@ class SpanProcessor {
   virtual bool Shutdown(Deadline deadline) noexcept = 0;
 };
 
-// Exports every sampled span on the thread that ends it, one at a time under a mutex.
-// Blocks the caller for the duration of the export: not for production hot paths.
+// Exports every sampled span on the thread that ends it, one at a time under a
+// mutex. Blocks the caller for the duration of the export: not for production
+// hot paths.
 class SimpleSpanProcessor final : public SpanProcessor {
  public:
   explicit SimpleSpanProcessor(std::unique_ptr<SpanExporter> exporter);

@@ -1,6 +1,6 @@
-// Status and Result<T>: errors as values for setup, configuration, I/O and export.
-// No public kafkatrace function throws; fallible ones return one of these.
-// Thread-safety: plain values; safe to copy between threads.
+// Status and Result<T>: errors as values for setup, configuration, I/O and
+// export. No public kafkatrace function throws; fallible ones return one of
+// these. Thread-safety: plain values; safe to copy between threads.
 #pragma once
 
 #include <string>
@@ -11,12 +11,13 @@ namespace kafkatrace {
 
 enum class ErrorCode {
   kOk = 0,
-  kInvalidArgument,    // the caller passed something malformed (config, header syntax)
-  kNotFound,           // a named thing (topic, file, trace) does not exist
-  kUnavailable,        // a peer could not be reached; retrying may help
-  kDeadlineExceeded,   // the operation ran out of time
-  kFailedPrecondition, // called in the wrong state (e.g. after Shutdown)
-  kInternal,           // a bug or an unexpected failure of a dependency
+  kInvalidArgument,     // the caller passed something malformed (config, header
+                        // syntax)
+  kNotFound,            // a named thing (topic, file, trace) does not exist
+  kUnavailable,         // a peer could not be reached; retrying may help
+  kDeadlineExceeded,    // the operation ran out of time
+  kFailedPrecondition,  // called in the wrong state (e.g. after Shutdown)
+  kInternal,            // a bug or an unexpected failure of a dependency
 };
 
 class [[nodiscard]] Status {
@@ -59,7 +60,8 @@ template <typename T>
 class [[nodiscard]] Result {
  public:
   Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit by design
-  Result(Status status) : state_(std::move(status)) {}  // NOLINT: must not be OK
+  Result(Status status)
+      : state_(std::move(status)) {}  // NOLINT: must not be OK
 
   bool ok() const { return std::holds_alternative<T>(state_); }
   const Status& status() const {

@@ -1,6 +1,6 @@
-// TraceId and SpanId: the W3C/OpenTelemetry identifiers, 16 and 8 bytes, with lowercase hex
-// encoding. An all-zero id is invalid. Trace flags bits are defined here too.
-// Thread-safety: plain values.
+// TraceId and SpanId: the W3C/OpenTelemetry identifiers, 16 and 8 bytes, with
+// lowercase hex encoding. An all-zero id is invalid. Trace flags bits are
+// defined here too. Thread-safety: plain values.
 #pragma once
 
 #include <array>
@@ -13,9 +13,11 @@
 
 namespace kafkatrace {
 
-// W3C trace-flags bits kafkatrace understands; every other bit is dropped on extraction.
+// W3C trace-flags bits kafkatrace understands; every other bit is dropped on
+// extraction.
 inline constexpr uint8_t kTraceFlagSampled = 0x01;
-inline constexpr uint8_t kTraceFlagRandom = 0x02;  // Level 2: trace-id is random
+inline constexpr uint8_t kTraceFlagRandom =
+    0x02;  // Level 2: trace-id is random
 
 namespace detail {
 // Writes 2*n lowercase hex digits of `bytes` to `out`.
@@ -35,7 +37,8 @@ class Id {
     std::memcpy(bytes_.data(), bytes.data(), N);
   }
 
-  // Parses exactly kHexSize lowercase hex digits. Uppercase is rejected, as W3C requires.
+  // Parses exactly kHexSize lowercase hex digits. Uppercase is rejected, as W3C
+  // requires.
   static std::optional<Id> FromHex(std::string_view hex) noexcept {
     Id id;
     if (hex.size() != kHexSize ||

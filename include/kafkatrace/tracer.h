@@ -1,6 +1,6 @@
-// Tracer: starts spans for one instrumentation scope (a library or module name).
-// Obtained from TracerProvider::GetTracer, which owns it.
-// Thread-safety: StartSpan may be called concurrently from any thread.
+// Tracer: starts spans for one instrumentation scope (a library or module
+// name). Obtained from TracerProvider::GetTracer, which owns it. Thread-safety:
+// StartSpan may be called concurrently from any thread.
 #pragma once
 
 #include <cstdint>
@@ -20,18 +20,19 @@ struct ProviderState;
 
 struct SpanOptions {
   SpanKind kind = SpanKind::kInternal;  // OTel span kind, default INTERNAL
-  // Explicit parent; when unset, the current context's span (if any) is the parent.
+  // Explicit parent; when unset, the current context's span (if any) is the
+  // parent.
   std::optional<SpanContext> parent;
-  bool root = false;              // true: ignore any parent, start a new trace
-  Attributes attributes;          // set at start, visible to the sampler
-  std::vector<SpanLink> links;    // visible to the sampler
-  int64_t start_unix_nanos = 0;   // 0 = now from the provider's clock
+  bool root = false;             // true: ignore any parent, start a new trace
+  Attributes attributes;         // set at start, visible to the sampler
+  std::vector<SpanLink> links;   // visible to the sampler
+  int64_t start_unix_nanos = 0;  // 0 = now from the provider's clock
 };
 
 class Tracer {
  public:
-  // Starts a span. Never fails: without a sampled decision it returns a cheap non-recording
-  // span that still carries valid ids for propagation.
+  // Starts a span. Never fails: without a sampled decision it returns a cheap
+  // non-recording span that still carries valid ids for propagation.
   Span StartSpan(std::string_view name, SpanOptions options = {}) noexcept;
 
   const InstrumentationScope& scope() const { return scope_; }

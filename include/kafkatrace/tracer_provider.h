@@ -1,7 +1,8 @@
-// TracerProvider: owns the tracing pipeline (resource, sampler, id generator, clock, limits,
-// span processors) and the tracers that feed it. It must outlive every Tracer and Span it
-// created; shut it down (or destroy it) last.
-// Thread-safety: GetTracer, ForceFlush and Shutdown may be called from any thread.
+// TracerProvider: owns the tracing pipeline (resource, sampler, id generator,
+// clock, limits, span processors) and the tracers that feed it. It must outlive
+// every Tracer and Span it created; shut it down (or destroy it) last.
+// Thread-safety: GetTracer, ForceFlush and Shutdown may be called from any
+// thread.
 #pragma once
 
 #include <memory>
@@ -25,16 +26,19 @@ struct TracerProviderOptions {
   Resource resource = Resource::Default();  // service.name etc.
   // Default: parentbased_always_on.
   std::unique_ptr<Sampler> sampler;
-  // Receive every recording span, in order. Empty: spans are created but go nowhere.
+  // Receive every recording span, in order. Empty: spans are created but go
+  // nowhere.
   std::vector<std::unique_ptr<SpanProcessor>> processors;
   std::unique_ptr<IdGenerator> id_generator;  // default RandomIdGenerator
-  Clock* clock = nullptr;  // borrowed, must outlive the provider; default SystemClock
+  Clock* clock =
+      nullptr;  // borrowed, must outlive the provider; default SystemClock
   SpanLimits limits;
 
-  // The standard environment configuration: OTEL_SDK_DISABLED, OTEL_SERVICE_NAME,
-  // OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER(_ARG), OTEL_SPAN_*_LIMIT, OTEL_BSP_*, and
-  // OTEL_TRACES_EXPORTER (console, none; otlp once the OTLP module is linked). The first
-  // malformed variable is reported by name.
+  // The standard environment configuration: OTEL_SDK_DISABLED,
+  // OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER(_ARG),
+  // OTEL_SPAN_*_LIMIT, OTEL_BSP_*, and OTEL_TRACES_EXPORTER (console, none;
+  // otlp once the OTLP module is linked). The first malformed variable is
+  // reported by name.
   static Result<TracerProviderOptions> FromEnv();
 };
 
@@ -46,8 +50,8 @@ class TracerProvider {
   TracerProvider(const TracerProvider&) = delete;
   TracerProvider& operator=(const TracerProvider&) = delete;
 
-  // Returns the tracer for a scope, creating it once; the reference lives as long as the
-  // provider.
+  // Returns the tracer for a scope, creating it once; the reference lives as
+  // long as the provider.
   Tracer& GetTracer(std::string_view name, std::string_view version = {});
 
   bool ForceFlush(Deadline deadline) noexcept;

@@ -1,5 +1,6 @@
-// Minimal streaming JSON writer shared by the JSON lines, console and OTLP/JSON encoders.
-// Escapes per RFC 8259; invalid UTF-8 bytes become U+FFFD so output always parses.
+// Minimal streaming JSON writer shared by the JSON lines, console and OTLP/JSON
+// encoders. Escapes per RFC 8259; invalid UTF-8 bytes become U+FFFD so output
+// always parses.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +11,8 @@ namespace kafkatrace::json {
 
 // Appends `s` as a quoted JSON string.
 void AppendString(std::string& out, std::string_view s);
-// Appends a number; NaN and infinities (not JSON) become the strings "NaN", "Infinity".
+// Appends a number; NaN and infinities (not JSON) become the strings "NaN",
+// "Infinity".
 void AppendDouble(std::string& out, double value);
 void AppendInt(std::string& out, int64_t value);
 void AppendUint(std::string& out, uint64_t value);
@@ -19,10 +21,28 @@ void AppendUint(std::string& out, uint64_t value);
 class Writer {
  public:
   explicit Writer(std::string& out) : out_(out) {}
-  Writer& BeginObject() { Separate(); out_ += '{'; first_ = true; return *this; }
-  Writer& EndObject() { out_ += '}'; first_ = false; return *this; }
-  Writer& BeginArray() { Separate(); out_ += '['; first_ = true; return *this; }
-  Writer& EndArray() { out_ += ']'; first_ = false; return *this; }
+  Writer& BeginObject() {
+    Separate();
+    out_ += '{';
+    first_ = true;
+    return *this;
+  }
+  Writer& EndObject() {
+    out_ += '}';
+    first_ = false;
+    return *this;
+  }
+  Writer& BeginArray() {
+    Separate();
+    out_ += '[';
+    first_ = true;
+    return *this;
+  }
+  Writer& EndArray() {
+    out_ += ']';
+    first_ = false;
+    return *this;
+  }
   Writer& Key(std::string_view key) {
     Separate();
     AppendString(out_, key);
@@ -30,12 +50,36 @@ class Writer {
     after_key_ = true;
     return *this;
   }
-  Writer& String(std::string_view s) { Separate(); AppendString(out_, s); return *this; }
-  Writer& Int(int64_t v) { Separate(); AppendInt(out_, v); return *this; }
-  Writer& Uint(uint64_t v) { Separate(); AppendUint(out_, v); return *this; }
-  Writer& Double(double v) { Separate(); AppendDouble(out_, v); return *this; }
-  Writer& Bool(bool v) { Separate(); out_ += v ? "true" : "false"; return *this; }
-  Writer& Null() { Separate(); out_ += "null"; return *this; }
+  Writer& String(std::string_view s) {
+    Separate();
+    AppendString(out_, s);
+    return *this;
+  }
+  Writer& Int(int64_t v) {
+    Separate();
+    AppendInt(out_, v);
+    return *this;
+  }
+  Writer& Uint(uint64_t v) {
+    Separate();
+    AppendUint(out_, v);
+    return *this;
+  }
+  Writer& Double(double v) {
+    Separate();
+    AppendDouble(out_, v);
+    return *this;
+  }
+  Writer& Bool(bool v) {
+    Separate();
+    out_ += v ? "true" : "false";
+    return *this;
+  }
+  Writer& Null() {
+    Separate();
+    out_ += "null";
+    return *this;
+  }
 
  private:
   void Separate() {

@@ -16,8 +16,9 @@ std::string Quote(std::string_view s) {
 TEST(JsonWriterTest, EscapesControlQuotesAndInvalidUtf8) {
   EXPECT_EQ(Quote("a\"b\\c"), R"("a\"b\\c")");
   EXPECT_EQ(Quote("\n\t\x01"), R"("\n\t\u0001")");
-  EXPECT_EQ(Quote("caf\xc3\xa9"), "\"caf\xc3\xa9\"");  // valid UTF-8 passes through
-  EXPECT_EQ(Quote("\xc3"), R"("\ufffd")");             // truncated sequence
+  EXPECT_EQ(Quote("caf\xc3\xa9"),
+            "\"caf\xc3\xa9\"");             // valid UTF-8 passes through
+  EXPECT_EQ(Quote("\xc3"), R"("\ufffd")");  // truncated sequence
   EXPECT_EQ(Quote("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");  // surrogate
   EXPECT_EQ(Quote("</script>"), R"("</script>")");
 }
@@ -25,7 +26,14 @@ TEST(JsonWriterTest, EscapesControlQuotesAndInvalidUtf8) {
 TEST(JsonWriterTest, WriterPlacesCommas) {
   std::string out;
   Writer w(out);
-  w.BeginObject().Key("a").Int(1).Key("b").BeginArray().Int(1).Int(2).EndArray();
+  w.BeginObject()
+      .Key("a")
+      .Int(1)
+      .Key("b")
+      .BeginArray()
+      .Int(1)
+      .Int(2)
+      .EndArray();
   w.Key("c").Double(std::numeric_limits<double>::infinity()).EndObject();
   EXPECT_EQ(out, R"({"a":1,"b":[1,2],"c":"Infinity"})");
 }

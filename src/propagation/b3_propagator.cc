@@ -5,7 +5,8 @@
 namespace kafkatrace {
 namespace {
 
-std::optional<std::string_view> GetSingle(const TextMapCarrier& carrier, std::string_view key) {
+std::optional<std::string_view> GetSingle(const TextMapCarrier& carrier,
+                                          std::string_view key) {
   std::optional<std::string_view> found;
   int count = 0;
   carrier.Get(key, [&](std::string_view value) {
@@ -28,13 +29,15 @@ std::optional<TraceId> ParseB3TraceId(std::string_view hex) {
 
 B3Propagator::B3Propagator(Encoding encoding) : encoding_(encoding) {}
 
-void B3Propagator::Inject(const Context& context, TextMapCarrier& carrier) const noexcept {
+void B3Propagator::Inject(const Context& context,
+                          TextMapCarrier& carrier) const noexcept {
   const SpanContext& sc = context.span_context;
   if (!sc.IsValid()) return;
   try {
     const char* sampled = sc.sampled() ? "1" : "0";
     if (encoding_ == Encoding::kSingleHeader) {
-      carrier.Set("b3", sc.trace_id().ToHex() + "-" + sc.span_id().ToHex() + "-" + sampled);
+      carrier.Set("b3", sc.trace_id().ToHex() + "-" + sc.span_id().ToHex() +
+                            "-" + sampled);
     } else {
       carrier.Set("X-B3-TraceId", sc.trace_id().ToHex());
       carrier.Set("X-B3-SpanId", sc.span_id().ToHex());
@@ -44,13 +47,15 @@ void B3Propagator::Inject(const Context& context, TextMapCarrier& carrier) const
   }
 }
 
-Context B3Propagator::Extract(const TextMapCarrier& carrier, Context base) const noexcept {
+Context B3Propagator::Extract(const TextMapCarrier& carrier,
+                              Context base) const noexcept {
   try {
     std::optional<TraceId> trace_id;
     std::optional<SpanId> span_id;
     bool sampled = false;
     if (auto single = GetSingle(carrier, "b3")) {
-      // {trace}-{span}[-{sampling}[-{parent}]]; a lone sampling flag carries no context.
+      // {trace}-{span}[-{sampling}[-{parent}]]; a lone sampling flag carries no
+      // context.
       std::string_view v = *single;
       size_t dash = v.find('-');
       if (dash == std::string_view::npos) return base;
@@ -72,11 +77,13 @@ Context B3Propagator::Extract(const TextMapCarrier& carrier, Context base) const
       span_id = SpanId::FromHex(*s);
       auto flag = GetSingle(carrier, "x-b3-sampled");
       auto debug = GetSingle(carrier, "x-b3-flags");
-      sampled = (flag && (*flag == "1" || *flag == "true")) || (debug && *debug == "1");
+      sampled = (flag && (*flag == "1" || *flag == "true")) ||
+                (debug && *debug == "1");
     }
-    if (!trace_id || !span_id || !trace_id->IsValid() || !span_id->IsValid()) return base;
-    base.span_context =
-        SpanContext(*trace_id, *span_id, sampled ? kTraceFlagSampled : 0, /*remote=*/true);
+    if (!trace_id || !span_id || !trace_id->IsValid() || !span_id->IsValid())
+      return base;
+    base.span_context = SpanContext(
+        *trace_id, *span_id, sampled ? kTraceFlagSampled : 0, /*remote=*/true);
   } catch (...) {
   }
   return base;

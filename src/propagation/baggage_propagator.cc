@@ -14,10 +14,25 @@ std::string_view TrimOws(std::string_view s) {
 
 // RFC 7230 token characters.
 bool IsTokenChar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+      (c >= '0' && c <= '9'))
+    return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
       return true;
     default:
       return false;
@@ -87,15 +102,17 @@ Baggage ParseBaggage(std::string_view header) {
   while (!header.empty() && members < kBaggageMaxMembers) {
     size_t comma = header.find(',');
     std::string_view member = TrimOws(header.substr(0, comma));
-    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    header = comma == std::string_view::npos ? std::string_view()
+                                             : header.substr(comma + 1);
     if (member.empty()) continue;
     bytes += member.size() + (bytes == 0 ? 0 : 1);
-    if (bytes > kBaggageMaxBytes) break;  // over the W3C size limit: keep what fit
+    if (bytes > kBaggageMaxBytes)
+      break;  // over the W3C size limit: keep what fit
     size_t semicolon = member.find(';');
     std::string_view pair = TrimOws(member.substr(0, semicolon));
-    std::string_view metadata =
-        semicolon == std::string_view::npos ? std::string_view()
-                                            : TrimOws(member.substr(semicolon + 1));
+    std::string_view metadata = semicolon == std::string_view::npos
+                                    ? std::string_view()
+                                    : TrimOws(member.substr(semicolon + 1));
     size_t eq = pair.find('=');
     if (eq == std::string_view::npos) continue;  // malformed member: skipped
     std::string_view key = TrimOws(pair.substr(0, eq));
@@ -120,7 +137,8 @@ std::string FormatBaggage(const Baggage& baggage) {
       member += ';';
       member += entry.metadata;
     }
-    if (header.size() + (header.empty() ? 0 : 1) + member.size() > kBaggageMaxBytes) {
+    if (header.size() + (header.empty() ? 0 : 1) + member.size() >
+        kBaggageMaxBytes) {
       continue;  // does not fit; a smaller later member still may
     }
     if (!header.empty()) header += ',';

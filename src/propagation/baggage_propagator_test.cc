@@ -6,7 +6,8 @@ namespace kafkatrace {
 namespace {
 
 TEST(BaggageTest, ParsesMembersPropertiesAndPercentEncoding) {
-  Baggage b = ParseBaggage(" user.id = 42 ,region=eu%20west;ttl=30 ; x, flag=%E2%9C%93");
+  Baggage b = ParseBaggage(
+      " user.id = 42 ,region=eu%20west;ttl=30 ; x, flag=%E2%9C%93");
   EXPECT_EQ(b.Get("user.id"), "42");
   EXPECT_EQ(b.Get("region"), "eu west");
   EXPECT_EQ(b.entries()[1].metadata, "ttl=30 ; x");
@@ -14,7 +15,8 @@ TEST(BaggageTest, ParsesMembersPropertiesAndPercentEncoding) {
 }
 
 TEST(BaggageTest, MalformedMembersAreSkipped) {
-  Baggage b = ParseBaggage("good=1,novalue,bad key=2,=3,pct=%zz,quote=\"x\",ok=2");
+  Baggage b =
+      ParseBaggage("good=1,novalue,bad key=2,=3,pct=%zz,quote=\"x\",ok=2");
   ASSERT_EQ(b.entries().size(), 2u);
   EXPECT_EQ(b.Get("good"), "1");
   EXPECT_EQ(b.Get("ok"), "2");
@@ -41,7 +43,11 @@ TEST(BaggageTest, MemberLimitOnExtractAndInject) {
 
 TEST(BaggageTest, ByteLimitOnExtractAndInject) {
   std::string value(3000, 'x');
-  Baggage b = Baggage().With("a", value).With("b", value).With("c", value).With("d", "small");
+  Baggage b = Baggage()
+                  .With("a", value)
+                  .With("b", value)
+                  .With("c", value)
+                  .With("d", "small");
   std::string header = FormatBaggage(b);
   EXPECT_LE(header.size(), kBaggageMaxBytes);
   Baggage back = ParseBaggage(header);
@@ -58,7 +64,8 @@ TEST(BaggagePropagatorTest, InjectExtractAndMultipleHeaders) {
   BaggagePropagator propagator;
   HeaderListCarrier carrier;
   propagator.Inject(Context{{}, Baggage().With("a", "1")}, carrier);
-  EXPECT_EQ(carrier.headers(), (HeaderListCarrier::Headers{{"baggage", "a=1"}}));
+  EXPECT_EQ(carrier.headers(),
+            (HeaderListCarrier::Headers{{"baggage", "a=1"}}));
   carrier.Add("Baggage", "b=2");
   Context ctx = propagator.Extract(carrier, Context{});
   EXPECT_EQ(ctx.baggage.Get("a"), "1");

@@ -39,7 +39,9 @@ void HeaderListCarrier::Set(std::string_view key, std::string_view value) {
 }
 
 void HeaderListCarrier::Remove(std::string_view key) {
-  std::erase_if(headers_, [&](const auto& header) { return EqualsIgnoreAsciiCase(header.first, key); });
+  std::erase_if(headers_, [&](const auto& header) {
+    return EqualsIgnoreAsciiCase(header.first, key);
+  });
 }
 
 void HeaderListCarrier::Keys(FunctionRef<void(std::string_view)> visit) const {

@@ -24,7 +24,8 @@ CompositePropagator::CompositePropagator(
 
 void CompositePropagator::Inject(const Context& context,
                                  TextMapCarrier& carrier) const noexcept {
-  for (const auto& propagator : propagators_) propagator->Inject(context, carrier);
+  for (const auto& propagator : propagators_)
+    propagator->Inject(context, carrier);
 }
 
 Context CompositePropagator::Extract(const TextMapCarrier& carrier,
@@ -39,7 +40,8 @@ const std::vector<std::string>& CompositePropagator::Fields() const noexcept {
   return fields_;
 }
 
-Result<std::unique_ptr<TextMapPropagator>> MakePropagator(std::string_view names) {
+Result<std::unique_ptr<TextMapPropagator>> MakePropagator(
+    std::string_view names) {
   std::vector<std::unique_ptr<TextMapPropagator>> propagators;
   std::vector<std::string> seen;
   while (true) {
@@ -47,7 +49,8 @@ Result<std::unique_ptr<TextMapPropagator>> MakePropagator(std::string_view names
     std::string name(names.substr(0, comma));
     name.erase(0, name.find_first_not_of(" \t"));
     name.erase(name.find_last_not_of(" \t") + 1);
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : name)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (std::find(seen.begin(), seen.end(), name) == seen.end()) {
       seen.push_back(name);
       if (name == "tracecontext") {
@@ -55,11 +58,11 @@ Result<std::unique_ptr<TextMapPropagator>> MakePropagator(std::string_view names
       } else if (name == "baggage") {
         propagators.push_back(std::make_unique<BaggagePropagator>());
       } else if (name == "b3") {
-        propagators.push_back(
-            std::make_unique<B3Propagator>(B3Propagator::Encoding::kSingleHeader));
+        propagators.push_back(std::make_unique<B3Propagator>(
+            B3Propagator::Encoding::kSingleHeader));
       } else if (name == "b3multi") {
-        propagators.push_back(
-            std::make_unique<B3Propagator>(B3Propagator::Encoding::kMultiHeader));
+        propagators.push_back(std::make_unique<B3Propagator>(
+            B3Propagator::Encoding::kMultiHeader));
       } else if (name == "none") {
         // "none" alone disables propagation; mixed with others it adds nothing.
       } else {
@@ -71,15 +74,17 @@ Result<std::unique_ptr<TextMapPropagator>> MakePropagator(std::string_view names
     if (comma == std::string_view::npos) break;
     names.remove_prefix(comma + 1);
   }
-  return std::unique_ptr<TextMapPropagator>(new CompositePropagator(std::move(propagators)));
+  return std::unique_ptr<TextMapPropagator>(
+      new CompositePropagator(std::move(propagators)));
 }
 
 Result<std::unique_ptr<TextMapPropagator>> PropagatorFromEnv() {
   const char* value = std::getenv("OTEL_PROPAGATORS");
-  auto result = MakePropagator(value != nullptr && *value != '\0' ? value
-                                                                  : "tracecontext,baggage");
+  auto result = MakePropagator(
+      value != nullptr && *value != '\0' ? value : "tracecontext,baggage");
   if (!result.ok()) {
-    return Status::InvalidArgument("OTEL_PROPAGATORS: " + result.status().message());
+    return Status::InvalidArgument("OTEL_PROPAGATORS: " +
+                                   result.status().message());
   }
   return result;
 }

@@ -6,9 +6,10 @@
 namespace kafkatrace {
 namespace {
 
-const SpanContext kContext(TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736").value(),
-                           SpanId::FromHex("00f067aa0ba902b7").value(), kTraceFlagSampled,
-                           false, TraceState::Parse("v=1").value());
+const SpanContext kContext(
+    TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736").value(),
+    SpanId::FromHex("00f067aa0ba902b7").value(), kTraceFlagSampled, false,
+    TraceState::Parse("v=1").value());
 
 class PropagatorEnvTest : public ::testing::Test {
  protected:
@@ -24,7 +25,8 @@ TEST_F(PropagatorEnvTest, DefaultIsTraceContextAndBaggage) {
   (*propagator)->Inject(Context{kContext, Baggage().With("k", "v")}, carrier);
   EXPECT_EQ(carrier.headers(),
             (HeaderListCarrier::Headers{
-                {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+                {"traceparent",
+                 "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
                 {"tracestate", "v=1"},
                 {"baggage", "k=v"}}));
   Context back = (*propagator)->Extract(carrier, Context{});
@@ -38,7 +40,8 @@ TEST_F(PropagatorEnvTest, ListFromEnvironment) {
   ASSERT_TRUE(propagator.ok());
   HeaderListCarrier carrier;
   (*propagator)->Inject(Context{kContext, {}}, carrier);
-  EXPECT_EQ(carrier.headers().size(), 5u);  // 3 B3 headers + traceparent + tracestate
+  EXPECT_EQ(carrier.headers().size(),
+            5u);  // 3 B3 headers + traceparent + tracestate
   setenv("OTEL_PROPAGATORS", "none", 1);
   auto none = PropagatorFromEnv();
   ASSERT_TRUE(none.ok());
@@ -52,7 +55,8 @@ TEST_F(PropagatorEnvTest, UnknownNameIsAnError) {
   auto propagator = PropagatorFromEnv();
   ASSERT_FALSE(propagator.ok());
   EXPECT_NE(propagator.status().message().find("xray"), std::string::npos);
-  EXPECT_NE(propagator.status().message().find("OTEL_PROPAGATORS"), std::string::npos);
+  EXPECT_NE(propagator.status().message().find("OTEL_PROPAGATORS"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -9,8 +9,10 @@ constexpr std::string_view kTraceParent = "traceparent";
 constexpr std::string_view kTraceState = "tracestate";
 
 std::string_view TrimOws(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -18,7 +20,8 @@ std::string_view TrimOws(std::string_view s) {
 
 std::optional<SpanContext> ParseTraceParent(std::string_view value) noexcept {
   std::string_view v = TrimOws(value);  // rule 3
-  if (v.size() < kTraceParentSize || v[2] != '-' || v[35] != '-' || v[52] != '-') {
+  if (v.size() < kTraceParentSize || v[2] != '-' || v[35] != '-' ||
+      v[52] != '-') {
     return std::nullopt;
   }
   uint8_t version;
@@ -33,13 +36,15 @@ std::optional<SpanContext> ParseTraceParent(std::string_view value) noexcept {
   auto trace_id = TraceId::FromHex(v.substr(3, 32));
   auto span_id = SpanId::FromHex(v.substr(36, 16));
   uint8_t flags;
-  if (!trace_id || !span_id || !detail::DecodeLowerHex(v.substr(53, 2), &flags, 1) ||
+  if (!trace_id || !span_id ||
+      !detail::DecodeLowerHex(v.substr(53, 2), &flags, 1) ||
       !trace_id->IsValid() || !span_id->IsValid()) {
     return std::nullopt;
   }
-  return SpanContext(*trace_id, *span_id,
-                     static_cast<uint8_t>(flags & (kTraceFlagSampled | kTraceFlagRandom)),
-                     /*remote=*/true);
+  return SpanContext(
+      *trace_id, *span_id,
+      static_cast<uint8_t>(flags & (kTraceFlagSampled | kTraceFlagRandom)),
+      /*remote=*/true);
 }
 
 void FormatTraceParent(const SpanContext& context, char* out) noexcept {
@@ -48,7 +53,8 @@ void FormatTraceParent(const SpanContext& context, char* out) noexcept {
   out[35] = '-';
   context.span_id().ToHex(out + 36);
   out[52] = '-';
-  const uint8_t flags = context.flags() & (kTraceFlagSampled | kTraceFlagRandom);
+  const uint8_t flags =
+      context.flags() & (kTraceFlagSampled | kTraceFlagRandom);
   detail::EncodeHex(&flags, 1, out + 53);
 }
 
@@ -61,11 +67,13 @@ void TraceContextPropagator::Inject(const Context& context,
     FormatTraceParent(span_context, traceparent);
     carrier.Set(kTraceParent, std::string_view(traceparent, kTraceParentSize));
     if (span_context.trace_state().empty()) {
-      carrier.Remove(kTraceState);  // rule 16: omit, and never leave a stale one behind
+      carrier.Remove(
+          kTraceState);  // rule 16: omit, and never leave a stale one behind
     } else {
       carrier.Set(kTraceState, span_context.trace_state().header());
     }
-  } catch (...) {  // a carrier that cannot allocate: the record goes out untraced
+  } catch (
+      ...) {  // a carrier that cannot allocate: the record goes out untraced
   }
 }
 
@@ -77,11 +85,13 @@ Context TraceContextPropagator::Extract(const TextMapCarrier& carrier,
     carrier.Get(kTraceParent, [&](std::string_view value) {
       if (++count == 1) traceparent = value;
     });
-    if (count != 1) return base;  // rule 2: none, or more than one, means restart
+    if (count != 1)
+      return base;  // rule 2: none, or more than one, means restart
     auto parsed = ParseTraceParent(traceparent);
     if (!parsed) return base;
 
-    // Rule 7: combine every tracestate field line in order; empty lines add nothing.
+    // Rule 7: combine every tracestate field line in order; empty lines add
+    // nothing.
     std::string combined;
     int lines = 0;
     std::string_view single;
@@ -92,18 +102,22 @@ Context TraceContextPropagator::Extract(const TextMapCarrier& carrier,
     });
     TraceState trace_state;
     if (lines > 0) {
-      auto state = TraceState::Parse(lines == 1 ? single : std::string_view(combined));
-      if (state) trace_state = std::move(*state);  // rule 10: invalid means drop it all
+      auto state =
+          TraceState::Parse(lines == 1 ? single : std::string_view(combined));
+      if (state)
+        trace_state = std::move(*state);  // rule 10: invalid means drop it all
     }
-    base.span_context = SpanContext(parsed->trace_id(), parsed->span_id(), parsed->flags(),
-                                    /*remote=*/true, std::move(trace_state));
+    base.span_context =
+        SpanContext(parsed->trace_id(), parsed->span_id(), parsed->flags(),
+                    /*remote=*/true, std::move(trace_state));
     return base;
   } catch (...) {
     return base;
   }
 }
 
-const std::vector<std::string>& TraceContextPropagator::Fields() const noexcept {
+const std::vector<std::string>& TraceContextPropagator::Fields()
+    const noexcept {
   static const std::vector<std::string> kFields = {std::string(kTraceParent),
                                                    std::string(kTraceState)};
   return kFields;

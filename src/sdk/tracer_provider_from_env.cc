@@ -1,5 +1,5 @@
-// TracerProviderOptions::FromEnv sits above the core because it chooses exporters, and the
-// OTLP exporter lives in its own module.
+// TracerProviderOptions::FromEnv sits above the core because it chooses
+// exporters, and the OTLP exporter lives in its own module.
 #include "kafkatrace/batch_span_processor.h"
 #include "kafkatrace/console_span_exporter.h"
 #include "kafkatrace/tracer_provider.h"
@@ -16,7 +16,8 @@ Result<SpanLimits> SpanLimitsFromEnv() {
   };
   const Field fields[] = {
       {"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", &limits.max_attributes},
-      {"OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", &limits.max_attribute_value_length},
+      {"OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+       &limits.max_attribute_value_length},
       {"OTEL_SPAN_EVENT_COUNT_LIMIT", &limits.max_events},
       {"OTEL_SPAN_LINK_COUNT_LIMIT", &limits.max_links},
       {"OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", &limits.max_attributes_per_event},
@@ -40,7 +41,8 @@ Result<TracerProviderOptions> TracerProviderOptions::FromEnv() {
   auto disabled = env::Bool("OTEL_SDK_DISABLED", false);
   if (!disabled.ok()) return disabled.status();
   if (*disabled) {
-    // A disabled SDK still hands out valid, non-recording spans so propagation keeps working.
+    // A disabled SDK still hands out valid, non-recording spans so propagation
+    // keeps working.
     options.sampler = std::make_unique<AlwaysOffSampler>();
     return options;
   }
@@ -54,7 +56,8 @@ Result<TracerProviderOptions> TracerProviderOptions::FromEnv() {
   if (!limits.ok()) return limits.status();
   options.limits = *limits;
 
-  std::string exporters = env::Lowercase(env::Get("OTEL_TRACES_EXPORTER").value_or("otlp"));
+  std::string exporters =
+      env::Lowercase(env::Get("OTEL_TRACES_EXPORTER").value_or("otlp"));
   size_t start = 0;
   while (start <= exporters.size()) {
     size_t comma = exporters.find(',', start);
@@ -69,7 +72,8 @@ Result<TracerProviderOptions> TracerProviderOptions::FromEnv() {
       exporter = std::make_unique<ConsoleSpanExporter>();
     } else if (name == "otlp") {
       return Status::InvalidArgument(
-          "OTEL_TRACES_EXPORTER=otlp: the OTLP exporter is not built into this library");
+          "OTEL_TRACES_EXPORTER=otlp: the OTLP exporter is not built into this "
+          "library");
     } else {
       return Status::InvalidArgument("OTEL_TRACES_EXPORTER=\"" + exporters +
                                      "\": unknown exporter \"" + name +

@@ -9,8 +9,9 @@ namespace {
 class ProviderEnvTest : public ::testing::Test {
  protected:
   void TearDown() override {
-    for (const char* name : {"OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER", "OTEL_TRACES_SAMPLER",
-                             "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_SERVICE_NAME"}) {
+    for (const char* name :
+         {"OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER", "OTEL_TRACES_SAMPLER",
+          "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_SERVICE_NAME"}) {
       unsetenv(name);
     }
   }
@@ -51,7 +52,8 @@ TEST_F(ProviderEnvTest, ErrorsNameTheProblem) {
   setenv("OTEL_SDK_DISABLED", "maybe", 1);
   auto bad_bool = TracerProviderOptions::FromEnv();
   ASSERT_FALSE(bad_bool.ok());
-  EXPECT_NE(bad_bool.status().message().find("OTEL_SDK_DISABLED"), std::string::npos);
+  EXPECT_NE(bad_bool.status().message().find("OTEL_SDK_DISABLED"),
+            std::string::npos);
 }
 
 }  // namespace

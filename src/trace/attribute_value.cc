@@ -18,7 +18,9 @@ namespace {
 void AppendScalar(std::string& out, bool v) { out += v ? "true" : "false"; }
 void AppendScalar(std::string& out, int64_t v) { json::AppendInt(out, v); }
 void AppendScalar(std::string& out, double v) { json::AppendDouble(out, v); }
-void AppendScalar(std::string& out, const std::string& v) { json::AppendString(out, v); }
+void AppendScalar(std::string& out, const std::string& v) {
+  json::AppendString(out, v);
+}
 }  // namespace
 
 std::string AttributeValueToString(const AttributeValue& value) {

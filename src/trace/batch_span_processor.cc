@@ -1,5 +1,7 @@
 #include "kafkatrace/batch_span_processor.h"
 
+#include <sched.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -7,6 +9,7 @@
 #include <vector>
 
 #include "trace/env.h"
+#include "trace/span_data_pool.h"
 
 namespace kafkatrace {
 
@@ -14,7 +17,8 @@ Result<BatchSpanProcessorOptions> BatchSpanProcessorOptions::FromEnv() {
   BatchSpanProcessorOptions options;
   auto queue = env::Uint("OTEL_BSP_MAX_QUEUE_SIZE", options.max_queue_size);
   if (!queue.ok()) return queue.status();
-  auto batch = env::Uint("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", options.max_export_batch_size);
+  auto batch = env::Uint("OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+                         options.max_export_batch_size);
   if (!batch.ok()) return batch.status();
   auto delay = env::Millis("OTEL_BSP_SCHEDULE_DELAY", options.schedule_delay);
   if (!delay.ok()) return delay.status();
@@ -22,13 +26,14 @@ Result<BatchSpanProcessorOptions> BatchSpanProcessorOptions::FromEnv() {
   if (!timeout.ok()) return timeout.status();
   if (*queue == 0 || *batch == 0) {
     return Status::InvalidArgument(
-        "OTEL_BSP_MAX_QUEUE_SIZE and OTEL_BSP_MAX_EXPORT_BATCH_SIZE must be positive");
+        "OTEL_BSP_MAX_QUEUE_SIZE and OTEL_BSP_MAX_EXPORT_BATCH_SIZE must be "
+        "positive");
   }
   if (*batch > *queue) {
-    return Status::InvalidArgument("OTEL_BSP_MAX_EXPORT_BATCH_SIZE (" +
-                                   std::to_string(*batch) +
-                                   ") must not exceed OTEL_BSP_MAX_QUEUE_SIZE (" +
-                                   std::to_string(*queue) + ")");
+    return Status::InvalidArgument(
+        "OTEL_BSP_MAX_EXPORT_BATCH_SIZE (" + std::to_string(*batch) +
+        ") must not exceed OTEL_BSP_MAX_QUEUE_SIZE (" + std::to_string(*queue) +
+        ")");
   }
   options.max_queue_size = *queue;
   options.max_export_batch_size = *batch;
@@ -39,7 +44,8 @@ Result<BatchSpanProcessorOptions> BatchSpanProcessorOptions::FromEnv() {
 
 struct BatchSpanProcessor::State {
   BatchSpanProcessorOptions options;
-  std::unique_ptr<SpanExporter> exporter;  // used only by the worker (and after it exits)
+  std::unique_ptr<SpanExporter>
+      exporter;  // used only by the worker (and after it exits)
 
   std::mutex mutex;
   std::condition_variable worker_cv;  // wakes the worker
@@ -52,22 +58,28 @@ struct BatchSpanProcessor::State {
   uint64_t flush_done = 0;                       // guarded by mutex
   std::thread worker;
 
+  size_t high_watermark =
+      0;  // queue length above which OnEnd yields the CPU once
+
   std::atomic<uint64_t> ended{0}, exported{0}, dropped{0}, failed{0};
 
   void Run();
   void ExportAll(std::vector<std::unique_ptr<SpanData>>& batch);
 };
 
-void BatchSpanProcessor::State::ExportAll(std::vector<std::unique_ptr<SpanData>>& batch) {
+void BatchSpanProcessor::State::ExportAll(
+    std::vector<std::unique_ptr<SpanData>>& batch) {
   const size_t step = options.max_export_batch_size;
   for (size_t i = 0; i < batch.size(); i += step) {
     size_t n = std::min(step, batch.size() - i);
     ExportResult result = exporter->Export(
-        std::span(batch.data() + i, n), std::chrono::steady_clock::now() + options.export_timeout);
+        std::span(batch.data() + i, n),
+        std::chrono::steady_clock::now() + options.export_timeout);
     (result == ExportResult::kSuccess ? exported : failed)
         .fetch_add(n, std::memory_order_relaxed);
   }
-  batch.clear();  // frees the spans outside the lock
+  detail::RecycleSpanData(batch);
+  batch.clear();  // frees what the pool did not take, outside the lock
 }
 
 void BatchSpanProcessor::State::Run() {
@@ -75,7 +87,8 @@ void BatchSpanProcessor::State::Run() {
   batch.reserve(options.max_queue_size);
   std::unique_lock lock(mutex);
   while (true) {
-    const auto wake_at = std::chrono::steady_clock::now() + options.schedule_delay;
+    const auto wake_at =
+        std::chrono::steady_clock::now() + options.schedule_delay;
     while (!stopping && flush_requested == flush_done &&
            queue.size() < options.max_export_batch_size) {
       worker_waiting = true;
@@ -89,7 +102,8 @@ void BatchSpanProcessor::State::Run() {
 
     ExportAll(batch);
     if (flush_target != flush_done) {
-      (void)exporter->ForceFlush(std::chrono::steady_clock::now() + options.export_timeout);
+      (void)exporter->ForceFlush(std::chrono::steady_clock::now() +
+                                 options.export_timeout);
     }
 
     lock.lock();
@@ -112,20 +126,23 @@ BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter,
     options.max_export_batch_size = options.max_queue_size;
   }
   state_->options = options;
+  state_->high_watermark = options.max_queue_size - options.max_queue_size / 4;
   state_->exporter = std::move(exporter);
   state_->queue.reserve(options.max_queue_size);
   state_->worker = std::thread([state = state_] { state->Run(); });
 }
 
 BatchSpanProcessor::~BatchSpanProcessor() {
-  (void)Shutdown(std::chrono::steady_clock::now() + state_->options.export_timeout);
+  (void)Shutdown(std::chrono::steady_clock::now() +
+                 state_->options.export_timeout);
   std::unique_lock lock(state_->mutex);
   if (!state_->worker.joinable()) return;
   if (state_->worker_exited) {
     lock.unlock();
     state_->worker.join();
   } else {
-    state_->worker.detach();  // stuck exporter: the thread owns the state and ends later
+    state_->worker
+        .detach();  // stuck exporter: the thread owns the state and ends later
   }
 }
 
@@ -137,8 +154,10 @@ void BatchSpanProcessor::OnEnd(std::unique_ptr<SpanData> span) noexcept {
   {
     std::lock_guard lock(s.mutex);
     if (!s.stopping && s.queue.size() < s.options.max_queue_size) {
-      s.queue.push_back(std::move(span));  // never reallocates: capacity reserved
-      if (s.worker_waiting && s.queue.size() >= s.options.max_export_batch_size) {
+      s.queue.push_back(
+          std::move(span));  // never reallocates: capacity reserved
+      if (s.worker_waiting &&
+          s.queue.size() >= s.options.max_export_batch_size) {
         s.worker_waiting = false;
         wake = true;
       }
@@ -170,7 +189,8 @@ bool BatchSpanProcessor::Shutdown(Deadline deadline) noexcept {
     s.stopping = true;
     s.worker_cv.notify_one();
   }
-  if (!s.caller_cv.wait_until(lock, deadline, [&] { return s.worker_exited; })) {
+  if (!s.caller_cv.wait_until(lock, deadline,
+                              [&] { return s.worker_exited; })) {
     return false;
   }
   if (s.exporter) {

@@ -17,9 +17,9 @@ using testing::SecondsFromNow;
 
 std::unique_ptr<SpanData> SampledSpan(int n = 0) {
   auto span = std::make_unique<SpanData>();
-  span->context = SpanContext(TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736").value(),
-                              SpanId::FromHex("00f067aa0ba902b7").value(), kTraceFlagSampled,
-                              false);
+  span->context = SpanContext(
+      TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736").value(),
+      SpanId::FromHex("00f067aa0ba902b7").value(), kTraceFlagSampled, false);
   span->name = "span-" + std::to_string(n);
   return span;
 }
@@ -27,7 +27,8 @@ std::unique_ptr<SpanData> SampledSpan(int n = 0) {
 // An exporter that blocks inside Export until released, like a hung collector.
 class StuckExporter final : public SpanExporter {
  public:
-  ExportResult Export(std::span<std::unique_ptr<SpanData>> batch, Deadline) noexcept override {
+  ExportResult Export(std::span<std::unique_ptr<SpanData>> batch,
+                      Deadline) noexcept override {
     std::unique_lock lock(mutex_);
     ++calls_;
     entered_.notify_all();
@@ -60,9 +61,11 @@ class StuckExporter final : public SpanExporter {
 // Counts batch sizes.
 class CountingExporter final : public SpanExporter {
  public:
-  explicit CountingExporter(std::vector<size_t>* sizes, ExportResult result = ExportResult::kSuccess)
+  explicit CountingExporter(std::vector<size_t>* sizes,
+                            ExportResult result = ExportResult::kSuccess)
       : sizes_(sizes), result_(result) {}
-  ExportResult Export(std::span<std::unique_ptr<SpanData>> batch, Deadline) noexcept override {
+  ExportResult Export(std::span<std::unique_ptr<SpanData>> batch,
+                      Deadline) noexcept override {
     sizes_->push_back(batch.size());
     return result_;
   }
@@ -75,7 +78,8 @@ class CountingExporter final : public SpanExporter {
 TEST(BatchSpanProcessorTest, ForceFlushExportsEverythingInBatches) {
   std::vector<size_t> sizes;
   BatchSpanProcessor processor(std::make_unique<CountingExporter>(&sizes),
-                               {.max_queue_size = 100, .max_export_batch_size = 30,
+                               {.max_queue_size = 100,
+                                .max_export_batch_size = 30,
                                 .schedule_delay = std::chrono::hours(1)});
   for (int i = 0; i < 70; ++i) processor.OnEnd(SampledSpan(i));
   ASSERT_TRUE(processor.ForceFlush(SecondsFromNow(10)));
@@ -95,7 +99,8 @@ TEST(BatchSpanProcessorTest, UnsampledSpansAreIgnored) {
   std::vector<size_t> sizes;
   BatchSpanProcessor processor(std::make_unique<CountingExporter>(&sizes));
   auto span = SampledSpan();
-  span->context = SpanContext(span->context.trace_id(), span->context.span_id(), 0, false);
+  span->context =
+      SpanContext(span->context.trace_id(), span->context.span_id(), 0, false);
   processor.OnEnd(std::move(span));
   ASSERT_TRUE(processor.ForceFlush(SecondsFromNow(10)));
   EXPECT_TRUE(sizes.empty());
@@ -104,7 +109,8 @@ TEST(BatchSpanProcessorTest, UnsampledSpansAreIgnored) {
 
 TEST(BatchSpanProcessorTest, FailedExportsAreCounted) {
   std::vector<size_t> sizes;
-  BatchSpanProcessor processor(std::make_unique<CountingExporter>(&sizes, ExportResult::kFailure));
+  BatchSpanProcessor processor(
+      std::make_unique<CountingExporter>(&sizes, ExportResult::kFailure));
   for (int i = 0; i < 5; ++i) processor.OnEnd(SampledSpan(i));
   ASSERT_TRUE(processor.Shutdown(SecondsFromNow(10)));
   auto stats = processor.stats();
@@ -112,13 +118,15 @@ TEST(BatchSpanProcessorTest, FailedExportsAreCounted) {
   EXPECT_EQ(stats.spans_exported, 0u);
 }
 
-// The core promise: with the exporter hung, OnEnd still returns at once, drops what does not
-// fit, and the books balance exactly once the exporter recovers.
-TEST(BatchSpanProcessorTest, StuckExporterNeverBlocksOnEndAndAccountingIsExact) {
+// The core promise: with the exporter hung, OnEnd still returns at once, drops
+// what does not fit, and the books balance exactly once the exporter recovers.
+TEST(BatchSpanProcessorTest,
+     StuckExporterNeverBlocksOnEndAndAccountingIsExact) {
   auto exporter = std::make_unique<StuckExporter>();
   StuckExporter* stuck = exporter.get();
   BatchSpanProcessor processor(std::move(exporter),
-                               {.max_queue_size = 8, .max_export_batch_size = 4,
+                               {.max_queue_size = 8,
+                                .max_export_batch_size = 4,
                                 .schedule_delay = std::chrono::hours(1)});
   processor.OnEnd(SampledSpan());
   processor.OnEnd(SampledSpan());
@@ -130,16 +138,19 @@ TEST(BatchSpanProcessorTest, StuckExporterNeverBlocksOnEndAndAccountingIsExact) 
   auto producer = std::async(std::launch::async, [&] {
     for (int i = 0; i < kSpans; ++i) processor.OnEnd(SampledSpan(i));
   });
-  ASSERT_EQ(producer.wait_for(std::chrono::seconds(30)), std::future_status::ready)
+  ASSERT_EQ(producer.wait_for(std::chrono::seconds(30)),
+            std::future_status::ready)
       << "OnEnd blocked on a stuck exporter";
   auto during = processor.stats();
   EXPECT_EQ(during.spans_ended, kSpans + 4u);
-  EXPECT_GE(during.spans_dropped, kSpans - 8u);  // only the queue's 8 slots could be kept
+  EXPECT_GE(during.spans_dropped,
+            kSpans - 8u);  // only the queue's 8 slots could be kept
 
   stuck->Release();
   ASSERT_TRUE(processor.ForceFlush(SecondsFromNow(10)));
   auto after = processor.stats();
-  EXPECT_EQ(after.spans_ended, after.spans_exported + after.spans_dropped + after.spans_failed);
+  EXPECT_EQ(after.spans_ended,
+            after.spans_exported + after.spans_dropped + after.spans_failed);
   EXPECT_EQ(after.spans_exported, stuck->exported());
   EXPECT_EQ(after.spans_exported, 12u);  // 4 in flight + 8 queued
   ASSERT_TRUE(processor.Shutdown(SecondsFromNow(10)));  // destroys the exporter
@@ -149,18 +160,22 @@ TEST(BatchSpanProcessorTest, ShutdownHonoursDeadlineWithStuckExporter) {
   auto exporter = std::make_unique<StuckExporter>();
   StuckExporter* stuck = exporter.get();
   auto processor = std::make_unique<BatchSpanProcessor>(
-      std::move(exporter), BatchSpanProcessorOptions{.max_queue_size = 4,
-                                                     .max_export_batch_size = 1,
-                                                     .export_timeout = std::chrono::milliseconds(50)});
+      std::move(exporter),
+      BatchSpanProcessorOptions{
+          .max_queue_size = 4,
+          .max_export_batch_size = 1,
+          .export_timeout = std::chrono::milliseconds(50)});
   processor->OnEnd(SampledSpan());
   stuck->WaitUntilEntered();
   auto start = std::chrono::steady_clock::now();
   EXPECT_FALSE(processor->Shutdown(start + std::chrono::milliseconds(100)));
   EXPECT_FALSE(processor->ForceFlush(std::chrono::steady_clock::now() +
                                      std::chrono::milliseconds(10)));
-  processor.reset();  // must not hang: the stuck worker is detached with its state
+  processor
+      .reset();  // must not hang: the stuck worker is detached with its state
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
-  stuck->Release();  // exporter is owned by the detached worker's state; still alive
+  stuck->Release();  // exporter is owned by the detached worker's state; still
+                     // alive
 }
 
 TEST(BatchSpanProcessorTest, SpansEndedAfterShutdownAreDroppedAndCounted) {
@@ -175,10 +190,12 @@ TEST(BatchSpanProcessorTest, SpansEndedAfterShutdownAreDroppedAndCounted) {
 TEST(BatchSpanProcessorTest, FullBatchWakesWorkerBeforeScheduleDelay) {
   auto store = std::make_shared<InMemorySpanStore>();
   BatchSpanProcessor processor(std::make_unique<InMemorySpanExporter>(store),
-                               {.max_queue_size = 64, .max_export_batch_size = 4,
+                               {.max_queue_size = 64,
+                                .max_export_batch_size = 4,
                                 .schedule_delay = std::chrono::hours(1)});
   for (int i = 0; i < 4; ++i) processor.OnEnd(SampledSpan(i));
-  // Shutdown would also export; use a bounded poll on the store instead of a flush.
+  // Shutdown would also export; use a bounded poll on the store instead of a
+  // flush.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (store->size() < 4 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::yield();
@@ -188,8 +205,9 @@ TEST(BatchSpanProcessorTest, FullBatchWakesWorkerBeforeScheduleDelay) {
 
 TEST(BatchSpanProcessorTest, ConcurrentProducersBalanceTheBooks) {
   auto store = std::make_shared<InMemorySpanStore>();
-  BatchSpanProcessor processor(std::make_unique<InMemorySpanExporter>(store),
-                               {.max_queue_size = 256, .max_export_batch_size = 64});
+  BatchSpanProcessor processor(
+      std::make_unique<InMemorySpanExporter>(store),
+      {.max_queue_size = 256, .max_export_batch_size = 64});
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
@@ -207,8 +225,9 @@ TEST(BatchSpanProcessorTest, ConcurrentProducersBalanceTheBooks) {
 class BspEnvTest : public ::testing::Test {
  protected:
   void TearDown() override {
-    for (const char* name : {"OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
-                             "OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_EXPORT_TIMEOUT"}) {
+    for (const char* name :
+         {"OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+          "OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_EXPORT_TIMEOUT"}) {
       unsetenv(name);
     }
   }
@@ -237,7 +256,8 @@ TEST_F(BspEnvTest, DefaultsAndErrors) {
   setenv("OTEL_BSP_SCHEDULE_DELAY", "soon", 1);
   auto bad = BatchSpanProcessorOptions::FromEnv();
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("OTEL_BSP_SCHEDULE_DELAY"), std::string::npos);
+  EXPECT_NE(bad.status().message().find("OTEL_BSP_SCHEDULE_DELAY"),
+            std::string::npos);
   unsetenv("OTEL_BSP_SCHEDULE_DELAY");
   setenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "5000", 1);
   EXPECT_FALSE(BatchSpanProcessorOptions::FromEnv().ok());

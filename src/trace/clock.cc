@@ -11,7 +11,8 @@ int64_t SystemClock::NowNanos() noexcept {
 }
 
 SystemClock& SystemClock::Instance() {
-  static SystemClock* clock = new SystemClock();  // never destroyed: used until exit
+  static SystemClock* clock =
+      new SystemClock();  // never destroyed: used until exit
   return *clock;
 }
 

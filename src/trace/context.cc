@@ -4,8 +4,8 @@
 
 namespace kafkatrace {
 namespace {
-__attribute__((tls_model("initial-exec"))) thread_local const ContextScope* t_innermost =
-    nullptr;
+__attribute__((tls_model(
+    "initial-exec"))) thread_local const ContextScope* t_innermost = nullptr;
 }  // namespace
 
 const Context& Context::Current() noexcept {

@@ -13,7 +13,8 @@ std::optional<std::string> Get(const char* name) {
 }
 
 std::string Lowercase(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
 
@@ -31,7 +32,8 @@ Result<uint64_t> Uint(const char* name, uint64_t default_value) {
   auto value = Get(name);
   if (!value) return default_value;
   uint64_t parsed = 0;
-  auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), parsed);
+  auto [end, ec] =
+      std::from_chars(value->data(), value->data() + value->size(), parsed);
   if (ec != std::errc() || end != value->data() + value->size()) {
     return Status::InvalidArgument(std::string(name) + "=\"" + *value +
                                    "\": expected a non-negative integer");
@@ -39,8 +41,8 @@ Result<uint64_t> Uint(const char* name, uint64_t default_value) {
   return parsed;
 }
 
-Result<std::chrono::milliseconds> Millis(const char* name,
-                                         std::chrono::milliseconds default_value) {
+Result<std::chrono::milliseconds> Millis(
+    const char* name, std::chrono::milliseconds default_value) {
   auto value = Uint(name, static_cast<uint64_t>(default_value.count()));
   if (!value.ok()) return value.status();
   return std::chrono::milliseconds(static_cast<int64_t>(*value));

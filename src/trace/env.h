@@ -1,5 +1,5 @@
-// Reading OTEL_* environment variables with errors that name the variable. Used only by the
-// explicit FromEnv() functions.
+// Reading OTEL_* environment variables with errors that name the variable. Used
+// only by the explicit FromEnv() functions.
 #pragma once
 
 #include <chrono>
@@ -16,8 +16,8 @@ std::optional<std::string> Get(const char* name);
 // "true"/"false", any case.
 Result<bool> Bool(const char* name, bool default_value);
 Result<uint64_t> Uint(const char* name, uint64_t default_value);
-Result<std::chrono::milliseconds> Millis(const char* name,
-                                         std::chrono::milliseconds default_value);
+Result<std::chrono::milliseconds> Millis(
+    const char* name, std::chrono::milliseconds default_value);
 std::string Lowercase(std::string s);
 
 }  // namespace kafkatrace::env

@@ -1,4 +1,5 @@
-// The exporters of the core: in-memory (tests), JSON lines (files), console (humans).
+// The exporters of the core: in-memory (tests), JSON lines (files), console
+// (humans).
 #include <cerrno>
 #include <cstring>
 #include <iostream>
@@ -14,11 +15,16 @@ namespace kafkatrace {
 
 const char* SpanKindName(SpanKind kind) noexcept {
   switch (kind) {
-    case SpanKind::kInternal: return "INTERNAL";
-    case SpanKind::kServer: return "SERVER";
-    case SpanKind::kClient: return "CLIENT";
-    case SpanKind::kProducer: return "PRODUCER";
-    case SpanKind::kConsumer: return "CONSUMER";
+    case SpanKind::kInternal:
+      return "INTERNAL";
+    case SpanKind::kServer:
+      return "SERVER";
+    case SpanKind::kClient:
+      return "CLIENT";
+    case SpanKind::kProducer:
+      return "PRODUCER";
+    case SpanKind::kConsumer:
+      return "CONSUMER";
   }
   return "UNSPECIFIED";
 }
@@ -48,8 +54,8 @@ void InMemorySpanStore::Clear() {
   spans_.clear();
 }
 
-ExportResult InMemorySpanExporter::Export(std::span<std::unique_ptr<SpanData>> batch,
-                                          Deadline) noexcept {
+ExportResult InMemorySpanExporter::Export(
+    std::span<std::unique_ptr<SpanData>> batch, Deadline) noexcept {
   try {
     for (auto& span : batch) store_->Add(std::move(span));
     return ExportResult::kSuccess;
@@ -78,10 +84,14 @@ void WriteAttributeValue(json::Writer& w, const AttributeValue& value) {
           w.BeginArray();
           for (const auto& element : v) {
             using E = typename T::value_type;
-            if constexpr (std::is_same_v<E, bool>) w.Bool(element);
-            else if constexpr (std::is_same_v<E, int64_t>) w.Int(element);
-            else if constexpr (std::is_same_v<E, double>) w.Double(element);
-            else w.String(element);
+            if constexpr (std::is_same_v<E, bool>)
+              w.Bool(element);
+            else if constexpr (std::is_same_v<E, int64_t>)
+              w.Int(element);
+            else if constexpr (std::is_same_v<E, double>)
+              w.Double(element);
+            else
+              w.String(element);
           }
           w.EndArray();
         }
@@ -107,7 +117,8 @@ Result<std::unique_ptr<JsonLinesSpanExporter>> JsonLinesSpanExporter::Open(
     return Status::InvalidArgument("cannot open span file " + path + ": " +
                                    std::strerror(errno));
   }
-  return std::unique_ptr<JsonLinesSpanExporter>(new JsonLinesSpanExporter(file));
+  return std::unique_ptr<JsonLinesSpanExporter>(
+      new JsonLinesSpanExporter(file));
 }
 
 JsonLinesSpanExporter::~JsonLinesSpanExporter() { std::fclose(file_); }
@@ -144,7 +155,8 @@ std::string JsonLinesSpanExporter::ToJson(const SpanData& span) {
     w.EndObject();
   }
   w.EndArray();
-  if (span.dropped_events_count) w.Key("droppedEventsCount").Uint(span.dropped_events_count);
+  if (span.dropped_events_count)
+    w.Key("droppedEventsCount").Uint(span.dropped_events_count);
   w.Key("links").BeginArray();
   for (const auto& link : span.links) {
     w.BeginObject();
@@ -155,19 +167,22 @@ std::string JsonLinesSpanExporter::ToJson(const SpanData& span) {
     w.EndObject();
   }
   w.EndArray();
-  if (span.dropped_links_count) w.Key("droppedLinksCount").Uint(span.dropped_links_count);
+  if (span.dropped_links_count)
+    w.Key("droppedLinksCount").Uint(span.dropped_links_count);
   w.Key("status").BeginObject();
   w.Key("code").Uint(static_cast<uint64_t>(span.status_code));
-  if (!span.status_message.empty()) w.Key("message").String(span.status_message);
+  if (!span.status_message.empty())
+    w.Key("message").String(span.status_message);
   w.EndObject();
-  if (span.resource != nullptr) w.Key("service").String(span.resource->service_name());
+  if (span.resource != nullptr)
+    w.Key("service").String(span.resource->service_name());
   if (span.scope != nullptr) w.Key("scope").String(span.scope->name);
   w.EndObject();
   return out;
 }
 
-ExportResult JsonLinesSpanExporter::Export(std::span<std::unique_ptr<SpanData>> batch,
-                                           Deadline) noexcept {
+ExportResult JsonLinesSpanExporter::Export(
+    std::span<std::unique_ptr<SpanData>> batch, Deadline) noexcept {
   try {
     std::string lines;
     for (const auto& span : batch) {
@@ -192,8 +207,8 @@ bool JsonLinesSpanExporter::ForceFlush(Deadline) noexcept {
 ConsoleSpanExporter::ConsoleSpanExporter(std::ostream* out)
     : out_(out != nullptr ? out : &std::cout) {}
 
-ExportResult ConsoleSpanExporter::Export(std::span<std::unique_ptr<SpanData>> batch,
-                                         Deadline) noexcept {
+ExportResult ConsoleSpanExporter::Export(
+    std::span<std::unique_ptr<SpanData>> batch, Deadline) noexcept {
   try {
     std::string text;
     for (const auto& span : batch) {
@@ -204,15 +219,19 @@ ExportResult ConsoleSpanExporter::Export(std::span<std::unique_ptr<SpanData>> ba
       text += SpanKindName(s.kind);
       text += "] trace=" + s.context.trace_id().ToHex() +
               " span=" + s.context.span_id().ToHex();
-      if (s.parent_span_id.IsValid()) text += " parent=" + s.parent_span_id.ToHex();
+      if (s.parent_span_id.IsValid())
+        text += " parent=" + s.parent_span_id.ToHex();
       char duration[32];
-      std::snprintf(duration, sizeof(duration), " %.3f ms",
-                    static_cast<double>(s.end_unix_nanos - s.start_unix_nanos) / 1e6);
+      std::snprintf(
+          duration, sizeof(duration), " %.3f ms",
+          static_cast<double>(s.end_unix_nanos - s.start_unix_nanos) / 1e6);
       text += duration;
-      if (s.status_code == SpanStatusCode::kError) text += " ERROR " + s.status_message;
+      if (s.status_code == SpanStatusCode::kError)
+        text += " ERROR " + s.status_message;
       text += '\n';
       for (const auto& attribute : s.attributes) {
-        text += "  " + attribute.key + " = " + AttributeValueToString(attribute.value) + '\n';
+        text += "  " + attribute.key.str() + " = " +
+                AttributeValueToString(attribute.value) + '\n';
       }
       for (const auto& event : s.events) text += "  event " + event.name + '\n';
       for (const auto& link : s.links) {

@@ -14,9 +14,10 @@ namespace {
 
 std::unique_ptr<SpanData> RichSpan() {
   auto span = std::make_unique<SpanData>();
-  span->context = SpanContext(TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736").value(),
-                              SpanId::FromHex("00f067aa0ba902b7").value(), 3, false,
-                              TraceState::Parse("a=1").value());
+  span->context =
+      SpanContext(TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736").value(),
+                  SpanId::FromHex("00f067aa0ba902b7").value(), 3, false,
+                  TraceState::Parse("a=1").value());
   span->parent_span_id = SpanId::FromHex("1111111111111111").value();
   span->name = "send \"orders\"\n";
   span->kind = SpanKind::kProducer;
@@ -28,7 +29,8 @@ std::unique_ptr<SpanData> RichSpan() {
                       {"ratio", 0.5},
                       {"tags", std::vector<std::string>{"a", "b"}},
                       {"bad.utf8", std::string("\xff\xfe")}};
-  span->events.push_back({"exception", 5, {{"exception.type", std::string("E")}}, 0});
+  span->events.push_back(
+      {"exception", 5, {{"exception.type", std::string("E")}}, 0});
   span->links.push_back({span->context, {{"k", int64_t{1}}}, 0});
   span->status_code = SpanStatusCode::kError;
   span->status_message = "failed";
@@ -43,7 +45,8 @@ TEST(JsonLinesSpanExporterTest, WritesOneParsableLinePerSpan) {
   auto exporter = JsonLinesSpanExporter::Open(path);
   ASSERT_TRUE(exporter.ok());
   std::unique_ptr<SpanData> batch[2] = {RichSpan(), RichSpan()};
-  EXPECT_EQ((*exporter)->Export(batch, testing::SecondsFromNow(1)), ExportResult::kSuccess);
+  EXPECT_EQ((*exporter)->Export(batch, testing::SecondsFromNow(1)),
+            ExportResult::kSuccess);
   ASSERT_TRUE((*exporter)->ForceFlush(testing::SecondsFromNow(1)));
   std::ifstream in(path);
   std::string line;
@@ -82,9 +85,11 @@ TEST(ConsoleSpanExporterTest, PrintsNameIdsDurationAndAttributes) {
   std::ostringstream out;
   ConsoleSpanExporter exporter(&out);
   std::unique_ptr<SpanData> batch[1] = {RichSpan()};
-  EXPECT_EQ(exporter.Export(batch, testing::SecondsFromNow(1)), ExportResult::kSuccess);
+  EXPECT_EQ(exporter.Export(batch, testing::SecondsFromNow(1)),
+            ExportResult::kSuccess);
   std::string text = out.str();
-  EXPECT_NE(text.find("[PRODUCER] trace=4bf92f3577b34da6a3ce929d0e0e4736"), std::string::npos);
+  EXPECT_NE(text.find("[PRODUCER] trace=4bf92f3577b34da6a3ce929d0e0e4736"),
+            std::string::npos);
   EXPECT_NE(text.find("1.500 ms"), std::string::npos);
   EXPECT_NE(text.find("messaging.system = \"kafka\""), std::string::npos);
   EXPECT_NE(text.find("ERROR failed"), std::string::npos);

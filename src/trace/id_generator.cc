@@ -11,11 +11,13 @@
 namespace kafkatrace {
 namespace {
 
-// Bumped in every child after fork(); each thread reseeds when it sees a new value, so a
-// forked child never replays its parent's id sequence.
+// Bumped in every child after fork(); each thread reseeds when it sees a new
+// value, so a forked child never replays its parent's id sequence.
 std::atomic<uint64_t> g_fork_generation{1};
 
-void OnForkChild() { g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
+void OnForkChild() {
+  g_fork_generation.fetch_add(1, std::memory_order_relaxed);
+}
 
 [[maybe_unused]] const bool g_atfork_registered = [] {
   pthread_atfork(nullptr, nullptr, &OnForkChild);
@@ -29,9 +31,12 @@ uint64_t SplitMix64(uint64_t& x) {
   return z ^ (z >> 31);
 }
 
-constexpr uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+constexpr uint64_t Rotl(uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
 
-// xoshiro256++ (Blackman & Vigna): fast, 256-bit state, good statistical quality.
+// xoshiro256++ (Blackman & Vigna): fast, 256-bit state, good statistical
+// quality.
 struct Xoshiro256 {
   uint64_t s[4];
   uint64_t generation = 0;  // 0: never seeded
@@ -39,12 +44,15 @@ struct Xoshiro256 {
   void Seed() {
     uint64_t seed[4] = {};
     ssize_t got = getrandom(seed, sizeof(seed), GRND_NONBLOCK);
-    // Fallback when the entropy pool is unavailable: time, pid and addresses differ per
-    // thread and process, which is enough for uniqueness if not for secrecy.
-    uint64_t mix = static_cast<uint64_t>(
-                       std::chrono::high_resolution_clock::now().time_since_epoch().count()) ^
-                   (static_cast<uint64_t>(getpid()) << 32) ^
-                   reinterpret_cast<uintptr_t>(this);
+    // Fallback when the entropy pool is unavailable: time, pid and addresses
+    // differ per thread and process, which is enough for uniqueness if not for
+    // secrecy.
+    uint64_t mix =
+        static_cast<uint64_t>(std::chrono::high_resolution_clock::now()
+                                  .time_since_epoch()
+                                  .count()) ^
+        (static_cast<uint64_t>(getpid()) << 32) ^
+        reinterpret_cast<uintptr_t>(this);
     if (got != static_cast<ssize_t>(sizeof(seed))) {
       for (auto& word : seed) word ^= SplitMix64(mix);
     }
@@ -53,7 +61,8 @@ struct Xoshiro256 {
   }
 
   uint64_t Next() {
-    if (generation != g_fork_generation.load(std::memory_order_relaxed)) [[unlikely]] {
+    if (generation != g_fork_generation.load(std::memory_order_relaxed))
+        [[unlikely]] {
       Seed();
     }
     const uint64_t result = Rotl(s[0] + s[3], 23) + s[0];
@@ -68,8 +77,8 @@ struct Xoshiro256 {
   }
 };
 
-// initial-exec: the generator is also linked into the dlopen()ed interceptor plugin, where
-// the default TLS model would cost a __tls_get_addr call per id.
+// initial-exec: the generator is also linked into the dlopen()ed interceptor
+// plugin, where the default TLS model would cost a __tls_get_addr call per id.
 __attribute__((tls_model("initial-exec"))) thread_local Xoshiro256 t_rng;
 
 }  // namespace

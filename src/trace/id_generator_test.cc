@@ -30,15 +30,20 @@ TEST(RandomIdGeneratorTest, IdsAreValidAndDistinct) {
 TEST(RandomIdGeneratorTest, ThreadsDoNotShareSequences) {
   RandomIdGenerator generator;
   std::set<std::string> a, b;
-  std::thread ta([&] { for (int i = 0; i < 1000; ++i) a.insert(generator.NewSpanId().ToHex()); });
-  std::thread tb([&] { for (int i = 0; i < 1000; ++i) b.insert(generator.NewSpanId().ToHex()); });
+  std::thread ta([&] {
+    for (int i = 0; i < 1000; ++i) a.insert(generator.NewSpanId().ToHex());
+  });
+  std::thread tb([&] {
+    for (int i = 0; i < 1000; ++i) b.insert(generator.NewSpanId().ToHex());
+  });
   ta.join();
   tb.join();
   for (const auto& id : a) EXPECT_EQ(b.count(id), 0u);
 }
 
-// After fork() the child must not replay the parent's sequence: both continue from the
-// same in-memory state, so without reseeding their next ids would be identical.
+// After fork() the child must not replay the parent's sequence: both continue
+// from the same in-memory state, so without reseeding their next ids would be
+// identical.
 TEST(RandomIdGeneratorTest, ForkedChildGetsDifferentIds) {
   RandomIdGenerator generator;
   (void)generator.NewSpanId();  // make sure this thread's generator is seeded

@@ -1,4 +1,5 @@
-// The pipeline a TracerProvider owns, shared read-only by its tracers and spans.
+// The pipeline a TracerProvider owns, shared read-only by its tracers and
+// spans.
 #pragma once
 
 #include <atomic>
@@ -26,7 +27,8 @@ struct ProviderState {
   void OnStart(SpanData& span, const SpanContext& parent) const noexcept {
     for (const auto& processor : processors) processor->OnStart(span, parent);
   }
-  // Each processor but the last gets a copy; the common single-processor case copies nothing.
+  // Each processor but the last gets a copy; the common single-processor case
+  // copies nothing.
   void OnEnd(std::unique_ptr<SpanData> span) const noexcept {
     if (processors.empty()) return;
     for (size_t i = 0; i + 1 < processors.size(); ++i) {

@@ -12,8 +12,10 @@ namespace kafkatrace {
 namespace {
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -42,7 +44,8 @@ std::optional<std::string> PercentDecode(std::string_view s) {
   return out;
 }
 
-void SetOrReplace(Attributes& attributes, std::string key, AttributeValue value) {
+void SetOrReplace(Attributes& attributes, AttributeKey key,
+                  AttributeValue value) {
   for (auto& attribute : attributes) {
     if (attribute.key == key) {
       attribute.value = std::move(value);
@@ -56,7 +59,8 @@ void SetOrReplace(Attributes& attributes, std::string key, AttributeValue value)
 
 Resource::Resource(Attributes attributes) {
   for (auto& attribute : attributes) {
-    SetOrReplace(attributes_, std::move(attribute.key), std::move(attribute.value));
+    SetOrReplace(attributes_, std::move(attribute.key),
+                 std::move(attribute.value));
   }
 }
 
@@ -78,24 +82,27 @@ Result<Attributes> Resource::ParseAttributeList(std::string_view list) {
   while (!list.empty()) {
     size_t comma = list.find(',');
     std::string_view member = Trim(list.substr(0, comma));
-    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    list = comma == std::string_view::npos ? std::string_view()
+                                           : list.substr(comma + 1);
     if (member.empty()) continue;
     size_t eq = member.find('=');
     if (eq == std::string_view::npos) {
-      return Status::InvalidArgument("resource attribute \"" + std::string(member) +
-                                     "\" has no '='");
+      return Status::InvalidArgument("resource attribute \"" +
+                                     std::string(member) + "\" has no '='");
     }
     std::string_view key = Trim(member.substr(0, eq));
     if (key.empty()) {
-      return Status::InvalidArgument("resource attribute \"" + std::string(member) +
+      return Status::InvalidArgument("resource attribute \"" +
+                                     std::string(member) +
                                      "\" has an empty key");
     }
     auto value = PercentDecode(Trim(member.substr(eq + 1)));
     if (!value) {
-      return Status::InvalidArgument("resource attribute \"" + std::string(member) +
+      return Status::InvalidArgument("resource attribute \"" +
+                                     std::string(member) +
                                      "\" has a bad percent-encoding");
     }
-    SetOrReplace(out, std::string(key), std::move(*value));
+    SetOrReplace(out, key, std::move(*value));
   }
   return out;
 }
@@ -126,7 +133,8 @@ Resource Resource::Merge(const Resource& other) const {
 
 std::string Resource::service_name() const {
   const AttributeValue* value = FindAttribute(attributes_, "service.name");
-  if (value == nullptr || !std::holds_alternative<std::string>(*value)) return {};
+  if (value == nullptr || !std::holds_alternative<std::string>(*value))
+    return {};
   return std::get<std::string>(*value);
 }
 

@@ -10,11 +10,13 @@ namespace {
 constexpr uint64_t kMaxThreshold = uint64_t{1} << 56;
 }
 
-SamplingResult AlwaysOnSampler::ShouldSample(const SamplingParameters&) noexcept {
+SamplingResult AlwaysOnSampler::ShouldSample(
+    const SamplingParameters&) noexcept {
   return {SamplingDecision::kRecordAndSample, {}};
 }
 
-SamplingResult AlwaysOffSampler::ShouldSample(const SamplingParameters&) noexcept {
+SamplingResult AlwaysOffSampler::ShouldSample(
+    const SamplingParameters&) noexcept {
   return {SamplingDecision::kDrop, {}};
 }
 
@@ -77,31 +79,35 @@ SamplingResult ParentBasedSampler::ShouldSample(
 
 std::string ParentBasedSampler::Description() const {
   return "ParentBased{root:" + delegates_.root->Description() +
-         ",remoteParentSampled:" + delegates_.remote_parent_sampled->Description() +
+         ",remoteParentSampled:" +
+         delegates_.remote_parent_sampled->Description() +
          ",remoteParentNotSampled:" +
          delegates_.remote_parent_not_sampled->Description() +
-         ",localParentSampled:" + delegates_.local_parent_sampled->Description() +
+         ",localParentSampled:" +
+         delegates_.local_parent_sampled->Description() +
          ",localParentNotSampled:" +
          delegates_.local_parent_not_sampled->Description() + "}";
 }
 
 Result<std::unique_ptr<Sampler>> SamplerFromEnv() {
-  std::string name =
-      env::Lowercase(env::Get("OTEL_TRACES_SAMPLER").value_or("parentbased_always_on"));
+  std::string name = env::Lowercase(
+      env::Get("OTEL_TRACES_SAMPLER").value_or("parentbased_always_on"));
   auto ratio = [&]() -> Result<double> {
     auto arg = env::Get("OTEL_TRACES_SAMPLER_ARG");
     if (!arg) return 1.0;
     double value = 0;
-    auto [end, ec] = std::from_chars(arg->data(), arg->data() + arg->size(), value);
-    if (ec != std::errc() || end != arg->data() + arg->size() || !(value >= 0.0) ||
-        value > 1.0) {
+    auto [end, ec] =
+        std::from_chars(arg->data(), arg->data() + arg->size(), value);
+    if (ec != std::errc() || end != arg->data() + arg->size() ||
+        !(value >= 0.0) || value > 1.0) {
       return Status::InvalidArgument("OTEL_TRACES_SAMPLER_ARG=\"" + *arg +
                                      "\": expected a ratio between 0 and 1");
     }
     return value;
   };
   if (name == "always_on") return std::unique_ptr<Sampler>(new AlwaysOnSampler);
-  if (name == "always_off") return std::unique_ptr<Sampler>(new AlwaysOffSampler);
+  if (name == "always_off")
+    return std::unique_ptr<Sampler>(new AlwaysOffSampler);
   if (name == "parentbased_always_on") {
     return std::unique_ptr<Sampler>(
         new ParentBasedSampler(std::make_unique<AlwaysOnSampler>()));
@@ -114,12 +120,14 @@ Result<std::unique_ptr<Sampler>> SamplerFromEnv() {
     auto r = ratio();
     if (!r.ok()) return r.status();
     auto base = std::make_unique<TraceIdRatioBasedSampler>(*r);
-    if (name == "traceidratio") return std::unique_ptr<Sampler>(std::move(base));
+    if (name == "traceidratio")
+      return std::unique_ptr<Sampler>(std::move(base));
     return std::unique_ptr<Sampler>(new ParentBasedSampler(std::move(base)));
   }
   return Status::InvalidArgument(
       "OTEL_TRACES_SAMPLER=\"" + name +
-      "\": expected always_on, always_off, traceidratio, parentbased_always_on, "
+      "\": expected always_on, always_off, traceidratio, "
+      "parentbased_always_on, "
       "parentbased_always_off or parentbased_traceidratio");
 }
 

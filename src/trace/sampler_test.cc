@@ -11,7 +11,8 @@ namespace {
 SamplingDecision Decide(Sampler& sampler, const TraceId& trace_id,
                         const SpanContext& parent = {}) {
   return sampler
-      .ShouldSample(SamplingParameters{parent, trace_id, "op", SpanKind::kInternal, {}, {}})
+      .ShouldSample(SamplingParameters{
+          parent, trace_id, "op", SpanKind::kInternal, {}, {}})
       .decision;
 }
 
@@ -38,8 +39,10 @@ TEST(SamplerTest, TraceIdRatioUsesLow56BitsAgainstThreshold) {
   TraceIdRatioBasedSampler half(0.5);
   const uint64_t threshold = uint64_t{1} << 55;  // (1 - 0.5) * 2^56
   EXPECT_EQ(half.rejection_threshold(), threshold);
-  EXPECT_EQ(Decide(half, IdWithRandomness(threshold)), SamplingDecision::kRecordAndSample);
-  EXPECT_EQ(Decide(half, IdWithRandomness(threshold - 1)), SamplingDecision::kDrop);
+  EXPECT_EQ(Decide(half, IdWithRandomness(threshold)),
+            SamplingDecision::kRecordAndSample);
+  EXPECT_EQ(Decide(half, IdWithRandomness(threshold - 1)),
+            SamplingDecision::kDrop);
   EXPECT_EQ(Decide(half, IdWithRandomness((uint64_t{1} << 56) - 1)),
             SamplingDecision::kRecordAndSample);
   EXPECT_EQ(Decide(half, IdWithRandomness(0)), SamplingDecision::kDrop);
@@ -68,12 +71,15 @@ TEST(SamplerTest, ParentBasedFollowsParentFlags) {
   ParentBasedSampler sampler(std::make_unique<AlwaysOffSampler>());
   TraceId trace = RandomIdGenerator().NewTraceId();
   SpanId span = RandomIdGenerator().NewSpanId();
-  EXPECT_EQ(Decide(sampler, trace), SamplingDecision::kDrop);  // root -> delegate
-  EXPECT_EQ(Decide(sampler, trace, SpanContext(trace, span, kTraceFlagSampled, true)),
-            SamplingDecision::kRecordAndSample);
+  EXPECT_EQ(Decide(sampler, trace),
+            SamplingDecision::kDrop);  // root -> delegate
+  EXPECT_EQ(
+      Decide(sampler, trace, SpanContext(trace, span, kTraceFlagSampled, true)),
+      SamplingDecision::kRecordAndSample);
   EXPECT_EQ(Decide(sampler, trace, SpanContext(trace, span, 0, true)),
             SamplingDecision::kDrop);
-  EXPECT_EQ(Decide(sampler, trace, SpanContext(trace, span, kTraceFlagSampled, false)),
+  EXPECT_EQ(Decide(sampler, trace,
+                   SpanContext(trace, span, kTraceFlagSampled, false)),
             SamplingDecision::kRecordAndSample);
 
   ParentBasedSampler custom(ParentBasedSampler::Delegates{
@@ -97,7 +103,9 @@ class SamplerEnvTest : public ::testing::Test {
 TEST_F(SamplerEnvTest, DefaultIsParentBasedAlwaysOn) {
   auto sampler = SamplerFromEnv();
   ASSERT_TRUE(sampler.ok());
-  EXPECT_EQ((*sampler)->Description().rfind("ParentBased{root:AlwaysOnSampler", 0), 0u);
+  EXPECT_EQ(
+      (*sampler)->Description().rfind("ParentBased{root:AlwaysOnSampler", 0),
+      0u);
 }
 
 TEST_F(SamplerEnvTest, TraceIdRatioWithArg) {
@@ -105,7 +113,8 @@ TEST_F(SamplerEnvTest, TraceIdRatioWithArg) {
   setenv("OTEL_TRACES_SAMPLER_ARG", "0.25", 1);
   auto sampler = SamplerFromEnv();
   ASSERT_TRUE(sampler.ok());
-  EXPECT_NE((*sampler)->Description().find("TraceIdRatioBased{0.25}"), std::string::npos);
+  EXPECT_NE((*sampler)->Description().find("TraceIdRatioBased{0.25}"),
+            std::string::npos);
 }
 
 TEST_F(SamplerEnvTest, ErrorsNameTheVariable) {
@@ -113,7 +122,8 @@ TEST_F(SamplerEnvTest, ErrorsNameTheVariable) {
   setenv("OTEL_TRACES_SAMPLER_ARG", "1.5", 1);
   auto bad_arg = SamplerFromEnv();
   ASSERT_FALSE(bad_arg.ok());
-  EXPECT_NE(bad_arg.status().message().find("OTEL_TRACES_SAMPLER_ARG"), std::string::npos);
+  EXPECT_NE(bad_arg.status().message().find("OTEL_TRACES_SAMPLER_ARG"),
+            std::string::npos);
   setenv("OTEL_TRACES_SAMPLER", "sometimes", 1);
   auto bad_name = SamplerFromEnv();
   ASSERT_FALSE(bad_name.ok());

@@ -22,8 +22,9 @@ void TruncateStrings(AttributeValue& value, uint32_t max_length) {
 }  // namespace
 
 namespace detail {
-bool SetLimitedAttribute(Attributes& attributes, std::string_view key, AttributeValue value,
-                         uint32_t max_count, uint32_t max_value_length) {
+bool SetLimitedAttribute(Attributes& attributes, std::string_view key,
+                         AttributeValue value, uint32_t max_count,
+                         uint32_t max_value_length) {
   TruncateStrings(value, max_value_length);
   for (auto& attribute : attributes) {
     if (attribute.key == key) {
@@ -32,7 +33,7 @@ bool SetLimitedAttribute(Attributes& attributes, std::string_view key, Attribute
     }
   }
   if (attributes.size() >= max_count) return false;
-  attributes.push_back({std::string(key), std::move(value)});
+  attributes.push_back({key, std::move(value)});
   return true;
 }
 
@@ -43,7 +44,8 @@ uint32_t LimitAttributes(Attributes& attributes, uint32_t max_count,
     dropped = static_cast<uint32_t>(attributes.size() - max_count);
     attributes.resize(max_count);
   }
-  for (auto& attribute : attributes) TruncateStrings(attribute.value, max_value_length);
+  for (auto& attribute : attributes)
+    TruncateStrings(attribute.value, max_value_length);
   return dropped;
 }
 }  // namespace detail
@@ -61,9 +63,10 @@ Span& Span::operator=(Span&& other) noexcept {
 void Span::SetAttribute(std::string_view key, AttributeValue value) noexcept {
   if (!data_) return;
   try {
-    if (!detail::SetLimitedAttribute(data_->attributes, key, std::move(value),
-                                     provider_->limits.max_attributes,
-                                     provider_->limits.max_attribute_value_length)) {
+    if (!detail::SetLimitedAttribute(
+            data_->attributes, key, std::move(value),
+            provider_->limits.max_attributes,
+            provider_->limits.max_attribute_value_length)) {
       ++data_->dropped_attributes_count;
     }
   } catch (...) {
@@ -80,9 +83,10 @@ void Span::AddEvent(std::string_view name, Attributes attributes,
     return;
   }
   try {
-    SpanEvent event{std::string(name),
-                    time_unix_nanos != 0 ? time_unix_nanos : provider_->clock->NowNanos(),
-                    std::move(attributes), 0};
+    SpanEvent event{
+        std::string(name),
+        time_unix_nanos != 0 ? time_unix_nanos : provider_->clock->NowNanos(),
+        std::move(attributes), 0};
     event.dropped_attributes_count = detail::LimitAttributes(
         event.attributes, limits.max_attributes_per_event,
         limits.max_attribute_value_length);
@@ -92,11 +96,13 @@ void Span::AddEvent(std::string_view name, Attributes attributes,
   }
 }
 
-void Span::RecordException(std::string_view type, std::string_view message) noexcept {
+void Span::RecordException(std::string_view type,
+                           std::string_view message) noexcept {
   if (!data_) return;
   try {
-    AddEvent("exception", Attributes{{"exception.type", std::string(type)},
-                                     {"exception.message", std::string(message)}});
+    AddEvent("exception",
+             Attributes{{"exception.type", std::string(type)},
+                        {"exception.message", std::string(message)}});
   } catch (...) {
     ++data_->dropped_events_count;
   }
@@ -111,21 +117,24 @@ void Span::AddLink(const SpanContext& context, Attributes attributes) noexcept {
   }
   try {
     SpanLink link{context, std::move(attributes), 0};
-    link.dropped_attributes_count = detail::LimitAttributes(
-        link.attributes, limits.max_attributes_per_link, limits.max_attribute_value_length);
+    link.dropped_attributes_count =
+        detail::LimitAttributes(link.attributes, limits.max_attributes_per_link,
+                                limits.max_attribute_value_length);
     data_->links.push_back(std::move(link));
   } catch (...) {
     ++data_->dropped_links_count;
   }
 }
 
-void Span::SetStatus(SpanStatusCode code, std::string_view description) noexcept {
+void Span::SetStatus(SpanStatusCode code,
+                     std::string_view description) noexcept {
   if (!data_ || code == SpanStatusCode::kUnset) return;
   if (data_->status_code == SpanStatusCode::kOk) return;  // Ok is final
   data_->status_code = code;
   try {
-    data_->status_message =
-        code == SpanStatusCode::kError ? std::string(description) : std::string();
+    data_->status_message = code == SpanStatusCode::kError
+                                ? std::string(description)
+                                : std::string();
   } catch (...) {
   }
 }

@@ -1,5 +1,7 @@
 #include "kafkatrace/span_processor.h"
 
+#include "trace/span_data_pool.h"
+
 namespace kafkatrace {
 
 SimpleSpanProcessor::SimpleSpanProcessor(std::unique_ptr<SpanExporter> exporter)
@@ -10,7 +12,8 @@ void SimpleSpanProcessor::OnEnd(std::unique_ptr<SpanData> span) noexcept {
   std::lock_guard lock(mutex_);
   if (shut_down_) return;
   std::unique_ptr<SpanData> batch[1] = {std::move(span)};
-  (void)exporter_->Export(batch, std::chrono::steady_clock::now() + std::chrono::seconds(30));
+  (void)exporter_->Export(
+      batch, std::chrono::steady_clock::now() + std::chrono::seconds(30));
 }
 
 bool SimpleSpanProcessor::ForceFlush(Deadline deadline) noexcept {

@@ -14,7 +14,8 @@ using testing::TestTracing;
 
 TEST(SpanTest, RecordsNameKindTimesAndAttributesOfAllTypes) {
   TestTracing t;
-  Span span = t.tracer().StartSpan("op", SpanOptions{.kind = SpanKind::kProducer});
+  Span span =
+      t.tracer().StartSpan("op", SpanOptions{.kind = SpanKind::kProducer});
   ASSERT_TRUE(span.IsRecording());
   span.SetAttribute("s", std::string("text"));
   span.SetAttribute("b", true);
@@ -35,8 +36,9 @@ TEST(SpanTest, RecordsNameKindTimesAndAttributesOfAllTypes) {
   ASSERT_EQ(d.attributes.size(), 8u);
   EXPECT_EQ(d.attributes[2].key, "i");
   EXPECT_EQ(std::get<int64_t>(d.attributes[2].value), 43);
-  EXPECT_EQ(std::get<std::vector<std::string>>(*FindAttribute(d.attributes, "sa")),
-            (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ(
+      std::get<std::vector<std::string>>(*FindAttribute(d.attributes, "sa")),
+      (std::vector<std::string>{"x", "y"}));
   EXPECT_EQ(d.scope->name, "test");
   EXPECT_EQ(d.resource->service_name(), "test-service");
 }
@@ -79,8 +81,9 @@ TEST(SpanTest, EventsExceptionsLinksAndStatus) {
   span.AddEvent("checkpoint", {{"n", int64_t{1}}});
   span.AddEvent("explicit", {}, 12345);
   span.RecordException("std::runtime_error", "boom");
-  SpanContext linked(TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736").value(),
-                     SpanId::FromHex("00f067aa0ba902b7").value(), 1, true);
+  SpanContext linked(
+      TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736").value(),
+      SpanId::FromHex("00f067aa0ba902b7").value(), 1, true);
   span.AddLink(linked, {{"why", std::string("fan-in")}});
   span.AddLink(SpanContext(), {});  // invalid: ignored
   span.SetStatus(SpanStatusCode::kError, "bad thing");
@@ -90,9 +93,11 @@ TEST(SpanTest, EventsExceptionsLinksAndStatus) {
   EXPECT_EQ(d.events[0].time_unix_nanos, d.start_unix_nanos + 10);
   EXPECT_EQ(d.events[1].time_unix_nanos, 12345);
   EXPECT_EQ(d.events[2].name, "exception");
-  EXPECT_EQ(std::get<std::string>(*FindAttribute(d.events[2].attributes, "exception.type")),
+  EXPECT_EQ(std::get<std::string>(
+                *FindAttribute(d.events[2].attributes, "exception.type")),
             "std::runtime_error");
-  EXPECT_EQ(std::get<std::string>(*FindAttribute(d.events[2].attributes, "exception.message")),
+  EXPECT_EQ(std::get<std::string>(
+                *FindAttribute(d.events[2].attributes, "exception.message")),
             "boom");
   ASSERT_EQ(d.links.size(), 1u);
   EXPECT_EQ(d.links[0].context, linked);
@@ -126,14 +131,17 @@ TEST(SpanTest, LimitsDropAndCount) {
   limits.max_attributes_per_event = 1;
   limits.max_attributes_per_link = 1;
   TestTracing t(nullptr, limits);
-  SpanContext linked(TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736").value(),
-                     SpanId::FromHex("00f067aa0ba902b7").value(), 1, true);
+  SpanContext linked(
+      TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736").value(),
+      SpanId::FromHex("00f067aa0ba902b7").value(), 1, true);
   Span span = t.tracer().StartSpan(
-      "op", SpanOptions{.attributes = {{"a", std::string("abcdefgh")}, {"b", int64_t{1}},
+      "op", SpanOptions{.attributes = {{"a", std::string("abcdefgh")},
+                                       {"b", int64_t{1}},
                                        {"c", int64_t{2}}},
                         .links = {{linked, {}, 0}, {linked, {}, 0}}});
   span.SetAttribute("d", int64_t{3});
-  span.SetAttribute("a", std::vector<std::string>{"123456", "x"});  // replace still allowed
+  span.SetAttribute(
+      "a", std::vector<std::string>{"123456", "x"});  // replace still allowed
   span.AddEvent("e1", {{"x", int64_t{1}}, {"y", int64_t{2}}});
   span.AddEvent("e2");
   span.AddLink(linked, {{"x", int64_t{1}}, {"y", int64_t{2}}});
@@ -170,7 +178,8 @@ TEST(SpanTest, ChildOfCurrentContextAndRootOption) {
   parent.End();
   auto spans = t.spans();
   ASSERT_EQ(spans.size(), 3u);
-  // child ended by destructor before root? Both end at scope exit: root first (reverse order).
+  // child ended by destructor before root? Both end at scope exit: root first
+  // (reverse order).
   for (const auto& s : spans) {
     if (s.name == "child") {
       EXPECT_EQ(s.parent_span_id, spans[2].context.span_id());
@@ -191,12 +200,13 @@ TEST(SpanTest, ScopeDoesNotEndTheSpan) {
 
 TEST(SpanTest, ExplicitRemoteParentKeepsRandomFlagAndTraceState) {
   TestTracing t;
-  SpanContext remote(TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736").value(),
-                     SpanId::FromHex("00f067aa0ba902b7").value(),
-                     kTraceFlagSampled | kTraceFlagRandom, true,
-                     TraceState::Parse("a=1").value());
-  Span span = t.tracer().StartSpan("consume", SpanOptions{.kind = SpanKind::kConsumer,
-                                                          .parent = remote});
+  SpanContext remote(
+      TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736").value(),
+      SpanId::FromHex("00f067aa0ba902b7").value(),
+      kTraceFlagSampled | kTraceFlagRandom, true,
+      TraceState::Parse("a=1").value());
+  Span span = t.tracer().StartSpan(
+      "consume", SpanOptions{.kind = SpanKind::kConsumer, .parent = remote});
   EXPECT_EQ(span.context().trace_id(), remote.trace_id());
   EXPECT_NE(span.context().span_id(), remote.span_id());
   EXPECT_EQ(span.context().flags(), kTraceFlagSampled | kTraceFlagRandom);
@@ -234,7 +244,8 @@ TEST(SpanTest, SpansAfterShutdownAreNotRecorded) {
 
 TEST(SpanTest, UpdateNameAndExplicitTimes) {
   TestTracing t;
-  Span span = t.tracer().StartSpan("old", SpanOptions{.start_unix_nanos = 1000});
+  Span span =
+      t.tracer().StartSpan("old", SpanOptions{.start_unix_nanos = 1000});
   span.UpdateName("new");
   span.End(5000);
   SpanData d = t.spans()[0];

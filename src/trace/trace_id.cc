@@ -22,7 +22,8 @@ constexpr std::array<uint8_t, 256> MakeLowerHexValues() {
   std::array<uint8_t, 256> values{};
   for (auto& v : values) v = 0xFF;
   for (int c = '0'; c <= '9'; ++c) values[c] = static_cast<uint8_t>(c - '0');
-  for (int c = 'a'; c <= 'f'; ++c) values[c] = static_cast<uint8_t>(c - 'a' + 10);
+  for (int c = 'a'; c <= 'f'; ++c)
+    values[c] = static_cast<uint8_t>(c - 'a' + 10);
   return values;
 }
 constexpr std::array<uint8_t, 256> kLowerHexValues = MakeLowerHexValues();

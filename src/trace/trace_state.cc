@@ -13,14 +13,20 @@ std::string_view TrimOws(std::string_view s) {
   return s;
 }
 
-bool IsKeyStartChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool IsKeyStartChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
 bool IsKeyChar(char c) {
-  return IsKeyStartChar(c) || c == '_' || c == '-' || c == '*' || c == '/' || c == '@';
+  return IsKeyStartChar(c) || c == '_' || c == '-' || c == '*' || c == '/' ||
+         c == '@';
 }
 // Printable ASCII except ',' and '='.
-bool IsValueChar(char c) { return c >= 0x20 && c <= 0x7e && c != ',' && c != '='; }
+bool IsValueChar(char c) {
+  return c >= 0x20 && c <= 0x7e && c != ',' && c != '=';
+}
 
-// Calls f(key, value) for each non-empty member; returns false on the first invalid one.
+// Calls f(key, value) for each non-empty member; returns false on the first
+// invalid one.
 template <typename F>
 bool ForEachMember(std::string_view list, F&& f) {
   while (true) {
@@ -31,7 +37,8 @@ bool ForEachMember(std::string_view list, F&& f) {
       if (eq == std::string_view::npos) return false;
       std::string_view key = member.substr(0, eq);
       std::string_view value = member.substr(eq + 1);
-      if (!TraceState::IsValidKey(key) || !TraceState::IsValidValue(value)) return false;
+      if (!TraceState::IsValidKey(key) || !TraceState::IsValidValue(value))
+        return false;
       if (!f(key, value)) return false;
     }
     if (comma == std::string_view::npos) return true;
@@ -62,19 +69,21 @@ std::optional<TraceState> TraceState::Parse(std::string_view combined) {
   size_t count = 0;
   std::string header;
   bool too_many = false;
-  bool valid = ForEachMember(combined, [&](std::string_view key, std::string_view value) {
-    for (size_t i = 0; i < count; ++i) {
-      if (keys[i] == key) return true;  // rule 12: keep the first, drop later duplicates
-    }
-    if (count == kMaxMembers) {
-      too_many = true;
-      return false;
-    }
-    keys[count++] = key;
-    if (!header.empty()) header += ',';
-    header.append(key).append(1, '=').append(value);
-    return true;
-  });
+  bool valid = ForEachMember(
+      combined, [&](std::string_view key, std::string_view value) {
+        for (size_t i = 0; i < count; ++i) {
+          if (keys[i] == key)
+            return true;  // rule 12: keep the first, drop later duplicates
+        }
+        if (count == kMaxMembers) {
+          too_many = true;
+          return false;
+        }
+        keys[count++] = key;
+        if (!header.empty()) header += ',';
+        header.append(key).append(1, '=').append(value);
+        return true;
+      });
   if (!valid || too_many) return std::nullopt;
   return TraceState(std::move(header));
 }

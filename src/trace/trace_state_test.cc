@@ -1,4 +1,5 @@
-// TraceState parsing: W3C rules 8-13 and 17 (the propagator tests cover 6, 7 and 16).
+// TraceState parsing: W3C rules 8-13 and 17 (the propagator tests cover 6, 7
+// and 16).
 #include "kafkatrace/trace_state.h"
 
 #include <gtest/gtest.h>
@@ -58,7 +59,8 @@ TEST(TraceStateTest, Rule9ValueGrammarKeepsLeadingSpaces) {
 
 TEST(TraceStateTest, Rule9NoSpacesAroundEquals) {
   EXPECT_FALSE(TraceState::Parse("foo =1"));
-  EXPECT_EQ(TraceState::Parse("foo= 1")->Get("foo"), " 1");  // leading space is value
+  EXPECT_EQ(TraceState::Parse("foo= 1")->Get("foo"),
+            " 1");  // leading space is value
 }
 
 TEST(TraceStateTest, Rule10AnyInvalidMemberDiscardsAll) {

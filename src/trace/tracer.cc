@@ -2,6 +2,7 @@
 
 #include "kafkatrace/context.h"
 #include "trace/provider_state.h"
+#include "trace/span_data_pool.h"
 #include "trace/span_limits.h"
 
 namespace kafkatrace {
@@ -11,7 +12,8 @@ Span Tracer::StartSpan(std::string_view name, SpanOptions options) noexcept {
   const detail::ProviderState& provider = *provider_;
   const SpanContext* parent = &kNoParent;
   if (!options.root) {
-    parent = options.parent ? &*options.parent : &Context::Current().span_context;
+    parent =
+        options.parent ? &*options.parent : &Context::Current().span_context;
   }
   const bool has_parent = parent->IsValid();
   const TraceId trace_id =
@@ -19,14 +21,17 @@ Span Tracer::StartSpan(std::string_view name, SpanOptions options) noexcept {
   const SpanId span_id = provider.id_generator->NewSpanId();
 
   try {
-    SamplingResult sampling = provider.sampler->ShouldSample(SamplingParameters{
-        *parent, trace_id, name, options.kind, options.attributes, options.links});
-    // The random flag describes the trace id, so it is inherited; a new trace id from a
-    // random generator earns it (W3C Level 2).
+    SamplingResult sampling = provider.sampler->ShouldSample(
+        SamplingParameters{*parent, trace_id, name, options.kind,
+                           options.attributes, options.links});
+    // The random flag describes the trace id, so it is inherited; a new trace
+    // id from a random generator earns it (W3C Level 2).
     uint8_t flags = has_parent ? (parent->flags() & kTraceFlagRandom)
-                    : provider.id_generator->trace_ids_are_random() ? kTraceFlagRandom
-                                                                    : 0;
-    if (sampling.decision == SamplingDecision::kRecordAndSample) flags |= kTraceFlagSampled;
+                    : provider.id_generator->trace_ids_are_random()
+                        ? kTraceFlagRandom
+                        : 0;
+    if (sampling.decision == SamplingDecision::kRecordAndSample)
+      flags |= kTraceFlagSampled;
     SpanContext context(trace_id, span_id, flags, /*remote=*/false,
                         has_parent ? parent->trace_state() : TraceState());
     if (sampling.decision == SamplingDecision::kDrop ||
@@ -34,21 +39,25 @@ Span Tracer::StartSpan(std::string_view name, SpanOptions options) noexcept {
       return Span(std::move(context));
     }
 
-    auto data = std::make_unique<SpanData>();
+    std::unique_ptr<SpanData> data = detail::AcquireSpanData();
     data->context = std::move(context);
     if (has_parent) data->parent_span_id = parent->span_id();
     data->name = name;
     data->kind = options.kind;
-    data->start_unix_nanos = options.start_unix_nanos != 0 ? options.start_unix_nanos
-                                                           : provider.clock->NowNanos();
+    data->start_unix_nanos = options.start_unix_nanos != 0
+                                 ? options.start_unix_nanos
+                                 : provider.clock->NowNanos();
     const SpanLimits& limits = provider.limits;
     data->attributes = std::move(options.attributes);
-    data->dropped_attributes_count = detail::LimitAttributes(
-        data->attributes, limits.max_attributes, limits.max_attribute_value_length);
+    data->attributes.reserve(
+        8);  // room for the usual handful of attributes set later
+    data->dropped_attributes_count =
+        detail::LimitAttributes(data->attributes, limits.max_attributes,
+                                limits.max_attribute_value_length);
     for (auto& attribute : sampling.attributes) {
-      if (!detail::SetLimitedAttribute(data->attributes, attribute.key,
-                                       std::move(attribute.value), limits.max_attributes,
-                                       limits.max_attribute_value_length)) {
+      if (!detail::SetLimitedAttribute(
+              data->attributes, attribute.key, std::move(attribute.value),
+              limits.max_attributes, limits.max_attribute_value_length)) {
         ++data->dropped_attributes_count;
       }
     }
@@ -59,7 +68,8 @@ Span Tracer::StartSpan(std::string_view name, SpanOptions options) noexcept {
         continue;
       }
       link.dropped_attributes_count += detail::LimitAttributes(
-          link.attributes, limits.max_attributes_per_link, limits.max_attribute_value_length);
+          link.attributes, limits.max_attributes_per_link,
+          limits.max_attribute_value_length);
       data->links.push_back(std::move(link));
     }
     data->resource = &provider.resource;
@@ -67,7 +77,8 @@ Span Tracer::StartSpan(std::string_view name, SpanOptions options) noexcept {
     provider.OnStart(*data, *parent);
     return Span(std::move(data), provider_);
   } catch (...) {
-    // Out of memory while recording: degrade to a non-recording span with valid ids.
+    // Out of memory while recording: degrade to a non-recording span with valid
+    // ids.
     return Span(SpanContext(trace_id, span_id, 0, false));
   }
 }

@@ -10,9 +10,11 @@ TracerProvider::TracerProvider(TracerProviderOptions options)
   state_->sampler = options.sampler ? std::move(options.sampler)
                                     : std::make_unique<ParentBasedSampler>(
                                           std::make_unique<AlwaysOnSampler>());
-  state_->id_generator = options.id_generator ? std::move(options.id_generator)
-                                              : std::make_unique<RandomIdGenerator>();
-  state_->clock = options.clock != nullptr ? options.clock : &SystemClock::Instance();
+  state_->id_generator = options.id_generator
+                             ? std::move(options.id_generator)
+                             : std::make_unique<RandomIdGenerator>();
+  state_->clock =
+      options.clock != nullptr ? options.clock : &SystemClock::Instance();
   state_->limits = options.limits;
   state_->processors = std::move(options.processors);
 }
@@ -21,19 +23,23 @@ TracerProvider::~TracerProvider() {
   (void)Shutdown(std::chrono::steady_clock::now() + std::chrono::seconds(5));
 }
 
-Tracer& TracerProvider::GetTracer(std::string_view name, std::string_view version) {
+Tracer& TracerProvider::GetTracer(std::string_view name,
+                                  std::string_view version) {
   std::lock_guard lock(tracers_mutex_);
   for (const auto& tracer : tracers_) {
-    if (tracer->scope().name == name && tracer->scope().version == version) return *tracer;
+    if (tracer->scope().name == name && tracer->scope().version == version)
+      return *tracer;
   }
   tracers_.push_back(std::make_unique<Tracer>(
-      state_.get(), InstrumentationScope{std::string(name), std::string(version)}));
+      state_.get(),
+      InstrumentationScope{std::string(name), std::string(version)}));
   return *tracers_.back();
 }
 
 bool TracerProvider::ForceFlush(Deadline deadline) noexcept {
   bool ok = true;
-  for (const auto& processor : state_->processors) ok &= processor->ForceFlush(deadline);
+  for (const auto& processor : state_->processors)
+    ok &= processor->ForceFlush(deadline);
   return ok;
 }
 
@@ -45,7 +51,8 @@ bool TracerProvider::Shutdown(Deadline deadline) noexcept {
   }
   state_->shut_down.store(true);
   bool ok = true;
-  for (const auto& processor : state_->processors) ok &= processor->Shutdown(deadline);
+  for (const auto& processor : state_->processors)
+    ok &= processor->Shutdown(deadline);
   return ok;
 }
 

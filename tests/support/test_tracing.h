@@ -10,7 +10,8 @@
 namespace kafkatrace::testing {
 
 struct TestTracing {
-  explicit TestTracing(std::unique_ptr<Sampler> sampler = nullptr, SpanLimits limits = {}) {
+  explicit TestTracing(std::unique_ptr<Sampler> sampler = nullptr,
+                       SpanLimits limits = {}) {
     TracerProviderOptions options;
     options.resource = Resource::Default("test-service");
     options.sampler = std::move(sampler);
@@ -24,7 +25,8 @@ struct TestTracing {
   std::vector<SpanData> spans() const { return store->Spans(); }
 
   FakeClock clock;
-  std::shared_ptr<InMemorySpanStore> store = std::make_shared<InMemorySpanStore>();
+  std::shared_ptr<InMemorySpanStore> store =
+      std::make_shared<InMemorySpanStore>();
   std::unique_ptr<TracerProvider> provider;
 };
 

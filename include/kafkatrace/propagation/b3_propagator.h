@@ -1,6 +1,6 @@
-// B3 propagation (Zipkin): the single `b3` header or the multi-header X-B3-* form.
-// Extraction accepts both forms (single wins); injection writes the chosen one.
-// 64-bit trace ids are left-padded with zeros to 128 bits.
+// B3 propagation (Zipkin): the single `b3` header or the multi-header X-B3-*
+// form. Extraction accepts both forms (single wins); injection writes the
+// chosen one. 64-bit trace ids are left-padded with zeros to 128 bits.
 // Thread-safety: immutable.
 #pragma once
 

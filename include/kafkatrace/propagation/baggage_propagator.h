@@ -1,7 +1,7 @@
-// W3C Baggage propagation: the `baggage` header, percent-encoded values, properties kept.
-// Limits (W3C): at most 64 members and 8192 bytes; on extraction members beyond them are
-// dropped, on injection members that would not fit are left out.
-// Thread-safety: stateless.
+// W3C Baggage propagation: the `baggage` header, percent-encoded values,
+// properties kept. Limits (W3C): at most 64 members and 8192 bytes; on
+// extraction members beyond them are dropped, on injection members that would
+// not fit are left out. Thread-safety: stateless.
 #pragma once
 
 #include <string>

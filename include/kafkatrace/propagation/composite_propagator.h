@@ -1,6 +1,6 @@
-// CompositePropagator: runs several propagators in order (later ones see earlier results on
-// extraction). PropagatorFromEnv builds one from OTEL_PROPAGATORS.
-// Thread-safety: immutable after construction.
+// CompositePropagator: runs several propagators in order (later ones see
+// earlier results on extraction). PropagatorFromEnv builds one from
+// OTEL_PROPAGATORS. Thread-safety: immutable after construction.
 #pragma once
 
 #include <memory>
@@ -28,9 +28,10 @@ class CompositePropagator final : public TextMapPropagator {
   std::vector<std::string> fields_;
 };
 
-// Builds the propagator for a comma-separated list: tracecontext, baggage, b3, b3multi, none.
-// Unknown names are errors that name the offending entry.
-Result<std::unique_ptr<TextMapPropagator>> MakePropagator(std::string_view names);
+// Builds the propagator for a comma-separated list: tracecontext, baggage, b3,
+// b3multi, none. Unknown names are errors that name the offending entry.
+Result<std::unique_ptr<TextMapPropagator>> MakePropagator(
+    std::string_view names);
 // MakePropagator(OTEL_PROPAGATORS), default "tracecontext,baggage".
 Result<std::unique_ptr<TextMapPropagator>> PropagatorFromEnv();
 

@@ -1,9 +1,11 @@
-// TextMapCarrier: where propagators read and write headers (HTTP fields, Kafka record headers).
-// A key may hold several values, because Kafka headers and HTTP field lines repeat and the
-// W3C rules depend on how many there are. Keys compare ASCII case-insensitively.
-// Thread-safety: a carrier belongs to one request or record; not synchronized.
+// TextMapCarrier: where propagators read and write headers (HTTP fields, Kafka
+// record headers). A key may hold several values, because Kafka headers and
+// HTTP field lines repeat and the W3C rules depend on how many there are. Keys
+// compare ASCII case-insensitively. Thread-safety: a carrier belongs to one
+// request or record; not synchronized.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,13 +18,14 @@ namespace kafkatrace {
 class TextMapCarrier {
  public:
   virtual ~TextMapCarrier() = default;
-  // Calls `visit` for every value stored under `key` (any case), in the order received.
+  // Calls `visit` for every value stored under `key` (any case), in the order
+  // received.
   virtual void Get(std::string_view key,
                    FunctionRef<void(std::string_view)> visit) const = 0;
   // Replaces every value under `key` (any case) by exactly one `value`.
   virtual void Set(std::string_view key, std::string_view value) = 0;
-  // Removes every value under `key` (any case). Injection uses it so a stale header left on a
-  // reused record cannot contradict the new context.
+  // Removes every value under `key` (any case). Injection uses it so a stale
+  // header left on a reused record cannot contradict the new context.
   virtual void Remove(std::string_view key) = 0;
   // Calls `visit` once per stored key, in order (repeated keys repeat).
   virtual void Keys(FunctionRef<void(std::string_view)> visit) const = 0;
@@ -30,12 +33,16 @@ class TextMapCarrier {
 
 bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b) noexcept;
 
-// A carrier over an ordered list of (key, value) pairs; what tests and HTTP code use.
+// A carrier over an ordered list of (key, value) pairs; what tests and HTTP
+// code use.
 class HeaderListCarrier final : public TextMapCarrier {
  public:
   using Headers = std::vector<std::pair<std::string, std::string>>;
   HeaderListCarrier() = default;
   explicit HeaderListCarrier(Headers headers) : headers_(std::move(headers)) {}
+  HeaderListCarrier(
+      std::initializer_list<std::pair<std::string, std::string>> headers)
+      : headers_(headers) {}
 
   void Get(std::string_view key,
            FunctionRef<void(std::string_view)> visit) const override;

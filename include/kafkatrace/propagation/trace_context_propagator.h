@@ -1,6 +1,7 @@
-// W3C Trace Context: traceparent and tracestate, exactly per ../shared/spec/w3c-trace-context.md
-// (Level 1 with the Level 2 random flag). The free functions are the parsing and formatting
-// primitives; TraceContextPropagator applies the multiplicity and combination rules.
+// W3C Trace Context: traceparent and tracestate, exactly per
+// ../shared/spec/w3c-trace-context.md (Level 1 with the Level 2 random flag).
+// The free functions are the parsing and formatting primitives;
+// TraceContextPropagator applies the multiplicity and combination rules.
 // Thread-safety: stateless.
 #pragma once
 
@@ -14,11 +15,13 @@ namespace kafkatrace {
 
 inline constexpr size_t kTraceParentSize = 55;
 
-// Parses one traceparent value (OWS already allowed at both ends). Returns a remote context
-// with flags masked to the known bits, or nullopt (restart) per rules 3-4.
+// Parses one traceparent value (OWS already allowed at both ends). Returns a
+// remote context with flags masked to the known bits, or nullopt (restart) per
+// rules 3-4.
 std::optional<SpanContext> ParseTraceParent(std::string_view value) noexcept;
 
-// Writes "00-<trace-id>-<span-id>-<flags>" (55 chars, flags masked to known bits) to `out`.
+// Writes "00-<trace-id>-<span-id>-<flags>" (55 chars, flags masked to known
+// bits) to `out`.
 void FormatTraceParent(const SpanContext& context, char* out) noexcept;
 
 class TraceContextPropagator final : public TextMapPropagator {

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds kafkatrace and runs every check CI runs:
+#   1. formatting (clang-format, no diff allowed)
+#   2. optimized build with -Werror, all tests (unit, broker, interop, examples)
+#   3. the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   4. the libFuzzer target over header parsing, for KAFKATRACE_FUZZ_SECONDS (default 60)
+# Installs missing Debian packages first (idempotent). Build trees: build/, build-asan/,
+# build-fuzz/. Prints one summary line at the end; exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+jobs=$(nproc)
+fuzz_seconds=${KAFKATRACE_FUZZ_SECONDS:-60}
+started=$(date +%s)
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "dependencies"
+bash scripts/install-deps.sh
+
+step "format check"
+mapfile -t sources < <(git ls-files '*.cc' '*.h' 2>/dev/null || find include src tests bench examples fuzz -name '*.cc' -o -name '*.h')
+clang-format --dry-run --Werror "${sources[@]}"
+
+step "release build + tests"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKAFKATRACE_WERROR=ON >/dev/null
+cmake --build build -j"$jobs"
+(cd build && ctest -j"$jobs" --output-on-failure) | tee build/ctest.log | tail -n 3
+release_summary=$(grep -E 'tests passed' build/ctest.log)
+
+step "ASan + UBSan build + tests"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKAFKATRACE_SANITIZE=ON \
+  -DKAFKATRACE_WERROR=ON >/dev/null
+cmake --build build-asan -j"$jobs"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest -j"$jobs" --output-on-failure) \
+  | tee build-asan/ctest.log | tail -n 3
+asan_summary=$(grep -E 'tests passed' build-asan/ctest.log)
+
+step "fuzz header parsing for ${fuzz_seconds}s"
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DKAFKATRACE_FUZZ=ON -DKAFKATRACE_SANITIZE=ON -DBUILD_TESTING=OFF >/dev/null
+cmake --build build-fuzz -j"$jobs" --target propagation_fuzzer
+corpus=$(mktemp -d)
+cp fuzz/corpus/* "$corpus"/
+(cd build-fuzz && ./fuzz/propagation_fuzzer -max_total_time="$fuzz_seconds" -print_final_stats=1 \
+  "$corpus" "$root/fuzz/corpus" 2>&1 | tail -n 4)
+rm -rf "$corpus"
+
+elapsed=$(($(date +%s) - started))
+echo
+echo "kafkatrace tests: release: ${release_summary}; asan+ubsan: ${asan_summary}; fuzz: ${fuzz_seconds}s clean; ${elapsed}s total"
