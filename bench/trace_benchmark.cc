@@ -9,7 +9,8 @@ namespace {
 
 class NoopExporter final : public SpanExporter {
  public:
-  ExportResult Export(std::span<std::unique_ptr<SpanData>>, Deadline) noexcept override {
+  ExportResult Export(std::span<std::unique_ptr<SpanData>>,
+                      Deadline) noexcept override {
     return ExportResult::kSuccess;
   }
 };
@@ -17,7 +18,8 @@ class NoopExporter final : public SpanExporter {
 std::unique_ptr<TracerProvider> MakeProvider(std::unique_ptr<Sampler> sampler) {
   TracerProviderOptions options;
   options.sampler = std::move(sampler);
-  // Synchronous export to a no-op exporter: the whole span path, without queueing.
+  // Synchronous export to a no-op exporter: the whole span path, without
+  // queueing.
   options.processors.push_back(
       std::make_unique<SimpleSpanProcessor>(std::make_unique<NoopExporter>()));
   return std::make_unique<TracerProvider>(std::move(options));
@@ -27,11 +29,11 @@ std::unique_ptr<TracerProvider> MakeProvider(std::unique_ptr<Sampler> sampler) {
 void StartEndWithFiveAttributes(Tracer& tracer) {
   Span span =
       tracer.StartSpan("send orders", SpanOptions{.kind = SpanKind::kProducer});
-  span.SetAttribute("messaging.system", std::string("kafka"));
-  span.SetAttribute("messaging.destination.name", std::string("orders"));
-  span.SetAttribute("messaging.operation.type", std::string("send"));
-  span.SetAttribute("messaging.kafka.message.key", std::string("customer-42"));
-  span.SetAttribute("messaging.destination.partition.id", std::string("3"));
+  span.SetAttribute("messaging.system", "kafka");
+  span.SetAttribute("messaging.destination.name", "orders");
+  span.SetAttribute("messaging.operation.type", "send");
+  span.SetAttribute("messaging.kafka.message.key", "customer-42");
+  span.SetAttribute("messaging.destination.partition.id", "3");
   span.End();
 }
 

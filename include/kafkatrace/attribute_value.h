@@ -8,6 +8,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -109,6 +110,64 @@ struct Attribute {
 };
 
 using Attributes = std::vector<Attribute>;
+
+// A borrowed attribute value, the parameter type of Span::SetAttribute: callers
+// pass literals, numbers, strings, string_views or vectors directly, and
+// nothing is copied unless the span is recording. Valid only for the duration
+// of the call it is passed to.
+class AttributeArg {
+ public:
+  AttributeArg(bool v)
+      : kind_(Kind::kBool), bool_(v) {}  // NOLINT: implicit by design
+  template <typename T>
+  requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
+      AttributeArg(T v)  // NOLINT
+      : kind_(Kind::kInt64), int_(static_cast<int64_t>(v)) {}
+  AttributeArg(double v) : kind_(Kind::kDouble), double_(v) {}        // NOLINT
+  AttributeArg(const char* v) : AttributeArg(std::string_view(v)) {}  // NOLINT
+  AttributeArg(std::string_view v)                                    // NOLINT
+      : kind_(Kind::kString), string_(v) {}
+  AttributeArg(const std::string& v)
+      : AttributeArg(std::string_view(v)) {}  // NOLINT
+  AttributeArg(const AttributeValue& v)
+      : kind_(Kind::kValue), value_(&v) {}  // NOLINT
+  AttributeArg(const std::vector<bool>& v)
+      : kind_(Kind::kBools), bools_(&v) {}     // NOLINT
+  AttributeArg(const std::vector<int64_t>& v)  // NOLINT
+      : kind_(Kind::kInt64s), ints_(&v) {}
+  AttributeArg(const std::vector<double>& v)  // NOLINT
+      : kind_(Kind::kDoubles), doubles_(&v) {}
+  AttributeArg(const std::vector<std::string>& v)  // NOLINT
+      : kind_(Kind::kStrings), strings_(&v) {}
+
+  // The owned value to store.
+  AttributeValue ToValue() const;
+
+ private:
+  enum class Kind : uint8_t {
+    kBool,
+    kInt64,
+    kDouble,
+    kString,
+    kValue,
+    kBools,
+    kInt64s,
+    kDoubles,
+    kStrings
+  };
+  Kind kind_;
+  union {
+    bool bool_;
+    int64_t int_;
+    double double_;
+    std::string_view string_;
+    const AttributeValue* value_;
+    const std::vector<bool>* bools_;
+    const std::vector<int64_t>* ints_;
+    const std::vector<double>* doubles_;
+    const std::vector<std::string>* strings_;
+  };
+};
 
 // Finds an attribute by key; nullptr if absent.
 const AttributeValue* FindAttribute(const Attributes& attributes,

@@ -45,7 +45,10 @@ class Span {
 
   // Sets or replaces an attribute. Beyond the attribute limit it is dropped and
   // counted.
-  void SetAttribute(std::string_view key, AttributeValue value) noexcept;
+  void SetAttribute(std::string_view key, AttributeArg value) noexcept {
+    if (data_)
+      SetAttributeRecording(key, value);  // inline: free when not recording
+  }
   // Adds an event at `time_unix_nanos` (0 = now).
   void AddEvent(std::string_view name, Attributes attributes = {},
                 int64_t time_unix_nanos = 0) noexcept;
@@ -66,6 +69,7 @@ class Span {
 
  private:
   friend class Tracer;
+  void SetAttributeRecording(std::string_view key, AttributeArg value) noexcept;
   explicit Span(SpanContext context) : context_(std::move(context)) {}
   Span(std::unique_ptr<SpanData> data, const detail::ProviderState* provider)
       : data_(std::move(data)), provider_(provider) {}

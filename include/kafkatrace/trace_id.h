@@ -22,8 +22,31 @@ inline constexpr uint8_t kTraceFlagRandom =
 namespace detail {
 // Writes 2*n lowercase hex digits of `bytes` to `out`.
 void EncodeHex(const uint8_t* bytes, size_t n, char* out) noexcept;
+
+// 0-15 for '0'-'9' and 'a'-'f'; 0xFF for everything else, uppercase included.
+inline constexpr auto kLowerHexValues = [] {
+  std::array<uint8_t, 256> values{};
+  for (auto& v : values) v = 0xFF;
+  for (int c = '0'; c <= '9'; ++c) values[c] = static_cast<uint8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c)
+    values[c] = static_cast<uint8_t>(c - 'a' + 10);
+  return values;
+}();
+
 // Decodes exactly 2*n lowercase hex digits; false on any other character.
-bool DecodeLowerHex(std::string_view hex, uint8_t* out, size_t n) noexcept;
+// Inline and branch-free per byte: it sits on the per-record extraction path.
+inline bool DecodeLowerHex(std::string_view hex, uint8_t* out,
+                           size_t n) noexcept {
+  if (hex.size() != 2 * n) return false;
+  uint8_t invalid = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t hi = kLowerHexValues[static_cast<uint8_t>(hex[2 * i])];
+    const uint8_t lo = kLowerHexValues[static_cast<uint8_t>(hex[2 * i + 1])];
+    invalid |= static_cast<uint8_t>((hi | lo) & 0xF0);
+    out[i] = static_cast<uint8_t>((hi << 4) | (lo & 0x0F));
+  }
+  return invalid == 0;
+}
 }  // namespace detail
 
 template <size_t N>

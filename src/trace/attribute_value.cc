@@ -14,6 +14,30 @@ const AttributeValue* FindAttribute(const Attributes& attributes,
   return nullptr;
 }
 
+AttributeValue AttributeArg::ToValue() const {
+  switch (kind_) {
+    case Kind::kBool:
+      return bool_;
+    case Kind::kInt64:
+      return int_;
+    case Kind::kDouble:
+      return double_;
+    case Kind::kString:
+      return std::string(string_);
+    case Kind::kValue:
+      return *value_;
+    case Kind::kBools:
+      return *bools_;
+    case Kind::kInt64s:
+      return *ints_;
+    case Kind::kDoubles:
+      return *doubles_;
+    case Kind::kStrings:
+      return *strings_;
+  }
+  return false;
+}
+
 namespace {
 void AppendScalar(std::string& out, bool v) { out += v ? "true" : "false"; }
 void AppendScalar(std::string& out, int64_t v) { json::AppendInt(out, v); }

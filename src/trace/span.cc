@@ -23,7 +23,7 @@ void TruncateStrings(AttributeValue& value, uint32_t max_length) {
 
 namespace detail {
 bool SetLimitedAttribute(Attributes& attributes, std::string_view key,
-                         AttributeValue value, uint32_t max_count,
+                         AttributeValue&& value, uint32_t max_count,
                          uint32_t max_value_length) {
   TruncateStrings(value, max_value_length);
   for (auto& attribute : attributes) {
@@ -33,7 +33,7 @@ bool SetLimitedAttribute(Attributes& attributes, std::string_view key,
     }
   }
   if (attributes.size() >= max_count) return false;
-  attributes.push_back({key, std::move(value)});
+  attributes.emplace_back(key, std::move(value));
   return true;
 }
 
@@ -60,11 +60,11 @@ Span& Span::operator=(Span&& other) noexcept {
   return *this;
 }
 
-void Span::SetAttribute(std::string_view key, AttributeValue value) noexcept {
-  if (!data_) return;
+void Span::SetAttributeRecording(std::string_view key,
+                                 AttributeArg value) noexcept {
   try {
     if (!detail::SetLimitedAttribute(
-            data_->attributes, key, std::move(value),
+            data_->attributes, key, value.ToValue(),
             provider_->limits.max_attributes,
             provider_->limits.max_attribute_value_length)) {
       ++data_->dropped_attributes_count;

@@ -11,7 +11,7 @@ namespace kafkatrace::detail {
 // Adds or replaces `key`, honouring the count and length limits; false if
 // dropped.
 bool SetLimitedAttribute(Attributes& attributes, std::string_view key,
-                         AttributeValue value, uint32_t max_count,
+                         AttributeValue&& value, uint32_t max_count,
                          uint32_t max_value_length);
 // Applies the limits to a whole list; returns how many attributes were cut.
 uint32_t LimitAttributes(Attributes& attributes, uint32_t max_count,

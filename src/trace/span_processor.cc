@@ -12,8 +12,10 @@ void SimpleSpanProcessor::OnEnd(std::unique_ptr<SpanData> span) noexcept {
   std::lock_guard lock(mutex_);
   if (shut_down_) return;
   std::unique_ptr<SpanData> batch[1] = {std::move(span)};
-  (void)exporter_->Export(
-      batch, std::chrono::steady_clock::now() + std::chrono::seconds(30));
+  // No deadline: the caller is blocked either way, and reading a clock per span
+  // costs.
+  (void)exporter_->Export(batch, Deadline::max());
+  detail::RecycleSpanData(batch);
 }
 
 bool SimpleSpanProcessor::ForceFlush(Deadline deadline) noexcept {

@@ -48,9 +48,12 @@ Span Tracer::StartSpan(std::string_view name, SpanOptions options) noexcept {
                                  ? options.start_unix_nanos
                                  : provider.clock->NowNanos();
     const SpanLimits& limits = provider.limits;
-    data->attributes = std::move(options.attributes);
-    data->attributes.reserve(
-        8);  // room for the usual handful of attributes set later
+    // A recycled SpanData keeps its attribute capacity: append, never replace.
+    data->attributes.reserve(8);  // the usual handful, set at or after start
+    for (auto& attribute : options.attributes) {
+      data->attributes.emplace_back(std::move(attribute.key),
+                                    std::move(attribute.value));
+    }
     data->dropped_attributes_count =
         detail::LimitAttributes(data->attributes, limits.max_attributes,
                                 limits.max_attribute_value_length);
@@ -61,6 +64,7 @@ Span Tracer::StartSpan(std::string_view name, SpanOptions options) noexcept {
         ++data->dropped_attributes_count;
       }
     }
+    data->links.reserve(options.links.size());
     for (auto& link : options.links) {
       if (!link.context.IsValid()) continue;
       if (data->links.size() >= limits.max_links) {
