@@ -103,6 +103,10 @@ class AttributeKey {
 };
 
 struct Attribute {
+  Attribute() = default;
+  Attribute(AttributeKey k, AttributeValue v)
+      : key(std::move(k)), value(std::move(v)) {}
+
   AttributeKey key;
   AttributeValue value;
 

@@ -62,6 +62,8 @@ struct SpanLimits {
 struct SpanData {
   SpanContext context;
   SpanId parent_span_id;  // all zeros for a root span
+  bool parent_is_remote =
+      false;  // the parent context came from another process
   std::string name;
   SpanKind kind = SpanKind::kInternal;
   int64_t start_unix_nanos = 0;

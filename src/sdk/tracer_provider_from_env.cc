@@ -2,6 +2,7 @@
 // exporters, and the OTLP exporter lives in its own module.
 #include "kafkatrace/batch_span_processor.h"
 #include "kafkatrace/console_span_exporter.h"
+#include "kafkatrace/otlp/otlp_http_exporter.h"
 #include "kafkatrace/tracer_provider.h"
 #include "trace/env.h"
 

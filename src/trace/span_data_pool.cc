@@ -25,6 +25,7 @@ thread_local std::vector<std::unique_ptr<SpanData>> t_cache;
 
 void Clear(SpanData& span) {
   span.parent_span_id = SpanId();
+  span.parent_is_remote = false;
   span.name.clear();
   span.attributes.clear();
   span.events.clear();

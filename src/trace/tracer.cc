@@ -42,6 +42,7 @@ Span Tracer::StartSpan(std::string_view name, SpanOptions options) noexcept {
     std::unique_ptr<SpanData> data = detail::AcquireSpanData();
     data->context = std::move(context);
     if (has_parent) data->parent_span_id = parent->span_id();
+    data->parent_is_remote = has_parent && parent->remote();
     data->name = name;
     data->kind = options.kind;
     data->start_unix_nanos = options.start_unix_nanos != 0

@@ -1,0 +1,85 @@
+// OtlpHttpExporter: sends spans to any OTLP/HTTP backend (OpenTelemetry
+// Collector, Jaeger, Tempo, New Relic, Honeycomb, `kafkatrace view`) as POST
+// <endpoint> with protobuf (default) or OTLP/JSON, over libcurl with
+// keep-alive, TLS from the system CA store and optional gzip. Retries only what
+// the OTLP spec calls retryable (429, 502, 503, 504, connection failures), with
+// exponential backoff, jitter and Retry-After, always within the export
+// deadline.
+//
+// Threading: Export is called by one span processor thread at a time
+// (SpanExporter contract); stats() and Shutdown() may be called from any
+// thread. Use it behind a BatchSpanProcessor so network time never lands on
+// application threads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kafkatrace/span_exporter.h"
+#include "kafkatrace/status.h"
+
+namespace kafkatrace {
+
+struct OtlpHttpExporterOptions {
+  enum class Protocol { kHttpProtobuf, kHttpJson };
+  enum class Compression { kNone, kGzip };
+
+  // Full URL spans are POSTed to (default http://localhost:4318/v1/traces).
+  std::string endpoint = "http://localhost:4318/v1/traces";
+  Protocol protocol =
+      Protocol::kHttpProtobuf;  // http/protobuf, as other OTel SDKs default
+  Compression compression = Compression::kNone;
+  // Extra request headers, e.g. {"api-key", "..."} for New Relic.
+  std::vector<std::pair<std::string, std::string>> headers;
+  // Longest one export may take, retries included (OTEL_EXPORTER_OTLP_TIMEOUT,
+  // 10 s).
+  std::chrono::milliseconds timeout{10000};
+  // First retry delay; doubles per attempt up to max_backoff, with +-20%
+  // jitter.
+  std::chrono::milliseconds initial_backoff{1000};
+  std::chrono::milliseconds max_backoff{5000};
+  int max_attempts = 5;  // total tries per batch, including the first
+
+  // OTEL_EXPORTER_OTLP_[TRACES_]{ENDPOINT,PROTOCOL,HEADERS,COMPRESSION,TIMEOUT}
+  // over the defaults, signal-specific variables first. Malformed values are
+  // one clear error.
+  static Result<OtlpHttpExporterOptions> FromEnv();
+  // Checks the endpoint URL and header names; the error says what is wrong.
+  Status Validate() const;
+};
+
+class OtlpHttpExporter final : public SpanExporter {
+ public:
+  struct Stats {
+    uint64_t spans_exported = 0;  // accepted by the backend
+    uint64_t spans_rejected =
+        0;  // reported rejected in a partial-success response
+    uint64_t spans_failed =
+        0;  // in batches that could not be delivered (dropped)
+    uint64_t requests_retried = 0;
+    uint64_t requests_failed = 0;  // batches given up on
+  };
+
+  static Result<std::unique_ptr<OtlpHttpExporter>> Create(
+      OtlpHttpExporterOptions options);
+  ~OtlpHttpExporter() override;
+
+  ExportResult Export(std::span<std::unique_ptr<SpanData>> batch,
+                      Deadline deadline) noexcept override;
+  // Interrupts any backoff wait; later exports fail at once.
+  bool Shutdown(Deadline deadline) noexcept override;
+
+  Stats stats() const noexcept;
+  const OtlpHttpExporterOptions& options() const;
+
+ private:
+  struct Impl;
+  explicit OtlpHttpExporter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kafkatrace

@@ -1,0 +1,436 @@
+// OTLP trace encoding. Field numbers follow
+// opentelemetry/proto/trace/v1/trace.proto, common/v1/common.proto,
+// resource/v1/resource.proto and collector/trace/v1/trace_service.proto (public
+// wire format; no generated code is used).
+#include "otlp/otlp_encoder.h"
+
+#include <nlohmann/json.hpp>
+#include <type_traits>
+#include <vector>
+
+#include "common/json_writer.h"
+#include "kafkatrace/resource.h"
+#include "otlp/protobuf_writer.h"
+
+namespace kafkatrace::otlp {
+namespace {
+
+// Span.flags / Link.flags: low byte is the W3C trace flags; bit 8 says bit 9 is
+// meaningful; bit 9 says the (parent or linked) context is remote.
+constexpr uint32_t kHasIsRemoteMask = 0x100;
+constexpr uint32_t kIsRemoteMask = 0x200;
+
+uint32_t OtlpFlags(uint8_t trace_flags, bool remote) {
+  return trace_flags | kHasIsRemoteMask | (remote ? kIsRemoteMask : 0);
+}
+
+std::string_view Bytes(std::span<const uint8_t> bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+// Groups spans by resource, then scope, keeping first-seen order.
+struct ScopeGroup {
+  const InstrumentationScope* scope;
+  std::vector<const SpanData*> spans;
+};
+struct ResourceGroup {
+  const Resource* resource;
+  std::vector<ScopeGroup> scopes;
+};
+
+std::vector<ResourceGroup> Group(
+    std::span<const std::unique_ptr<SpanData>> spans) {
+  std::vector<ResourceGroup> groups;
+  for (const auto& span : spans) {
+    if (!span) continue;
+    ResourceGroup* rg = nullptr;
+    for (auto& g : groups) {
+      if (g.resource == span->resource) rg = &g;
+    }
+    if (rg == nullptr)
+      rg = &groups.emplace_back(ResourceGroup{span->resource, {}});
+    ScopeGroup* sg = nullptr;
+    for (auto& g : rg->scopes) {
+      if (g.scope == span->scope) sg = &g;
+    }
+    if (sg == nullptr)
+      sg = &rg->scopes.emplace_back(ScopeGroup{span->scope, {}});
+    sg->spans.push_back(span.get());
+  }
+  return groups;
+}
+
+// ---- protobuf ----
+
+void WriteAnyValue(ProtobufWriter& w, uint32_t field,
+                   const AttributeValue& value);
+
+template <typename T>
+void WriteScalar(ProtobufWriter& w, const T& v) {
+  if constexpr (std::is_same_v<T, bool>) {
+    w.VarintField(2, v ? 1 : 0);
+  } else if constexpr (std::is_same_v<T, int64_t>) {
+    w.VarintField(3, static_cast<uint64_t>(v));
+  } else if constexpr (std::is_same_v<T, double>) {
+    w.DoubleField(4, v);
+  } else {
+    w.BytesField(1,
+                 v);  // string_value, written even when empty (it is a oneof)
+  }
+}
+
+void WriteAnyValue(ProtobufWriter& w, uint32_t field,
+                   const AttributeValue& value) {
+  size_t any = w.BeginMessage(field);
+  std::visit(
+      [&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, int64_t> ||
+                      std::is_same_v<T, double> ||
+                      std::is_same_v<T, std::string>) {
+          WriteScalar(w, v);
+        } else {
+          size_t array = w.BeginMessage(5);  // array_value
+          for (const auto& element : v) {
+            size_t item = w.BeginMessage(1);  // ArrayValue.values
+            using E = typename T::value_type;
+            WriteScalar(w, static_cast<E>(element));
+            w.EndMessage(item);
+          }
+          w.EndMessage(array);
+        }
+      },
+      value);
+  w.EndMessage(any);
+}
+
+void WriteAttributes(ProtobufWriter& w, uint32_t field,
+                     const Attributes& attributes) {
+  for (const auto& attribute : attributes) {
+    size_t kv = w.BeginMessage(field);
+    w.BytesField(1, attribute.key.view());
+    WriteAnyValue(w, 2, attribute.value);
+    w.EndMessage(kv);
+  }
+}
+
+void WriteSpanBody(ProtobufWriter& w, const SpanData& span) {
+  const SpanContext& ctx = span.context;
+  w.BytesField(1, Bytes(ctx.trace_id().bytes()));
+  w.BytesField(2, Bytes(ctx.span_id().bytes()));
+  w.OptionalBytesField(3, ctx.trace_state().header());
+  if (span.parent_span_id.IsValid())
+    w.BytesField(4, Bytes(span.parent_span_id.bytes()));
+  w.BytesField(5, span.name);
+  w.VarintField(6, static_cast<uint64_t>(span.kind));
+  w.Fixed64Field(7, static_cast<uint64_t>(span.start_unix_nanos));
+  w.Fixed64Field(8, static_cast<uint64_t>(span.end_unix_nanos));
+  WriteAttributes(w, 9, span.attributes);
+  w.OptionalVarintField(10, span.dropped_attributes_count);
+  for (const auto& event : span.events) {
+    size_t e = w.BeginMessage(11);
+    w.Fixed64Field(1, static_cast<uint64_t>(event.time_unix_nanos));
+    w.BytesField(2, event.name);
+    WriteAttributes(w, 3, event.attributes);
+    w.OptionalVarintField(4, event.dropped_attributes_count);
+    w.EndMessage(e);
+  }
+  w.OptionalVarintField(12, span.dropped_events_count);
+  for (const auto& link : span.links) {
+    size_t l = w.BeginMessage(13);
+    w.BytesField(1, Bytes(link.context.trace_id().bytes()));
+    w.BytesField(2, Bytes(link.context.span_id().bytes()));
+    w.OptionalBytesField(3, link.context.trace_state().header());
+    WriteAttributes(w, 4, link.attributes);
+    w.OptionalVarintField(5, link.dropped_attributes_count);
+    w.Fixed32Field(6, OtlpFlags(link.context.flags(), link.context.remote()));
+    w.EndMessage(l);
+  }
+  w.OptionalVarintField(14, span.dropped_links_count);
+  if (span.status_code != SpanStatusCode::kUnset ||
+      !span.status_message.empty()) {
+    size_t s = w.BeginMessage(15);
+    w.OptionalBytesField(2, span.status_message);
+    w.OptionalVarintField(3, static_cast<uint64_t>(span.status_code));
+    w.EndMessage(s);
+  }
+  w.Fixed32Field(16, OtlpFlags(ctx.flags(), span.parent_is_remote));
+}
+
+// ---- JSON ----
+
+void WriteJsonScalar(json::Writer& w, bool v) { w.Key("boolValue").Bool(v); }
+void WriteJsonScalar(json::Writer& w, int64_t v) {
+  w.Key("intValue")
+      .String(std::to_string(v));  // int64 is a JSON string in proto3 mapping
+}
+void WriteJsonScalar(json::Writer& w, double v) {
+  w.Key("doubleValue").Double(v);
+}
+void WriteJsonScalar(json::Writer& w, const std::string& v) {
+  w.Key("stringValue").String(v);
+}
+
+void WriteJsonAnyValue(json::Writer& w, const AttributeValue& value) {
+  w.BeginObject();
+  std::visit(
+      [&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, int64_t> ||
+                      std::is_same_v<T, double> ||
+                      std::is_same_v<T, std::string>) {
+          WriteJsonScalar(w, v);
+        } else {
+          w.Key("arrayValue").BeginObject().Key("values").BeginArray();
+          for (const auto& element : v) {
+            using E = typename T::value_type;
+            w.BeginObject();
+            WriteJsonScalar(w, static_cast<E>(element));
+            w.EndObject();
+          }
+          w.EndArray().EndObject();
+        }
+      },
+      value);
+  w.EndObject();
+}
+
+void WriteJsonAttributes(json::Writer& w, const Attributes& attributes) {
+  w.Key("attributes").BeginArray();
+  for (const auto& attribute : attributes) {
+    w.BeginObject().Key("key").String(attribute.key.view()).Key("value");
+    WriteJsonAnyValue(w, attribute.value);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+void WriteJsonSpan(json::Writer& w, const SpanData& span) {
+  const SpanContext& ctx = span.context;
+  w.BeginObject();
+  w.Key("traceId").String(ctx.trace_id().ToHex());
+  w.Key("spanId").String(ctx.span_id().ToHex());
+  if (!ctx.trace_state().empty())
+    w.Key("traceState").String(ctx.trace_state().header());
+  if (span.parent_span_id.IsValid())
+    w.Key("parentSpanId").String(span.parent_span_id.ToHex());
+  w.Key("flags").Uint(OtlpFlags(ctx.flags(), span.parent_is_remote));
+  w.Key("name").String(span.name);
+  w.Key("kind").Uint(static_cast<uint64_t>(span.kind));
+  w.Key("startTimeUnixNano").String(std::to_string(span.start_unix_nanos));
+  w.Key("endTimeUnixNano").String(std::to_string(span.end_unix_nanos));
+  WriteJsonAttributes(w, span.attributes);
+  if (span.dropped_attributes_count) {
+    w.Key("droppedAttributesCount").Uint(span.dropped_attributes_count);
+  }
+  w.Key("events").BeginArray();
+  for (const auto& event : span.events) {
+    w.BeginObject();
+    w.Key("timeUnixNano").String(std::to_string(event.time_unix_nanos));
+    w.Key("name").String(event.name);
+    WriteJsonAttributes(w, event.attributes);
+    if (event.dropped_attributes_count) {
+      w.Key("droppedAttributesCount").Uint(event.dropped_attributes_count);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  if (span.dropped_events_count)
+    w.Key("droppedEventsCount").Uint(span.dropped_events_count);
+  w.Key("links").BeginArray();
+  for (const auto& link : span.links) {
+    w.BeginObject();
+    w.Key("traceId").String(link.context.trace_id().ToHex());
+    w.Key("spanId").String(link.context.span_id().ToHex());
+    if (!link.context.trace_state().empty()) {
+      w.Key("traceState").String(link.context.trace_state().header());
+    }
+    WriteJsonAttributes(w, link.attributes);
+    if (link.dropped_attributes_count) {
+      w.Key("droppedAttributesCount").Uint(link.dropped_attributes_count);
+    }
+    w.Key("flags").Uint(OtlpFlags(link.context.flags(), link.context.remote()));
+    w.EndObject();
+  }
+  w.EndArray();
+  if (span.dropped_links_count)
+    w.Key("droppedLinksCount").Uint(span.dropped_links_count);
+  w.Key("status").BeginObject();
+  if (!span.status_message.empty())
+    w.Key("message").String(span.status_message);
+  if (span.status_code != SpanStatusCode::kUnset) {
+    w.Key("code").Uint(static_cast<uint64_t>(span.status_code));
+  }
+  w.EndObject();
+  w.EndObject();
+}
+
+// Minimal protobuf reader for the response: (field, wire type, value)
+// iteration.
+struct Reader {
+  std::string_view data;
+  bool ok = true;
+  bool Done() const { return data.empty() || !ok; }
+  uint64_t Varint() {
+    uint64_t value = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (data.empty()) break;
+      auto byte = static_cast<uint8_t>(data.front());
+      data.remove_prefix(1);
+      value |= static_cast<uint64_t>(byte & 0x7F) << shift;
+      if ((byte & 0x80) == 0) return value;
+    }
+    ok = false;
+    return 0;
+  }
+  std::string_view Len() {
+    uint64_t n = Varint();
+    if (!ok || n > data.size()) {
+      ok = false;
+      return {};
+    }
+    std::string_view out = data.substr(0, n);
+    data.remove_prefix(n);
+    return out;
+  }
+  void Skip(uint32_t type) {
+    switch (type) {
+      case 0:
+        Varint();
+        break;
+      case 1:
+        if (data.size() < 8)
+          ok = false;
+        else
+          data.remove_prefix(8);
+        break;
+      case 2:
+        Len();
+        break;
+      case 5:
+        if (data.size() < 4)
+          ok = false;
+        else
+          data.remove_prefix(4);
+        break;
+      default:
+        ok = false;
+    }
+  }
+};
+
+}  // namespace
+
+void EncodeSpanProtobuf(const SpanData& span, std::string& out) {
+  ProtobufWriter w(out);
+  WriteSpanBody(w, span);
+}
+
+void EncodeProtobuf(std::span<const std::unique_ptr<SpanData>> spans,
+                    std::string& out) {
+  ProtobufWriter w(out);
+  static const Resource kEmptyResource;
+  static const InstrumentationScope kEmptyScope;
+  for (const auto& rg : Group(spans)) {
+    size_t resource_spans = w.BeginMessage(1);
+    size_t resource = w.BeginMessage(1);
+    WriteAttributes(w, 1,
+                    (rg.resource ? *rg.resource : kEmptyResource).attributes());
+    w.EndMessage(resource);
+    for (const auto& sg : rg.scopes) {
+      const InstrumentationScope& scope = sg.scope ? *sg.scope : kEmptyScope;
+      size_t scope_spans = w.BeginMessage(2);
+      size_t scope_message = w.BeginMessage(1);
+      w.OptionalBytesField(1, scope.name);
+      w.OptionalBytesField(2, scope.version);
+      w.EndMessage(scope_message);
+      for (const SpanData* span : sg.spans) {
+        size_t span_message = w.BeginMessage(2);
+        WriteSpanBody(w, *span);
+        w.EndMessage(span_message);
+      }
+      w.EndMessage(scope_spans);
+    }
+    w.EndMessage(resource_spans);
+  }
+}
+
+void EncodeJson(std::span<const std::unique_ptr<SpanData>> spans,
+                std::string& out) {
+  json::Writer w(out);
+  static const Resource kEmptyResource;
+  w.BeginObject().Key("resourceSpans").BeginArray();
+  for (const auto& rg : Group(spans)) {
+    w.BeginObject().Key("resource").BeginObject();
+    WriteJsonAttributes(
+        w, (rg.resource ? *rg.resource : kEmptyResource).attributes());
+    w.EndObject();
+    w.Key("scopeSpans").BeginArray();
+    for (const auto& sg : rg.scopes) {
+      w.BeginObject().Key("scope").BeginObject();
+      if (sg.scope != nullptr) {
+        w.Key("name").String(sg.scope->name);
+        if (!sg.scope->version.empty())
+          w.Key("version").String(sg.scope->version);
+      }
+      w.EndObject();
+      w.Key("spans").BeginArray();
+      for (const SpanData* span : sg.spans) WriteJsonSpan(w, *span);
+      w.EndArray().EndObject();
+    }
+    w.EndArray().EndObject();
+  }
+  w.EndArray().EndObject();
+}
+
+std::optional<PartialSuccess> DecodeResponseProtobuf(std::string_view body) {
+  PartialSuccess result;
+  Reader response{body};
+  while (!response.Done()) {
+    uint64_t tag = response.Varint();
+    if (tag == ((1 << 3) | 2)) {  // partial_success
+      Reader partial{response.Len()};
+      while (!partial.Done()) {
+        uint64_t inner = partial.Varint();
+        if (inner == ((1 << 3) | 0)) {
+          result.rejected_spans = static_cast<int64_t>(partial.Varint());
+        } else if (inner == ((2 << 3) | 2)) {
+          result.error_message = std::string(partial.Len());
+        } else {
+          partial.Skip(static_cast<uint32_t>(inner & 7));
+        }
+      }
+      if (!partial.ok) return std::nullopt;
+    } else {
+      response.Skip(static_cast<uint32_t>(tag & 7));
+    }
+  }
+  if (!response.ok) return std::nullopt;
+  return result;
+}
+
+std::optional<PartialSuccess> DecodeResponseJson(std::string_view body) {
+  if (body.empty()) return PartialSuccess{};
+  auto parsed =
+      nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded() || !parsed.is_object()) return std::nullopt;
+  PartialSuccess result;
+  auto partial = parsed.find("partialSuccess");
+  if (partial == parsed.end() || !partial->is_object()) return result;
+  if (auto rejected = partial->find("rejectedSpans");
+      rejected != partial->end()) {
+    if (rejected->is_string()) {
+      result.rejected_spans =
+          std::strtoll(rejected->get<std::string>().c_str(), nullptr, 10);
+    } else if (rejected->is_number_integer()) {
+      result.rejected_spans = rejected->get<int64_t>();
+    }
+  }
+  if (auto message = partial->find("errorMessage");
+      message != partial->end() && message->is_string()) {
+    result.error_message = message->get<std::string>();
+  }
+  return result;
+}
+
+}  // namespace kafkatrace::otlp

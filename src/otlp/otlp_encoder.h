@@ -1,0 +1,32 @@
+// Encodes spans as an OTLP ExportTraceServiceRequest, in protobuf or in
+// OTLP/JSON, and decodes the response's partial-success counts. Spans are
+// grouped by resource, then by scope, in the order they first appear.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "kafkatrace/span_data.h"
+
+namespace kafkatrace::otlp {
+
+void EncodeProtobuf(std::span<const std::unique_ptr<SpanData>> spans,
+                    std::string& out);
+void EncodeJson(std::span<const std::unique_ptr<SpanData>> spans,
+                std::string& out);
+// Encodes one Span message body (no outer tag); for the encoder benchmark.
+void EncodeSpanProtobuf(const SpanData& span, std::string& out);
+
+struct PartialSuccess {
+  int64_t rejected_spans = 0;
+  std::string error_message;
+};
+// Reads ExportTraceServiceResponse; nullopt if the body is not a valid
+// response.
+std::optional<PartialSuccess> DecodeResponseProtobuf(std::string_view body);
+std::optional<PartialSuccess> DecodeResponseJson(std::string_view body);
+
+}  // namespace kafkatrace::otlp

@@ -1,0 +1,231 @@
+// Checks every field the encoder writes with decoders that share none of its
+// code: the test-only ProtoMessage parser, `protoc --decode_raw`, and
+// nlohmann::json for OTLP/JSON.
+#include "otlp/otlp_encoder.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "support/proto_tree.h"
+#include "support/rich_span.h"
+
+namespace kafkatrace::otlp {
+namespace {
+
+using testing::ProtoMessage;
+
+std::string Hex(std::string_view bytes) {
+  static const char* k = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += k[c >> 4];
+    out += k[c & 15];
+  }
+  return out;
+}
+
+std::string EncodeRich(int copies = 1) {
+  std::vector<std::unique_ptr<SpanData>> batch;
+  for (int i = 0; i < copies; ++i) batch.push_back(testing::RichSpan());
+  std::string out;
+  EncodeProtobuf(batch, out);
+  return out;
+}
+
+std::string AnyString(const ProtoMessage& any) { return any.Str(1); }
+
+TEST(OtlpProtobufTest, EveryFieldOfARichSpan) {
+  ProtoMessage request = ProtoMessage::Parse(EncodeRich());
+  ProtoMessage resource_spans = request.Sub(1);
+  auto resource_attrs = resource_spans.Sub(1).Subs(1);
+  ASSERT_EQ(resource_attrs.size(), 2u);
+  EXPECT_EQ(resource_attrs[0].Str(1), "service.name");
+  EXPECT_EQ(AnyString(resource_attrs[0].Sub(2)), "orders");
+
+  ProtoMessage scope_spans = resource_spans.Sub(2);
+  EXPECT_EQ(scope_spans.Sub(1).Str(1), "kafkatrace.kafka");
+  EXPECT_EQ(scope_spans.Sub(1).Str(2), "0.1.0");
+
+  ProtoMessage span = scope_spans.Sub(2);
+  EXPECT_EQ(Hex(span.Str(1)), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(Hex(span.Str(2)), "00f067aa0ba902b7");
+  EXPECT_EQ(span.Str(3), "vendor=abc,other=1");
+  EXPECT_EQ(Hex(span.Str(4)), "1122334455667788");
+  EXPECT_EQ(span.Str(5), "send orders");
+  EXPECT_EQ(span.Num(6), 4u);  // SPAN_KIND_PRODUCER
+  EXPECT_EQ(span.One(7).wire_type, 1u);
+  EXPECT_EQ(span.Num(7), 1'700'000'000'123'456'789u);
+  EXPECT_EQ(span.Num(8), 1'700'000'000'223'456'789u);
+  EXPECT_EQ(span.One(16).wire_type, 5u);
+  EXPECT_EQ(span.Num(16),
+            0x303u);  // flags 03 + has-is-remote + parent is remote
+
+  auto attrs = span.Subs(9);
+  ASSERT_EQ(attrs.size(), 10u);
+  EXPECT_EQ(attrs[0].Str(1), "messaging.system");
+  EXPECT_EQ(attrs[0].Sub(2).Str(1), "kafka");
+  EXPECT_TRUE(
+      attrs[1].Sub(2).Has(1));  // empty string still present in the oneof
+  EXPECT_EQ(attrs[1].Sub(2).Str(1), "");
+  EXPECT_EQ(static_cast<int64_t>(attrs[2].Sub(2).Num(3)), -42);
+  EXPECT_TRUE(attrs[3].Sub(2).Has(2));  // false is written explicitly
+  EXPECT_EQ(attrs[3].Sub(2).Num(2), 0u);
+  uint64_t bits = attrs[4].Sub(2).Num(4);
+  double ratio;
+  std::memcpy(&ratio, &bits, 8);
+  EXPECT_EQ(ratio, 0.25);
+  auto tags = attrs[5].Sub(2).Sub(5).Subs(1);
+  ASSERT_EQ(tags.size(), 2u);
+  EXPECT_EQ(tags[1].Str(1), "b");
+  auto flags = attrs[6].Sub(2).Sub(5).Subs(1);
+  EXPECT_EQ(flags[0].Num(2), 1u);
+  EXPECT_EQ(flags[1].Num(2), 0u);
+  EXPECT_EQ(attrs[7].Sub(2).Sub(5).Subs(1)[1].Num(3), 300u);
+  uint64_t w;
+  w = attrs[8].Sub(2).Sub(5).Subs(1)[1].Num(4);
+  double weight;
+  std::memcpy(&weight, &w, 8);
+  EXPECT_EQ(weight, 1.5);
+  EXPECT_EQ(attrs[9].Sub(2).Str(1),
+            std::string(300, 'x'));  // multi-byte length prefix
+  EXPECT_EQ(span.Num(10), 3u);
+
+  auto events = span.Subs(11);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].Num(1), 1'700'000'000'150'000'000u);
+  EXPECT_EQ(events[0].Str(2), "exception");
+  EXPECT_EQ(events[0].Sub(3).Str(1), "exception.type");
+  EXPECT_EQ(events[0].Num(4), 1u);
+  EXPECT_EQ(span.Num(12), 2u);
+
+  auto links = span.Subs(13);
+  ASSERT_EQ(links.size(), 1u);
+  EXPECT_EQ(Hex(links[0].Str(1)), "0af7651916cd43dd8448eb211c80319c");
+  EXPECT_EQ(Hex(links[0].Str(2)), "b7ad6b7169203331");
+  EXPECT_EQ(links[0].Str(3), "l=1");
+  EXPECT_EQ(links[0].Sub(4).Str(1), "messaging.kafka.offset");
+  EXPECT_EQ(links[0].Num(5), 4u);
+  EXPECT_EQ(links[0].Num(6), 0x301u);
+  EXPECT_EQ(span.Num(14), 5u);
+
+  ProtoMessage status = span.Sub(15);
+  EXPECT_EQ(status.Str(2), "broker down");
+  EXPECT_EQ(status.Num(3), 2u);  // STATUS_CODE_ERROR
+}
+
+TEST(OtlpProtobufTest, GroupsByResourceAndScope) {
+  std::vector<std::unique_ptr<SpanData>> batch;
+  static const InstrumentationScope other_scope{"other", ""};
+  static const Resource other_resource(
+      Attributes{{"service.name", std::string("b")}});
+  for (int i = 0; i < 3; ++i) batch.push_back(testing::RichSpan());
+  batch[1]->scope = &other_scope;
+  batch.push_back(testing::RichSpan());
+  batch.back()->resource = &other_resource;
+  std::string out;
+  EncodeProtobuf(batch, out);
+  ProtoMessage request = ProtoMessage::Parse(out);
+  auto resources = request.Subs(1);
+  ASSERT_EQ(resources.size(), 2u);
+  auto scopes = resources[0].Subs(2);
+  ASSERT_EQ(scopes.size(), 2u);
+  EXPECT_EQ(scopes[0].Subs(2).size(), 2u);
+  EXPECT_EQ(scopes[1].Subs(2).size(), 1u);
+  EXPECT_EQ(scopes[1].Sub(1).Str(1), "other");
+  EXPECT_EQ(resources[1].Subs(2)[0].Subs(2).size(), 1u);
+}
+
+// protoc is Debian's protobuf-compiler: a decoder nobody here wrote.
+TEST(OtlpProtobufTest, ProtocDecodeRawAcceptsTheRequest) {
+  std::string body = EncodeRich(2);
+  char path[] = "/tmp/kafkatrace-otlp-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, body.data(), body.size()),
+            static_cast<ssize_t>(body.size()));
+  close(fd);
+  std::string command = std::string("protoc --decode_raw < ") + path + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string text;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof(buf), pipe)) text.append(buf, n);
+  int rc = pclose(pipe);
+  unlink(path);
+  ASSERT_EQ(rc, 0) << text;
+  EXPECT_NE(text.find("5: \"send orders\""), std::string::npos) << text;
+  EXPECT_NE(text.find("1: \"messaging.system\""), std::string::npos);
+  EXPECT_NE(text.find("3: \"vendor=abc,other=1\""), std::string::npos);
+  EXPECT_NE(text.find("6: 4"), std::string::npos);  // kind
+  EXPECT_NE(text.find("7: 0x17979cfe3d85cd15"), std::string::npos)
+      << text;                                                // start time
+  EXPECT_NE(text.find("16: 0x00000303"), std::string::npos);  // flags
+  EXPECT_NE(text.find("2: \"broker down\""), std::string::npos);
+}
+
+TEST(OtlpJsonTest, EveryFieldOfARichSpan) {
+  std::vector<std::unique_ptr<SpanData>> batch;
+  batch.push_back(testing::RichSpan());
+  std::string out;
+  EncodeJson(batch, out);
+  auto j = nlohmann::json::parse(out);
+  auto& rs = j["resourceSpans"][0];
+  EXPECT_EQ(rs["resource"]["attributes"][0]["key"], "service.name");
+  EXPECT_EQ(rs["resource"]["attributes"][0]["value"]["stringValue"], "orders");
+  auto& ss = rs["scopeSpans"][0];
+  EXPECT_EQ(ss["scope"]["name"], "kafkatrace.kafka");
+  EXPECT_EQ(ss["scope"]["version"], "0.1.0");
+  auto& span = ss["spans"][0];
+  EXPECT_EQ(span["traceId"], "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(span["spanId"], "00f067aa0ba902b7");
+  EXPECT_EQ(span["parentSpanId"], "1122334455667788");
+  EXPECT_EQ(span["traceState"], "vendor=abc,other=1");
+  EXPECT_EQ(span["flags"], 0x303);
+  EXPECT_EQ(span["name"], "send orders");
+  EXPECT_EQ(span["kind"], 4);
+  EXPECT_EQ(span["startTimeUnixNano"], "1700000000123456789");
+  EXPECT_EQ(span["endTimeUnixNano"], "1700000000223456789");
+  auto& attrs = span["attributes"];
+  EXPECT_EQ(attrs[0]["value"]["stringValue"], "kafka");
+  EXPECT_EQ(attrs[2]["value"]["intValue"], "-42");
+  EXPECT_EQ(attrs[3]["value"]["boolValue"], false);
+  EXPECT_EQ(attrs[4]["value"]["doubleValue"], 0.25);
+  EXPECT_EQ(attrs[5]["value"]["arrayValue"]["values"][1]["stringValue"], "b");
+  EXPECT_EQ(attrs[7]["value"]["arrayValue"]["values"][1]["intValue"], "300");
+  EXPECT_EQ(span["droppedAttributesCount"], 3);
+  EXPECT_EQ(span["events"][0]["name"], "exception");
+  EXPECT_EQ(span["events"][0]["timeUnixNano"], "1700000000150000000");
+  EXPECT_EQ(span["events"][0]["droppedAttributesCount"], 1);
+  EXPECT_EQ(span["droppedEventsCount"], 2);
+  EXPECT_EQ(span["links"][0]["traceId"], "0af7651916cd43dd8448eb211c80319c");
+  EXPECT_EQ(span["links"][0]["traceState"], "l=1");
+  EXPECT_EQ(span["links"][0]["flags"], 0x301);
+  EXPECT_EQ(span["links"][0]["attributes"][0]["value"]["intValue"], "7");
+  EXPECT_EQ(span["droppedLinksCount"], 5);
+  EXPECT_EQ(span["status"]["code"], 2);
+  EXPECT_EQ(span["status"]["message"], "broker down");
+}
+
+TEST(OtlpResponseTest, PartialSuccessDecoding) {
+  // partial_success { rejected_spans: 2, error_message: "bad" }
+  std::string body = std::string(
+      "\x0a\x07\x08\x02\x12\x03"
+      "bad",
+      9);
+  auto partial = DecodeResponseProtobuf(body);
+  ASSERT_TRUE(partial);
+  EXPECT_EQ(partial->rejected_spans, 2);
+  EXPECT_EQ(partial->error_message, "bad");
+  EXPECT_EQ(DecodeResponseProtobuf("")->rejected_spans, 0);
+  EXPECT_FALSE(DecodeResponseProtobuf("\x0a\x09"));
+  auto json = DecodeResponseJson(
+      R"({"partialSuccess":{"rejectedSpans":"3","errorMessage":"x"}})");
+  ASSERT_TRUE(json);
+  EXPECT_EQ(json->rejected_spans, 3);
+  EXPECT_FALSE(DecodeResponseJson("{not json"));
+}
+
+}  // namespace
+}  // namespace kafkatrace::otlp

@@ -1,0 +1,401 @@
+#include "kafkatrace/otlp/otlp_http_exporter.h"
+
+#include <zlib.h>
+
+#include <atomic>
+#include <cctype>
+#include <charconv>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <random>
+
+#include "otlp/http_client.h"
+#include "otlp/otlp_encoder.h"
+#include "trace/env.h"
+
+namespace kafkatrace {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
+bool IsTokenChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) ||
+         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::optional<std::string> PercentDecode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    if (i + 2 >= s.size() || HexValue(s[i + 1]) < 0 || HexValue(s[i + 2]) < 0)
+      return std::nullopt;
+    out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
+    i += 2;
+  }
+  return out;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> ParseHeaders(
+    const char* variable, std::string_view list) {
+  std::vector<std::pair<std::string, std::string>> headers;
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    std::string_view member = Trim(list.substr(0, comma));
+    list = comma == std::string_view::npos ? std::string_view()
+                                           : list.substr(comma + 1);
+    if (member.empty()) continue;
+    size_t eq = member.find('=');
+    std::string_view name =
+        eq == std::string_view::npos ? member : Trim(member.substr(0, eq));
+    auto value = eq == std::string_view::npos
+                     ? std::nullopt
+                     : PercentDecode(Trim(member.substr(eq + 1)));
+    if (eq == std::string_view::npos || name.empty() || !value) {
+      return Status::InvalidArgument(
+          std::string(variable) + ": malformed header \"" +
+          std::string(member) +
+          "\" (expected name=value, values percent-encoded)");
+    }
+    headers.emplace_back(std::string(name), std::move(*value));
+  }
+  return headers;
+}
+
+// Path rule of the OTLP exporter spec: the signal-agnostic endpoint is a base
+// URL.
+std::string AppendTracesPath(std::string base) {
+  if (base.empty() || base.back() != '/') base += '/';
+  return base + "v1/traces";
+}
+
+std::string Gzip(const std::string& input) {
+  z_stream stream{};
+  if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+                   Z_DEFAULT_STRATEGY) != Z_OK) {
+    return {};
+  }
+  std::string out(deflateBound(&stream, input.size()) + 32, '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
+  stream.avail_in = static_cast<uInt>(input.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  int rc = deflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return rc == Z_STREAM_END ? out : std::string();
+}
+
+bool IsRetryableStatus(long status) {
+  return status == 429 || status == 502 || status == 503 || status == 504;
+}
+
+// Retry-After as delta-seconds; HTTP-dates are rare from OTLP backends and are
+// ignored.
+std::optional<std::chrono::milliseconds> ParseRetryAfter(
+    const std::string& value) {
+  int64_t seconds = 0;
+  auto [end, ec] =
+      std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if (ec != std::errc() || end != value.data() + value.size() || seconds < 0)
+    return std::nullopt;
+  return std::chrono::milliseconds(seconds * 1000);
+}
+
+}  // namespace
+
+Status OtlpHttpExporterOptions::Validate() const {
+  std::string_view url = endpoint;
+  size_t scheme_end = url.find("://");
+  std::string_view scheme =
+      scheme_end == std::string_view::npos ? "" : url.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") {
+    return Status::InvalidArgument("OTLP endpoint \"" + endpoint +
+                                   "\" must start with http:// or https://");
+  }
+  std::string_view rest = url.substr(scheme_end + 3);
+  std::string_view host = rest.substr(0, rest.find_first_of("/?#"));
+  if (host.empty() || host.front() == ':') {
+    return Status::InvalidArgument("OTLP endpoint \"" + endpoint +
+                                   "\" has no host");
+  }
+  if (url.find_first_of(" \t\r\n") != std::string_view::npos) {
+    return Status::InvalidArgument("OTLP endpoint \"" + endpoint +
+                                   "\" contains whitespace");
+  }
+  for (const auto& [name, value] : headers) {
+    bool ok = !name.empty();
+    for (char c : name) ok = ok && IsTokenChar(c);
+    if (!ok)
+      return Status::InvalidArgument("OTLP header name \"" + name +
+                                     "\" is not a valid token");
+    if (value.find_first_of("\r\n") != std::string::npos) {
+      return Status::InvalidArgument("OTLP header \"" + name +
+                                     "\" has a line break in its value");
+    }
+  }
+  if (timeout.count() <= 0)
+    return Status::InvalidArgument("OTLP timeout must be positive");
+  if (max_attempts < 1)
+    return Status::InvalidArgument("OTLP max_attempts must be at least 1");
+  return Status::Ok();
+}
+
+Result<OtlpHttpExporterOptions> OtlpHttpExporterOptions::FromEnv() {
+  OtlpHttpExporterOptions options;
+  // The signal-specific variable wins over the general one.
+  auto pick = [](const char* specific, const char* general)
+      -> std::pair<const char*, std::optional<std::string>> {
+    if (auto v = env::Get(specific)) return {specific, v};
+    return {general, env::Get(general)};
+  };
+  if (auto v = env::Get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
+    options.endpoint = *v;
+  } else if (auto base = env::Get("OTEL_EXPORTER_OTLP_ENDPOINT")) {
+    options.endpoint = AppendTracesPath(*base);
+  }
+  if (auto [name, v] = pick("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+                            "OTEL_EXPORTER_OTLP_PROTOCOL");
+      v) {
+    if (*v == "http/protobuf") {
+      options.protocol = Protocol::kHttpProtobuf;
+    } else if (*v == "http/json") {
+      options.protocol = Protocol::kHttpJson;
+    } else {
+      return Status::InvalidArgument(
+          std::string(name) + "=\"" + *v +
+          "\": supported are http/protobuf and http/json (grpc is not)");
+    }
+  }
+  if (auto [name, v] = pick("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+                            "OTEL_EXPORTER_OTLP_COMPRESSION");
+      v) {
+    if (*v == "gzip") {
+      options.compression = Compression::kGzip;
+    } else if (*v == "none") {
+      options.compression = Compression::kNone;
+    } else {
+      return Status::InvalidArgument(std::string(name) + "=\"" + *v +
+                                     "\": expected gzip or none");
+    }
+  }
+  // Both header lists apply; the specific one wins on equal names.
+  for (const char* name :
+       {"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"}) {
+    if (auto v = env::Get(name)) {
+      auto parsed = ParseHeaders(name, *v);
+      if (!parsed.ok()) return parsed.status();
+      for (auto& header : parsed.value()) {
+        std::erase_if(options.headers,
+                      [&](const auto& h) { return h.first == header.first; });
+        options.headers.push_back(std::move(header));
+      }
+    }
+  }
+  const char* timeout_name = env::Get("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT")
+                                 ? "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"
+                                 : "OTEL_EXPORTER_OTLP_TIMEOUT";
+  auto timeout = env::Millis(timeout_name, options.timeout);
+  if (!timeout.ok()) return timeout.status();
+  options.timeout = *timeout;
+  Status valid = options.Validate();
+  if (!valid.ok()) return valid;
+  return options;
+}
+
+struct OtlpHttpExporter::Impl {
+  OtlpHttpExporterOptions options;
+  std::vector<std::pair<std::string, std::string>> request_headers;
+  otlp::HttpClient client;
+  std::mt19937_64 jitter_rng{std::random_device{}()};
+
+  std::mutex mutex;  // guards shut_down and the backoff wait
+  std::condition_variable shutdown_cv;
+  bool shut_down = false;
+
+  std::atomic<uint64_t> exported{0}, rejected{0}, failed{0}, retried{0},
+      requests_failed{0};
+
+  // Rate-limited failure log: at most one line per interval, with what happened
+  // meanwhile.
+  Clock::time_point last_log{};
+  uint64_t failures_since_log = 0;
+
+  void LogFailure(const std::string& reason, size_t spans) {
+    ++failures_since_log;
+    auto now = Clock::now();
+    if (last_log != Clock::time_point{} &&
+        now - last_log < std::chrono::seconds(10))
+      return;
+    std::fprintf(stderr,
+                 "kafkatrace: OTLP export to %s failed: %s (%zu spans dropped; "
+                 "%llu failed "
+                 "exports since last report)\n",
+                 options.endpoint.c_str(), reason.c_str(), spans,
+                 static_cast<unsigned long long>(failures_since_log));
+    last_log = now;
+    failures_since_log = 0;
+  }
+
+  std::chrono::milliseconds Backoff(int attempt) {
+    auto base = options.initial_backoff * (1LL << std::min(attempt - 1, 20));
+    if (base > options.max_backoff) base = options.max_backoff;
+    std::uniform_real_distribution<double> jitter(0.8, 1.2);
+    return std::chrono::milliseconds(static_cast<int64_t>(
+        static_cast<double>(base.count()) * jitter(jitter_rng)));
+  }
+
+  // Waits `delay` unless shut down first; false if shut down.
+  bool WaitForRetry(std::chrono::milliseconds delay) {
+    std::unique_lock lock(mutex);
+    return !shutdown_cv.wait_for(lock, delay, [&] { return shut_down; });
+  }
+};
+
+OtlpHttpExporter::OtlpHttpExporter(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
+OtlpHttpExporter::~OtlpHttpExporter() = default;
+
+Result<std::unique_ptr<OtlpHttpExporter>> OtlpHttpExporter::Create(
+    OtlpHttpExporterOptions options) {
+  Status valid = options.Validate();
+  if (!valid.ok()) return valid;
+  auto impl = std::make_unique<Impl>();
+  impl->request_headers = options.headers;
+  impl->request_headers.emplace_back(
+      "Content-Type",
+      options.protocol == OtlpHttpExporterOptions::Protocol::kHttpJson
+          ? "application/json"
+          : "application/x-protobuf");
+  if (options.compression == OtlpHttpExporterOptions::Compression::kGzip) {
+    impl->request_headers.emplace_back("Content-Encoding", "gzip");
+  }
+  impl->options = std::move(options);
+  return std::unique_ptr<OtlpHttpExporter>(
+      new OtlpHttpExporter(std::move(impl)));
+}
+
+ExportResult OtlpHttpExporter::Export(
+    std::span<std::unique_ptr<SpanData>> batch, Deadline deadline) noexcept {
+  Impl& s = *impl_;
+  const size_t count = batch.size();
+  if (count == 0) return ExportResult::kSuccess;
+  try {
+    {
+      std::lock_guard lock(s.mutex);
+      if (s.shut_down) {
+        s.failed += count;
+        return ExportResult::kFailure;
+      }
+    }
+    std::string body;
+    body.reserve(count * 300);
+    const bool json =
+        s.options.protocol == OtlpHttpExporterOptions::Protocol::kHttpJson;
+    if (json) {
+      otlp::EncodeJson(batch, body);
+    } else {
+      otlp::EncodeProtobuf(batch, body);
+    }
+    if (s.options.compression == OtlpHttpExporterOptions::Compression::kGzip)
+      body = Gzip(body);
+
+    const auto end_by = std::min(deadline, Clock::now() + s.options.timeout);
+    std::string reason;
+    for (int attempt = 1;; ++attempt) {
+      auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
+          end_by - Clock::now());
+      if (remaining.count() <= 0) {
+        reason = reason.empty() ? "deadline exceeded"
+                                : reason + ", then deadline exceeded";
+        break;
+      }
+      otlp::HttpResponse response =
+          s.client.Post(s.options.endpoint, s.request_headers, body, remaining);
+      if (response.transport_ok && response.status >= 200 &&
+          response.status < 300) {
+        auto partial = json ? otlp::DecodeResponseJson(response.body)
+                            : otlp::DecodeResponseProtobuf(response.body);
+        uint64_t rejected = 0;
+        if (partial && partial->rejected_spans > 0) {
+          rejected = std::min<uint64_t>(
+              static_cast<uint64_t>(partial->rejected_spans), count);
+          s.rejected += rejected;
+          s.LogFailure("backend rejected " + std::to_string(rejected) +
+                           " spans: " + partial->error_message,
+                       rejected);
+        }
+        s.exported += count - rejected;
+        return ExportResult::kSuccess;
+      }
+      bool retryable;
+      if (!response.transport_ok) {
+        reason = response.error;
+        retryable = !response.timed_out;  // a timeout used up the time we had
+      } else {
+        reason = "HTTP " + std::to_string(response.status);
+        if (!response.body.empty() && response.body.size() < 200 && json)
+          reason += " " + response.body;
+        retryable = IsRetryableStatus(response.status);
+      }
+      if (!retryable || attempt >= s.options.max_attempts) break;
+      auto delay = s.Backoff(attempt);
+      if (auto retry_after = ParseRetryAfter(response.retry_after))
+        delay = *retry_after;
+      if (Clock::now() + delay >= end_by) {
+        reason += " (no time left to retry)";
+        break;
+      }
+      s.retried++;
+      if (!s.WaitForRetry(delay)) {
+        reason += " (shut down while waiting to retry)";
+        break;
+      }
+    }
+    s.failed += count;
+    s.requests_failed++;
+    s.LogFailure(reason, count);
+    return ExportResult::kFailure;
+  } catch (...) {
+    s.failed += count;
+    s.requests_failed++;
+    return ExportResult::kFailure;
+  }
+}
+
+bool OtlpHttpExporter::Shutdown(Deadline) noexcept {
+  std::lock_guard lock(impl_->mutex);
+  impl_->shut_down = true;
+  impl_->shutdown_cv.notify_all();
+  return true;
+}
+
+OtlpHttpExporter::Stats OtlpHttpExporter::stats() const noexcept {
+  const Impl& s = *impl_;
+  return {s.exported.load(), s.rejected.load(), s.failed.load(),
+          s.retried.load(), s.requests_failed.load()};
+}
+
+const OtlpHttpExporterOptions& OtlpHttpExporter::options() const {
+  return impl_->options;
+}
+
+}  // namespace kafkatrace
