@@ -104,9 +104,59 @@ void WriteAnyValue(ProtobufWriter& w, uint32_t field,
   w.EndMessage(any);
 }
 
+// KeyValue with a scalar value, sizes computed up front (the common case: no
+// fix-ups).
+bool WriteScalarKeyValue(ProtobufWriter& w, uint32_t field,
+                         const Attribute& attribute) {
+  using W = ProtobufWriter;
+  const std::string_view key = attribute.key.view();
+  size_t any_length;
+  const AttributeValue& value = attribute.value;
+  switch (value.index()) {
+    case 0:
+      any_length = 2;
+      break;  // bool: tag + 1 byte
+    case 1:
+      any_length =
+          1 + W::VarintSize(static_cast<uint64_t>(std::get<int64_t>(value)));
+      break;
+    case 2:
+      any_length = 9;
+      break;  // double: tag + fixed64
+    case 3: {
+      size_t n = std::get<std::string>(value).size();
+      any_length = 1 + W::VarintSize(n) + n;
+      break;
+    }
+    default:
+      return false;  // arrays: generic path
+  }
+  const size_t kv_length = 1 + W::VarintSize(key.size()) + key.size() + 1 +
+                           W::VarintSize(any_length) + any_length;
+  w.KnownLengthHeader(field, kv_length);
+  w.BytesField(1, key);
+  w.KnownLengthHeader(2, any_length);
+  switch (value.index()) {
+    case 0:
+      w.VarintField(2, std::get<bool>(value) ? 1 : 0);
+      break;
+    case 1:
+      w.VarintField(3, static_cast<uint64_t>(std::get<int64_t>(value)));
+      break;
+    case 2:
+      w.DoubleField(4, std::get<double>(value));
+      break;
+    default:
+      w.BytesField(1, std::get<std::string>(value));
+      break;
+  }
+  return true;
+}
+
 void WriteAttributes(ProtobufWriter& w, uint32_t field,
                      const Attributes& attributes) {
   for (const auto& attribute : attributes) {
+    if (WriteScalarKeyValue(w, field, attribute)) continue;
     size_t kv = w.BeginMessage(field);
     w.BytesField(1, attribute.key.view());
     WriteAnyValue(w, 2, attribute.value);
@@ -319,16 +369,24 @@ struct Reader {
   }
 };
 
+// Scratch writer reused per thread, so steady-state encoding allocates nothing.
+ProtobufWriter& ScratchWriter() {
+  thread_local ProtobufWriter writer;
+  writer.Clear();
+  return writer;
+}
+
 }  // namespace
 
 void EncodeSpanProtobuf(const SpanData& span, std::string& out) {
-  ProtobufWriter w(out);
+  ProtobufWriter& w = ScratchWriter();
   WriteSpanBody(w, span);
+  out.append(w.view());
 }
 
 void EncodeProtobuf(std::span<const std::unique_ptr<SpanData>> spans,
                     std::string& out) {
-  ProtobufWriter w(out);
+  ProtobufWriter& w = ScratchWriter();
   static const Resource kEmptyResource;
   static const InstrumentationScope kEmptyScope;
   for (const auto& rg : Group(spans)) {
@@ -353,6 +411,7 @@ void EncodeProtobuf(std::span<const std::unique_ptr<SpanData>> spans,
     }
     w.EndMessage(resource_spans);
   }
+  out.append(w.view());
 }
 
 void EncodeJson(std::span<const std::unique_ptr<SpanData>> spans,

@@ -1,15 +1,23 @@
-// Protocol Buffers wire-format writer for the OTLP encoder. Nested messages are
-// written with a one-byte length placeholder that is widened afterwards if the
-// body exceeds 127 bytes, so the output is canonical without a separate sizing
-// pass.
+// Protocol Buffers wire-format writer for the OTLP encoder. It writes through a
+// raw pointer into a buffer grown ahead of need (one capacity check per field,
+// not per byte, and no zero-filling as std::string::resize would do); Append
+// the result to a string when done. Nested messages get a one-byte length
+// placeholder, widened afterwards if the body exceeds 127 bytes, so the output
+// is canonical without a separate sizing pass.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace kafkatrace::otlp {
+
+// Every field write is a handful of instructions; call overhead would double
+// the cost.
+#define KAFKATRACE_INLINE inline __attribute__((always_inline))
 
 class ProtobufWriter {
  public:
@@ -20,82 +28,147 @@ class ProtobufWriter {
     kFixed32 = 5
   };
 
-  explicit ProtobufWriter(std::string& out) : out_(out) {}
+  ProtobufWriter() = default;
+  std::string_view view() const { return {data_.get(), used_}; }
+  void Clear() { used_ = 0; }
+  ProtobufWriter(const ProtobufWriter&) = delete;
+  ProtobufWriter& operator=(const ProtobufWriter&) = delete;
 
-  void Varint(uint64_t value) {
-    char buf[10];
-    size_t n = 0;
-    while (value >= 0x80) {
-      buf[n++] = static_cast<char>(value | 0x80);
-      value >>= 7;
-    }
-    buf[n++] = static_cast<char>(value);
-    out_.append(buf, n);
+  KAFKATRACE_INLINE void Varint(uint64_t value) {
+    Reserve(10);
+    used_ = static_cast<size_t>(PutVarint(data_.get() + used_, value) -
+                                data_.get());
   }
-  void Tag(uint32_t field, WireType type) {
+  KAFKATRACE_INLINE void Tag(uint32_t field, WireType type) {
     Varint((uint64_t{field} << 3) | type);
   }
 
-  void VarintField(uint32_t field, uint64_t value) {
-    Tag(field, kVarint);
-    Varint(value);
+  KAFKATRACE_INLINE void VarintField(uint32_t field, uint64_t value) {
+    Reserve(20);
+    char* p = PutVarint(data_.get() + used_, (uint64_t{field} << 3) | kVarint);
+    used_ = static_cast<size_t>(PutVarint(p, value) - data_.get());
   }
   // Omitted when zero, as proto3 does for scalar fields outside a oneof.
-  void OptionalVarintField(uint32_t field, uint64_t value) {
+  KAFKATRACE_INLINE void OptionalVarintField(uint32_t field, uint64_t value) {
     if (value != 0) VarintField(field, value);
   }
-  void Fixed64Field(uint32_t field, uint64_t value) {
-    Tag(field, kFixed64);
-    char buf[8];
-    std::memcpy(buf, &value, 8);  // little-endian host (x86-64, arm64)
-    out_.append(buf, 8);
+  KAFKATRACE_INLINE void Fixed64Field(uint32_t field, uint64_t value) {
+    Reserve(18);
+    char* p = PutVarint(data_.get() + used_, (uint64_t{field} << 3) | kFixed64);
+    std::memcpy(p, &value, 8);  // little-endian host (x86-64, arm64)
+    used_ = static_cast<size_t>(p + 8 - data_.get());
   }
-  void Fixed32Field(uint32_t field, uint32_t value) {
-    Tag(field, kFixed32);
-    char buf[4];
-    std::memcpy(buf, &value, 4);
-    out_.append(buf, 4);
+  KAFKATRACE_INLINE void Fixed32Field(uint32_t field, uint32_t value) {
+    Reserve(14);
+    char* p = PutVarint(data_.get() + used_, (uint64_t{field} << 3) | kFixed32);
+    std::memcpy(p, &value, 4);
+    used_ = static_cast<size_t>(p + 4 - data_.get());
   }
-  void DoubleField(uint32_t field, double value) {
+  KAFKATRACE_INLINE void DoubleField(uint32_t field, double value) {
     uint64_t bits;
     std::memcpy(&bits, &value, 8);
     Fixed64Field(field, bits);
   }
-  void BytesField(uint32_t field, std::string_view bytes) {
-    Tag(field, kLen);
-    Varint(bytes.size());
-    out_.append(bytes);
+  KAFKATRACE_INLINE void BytesField(uint32_t field, std::string_view bytes) {
+    Reserve(20 + bytes.size());
+    char* p = PutVarint(data_.get() + used_, (uint64_t{field} << 3) | kLen);
+    p = PutVarint(p, bytes.size());
+    CopyBytes(p, bytes.data(), bytes.size());
+    used_ = static_cast<size_t>(p + bytes.size() - data_.get());
   }
-  void OptionalBytesField(uint32_t field, std::string_view bytes) {
+  KAFKATRACE_INLINE void OptionalBytesField(uint32_t field,
+                                            std::string_view bytes) {
     if (!bytes.empty()) BytesField(field, bytes);
   }
 
+  KAFKATRACE_INLINE static size_t VarintSize(uint64_t value) {
+    size_t n = 1;
+    while (value >= 0x80) {
+      value >>= 7;
+      ++n;
+    }
+    return n;
+  }
+  // Writes a length-delimited field header whose body size is known up front;
+  // the caller then writes exactly `length` bytes of fields. Avoids
+  // EndMessage's fix-up.
+  KAFKATRACE_INLINE void KnownLengthHeader(uint32_t field, size_t length) {
+    Reserve(20);
+    char* p = PutVarint(data_.get() + used_, (uint64_t{field} << 3) | kLen);
+    used_ = static_cast<size_t>(PutVarint(p, length) - data_.get());
+  }
+
   // Starts a nested message; pass the result to EndMessage.
-  size_t BeginMessage(uint32_t field) {
-    Tag(field, kLen);
-    out_.push_back('\0');
-    return out_.size();
+  KAFKATRACE_INLINE size_t BeginMessage(uint32_t field) {
+    Reserve(11);
+    char* p = PutVarint(data_.get() + used_, (uint64_t{field} << 3) | kLen);
+    *p++ = '\0';
+    used_ = static_cast<size_t>(p - data_.get());
+    return used_;
   }
   void EndMessage(size_t body_start) {
-    const size_t length = out_.size() - body_start;
+    const size_t length = used_ - body_start;
     if (length < 0x80) {
-      out_[body_start - 1] = static_cast<char>(length);
+      data_[body_start - 1] = static_cast<char>(length);
       return;
     }
-    char buf[10];
-    size_t n = 0;
-    uint64_t value = length;
-    while (value >= 0x80) {
-      buf[n++] = static_cast<char>(value | 0x80);
-      value >>= 7;
-    }
-    buf[n++] = static_cast<char>(value);
-    out_.insert(body_start, n - 1, '\0');  // widen the placeholder
-    std::memcpy(out_.data() + body_start - 1, buf, n);
+    char prefix[10];
+    const size_t n = static_cast<size_t>(PutVarint(prefix, length) - prefix);
+    Reserve(n - 1);
+    char* body = data_.get() + body_start;
+    std::memmove(body + n - 1, body, length);  // widen the placeholder
+    std::memcpy(body - 1, prefix, n);
+    used_ += n - 1;
   }
 
  private:
-  std::string& out_;
+  // Keys and values are mostly short: copy them inline with overlapping word
+  // moves instead of a libc memcpy call per field, which dominated the
+  // encoder's profile.
+  KAFKATRACE_INLINE static void CopyBytes(char* dst, const char* src,
+                                          size_t n) {
+    if (n > 32) {
+      std::memcpy(dst, src, n);
+    } else if (n >= 16) {
+      uint64_t a[2], b[2];
+      std::memcpy(a, src, 16);
+      std::memcpy(b, src + n - 16, 16);
+      std::memcpy(dst, a, 16);
+      std::memcpy(dst + n - 16, b, 16);
+    } else if (n >= 8) {
+      uint64_t a, b;
+      std::memcpy(&a, src, 8);
+      std::memcpy(&b, src + n - 8, 8);
+      std::memcpy(dst, &a, 8);
+      std::memcpy(dst + n - 8, &b, 8);
+    } else {
+      for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+    }
+  }
+  KAFKATRACE_INLINE static char* PutVarint(char* p, uint64_t value) {
+    while (value >= 0x80) {
+      *p++ = static_cast<char>(value | 0x80);
+      value >>= 7;
+    }
+    *p++ = static_cast<char>(value);
+    return p;
+  }
+  KAFKATRACE_INLINE void Reserve(size_t n) {
+    if (used_ + n > capacity_) [[unlikely]]
+      Grow(n);
+  }
+  __attribute__((noinline)) void Grow(size_t n) {
+    size_t capacity = std::max(capacity_ * 2, used_ + n + 4096);
+    std::unique_ptr<char[]> grown(
+        new char[capacity]);  // uninitialized on purpose
+    if (used_ != 0) std::memcpy(grown.get(), data_.get(), used_);
+    data_ = std::move(grown);
+    capacity_ = capacity;
+  }
+
+  std::unique_ptr<char[]> data_;
+  size_t capacity_ = 0;
+  size_t used_ = 0;
 };
 
 }  // namespace kafkatrace::otlp
