@@ -1,0 +1,379 @@
+#include "kafkatrace/kafka/tracing_consumer.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <deque>
+#include <map>
+
+#include "kafka/semconv.h"
+#include "kafkatrace/clock.h"
+#include "kafkatrace/kafka/record_headers_carrier.h"
+#include "kafkatrace/propagation/composite_propagator.h"
+
+namespace kafkatrace::kafka {
+namespace {
+
+const TextMapPropagator& DefaultPropagator() {
+  static const auto* propagator =
+      MakePropagator("tracecontext,baggage").value().release();
+  return *propagator;
+}
+
+int64_t NowNanos() { return SystemClock::Instance().NowNanos(); }
+
+std::string CommitOffsetText(const RdKafka::TopicPartition& tp) {
+  return std::to_string(tp.partition()) + "@" + std::to_string(tp.offset());
+}
+
+}  // namespace
+
+// ---- ConsumedRecord ----
+
+ConsumedRecord::ConsumedRecord(std::unique_ptr<RdKafka::Message> message,
+                               Context producer_context,
+                               int64_t consumed_unix_nanos)
+    : message_(std::move(message)),
+      topic_(message_->topic_name()),
+      producer_context_(std::move(producer_context)),
+      consumed_unix_nanos_(consumed_unix_nanos) {}
+
+std::optional<std::string_view> ConsumedRecord::key() const {
+  const rd_kafka_message_t* c = message_->c_ptr();
+  if (c->key == nullptr) return std::nullopt;
+  return std::string_view(static_cast<const char*>(c->key), c->key_len);
+}
+
+std::optional<std::string_view> ConsumedRecord::value() const {
+  const rd_kafka_message_t* c = message_->c_ptr();
+  if (c->payload == nullptr) return std::nullopt;
+  return std::string_view(static_cast<const char*>(c->payload), c->len);
+}
+
+double ConsumedRecord::queue_wait_ms() const {
+  const int64_t timestamp = timestamp_ms();
+  if (timestamp <= 0) return 0;
+  const double wait = static_cast<double>(consumed_unix_nanos_) / 1e6 -
+                      static_cast<double>(timestamp);
+  return wait > 0 ? wait : 0;
+}
+
+// ---- TracingConsumer ----
+
+struct TracingConsumer::Impl final : public RdKafka::OffsetCommitCb {
+  Tracer* tracer = nullptr;
+  const TextMapPropagator* propagator = nullptr;
+  ProducerContextPolicy policy = ProducerContextPolicy::kParent;
+  RdKafka::OffsetCommitCb* application_callback = nullptr;
+  std::string group_id;
+  std::string client_id;
+  // librdkafka also reports synchronous commits to offset_commit_cb, later,
+  // from a poll; those are already traced around the call, so that many
+  // callbacks are skipped.
+  int sync_commit_reports_to_skip = 0;
+  std::deque<int64_t>
+      async_commit_starts;  // start times of CommitAsync calls, in order
+
+  void offset_commit_cb(
+      RdKafka::ErrorCode error,
+      std::vector<RdKafka::TopicPartition*>& offsets) override {
+    try {
+      if (sync_commit_reports_to_skip > 0) {
+        --sync_commit_reports_to_skip;
+      } else {
+        int64_t start =
+            0;  // automatic commits: only the completion time is known
+        if (!async_commit_starts.empty()) {
+          start = async_commit_starts.front();
+          async_commit_starts.pop_front();
+        }
+        auto spans = StartCommitSpans(offsets, start);
+        EndCommitSpans(spans, offsets, error);
+      }
+      if (application_callback != nullptr)
+        application_callback->offset_commit_cb(error, offsets);
+    } catch (...) {
+    }
+  }
+
+  // One span per topic among `offsets`.
+  std::map<std::string, Span> StartCommitSpans(
+      const std::vector<RdKafka::TopicPartition*>& offsets,
+      int64_t start_unix_nanos) {
+    std::map<std::string, Span> spans;
+    for (const auto* tp : offsets) {
+      if (spans.count(tp->topic())) continue;
+      SpanOptions options{.kind = SpanKind::kClient,
+                          .start_unix_nanos = start_unix_nanos};
+      options.attributes = {{semconv::kMessagingSystem, std::string("kafka")},
+                            {semconv::kOperationName, std::string("commit")},
+                            {semconv::kOperationType, std::string("settle")},
+                            {semconv::kDestinationName, tp->topic()}};
+      Span span =
+          tracer->StartSpan("commit " + tp->topic(), std::move(options));
+      span.SetAttribute(semconv::kConsumerGroup, group_id);
+      if (!client_id.empty()) span.SetAttribute(semconv::kClientId, client_id);
+      spans.emplace(tp->topic(), std::move(span));
+    }
+    return spans;
+  }
+
+  void EndCommitSpans(std::map<std::string, Span>& spans,
+                      const std::vector<RdKafka::TopicPartition*>& offsets,
+                      RdKafka::ErrorCode error) {
+    for (auto& [topic, span] : spans) {
+      std::vector<std::string> committed;
+      RdKafka::ErrorCode topic_error = error;
+      for (const auto* tp : offsets) {
+        if (tp->topic() != topic) continue;
+        committed.push_back(CommitOffsetText(*tp));
+        if (tp->err() != RdKafka::ERR_NO_ERROR) topic_error = tp->err();
+      }
+      span.SetAttribute(semconv::kCommittedOffsets, committed);
+      if (committed.size() == 1) {
+        for (const auto* tp : offsets) {
+          if (tp->topic() == topic) {
+            span.SetAttribute(semconv::kPartitionId,
+                              std::to_string(tp->partition()));
+            span.SetAttribute(semconv::kOffset, tp->offset());
+          }
+        }
+      }
+      if (topic_error != RdKafka::ERR_NO_ERROR) {
+        span.SetAttribute(
+            semconv::kErrorType,
+            rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(topic_error)));
+        span.SetStatus(SpanStatusCode::kError, RdKafka::err2str(topic_error));
+      }
+      span.End();
+    }
+  }
+};
+
+Result<std::unique_ptr<TracingConsumer>> TracingConsumer::Create(
+    std::unique_ptr<RdKafka::Conf> conf, Tracer& tracer,
+    TracingConsumerOptions options) {
+  if (!conf)
+    return Status::InvalidArgument("TracingConsumer: null configuration");
+  auto impl = std::make_unique<Impl>();
+  impl->tracer = &tracer;
+  impl->propagator =
+      options.propagator != nullptr ? options.propagator : &DefaultPropagator();
+  impl->policy = options.policy;
+  if (conf->get("group.id", impl->group_id) != RdKafka::Conf::CONF_OK ||
+      impl->group_id.empty()) {
+    return Status::InvalidArgument("TracingConsumer: group.id must be set");
+  }
+  if (conf->get("client.id", impl->client_id) != RdKafka::Conf::CONF_OK)
+    impl->client_id.clear();
+  (void)conf->get(impl->application_callback);
+  std::string error;
+  if (conf->set("offset_commit_cb",
+                static_cast<RdKafka::OffsetCommitCb*>(impl.get()),
+                error) != RdKafka::Conf::CONF_OK) {
+    return Status::InvalidArgument("TracingConsumer: " + error);
+  }
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(
+      RdKafka::KafkaConsumer::create(conf.get(), error));
+  if (!consumer)
+    return Status::InvalidArgument("cannot create Kafka consumer: " + error);
+  std::unique_ptr<TracingConsumer> result(new TracingConsumer());
+  result->impl_ = std::move(impl);
+  result->consumer_ = std::move(consumer);
+  return result;
+}
+
+TracingConsumer::~TracingConsumer() {
+  if (consumer_) consumer_->close();
+}
+
+Status TracingConsumer::Subscribe(const std::vector<std::string>& topics) {
+  RdKafka::ErrorCode error = consumer_->subscribe(topics);
+  if (error != RdKafka::ERR_NO_ERROR) {
+    return Status::InvalidArgument("subscribe failed: " +
+                                   RdKafka::err2str(error));
+  }
+  return Status::Ok();
+}
+
+std::optional<ConsumedRecord> TracingConsumer::Poll(int timeout_ms) {
+  std::unique_ptr<RdKafka::Message> message(consumer_->consume(timeout_ms));
+  if (!message || message->err() == RdKafka::ERR__TIMED_OUT ||
+      message->err() == RdKafka::ERR__PARTITION_EOF) {
+    return std::nullopt;
+  }
+  const int64_t now = NowNanos();
+  Context context;
+  if (message->err() == RdKafka::ERR_NO_ERROR) {
+    // Headers are read once, in place (rd_kafka_message_headers does not copy).
+    rd_kafka_headers_t* headers = nullptr;
+    if (rd_kafka_message_headers(message->c_ptr(), &headers) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      headers = nullptr;
+    }
+    context =
+        impl_->propagator->Extract(RecordHeadersCarrier(headers), Context{});
+  }
+  return ConsumedRecord(std::move(message), std::move(context), now);
+}
+
+std::vector<ConsumedRecord> TracingConsumer::PollBatch(size_t max_records,
+                                                       int timeout_ms) {
+  std::vector<ConsumedRecord> batch;
+  const int64_t start = NowNanos();
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (batch.size() < max_records) {
+    auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (remaining.count() < 0) break;
+    auto record = Poll(static_cast<int>(remaining.count()));
+    if (!record) {
+      if (!batch.empty() || remaining.count() == 0) break;
+      continue;
+    }
+    batch.push_back(std::move(*record));
+  }
+  if (batch.empty()) return batch;
+
+  // One receive span for the batch; what varies per record goes on its link.
+  const std::string& topic = batch.front().topic();
+  bool one_topic = true;
+  for (const auto& r : batch) one_topic = one_topic && r.topic() == topic;
+  SpanOptions options{.kind = SpanKind::kClient, .start_unix_nanos = start};
+  options.attributes = {{semconv::kMessagingSystem, std::string("kafka")},
+                        {semconv::kOperationName, std::string("poll")},
+                        {semconv::kOperationType, std::string("receive")}};
+  if (one_topic)
+    options.attributes.emplace_back(semconv::kDestinationName, topic);
+  for (const auto& r : batch) {
+    if (r.error() != RdKafka::ERR_NO_ERROR) continue;
+    const SpanContext& producer = r.producer_context().span_context;
+    if (!producer.IsValid()) continue;
+    Attributes link_attributes{
+        {semconv::kPartitionId, std::to_string(r.partition())},
+        {semconv::kOffset, r.offset()}};
+    if (!one_topic)
+      link_attributes.emplace_back(semconv::kDestinationName, r.topic());
+    options.links.push_back(SpanLink{producer, std::move(link_attributes), 0});
+  }
+  Span span = impl_->tracer->StartSpan(
+      one_topic ? "poll " + topic : std::string("poll"), std::move(options));
+  span.SetAttribute(semconv::kBatchCount, static_cast<int64_t>(batch.size()));
+  span.SetAttribute(semconv::kConsumerGroup, impl_->group_id);
+  if (!impl_->client_id.empty())
+    span.SetAttribute(semconv::kClientId, impl_->client_id);
+  span.End();
+  return batch;
+}
+
+RdKafka::ErrorCode TracingConsumer::CommitTraced(
+    std::vector<RdKafka::TopicPartition*>& offsets) {
+  auto spans = impl_->StartCommitSpans(offsets, 0);
+  ++impl_->sync_commit_reports_to_skip;
+  RdKafka::ErrorCode error = consumer_->commitSync(offsets);
+  impl_->EndCommitSpans(spans, offsets, error);
+  return error;
+}
+
+RdKafka::ErrorCode TracingConsumer::CommitSync() {
+  std::vector<RdKafka::TopicPartition*> partitions;
+  RdKafka::ErrorCode error = consumer_->assignment(partitions);
+  if (error == RdKafka::ERR_NO_ERROR) error = consumer_->position(partitions);
+  // Only partitions with a position have something to commit.
+  std::vector<RdKafka::TopicPartition*> offsets;
+  for (auto* tp : partitions) {
+    if (tp->offset() >= 0) offsets.push_back(tp);
+  }
+  if (error == RdKafka::ERR_NO_ERROR) {
+    error = offsets.empty() ? RdKafka::ERR__NO_OFFSET : CommitTraced(offsets);
+  }
+  RdKafka::TopicPartition::destroy(partitions);
+  return error;
+}
+
+RdKafka::ErrorCode TracingConsumer::CommitSync(const ConsumedRecord& record) {
+  std::unique_ptr<RdKafka::TopicPartition> tp(RdKafka::TopicPartition::create(
+      record.topic(), record.partition(), record.offset() + 1));
+  std::vector<RdKafka::TopicPartition*> offsets{tp.get()};
+  return CommitTraced(offsets);
+}
+
+RdKafka::ErrorCode TracingConsumer::CommitAsync() {
+  RdKafka::ErrorCode error = consumer_->commitAsync();
+  if (error == RdKafka::ERR_NO_ERROR)
+    impl_->async_commit_starts.push_back(NowNanos());
+  return error;
+}
+
+const std::string& TracingConsumer::group_id() const { return impl_->group_id; }
+Tracer& TracingConsumer::tracer() { return *impl_->tracer; }
+
+// ---- ProcessSpanScope ----
+
+ProcessSpanScope::ProcessSpanScope(TracingConsumer& consumer,
+                                   const ConsumedRecord& record) {
+  const TracingConsumer::Impl& impl = *consumer.impl_;
+  const SpanContext& producer = record.producer_context().span_context;
+  const SpanContext& ambient = Context::Current().span_context;
+  SpanOptions options{.kind = SpanKind::kConsumer};
+  options.attributes = {
+      {semconv::kMessagingSystem, std::string("kafka")},
+      {semconv::kOperationName, std::string("process")},
+      {semconv::kOperationType, std::string("process")},
+      {semconv::kDestinationName, record.topic()},
+      {semconv::kPartitionId, std::to_string(record.partition())}};
+  if (producer.IsValid()) {
+    switch (impl.policy) {
+      case ProducerContextPolicy::kParent:
+        options.parent = producer;
+        // Not the ambient span's child any more: keep that relation as a link.
+        if (ambient.IsValid())
+          options.links.push_back(SpanLink{ambient, {}, 0});
+        break;
+      case ProducerContextPolicy::kLink:
+        options.links.push_back(SpanLink{producer, {}, 0});
+        break;
+      case ProducerContextPolicy::kNewTraceWithLink:
+        options.root = true;
+        options.links.push_back(SpanLink{producer, {}, 0});
+        break;
+    }
+  } else if (impl.policy == ProducerContextPolicy::kNewTraceWithLink) {
+    options.root = true;
+  }
+  span_ =
+      impl.tracer->StartSpan("process " + record.topic(), std::move(options));
+  if (span_.IsRecording()) {
+    span_.SetAttribute(semconv::kOffset, record.offset());
+    if (auto key = record.key()) span_.SetAttribute(semconv::kMessageKey, *key);
+    auto value = record.value();
+    if (!value) span_.SetAttribute(semconv::kTombstone, true);
+    span_.SetAttribute(semconv::kBodySize,
+                       static_cast<int64_t>(value ? value->size() : 0));
+    span_.SetAttribute(semconv::kConsumerGroup, impl.group_id);
+    if (!impl.client_id.empty())
+      span_.SetAttribute(semconv::kClientId, impl.client_id);
+    if (record.timestamp_ms() > 0) {
+      span_.SetAttribute(semconv::kRecordTimestampMs, record.timestamp_ms());
+      span_.SetAttribute(semconv::kQueueWaitMs, record.queue_wait_ms());
+    }
+  }
+  scope_.emplace(Context{span_.context(), record.producer_context().baggage});
+}
+
+ProcessSpanScope::~ProcessSpanScope() {
+  scope_.reset();
+  span_.End();
+}
+
+void ProcessSpanScope::RecordError(std::string_view type,
+                                   std::string_view message) {
+  span_.SetAttribute(semconv::kErrorType, type);
+  span_.SetStatus(SpanStatusCode::kError, message);
+  span_.AddEvent("messaging.process.exception",
+                 {{"exception.type", std::string(type)},
+                  {"exception.message", std::string(message)}});
+}
+
+}  // namespace kafkatrace::kafka

@@ -1,0 +1,263 @@
+#include "kafkatrace/kafka/tracing_producer.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <array>
+#include <atomic>
+#include <string>
+
+#include "kafka/semconv.h"
+#include "kafkatrace/context.h"
+#include "kafkatrace/kafka/record_headers_carrier.h"
+#include "kafkatrace/propagation/composite_propagator.h"
+
+namespace kafkatrace::kafka {
+namespace {
+
+// Latest ProduceRequest round trip per broker, written by librdkafka's broker
+// threads through an interceptor and read when delivery reports arrive.
+// Intentionally never freed: interceptors stay registered on librdkafka
+// configuration copies we do not control.
+struct BrokerRtts {
+  std::array<std::atomic<int64_t>, 256> rtt_us{};
+};
+
+constexpr int16_t kProduceApiKey = 0;
+constexpr const char* kInterceptorName = "kafkatrace-producer";
+
+rd_kafka_resp_err_t OnResponseReceived(rd_kafka_t*, int, const char*,
+                                       int32_t broker_id, int16_t api_key,
+                                       int16_t, int32_t, size_t, int64_t rtt,
+                                       rd_kafka_resp_err_t, void* opaque) {
+  if (api_key == kProduceApiKey && broker_id >= 0 && rtt >= 0) {
+    static_cast<BrokerRtts*>(opaque)->rtt_us[broker_id & 255].store(
+        rtt, std::memory_order_relaxed);
+  }
+  return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+rd_kafka_resp_err_t OnNew(rd_kafka_t* rk, const rd_kafka_conf_t*, void* opaque,
+                          char*, size_t) {
+  return rd_kafka_interceptor_add_on_response_received(
+      rk, kInterceptorName, OnResponseReceived, opaque);
+}
+
+// librdkafka copies configurations without their interceptors; re-register on
+// each copy.
+rd_kafka_resp_err_t OnConfDup(rd_kafka_conf_t* new_conf, const rd_kafka_conf_t*,
+                              size_t, const char**, void* opaque) {
+  rd_kafka_conf_interceptor_add_on_new(new_conf, kInterceptorName, OnNew,
+                                       opaque);
+  rd_kafka_conf_interceptor_add_on_conf_dup(new_conf, kInterceptorName,
+                                            OnConfDup, opaque);
+  return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+// Travels with each record as its librdkafka opaque, from Produce() to the
+// delivery report.
+struct DeliveryState {
+  Span span;
+  void* application_opaque;
+};
+
+const TextMapPropagator& DefaultPropagator() {
+  static const auto* propagator =
+      MakePropagator("tracecontext,baggage").value().release();
+  return *propagator;
+}
+
+}  // namespace
+
+struct TracingProducer::Impl final : public RdKafka::DeliveryReportCb {
+  Tracer* tracer = nullptr;
+  const TextMapPropagator* propagator = nullptr;
+  RdKafka::DeliveryReportCb* application_callback = nullptr;
+  BrokerRtts* rtts = nullptr;
+  std::string client_id;
+
+  void dr_cb(RdKafka::Message& message) override {
+    // Exceptions must not cross back into librdkafka's C frames.
+    try {
+      auto* state = static_cast<DeliveryState*>(message.msg_opaque());
+      if (state != nullptr) {
+        EndSpan(*state, message);
+        message.c_ptr()->_private = state->application_opaque;
+        delete state;
+      }
+      if (application_callback != nullptr) application_callback->dr_cb(message);
+    } catch (...) {
+    }
+  }
+
+  void EndSpan(DeliveryState& state, RdKafka::Message& message) {
+    Span& span = state.span;
+    if (span.IsRecording()) {
+      span.SetAttribute(semconv::kPartitionId,
+                        std::to_string(message.partition()));
+      if (message.offset() >= 0)
+        span.SetAttribute(semconv::kOffset, message.offset());
+      const rd_kafka_message_t* c = message.c_ptr();
+      const int64_t latency_us = rd_kafka_message_latency(c);
+      const int32_t broker = rd_kafka_message_broker_id(c);
+      if (latency_us >= 0 && broker >= 0) {
+        const int64_t rtt_us =
+            rtts->rtt_us[broker & 255].load(std::memory_order_relaxed);
+        if (rtt_us > 0 && rtt_us <= latency_us) {
+          span.SetAttribute(semconv::kBrokerRttMs,
+                            static_cast<double>(rtt_us) / 1000.0);
+          span.SetAttribute(semconv::kLocalQueueMs,
+                            static_cast<double>(latency_us - rtt_us) / 1000.0);
+        }
+      }
+      if (message.err() != RdKafka::ERR_NO_ERROR) {
+        span.SetAttribute(
+            semconv::kErrorType,
+            rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(message.err())));
+        span.SetStatus(SpanStatusCode::kError, message.errstr());
+      }
+    }
+    span.End();
+  }
+};
+
+Result<std::unique_ptr<TracingProducer>> TracingProducer::Create(
+    std::unique_ptr<RdKafka::Conf> conf, Tracer& tracer,
+    TracingProducerOptions options) {
+  if (!conf)
+    return Status::InvalidArgument("TracingProducer: null configuration");
+  auto impl = std::make_unique<Impl>();
+  impl->tracer = &tracer;
+  impl->propagator =
+      options.propagator != nullptr ? options.propagator : &DefaultPropagator();
+  impl->rtts = new BrokerRtts();  // see BrokerRtts: lives for the process
+  (void)conf->get(impl->application_callback);
+  std::string error;
+  if (conf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(impl.get()),
+                error) != RdKafka::Conf::CONF_OK) {
+    return Status::InvalidArgument("TracingProducer: " + error);
+  }
+  rd_kafka_conf_t* c_conf = conf->c_ptr_global();
+  if (c_conf != nullptr) {
+    rd_kafka_conf_interceptor_add_on_new(c_conf, kInterceptorName, OnNew,
+                                         impl->rtts);
+    rd_kafka_conf_interceptor_add_on_conf_dup(c_conf, kInterceptorName,
+                                              OnConfDup, impl->rtts);
+  }
+  if (conf->get("client.id", impl->client_id) != RdKafka::Conf::CONF_OK)
+    impl->client_id.clear();
+  std::unique_ptr<RdKafka::Producer> producer(
+      RdKafka::Producer::create(conf.get(), error));
+  if (!producer)
+    return Status::InvalidArgument("cannot create Kafka producer: " + error);
+  std::unique_ptr<TracingProducer> result(new TracingProducer());
+  result->impl_ = std::move(impl);
+  result->producer_ = std::move(producer);
+  return result;
+}
+
+TracingProducer::~TracingProducer() {
+  if (!producer_) return;
+  // Undelivered records would leak their spans: purge them so their delivery
+  // reports (with a purge error) end the spans, then serve those reports.
+  producer_->purge(RdKafka::Producer::PURGE_QUEUE |
+                   RdKafka::Producer::PURGE_INFLIGHT);
+  for (int i = 0; i < 100 && producer_->outq_len() > 0; ++i)
+    producer_->poll(10);
+}
+
+RdKafka::ErrorCode TracingProducer::Produce(
+    const ProducerRecord& record) noexcept {
+  Impl& s = *impl_;
+  try {
+    SpanOptions span_options{.kind = SpanKind::kProducer,
+                             .parent = record.parent};
+    span_options.attributes.reserve(5);
+    span_options.attributes.emplace_back(semconv::kMessagingSystem,
+                                         std::string("kafka"));
+    span_options.attributes.emplace_back(semconv::kOperationName,
+                                         std::string("send"));
+    span_options.attributes.emplace_back(semconv::kOperationType,
+                                         std::string("send"));
+    span_options.attributes.emplace_back(semconv::kDestinationName,
+                                         std::string(record.topic));
+    if (record.partition != RdKafka::Topic::PARTITION_UA) {
+      span_options.attributes.emplace_back(semconv::kPartitionId,
+                                           std::to_string(record.partition));
+    }
+    std::string name = "send ";
+    name.append(record.topic);
+    auto state = std::make_unique<DeliveryState>(DeliveryState{
+        s.tracer->StartSpan(name, std::move(span_options)), record.opaque});
+    Span& span = state->span;
+    if (span.IsRecording()) {
+      if (record.key) span.SetAttribute(semconv::kMessageKey, *record.key);
+      if (!record.value) span.SetAttribute(semconv::kTombstone, true);
+      span.SetAttribute(
+          semconv::kBodySize,
+          static_cast<int64_t>(record.value ? record.value->size() : 0));
+      if (!s.client_id.empty())
+        span.SetAttribute(semconv::kClientId, s.client_id);
+    }
+
+    // The application's headers, minus any stale trace context, plus ours.
+    // Built with the C API: the C++ Headers class has no zero-copy access, and
+    // producev takes C headers.
+    rd_kafka_headers_t* headers =
+        rd_kafka_headers_new(record.headers.size() + 2);
+    for (const auto& [key, value] : record.headers) {
+      rd_kafka_header_add(headers, key.data(), static_cast<ssize_t>(key.size()),
+                          value.data(), static_cast<ssize_t>(value.size()));
+    }
+    RecordHeadersCarrier carrier(headers);
+    if (!record.headers.empty()) {
+      for (const auto& field : s.propagator->Fields()) carrier.Remove(field);
+    }
+    s.propagator->Inject(Context{span.context(), Context::Current().baggage},
+                         carrier);
+    if (rd_kafka_header_cnt(headers) ==
+        0) {  // never attach an empty list: it costs
+      rd_kafka_headers_destroy(headers);
+      headers = nullptr;
+    }
+
+    const std::string topic(record.topic);
+    void* value =
+        record.value ? const_cast<char*>(record.value->data()) : nullptr;
+    const size_t value_size = record.value ? record.value->size() : 0;
+    const void* key = record.key ? record.key->data() : nullptr;
+    const size_t key_size = record.key ? record.key->size() : 0;
+    const auto error = static_cast<RdKafka::ErrorCode>(rd_kafka_producev(
+        producer_->c_ptr(), RD_KAFKA_V_TOPIC(topic.c_str()),
+        RD_KAFKA_V_PARTITION(record.partition),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_VALUE(value, value_size), RD_KAFKA_V_KEY(key, key_size),
+        RD_KAFKA_V_TIMESTAMP(record.timestamp_ms), RD_KAFKA_V_HEADERS(headers),
+        RD_KAFKA_V_OPAQUE(state.get()), RD_KAFKA_V_END));
+    if (error == RdKafka::ERR_NO_ERROR) {
+      // librdkafka now owns the headers, and our state until the delivery
+      // report.
+      (void)state.release();
+      return error;
+    }
+    if (headers != nullptr)
+      rd_kafka_headers_destroy(headers);  // still ours on failure
+    span.SetAttribute(
+        semconv::kErrorType,
+        rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(error)));
+    span.SetStatus(SpanStatusCode::kError, RdKafka::err2str(error));
+    span.End();
+    return error;
+  } catch (...) {
+    return RdKafka::ERR__FAIL;
+  }
+}
+
+int TracingProducer::Poll(int timeout_ms) {
+  return producer_->poll(timeout_ms);
+}
+
+RdKafka::ErrorCode TracingProducer::Flush(int timeout_ms) {
+  return producer_->flush(timeout_ms);
+}
+
+}  // namespace kafkatrace::kafka

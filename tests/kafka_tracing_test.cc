@@ -1,0 +1,505 @@
+// TracingProducer and TracingConsumer against librdkafka's mock cluster.
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+
+#include <map>
+
+#include "kafkatrace/kafka/tracing_consumer.h"
+#include "kafkatrace/kafka/tracing_producer.h"
+#include "support/mock_cluster.h"
+#include "support/test_tracing.h"
+
+namespace kafkatrace::kafka {
+namespace {
+
+using testing::MockCluster;
+using testing::TestTracing;
+
+const std::string kRemoteTraceParent =
+    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+std::string Str(const SpanData& span, const char* key) {
+  const AttributeValue* v = FindAttribute(span.attributes, key);
+  return v != nullptr && std::holds_alternative<std::string>(*v)
+             ? std::get<std::string>(*v)
+             : "";
+}
+int64_t Int(const SpanData& span, const char* key) {
+  const AttributeValue* v = FindAttribute(span.attributes, key);
+  return v != nullptr && std::holds_alternative<int64_t>(*v)
+             ? std::get<int64_t>(*v)
+             : -999;
+}
+std::vector<SpanData> Named(const std::vector<SpanData>& spans,
+                            const std::string& name) {
+  std::vector<SpanData> out;
+  for (const auto& s : spans) {
+    if (s.name == name) out.push_back(s);
+  }
+  return out;
+}
+
+class KafkaTracingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cluster_.CreateTopic("questions", 2);
+    cluster_.CreateTopic("answers", 1);
+  }
+  std::unique_ptr<TracingProducer> Producer(
+      std::unique_ptr<RdKafka::Conf> conf = nullptr) {
+    auto producer = TracingProducer::Create(
+        conf ? std::move(conf) : cluster_.ProducerConf(), tracing_.tracer());
+    EXPECT_TRUE(producer.ok()) << producer.status().message();
+    return std::move(producer.value());
+  }
+  std::unique_ptr<TracingConsumer> Consumer(
+      const std::string& topic, TracingConsumerOptions options = {},
+      std::unique_ptr<RdKafka::Conf> conf = nullptr) {
+    auto consumer = TracingConsumer::Create(
+        conf ? std::move(conf) : cluster_.ConsumerConf("g1"), tracing_.tracer(),
+        options);
+    EXPECT_TRUE(consumer.ok()) << consumer.status().message();
+    EXPECT_TRUE((*consumer)->Subscribe({topic}).ok());
+    return std::move(consumer.value());
+  }
+  static std::optional<ConsumedRecord> PollOne(TracingConsumer& consumer) {
+    for (int i = 0; i < 100; ++i) {
+      if (auto record = consumer.Poll(100)) return record;
+    }
+    return std::nullopt;
+  }
+  // Produces a record through a bare (untraced) librdkafka producer with the
+  // given headers.
+  void ProduceRaw(const std::string& topic,
+                  std::vector<std::pair<std::string, std::string>> headers) {
+    std::string error;
+    std::unique_ptr<RdKafka::Producer> raw(
+        RdKafka::Producer::create(cluster_.ProducerConf().get(), error));
+    ASSERT_TRUE(raw) << error;
+    RdKafka::Headers* h =
+        headers.empty() ? nullptr : RdKafka::Headers::create();
+    for (auto& [k, v] : headers) h->add(k, v);
+    std::string value = "raw";
+    ASSERT_EQ(
+        raw->produce(topic, 0, RdKafka::Producer::RK_MSG_COPY, value.data(),
+                     value.size(), nullptr, 0, 0, h, nullptr),
+        RdKafka::ERR_NO_ERROR);
+    ASSERT_EQ(raw->flush(5000), RdKafka::ERR_NO_ERROR);
+  }
+
+  MockCluster cluster_;
+  TestTracing tracing_;
+};
+
+TEST_F(KafkaTracingTest, RoundTripFormsOneConnectedTrace) {
+  auto producer = Producer();
+  Span request = tracing_.tracer().StartSpan("POST /questions",
+                                             {.kind = SpanKind::kServer});
+  {
+    ContextScope scope(request);
+    ASSERT_EQ(producer->Produce({.topic = "questions",
+                                 .key = "user-7",
+                                 .value = "why?",
+                                 .headers = {{"content-type", "text/plain"}}}),
+              RdKafka::ERR_NO_ERROR);
+  }
+  ASSERT_EQ(producer->Flush(5000), RdKafka::ERR_NO_ERROR);
+  request.End();
+
+  auto consumer = Consumer("questions");
+  auto record = PollOne(*consumer);
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->value(), "why?");
+  EXPECT_EQ(record->producer_context().span_context.trace_id(),
+            request.context().trace_id());
+  {
+    ProcessSpanScope process(*consumer, *record);
+    EXPECT_EQ(Context::Current().span_context, process.span().context());
+    ASSERT_EQ(producer->Produce({.topic = "answers", .value = "because"}),
+              RdKafka::ERR_NO_ERROR);
+  }
+  ASSERT_EQ(producer->Flush(5000), RdKafka::ERR_NO_ERROR);
+
+  auto spans = tracing_.spans();
+  auto send = Named(spans, "send questions");
+  auto process = Named(spans, "process questions");
+  auto answer = Named(spans, "send answers");
+  ASSERT_EQ(send.size(), 1u);
+  ASSERT_EQ(process.size(), 1u);
+  ASSERT_EQ(answer.size(), 1u);
+  const TraceId trace = request.context().trace_id();
+  EXPECT_EQ(send[0].context.trace_id(), trace);
+  EXPECT_EQ(send[0].parent_span_id, request.context().span_id());
+  EXPECT_EQ(send[0].kind, SpanKind::kProducer);
+  EXPECT_EQ(Str(send[0], "messaging.system"), "kafka");
+  EXPECT_EQ(Str(send[0], "messaging.operation.name"), "send");
+  EXPECT_EQ(Str(send[0], "messaging.operation.type"), "send");
+  EXPECT_EQ(Str(send[0], "messaging.destination.name"), "questions");
+  EXPECT_EQ(Str(send[0], "messaging.destination.partition.id"),
+            std::to_string(record->partition()));
+  EXPECT_EQ(Int(send[0], "messaging.kafka.offset"), record->offset());
+  EXPECT_EQ(Str(send[0], "messaging.kafka.message.key"), "user-7");
+  EXPECT_EQ(Int(send[0], "messaging.message.body.size"), 4);
+  EXPECT_EQ(Str(send[0], "messaging.client.id"), "kafkatrace-test");
+  EXPECT_NE(FindAttribute(send[0].attributes, "kafkatrace.send.broker_rtt_ms"),
+            nullptr);
+  EXPECT_NE(FindAttribute(send[0].attributes, "kafkatrace.send.local_queue_ms"),
+            nullptr);
+  EXPECT_EQ(send[0].status_code, SpanStatusCode::kUnset);
+
+  EXPECT_EQ(process[0].context.trace_id(), trace);
+  EXPECT_EQ(process[0].parent_span_id, send[0].context.span_id());
+  EXPECT_TRUE(process[0].parent_is_remote);
+  EXPECT_EQ(process[0].kind, SpanKind::kConsumer);
+  EXPECT_EQ(Str(process[0], "messaging.operation.type"), "process");
+  EXPECT_EQ(Str(process[0], "messaging.consumer.group.name"), "g1");
+  EXPECT_EQ(Int(process[0], "messaging.kafka.offset"), record->offset());
+  EXPECT_EQ(Str(process[0], "messaging.kafka.message.key"), "user-7");
+  EXPECT_NE(
+      FindAttribute(process[0].attributes, "kafkatrace.record.queue_wait_ms"),
+      nullptr);
+  EXPECT_EQ(
+      FindAttribute(process[0].attributes, "messaging.kafka.message.tombstone"),
+      nullptr);
+
+  EXPECT_EQ(answer[0].context.trace_id(), trace);
+  EXPECT_EQ(answer[0].parent_span_id, process[0].context.span_id());
+}
+
+TEST_F(KafkaTracingTest, LinkPolicyKeepsAmbientTraceAndLinksProducer) {
+  auto producer = Producer();
+  ASSERT_EQ(
+      producer->Produce({.topic = "questions", .partition = 0, .value = "q"}),
+      RdKafka::ERR_NO_ERROR);
+  ASSERT_EQ(producer->Flush(5000), RdKafka::ERR_NO_ERROR);
+  auto consumer =
+      Consumer("questions", {.policy = ProducerContextPolicy::kLink});
+  auto record = PollOne(*consumer);
+  ASSERT_TRUE(record);
+  Span ambient = tracing_.tracer().StartSpan("worker loop");
+  {
+    ContextScope scope(ambient);
+    ProcessSpanScope process(*consumer, *record);
+  }
+  ambient.End();
+  auto send = Named(tracing_.spans(), "send questions")[0];
+  auto process = Named(tracing_.spans(), "process questions")[0];
+  EXPECT_EQ(process.context.trace_id(), ambient.context().trace_id());
+  EXPECT_EQ(process.parent_span_id, ambient.context().span_id());
+  ASSERT_EQ(process.links.size(), 1u);
+  EXPECT_EQ(process.links[0].context.span_id(), send.context.span_id());
+  EXPECT_EQ(process.links[0].context.trace_id(), send.context.trace_id());
+}
+
+TEST_F(KafkaTracingTest, NewTracePolicyStartsARootWithALink) {
+  auto producer = Producer();
+  ASSERT_EQ(producer->Produce({.topic = "questions", .value = "q"}),
+            RdKafka::ERR_NO_ERROR);
+  ASSERT_EQ(producer->Flush(5000), RdKafka::ERR_NO_ERROR);
+  auto consumer = Consumer(
+      "questions", {.policy = ProducerContextPolicy::kNewTraceWithLink});
+  auto record = PollOne(*consumer);
+  ASSERT_TRUE(record);
+  Span ambient = tracing_.tracer().StartSpan("worker loop");
+  {
+    ContextScope scope(ambient);
+    ProcessSpanScope process(*consumer, *record);
+  }
+  auto send = Named(tracing_.spans(), "send questions")[0];
+  auto process = Named(tracing_.spans(), "process questions")[0];
+  EXPECT_FALSE(process.parent_span_id.IsValid());
+  EXPECT_NE(process.context.trace_id(), send.context.trace_id());
+  EXPECT_NE(process.context.trace_id(), ambient.context().trace_id());
+  ASSERT_EQ(process.links.size(), 1u);
+  EXPECT_EQ(process.links[0].context.span_id(), send.context.span_id());
+}
+
+TEST_F(KafkaTracingTest, ParentPolicyWithAmbientSpanLinksTheAmbient) {
+  auto producer = Producer();
+  ASSERT_EQ(producer->Produce({.topic = "questions", .value = "q"}),
+            RdKafka::ERR_NO_ERROR);
+  ASSERT_EQ(producer->Flush(5000), RdKafka::ERR_NO_ERROR);
+  auto consumer = Consumer("questions");
+  auto record = PollOne(*consumer);
+  ASSERT_TRUE(record);
+  Span ambient = tracing_.tracer().StartSpan("worker loop");
+  {
+    ContextScope scope(ambient);
+    ProcessSpanScope process(*consumer, *record);
+  }
+  auto send = Named(tracing_.spans(), "send questions")[0];
+  auto process = Named(tracing_.spans(), "process questions")[0];
+  EXPECT_EQ(process.parent_span_id, send.context.span_id());
+  ASSERT_EQ(process.links.size(), 1u);
+  EXPECT_EQ(process.links[0].context.span_id(), ambient.context().span_id());
+}
+
+TEST_F(KafkaTracingTest,
+       BatchPollHasOneSpanWithALinkPerRecordAndNoSpanWhenEmpty) {
+  auto producer = Producer();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(producer->Produce(
+                  {.topic = "answers", .value = "a" + std::to_string(i)}),
+              RdKafka::ERR_NO_ERROR);
+  }
+  ASSERT_EQ(producer->Flush(5000), RdKafka::ERR_NO_ERROR);
+  auto consumer = Consumer("answers");
+  std::vector<ConsumedRecord> all;
+  for (int i = 0; i < 50 && all.size() < 5; ++i) {
+    for (auto& r : consumer->PollBatch(10, 200)) all.push_back(std::move(r));
+  }
+  ASSERT_EQ(all.size(), 5u);
+  auto polls = Named(tracing_.spans(), "poll answers");
+  ASSERT_GE(polls.size(), 1u);
+  size_t links = 0;
+  int64_t counted = 0;
+  for (const auto& poll : polls) {
+    EXPECT_EQ(poll.kind, SpanKind::kClient);
+    EXPECT_EQ(Str(poll, "messaging.operation.type"), "receive");
+    counted += Int(poll, "messaging.batch.message_count");
+    links += poll.links.size();
+    for (const auto& link : poll.links) {
+      EXPECT_NE(FindAttribute(link.attributes, "messaging.kafka.offset"),
+                nullptr);
+      EXPECT_NE(
+          FindAttribute(link.attributes, "messaging.destination.partition.id"),
+          nullptr);
+    }
+  }
+  EXPECT_EQ(links, 5u);
+  EXPECT_EQ(counted, 5);
+  const size_t before = tracing_.spans().size();
+  EXPECT_TRUE(consumer->PollBatch(10, 200).empty());
+  EXPECT_EQ(tracing_.spans().size(), before);  // an empty poll records nothing
+}
+
+TEST_F(KafkaTracingTest, CommitSpansForManualAndAutomaticCommits) {
+  auto producer = Producer();
+  ASSERT_EQ(producer->Produce({.topic = "answers", .value = "x"}),
+            RdKafka::ERR_NO_ERROR);
+  ASSERT_EQ(producer->Produce({.topic = "answers", .value = "y"}),
+            RdKafka::ERR_NO_ERROR);
+  ASSERT_EQ(producer->Flush(5000), RdKafka::ERR_NO_ERROR);
+  {
+    auto consumer = Consumer("answers");
+    auto record = PollOne(*consumer);
+    ASSERT_TRUE(record);
+    EXPECT_EQ(consumer->CommitSync(*record), RdKafka::ERR_NO_ERROR);
+    auto commits = Named(tracing_.spans(), "commit answers");
+    ASSERT_EQ(commits.size(), 1u);
+    EXPECT_EQ(commits[0].kind, SpanKind::kClient);
+    EXPECT_EQ(Str(commits[0], "messaging.operation.type"), "settle");
+    EXPECT_EQ(Str(commits[0], "messaging.consumer.group.name"), "g1");
+    EXPECT_EQ(Int(commits[0], "messaging.kafka.offset"), record->offset() + 1);
+    EXPECT_EQ(commits[0].status_code, SpanStatusCode::kUnset);
+    ASSERT_TRUE(PollOne(*consumer));
+    EXPECT_EQ(consumer->CommitSync(), RdKafka::ERR_NO_ERROR);
+    EXPECT_EQ(Named(tracing_.spans(), "commit answers").size(), 2u);
+  }
+  // Automatic commits, served while polling.
+  auto conf = cluster_.ConsumerConf("g-auto");
+  MockCluster::Set(*conf, "enable.auto.commit", "true");
+  MockCluster::Set(*conf, "auto.commit.interval.ms", "100");
+  auto consumer = Consumer("answers", {}, std::move(conf));
+  ASSERT_TRUE(PollOne(*consumer));
+  for (int i = 0;
+       i < 50 && Named(tracing_.spans(), "commit answers").size() < 3; ++i) {
+    (void)consumer->Poll(100);
+  }
+  auto commits = Named(tracing_.spans(), "commit answers");
+  ASSERT_GE(commits.size(), 3u);
+  EXPECT_EQ(Str(commits.back(), "messaging.consumer.group.name"), "g-auto");
+}
+
+TEST_F(KafkaTracingTest,
+       DeliveryFailureFromInjectedErrorEndsSpanWithErrorType) {
+  auto conf = cluster_.ProducerConf();
+  MockCluster::Set(*conf, "retries", "0");
+  auto producer = Producer(std::move(conf));
+  rd_kafka_mock_push_request_errors(
+      cluster_.get(), testing::kProduceApiKey, 1,
+      RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+  ASSERT_EQ(producer->Produce({.topic = "answers", .value = "x"}),
+            RdKafka::ERR_NO_ERROR);
+  (void)producer->Flush(5000);
+  auto send = Named(tracing_.spans(), "send answers");
+  ASSERT_EQ(send.size(), 1u);
+  EXPECT_EQ(send[0].status_code, SpanStatusCode::kError);
+  EXPECT_EQ(Str(send[0], "error.type"), "TOPIC_AUTHORIZATION_FAILED");
+}
+
+TEST_F(KafkaTracingTest, BrokerDownTimesOutDeliveryWithError) {
+  auto conf = cluster_.ProducerConf();
+  MockCluster::Set(*conf, "message.timeout.ms", "300");
+  auto producer = Producer(std::move(conf));
+  rd_kafka_mock_broker_set_down(cluster_.get(), 1);
+  ASSERT_EQ(producer->Produce({.topic = "answers", .value = "x"}),
+            RdKafka::ERR_NO_ERROR);
+  (void)producer->Flush(5000);
+  auto send = Named(tracing_.spans(), "send answers");
+  ASSERT_EQ(send.size(), 1u);
+  EXPECT_EQ(send[0].status_code, SpanStatusCode::kError);
+  EXPECT_EQ(Str(send[0], "error.type"), "_MSG_TIMED_OUT");
+}
+
+TEST_F(KafkaTracingTest, ImmediateProduceFailureIsReturnedAndEndsTheSpan) {
+  auto conf = cluster_.ProducerConf();
+  MockCluster::Set(*conf, "message.max.bytes", "1000");
+  auto producer = Producer(std::move(conf));
+  std::string big(5000, 'x');
+  EXPECT_EQ(producer->Produce({.topic = "answers", .value = big}),
+            RdKafka::ERR_MSG_SIZE_TOO_LARGE);
+  auto send = Named(tracing_.spans(), "send answers");
+  ASSERT_EQ(send.size(), 1u);
+  EXPECT_EQ(send[0].status_code, SpanStatusCode::kError);
+  EXPECT_EQ(Str(send[0], "error.type"), "MSG_SIZE_TOO_LARGE");
+}
+
+TEST_F(KafkaTracingTest,
+       ReproducingAConsumedRecordLeavesExactlyOneTraceParent) {
+  ProduceRaw("questions", {{"traceparent", kRemoteTraceParent},
+                           {"TraceParent", kRemoteTraceParent},
+                           {"tracestate", "old=1"},
+                           {"x-app", "keep"}});
+  auto consumer = Consumer("questions");
+  auto record = PollOne(*consumer);
+  ASSERT_TRUE(record);
+  // Forward the record with all its headers, as a relay would.
+  std::vector<std::pair<std::string, std::string>> copied;
+  for (const auto& h : record->message().headers()->get_all()) {
+    copied.emplace_back(
+        h.key(),
+        std::string(static_cast<const char*>(h.value()), h.value_size()));
+  }
+  std::vector<std::pair<std::string_view, std::string_view>> views(
+      copied.begin(), copied.end());
+  auto producer = Producer();
+  ASSERT_EQ(producer->Produce(
+                {.topic = "answers", .value = "relayed", .headers = views}),
+            RdKafka::ERR_NO_ERROR);
+  ASSERT_EQ(producer->Flush(5000), RdKafka::ERR_NO_ERROR);
+
+  auto answers = Consumer("answers", {}, cluster_.ConsumerConf("g2"));
+  auto relayed = PollOne(*answers);
+  ASSERT_TRUE(relayed);
+  int traceparents = 0, tracestates = 0;
+  std::string value, app;
+  for (const auto& h : relayed->message().headers()->get_all()) {
+    std::string key = h.key();
+    for (auto& c : key) c = static_cast<char>(std::tolower(c));
+    if (key == "traceparent") {
+      ++traceparents;
+      value.assign(static_cast<const char*>(h.value()), h.value_size());
+    }
+    if (key == "tracestate") ++tracestates;
+    if (key == "x-app")
+      app.assign(static_cast<const char*>(h.value()), h.value_size());
+  }
+  EXPECT_EQ(traceparents, 1);
+  EXPECT_EQ(tracestates, 0);  // the new context has none; the stale one is gone
+  EXPECT_EQ(app, "keep");
+  auto send = Named(tracing_.spans(), "send answers")[0];
+  EXPECT_EQ(value, "00-" + send.context.trace_id().ToHex() + "-" +
+                       send.context.span_id().ToHex() + "-03");
+}
+
+TEST_F(KafkaTracingTest,
+       MalformedDuplicatedOrMissingTraceParentStartsANewTrace) {
+  ProduceRaw("questions", {{"traceparent", kRemoteTraceParent},
+                           {"traceparent", kRemoteTraceParent}});
+  ProduceRaw("questions",
+             {{"traceparent",
+               "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"}});
+  ProduceRaw("questions", {});
+  ProduceRaw("questions",
+             {{"traceparent", kRemoteTraceParent}});  // the control: continued
+  auto consumer = Consumer("questions");
+  std::vector<ConsumedRecord> records;
+  for (int i = 0; i < 100 && records.size() < 4; ++i) {
+    if (auto r = consumer->Poll(100)) records.push_back(std::move(*r));
+  }
+  ASSERT_EQ(records.size(), 4u);
+  for (auto& r : records) {
+    ProcessSpanScope process(*consumer, r);
+  }
+  auto process = Named(tracing_.spans(), "process questions");
+  ASSERT_EQ(process.size(), 4u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_FALSE(process[i].parent_span_id.IsValid()) << i;
+    EXPECT_NE(process[i].context.trace_id().ToHex(),
+              "4bf92f3577b34da6a3ce929d0e0e4736");
+  }
+  EXPECT_EQ(process[3].context.trace_id().ToHex(),
+            "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(process[3].parent_span_id.ToHex(), "00f067aa0ba902b7");
+}
+
+class CountingDeliveryCallback : public RdKafka::DeliveryReportCb {
+ public:
+  void dr_cb(RdKafka::Message& message) override {
+    opaques.push_back(message.msg_opaque());
+    errors.push_back(message.err());
+  }
+  std::vector<void*> opaques;
+  std::vector<RdKafka::ErrorCode> errors;
+};
+
+TEST_F(KafkaTracingTest, ApplicationDeliveryCallbackStillRunsWithItsOpaque) {
+  CountingDeliveryCallback callback;
+  auto conf = cluster_.ProducerConf();
+  std::string error;
+  ASSERT_EQ(conf->set("dr_cb", &callback, error), RdKafka::Conf::CONF_OK);
+  auto producer = Producer(std::move(conf));
+  int marker = 0;
+  ASSERT_EQ(
+      producer->Produce({.topic = "answers", .value = "x", .opaque = &marker}),
+      RdKafka::ERR_NO_ERROR);
+  ASSERT_EQ(producer->Flush(5000), RdKafka::ERR_NO_ERROR);
+  ASSERT_EQ(callback.opaques.size(), 1u);
+  EXPECT_EQ(callback.opaques[0], &marker);
+  EXPECT_EQ(callback.errors[0], RdKafka::ERR_NO_ERROR);
+  EXPECT_EQ(Named(tracing_.spans(), "send answers").size(), 1u);
+}
+
+TEST_F(KafkaTracingTest, TombstoneAndBaggageTravel) {
+  auto producer = Producer();
+  Span parent = tracing_.tracer().StartSpan("parent");
+  {
+    ContextScope scope(
+        Context{parent.context(), Baggage().With("tenant", "acme corp")});
+    ASSERT_EQ(producer->Produce({.topic = "answers", .key = "k"}),
+              RdKafka::ERR_NO_ERROR);
+  }
+  ASSERT_EQ(producer->Flush(5000), RdKafka::ERR_NO_ERROR);
+  auto consumer = Consumer("answers");
+  auto record = PollOne(*consumer);
+  ASSERT_TRUE(record);
+  EXPECT_FALSE(record->value().has_value());
+  EXPECT_EQ(record->producer_context().baggage.Get("tenant"), "acme corp");
+  {
+    ProcessSpanScope process(*consumer, *record);
+    EXPECT_EQ(Context::Current().baggage.Get("tenant"), "acme corp");
+  }
+  auto send = Named(tracing_.spans(), "send answers")[0];
+  auto process = Named(tracing_.spans(), "process questions").empty()
+                     ? Named(tracing_.spans(), "process answers")[0]
+                     : SpanData{};
+  auto tomb =
+      FindAttribute(send.attributes, "messaging.kafka.message.tombstone");
+  ASSERT_NE(tomb, nullptr);
+  EXPECT_TRUE(std::get<bool>(*tomb));
+  ASSERT_NE(
+      FindAttribute(process.attributes, "messaging.kafka.message.tombstone"),
+      nullptr);
+}
+
+TEST_F(KafkaTracingTest, ConsumerWithoutGroupIdIsAClearError) {
+  std::unique_ptr<RdKafka::Conf> conf(
+      RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  auto consumer = TracingConsumer::Create(std::move(conf), tracing_.tracer());
+  ASSERT_FALSE(consumer.ok());
+  EXPECT_NE(consumer.status().message().find("group.id"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kafkatrace::kafka
