@@ -1,0 +1,103 @@
+#include "cli_support.h"
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+
+namespace kafkatrace::cli {
+
+std::atomic<bool> g_stop_requested{false};
+
+namespace {
+void OnStopSignal(int) { g_stop_requested.store(true); }
+}  // namespace
+
+void InstallStopSignals() {
+  std::signal(SIGINT, OnStopSignal);
+  std::signal(SIGTERM, OnStopSignal);
+}
+
+std::unique_ptr<TracerProvider> MakeTracerProvider(std::string* error) {
+  const bool destination_given =
+      std::getenv("OTEL_TRACES_EXPORTER") != nullptr ||
+      std::getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != nullptr ||
+      std::getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != nullptr;
+  if (!destination_given) setenv("OTEL_TRACES_EXPORTER", "none", 0);
+  if (std::getenv("OTEL_SERVICE_NAME") == nullptr)
+    setenv("OTEL_SERVICE_NAME", "kafkatrace-cli", 0);
+  auto options = TracerProviderOptions::FromEnv();
+  if (!options.ok()) {
+    *error = options.status().message();
+    return nullptr;
+  }
+  return std::make_unique<TracerProvider>(std::move(options.value()));
+}
+
+void SetOrDie(RdKafka::Conf& conf, const std::string& name,
+              const std::string& value) {
+  std::string error;
+  if (conf.set(name, value, error) != RdKafka::Conf::CONF_OK) {
+    std::cerr << "kafkatrace: internal configuration error: " << error << "\n";
+    std::exit(2);
+  }
+}
+
+std::unique_ptr<RdKafka::Conf> MakeConf(const std::string& brokers,
+                                        std::string* error) {
+  std::unique_ptr<RdKafka::Conf> conf(
+      RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  if (conf->set("bootstrap.servers", brokers, *error) != RdKafka::Conf::CONF_OK)
+    return nullptr;
+  SetOrDie(*conf, "client.id", "kafkatrace-cli");
+  SetOrDie(*conf, "log_level",
+           "0");  // failures are reported by us, once, in plain words
+  return conf;
+}
+
+std::string CheckBrokerAndTopic(RdKafka::Handle& handle,
+                                const std::string& brokers,
+                                const std::string& topic, bool may_create) {
+  RdKafka::Metadata* raw = nullptr;
+  std::unique_ptr<RdKafka::Topic> topic_handle;
+  if (!topic.empty() && may_create) {
+    std::string error;
+    topic_handle.reset(RdKafka::Topic::create(&handle, topic, nullptr, error));
+  }
+  RdKafka::ErrorCode error =
+      handle.metadata(topic_handle == nullptr, topic_handle.get(), &raw, 5000);
+  std::unique_ptr<RdKafka::Metadata> metadata(raw);
+  if (error != RdKafka::ERR_NO_ERROR) {
+    return "cannot reach Kafka at " + brokers + " (" + RdKafka::err2str(error) +
+           ")";
+  }
+  if (!topic.empty()) {
+    for (const auto* t : *metadata->topics()) {
+      if (t->topic() != topic) continue;
+      if (t->err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART ||
+          t->partitions()->empty()) {
+        return "unknown topic \"" + topic + "\" on " + brokers;
+      }
+      if (t->err() != RdKafka::ERR_NO_ERROR) {
+        return "topic \"" + topic + "\": " + RdKafka::err2str(t->err());
+      }
+      return "";
+    }
+    return "unknown topic \"" + topic + "\" on " + brokers;
+  }
+  return "";
+}
+
+std::string FormatTimestampMs(int64_t ms) {
+  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  return buf;
+}
+
+}  // namespace kafkatrace::cli

@@ -1,0 +1,43 @@
+// Helpers shared by the subcommands: tracing setup, librdkafka configuration,
+// broker checks, and interruption by signals.
+#pragma once
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "kafkatrace/tracer_provider.h"
+
+namespace kafkatrace::cli {
+
+// The CLI's own tracing, from OTEL_* variables. Unlike a library default it
+// exports nowhere unless OTEL_TRACES_EXPORTER or OTEL_EXPORTER_OTLP_*ENDPOINT
+// says where, so a plain `kafkatrace produce` prints no export errors when no
+// collector runs.
+std::unique_ptr<TracerProvider> MakeTracerProvider(std::string* error);
+
+// Bootstrap servers, client id, quiet logs. Throws nothing; `error` names a bad
+// setting.
+std::unique_ptr<RdKafka::Conf> MakeConf(const std::string& brokers,
+                                        std::string* error);
+void SetOrDie(RdKafka::Conf& conf, const std::string& name,
+              const std::string& value);
+
+// Checks that the brokers answer and (if `topic` is not empty) that the topic
+// exists. `may_create`: ask for the topic by name, which lets a cluster that
+// auto-creates topics do so (producers); otherwise list all topics, which never
+// creates one (consumers). Returns an error message for stderr, or "" if all is
+// well.
+std::string CheckBrokerAndTopic(RdKafka::Handle& handle,
+                                const std::string& brokers,
+                                const std::string& topic, bool may_create);
+
+// Set by SIGINT/SIGTERM once InstallStopSignals() ran.
+extern std::atomic<bool> g_stop_requested;
+void InstallStopSignals();
+
+std::string FormatTimestampMs(int64_t ms);  // 2026-12-02T02:10:00.123Z
+
+}  // namespace kafkatrace::cli

@@ -1,0 +1,99 @@
+// kafkatrace: kcat for traced Kafka pipelines. See `kafkatrace --help`.
+#include <iostream>
+
+#include "commands.h"
+
+#ifndef KAFKATRACE_VERSION
+#define KAFKATRACE_VERSION "0.0.0"
+#endif
+
+int main(int argc, char** argv) {
+  using kafkatrace::cli::BrokerArgs;
+  using kafkatrace::cli::ConsumeArgs;
+  using kafkatrace::cli::LagArgs;
+  using kafkatrace::cli::ProduceArgs;
+
+  CLI::App app{
+      "kafkatrace: produce and consume traced Kafka records, run a development "
+      "broker"};
+  app.set_version_flag("--version",
+                       std::string("kafkatrace ") + KAFKATRACE_VERSION);
+  app.require_subcommand(1);
+
+  BrokerArgs broker;
+  auto* broker_cmd =
+      app.add_subcommand("broker",
+                         "Run an embedded Kafka broker for development "
+                         "(librdkafka's mock cluster)");
+  broker_cmd
+      ->add_option("--port", broker.port,
+                   "Port clients bootstrap from (0: any free port)")
+      ->capture_default_str();
+  broker_cmd->add_option("--topic", broker.topics,
+                         "Create a topic: NAME or NAME:PARTITIONS");
+
+  ProduceArgs produce;
+  auto* produce_cmd = app.add_subcommand(
+      "produce",
+      "Produce traced records: VALUEs from arguments, else one per stdin line");
+  produce_cmd
+      ->add_option("--brokers,-b", produce.brokers,
+                   "Bootstrap servers host:port")
+      ->required();
+  produce_cmd->add_option("--topic,-t", produce.topic, "Topic")->required();
+  auto* key_option =
+      produce_cmd->add_option("--key,-k", produce.key, "Record key");
+  produce_cmd->add_option("--header,-H", produce.headers,
+                          "Header name=value (repeatable)");
+  produce_cmd
+      ->add_option("--count,-c", produce.count,
+                   "Send the values this many times")
+      ->check(CLI::PositiveNumber);
+  produce_cmd->add_option(
+      "--traceparent", produce.traceparent,
+      "Continue this W3C traceparent instead of starting a trace");
+  produce_cmd->add_option("values", produce.values, "Record values");
+
+  ConsumeArgs consume;
+  auto* consume_cmd = app.add_subcommand(
+      "consume",
+      "Consume records and show their decoded trace context and time in Kafka");
+  consume_cmd
+      ->add_option("--brokers,-b", consume.brokers,
+                   "Bootstrap servers host:port")
+      ->required();
+  consume_cmd->add_option("--topic,-t", consume.topic, "Topic")->required();
+  consume_cmd->add_option(
+      "--group,-g", consume.group,
+      "Consumer group (commits offsets); default: none, nothing committed");
+  consume_cmd->add_flag("--from-beginning", consume.from_beginning,
+                        "Start at the oldest record instead of new ones");
+  consume_cmd
+      ->add_option("--count,-c", consume.count, "Stop after this many records")
+      ->check(CLI::PositiveNumber);
+  consume_cmd->add_flag("--json", consume.json, "One JSON object per record");
+  consume_cmd->add_option(
+      "--timeout-ms", consume.timeout_ms,
+      "Stop after this long without a record (default: wait forever)");
+
+  LagArgs lag;
+  auto* lag_cmd = app.add_subcommand(
+      "lag",
+      "Show a consumer group's committed offsets, high watermarks and lag");
+  lag_cmd
+      ->add_option("--brokers,-b", lag.brokers, "Bootstrap servers host:port")
+      ->required();
+  lag_cmd->add_option("--group,-g", lag.group, "Consumer group")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  produce.has_key = key_option->count() > 0;
+  if (broker_cmd->parsed()) return kafkatrace::cli::RunBroker(broker);
+  if (produce_cmd->parsed()) return kafkatrace::cli::RunProduce(produce);
+  if (consume_cmd->parsed()) return kafkatrace::cli::RunConsume(consume);
+  if (lag_cmd->parsed()) return kafkatrace::cli::RunLag(lag);
+  return 2;
+}
