@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Drives the real `kafkatrace` binary against its embedded broker (and kcat, for interop).
+
+Usage: cli_test.py <build-dir>
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+import unittest
+
+BUILD = sys.argv.pop(1) if len(sys.argv) > 1 else "build"
+KAFKATRACE = os.path.join(BUILD, "tools", "kafkatrace", "kafkatrace")
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+def run(*args, stdin=None, timeout=60):
+    return subprocess.run([KAFKATRACE, *args], input=stdin, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+class CliTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.broker = subprocess.Popen(
+            [KAFKATRACE, "broker", "--port", "0", "--topic", "questions:2", "--topic", "plain", "--topic", "lagged:1"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        cls.bootstrap = cls.broker.stdout.readline().strip()
+        assert cls.bootstrap.startswith("localhost:"), cls.bootstrap
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.broker.terminate()
+        cls.broker.wait(timeout=10)
+
+    def consume(self, topic, *extra):
+        result = run("consume", "-b", self.bootstrap, "-t", topic, "--from-beginning",
+                     "--timeout-ms", "3000", *extra)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return result.stdout
+
+    def test_produce_then_consume_decodes_a_known_traceparent(self):
+        result = run("produce", "-b", self.bootstrap, "-t", "plain", "-k", "user-7",
+                     "-H", "content-type=text/plain", "-H", "tracestate=ignored=1",
+                     "--traceparent", TRACEPARENT, "why is the sky blue?")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.strip(), "trace-id: 4bf92f3577b34da6a3ce929d0e0e4736")
+        text = self.consume("plain", "--count", "1")
+        self.assertIn("key: user-7", text)
+        self.assertIn("value: why is the sky blue?", text)
+        self.assertIn("header content-type: text/plain", text)
+        self.assertRegex(text, r"traceparent: version 00 \| trace-id 4bf92f3577b34da6a3ce929d0e0e4736"
+                               r" \| parent span-id [0-9a-f]{16} \| flags 01 \(sampled: yes\)")
+        self.assertNotIn("00f067aa0ba902b7", text)  # the incoming parent id is never sent on
+        self.assertNotIn("ignored=1", text)  # a stale tracestate header is replaced, not kept
+        self.assertRegex(text, r"waited \d+\.\d{3} s in Kafka")
+
+        records = [json.loads(line) for line in self.consume("plain", "--count", "1", "--json").splitlines()]
+        self.assertEqual(len(records), 1)
+        r = records[0]
+        self.assertEqual(r["key"], "user-7")
+        self.assertEqual(r["value"], "why is the sky blue?")
+        self.assertEqual(r["traceparent"]["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736")
+        self.assertEqual(r["traceparent"]["version"], "00")
+        self.assertEqual(r["traceparent"]["flags"], "01")
+        self.assertTrue(r["traceparent"]["sampled"])
+        self.assertTrue(r["traceparent"]["valid"])
+        self.assertIn(r["traceparent"]["parent_span_id"], text)  # same value in both forms
+        self.assertEqual(r["partition"], 0)
+        self.assertGreaterEqual(r["queue_wait_ms"], 0)
+        self.assertEqual({"key": "content-type", "value": "text/plain"}, r["headers"][0])
+
+    def test_new_trace_per_run_and_stdin_values(self):
+        result = run("produce", "-b", self.bootstrap, "-t", "questions", stdin="one\ntwo\nthree\n")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        trace_id = result.stdout.split()[-1]
+        self.assertRegex(trace_id, r"^[0-9a-f]{32}$")
+        records = [json.loads(l) for l in self.consume("questions", "--json", "--count", "3").splitlines()]
+        self.assertEqual(sorted(r["value"] for r in records), ["one", "three", "two"])
+        for r in records:
+            self.assertEqual(r["traceparent"]["trace_id"], trace_id)
+            self.assertEqual(r["traceparent"]["flags"], "03")  # sampled + random trace id
+
+    def test_lag_matches_a_consumer_that_read_part_of_a_topic(self):
+        topic = "lagged"
+        result = run("produce", "-b", self.bootstrap, "-t", topic, "--count", "10", "x")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        read = run("consume", "-b", self.bootstrap, "-t", topic, "-g", "readers",
+                   "--from-beginning", "--count", "4", "--json", timeout=120)
+        self.assertEqual(read.returncode, 0, read.stderr)
+        self.assertEqual(len(read.stdout.splitlines()), 4)
+        time.sleep(0.5)
+        lag = run("lag", "-b", self.bootstrap, "-g", "readers")
+        self.assertEqual(lag.returncode, 0, lag.stderr)
+        rows = [l.split() for l in lag.stdout.splitlines()[1:]]
+        self.assertEqual(len(rows), 1, lag.stdout)
+        name, partition, committed, high, records, seconds = rows[0]
+        self.assertEqual((name, partition, committed, high, records), (topic, "0", "4", "10", "6"))
+        self.assertGreaterEqual(float(seconds), 0.0)
+
+    def test_errors_name_the_problem_and_exit_non_zero(self):
+        cases = [
+            (["produce", "-b", "localhost:1", "-t", "x", "v"], 1, "cannot reach Kafka at localhost:1"),
+            (["consume", "-b", self.bootstrap, "-t", "no-such-topic"], 1, 'unknown topic "no-such-topic"'),
+            (["produce", "-b", self.bootstrap, "-t", "plain", "-H", "nameonly", "v"], 2,
+             'malformed --header "nameonly"'),
+            (["produce", "-b", self.bootstrap, "-t", "plain", "--traceparent",
+              "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", "v"], 2, "malformed --traceparent"),
+            (["lag", "-b", self.bootstrap, "-g", "never-committed"], 1, "has no committed offsets"),
+            (["produce", "-t", "x"], 106, "--brokers is required"),
+        ]
+        for args, code, message in cases:
+            with self.subTest(args=args):
+                result = run(*args)
+                self.assertEqual(result.returncode, code, result.stderr)
+                self.assertIn(message, result.stderr)
+
+    def test_help_and_version(self):
+        for sub in ["broker", "produce", "consume", "lag"]:
+            result = run(sub, "--help")
+            self.assertEqual(result.returncode, 0)
+            self.assertIn("--help", result.stdout)
+        self.assertRegex(run("--version").stdout, r"^kafkatrace \d+\.\d+\.\d+")
+
+    def test_progress_for_long_runs(self):
+        result = run("produce", "-b", self.bootstrap, "-t", "bulk", "--count", "200000", "x" * 10,
+                     timeout=300)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("produced 200000 records to bulk", result.stderr)
+
+    def test_kcat_records_with_and_without_trace_headers(self):
+        topic = "from-kcat"
+        for headers in (["-H", "traceparent=" + TRACEPARENT, "-H", "baggage=tenant=acme%20corp"], []):
+            subprocess.run(["kcat", "-b", self.bootstrap, "-t", topic, "-P", *headers],
+                           input="kcat says hi\n", text=True, check=True, timeout=30)
+        records = [json.loads(l) for l in self.consume(topic, "--json", "--count", "2").splitlines()]
+        self.assertEqual(records[0]["traceparent"]["parent_span_id"], "00f067aa0ba902b7")
+        self.assertEqual(records[0]["baggage"], [{"key": "tenant", "value": "acme corp"}])
+        self.assertIsNone(records[1]["traceparent"])
+        text = self.consume(topic, "--count", "2")
+        self.assertIn("traceparent: (none: the consumer starts a new trace)", text)
+
+    def test_kcat_reads_what_kafkatrace_produces(self):
+        result = run("produce", "-b", self.bootstrap, "-t", "to-kcat", "-k", "k1", "hello kcat")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        trace_id = result.stdout.split()[-1]
+        out = subprocess.run(["kcat", "-b", self.bootstrap, "-t", "to-kcat", "-C", "-o", "beginning",
+                              "-c", "1", "-e", "-f", "%k|%s|%h\n"],
+                             capture_output=True, text=True, timeout=30, check=True).stdout
+        key, value, headers = out.strip().split("|")
+        self.assertEqual((key, value), ("k1", "hello kcat"))
+        self.assertRegex(headers, r"^traceparent=00-" + trace_id + r"-[0-9a-f]{16}-03$")
+
+    def test_malformed_and_duplicated_traceparent_are_explained(self):
+        topic = "bad-headers"
+        subprocess.run(["kcat", "-b", self.bootstrap, "-t", topic, "-P", "-H", "traceparent=garbage"],
+                       input="a\n", text=True, check=True, timeout=30)
+        subprocess.run(["kcat", "-b", self.bootstrap, "-t", topic, "-P", "-H", "traceparent=" + TRACEPARENT,
+                        "-H", "traceparent=" + TRACEPARENT], input="b\n", text=True, check=True, timeout=30)
+        text = self.consume(topic, "--count", "2")
+        self.assertIn('traceparent: "garbage" malformed: the consumer starts a new trace', text)
+        self.assertIn("2 traceparent headers: ignored per W3C", text)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
