@@ -26,7 +26,7 @@ void RecordHeadersCarrier::Get(
 }
 
 void RecordHeadersCarrier::Remove(std::string_view key) {
-  if (headers_ == nullptr) return;
+  if (headers_ == nullptr || mode_ == Mode::kAppend) return;
   // rd_kafka_header_remove matches names exactly; collect every spelling first.
   std::vector<std::string> spellings;
   const char* name;

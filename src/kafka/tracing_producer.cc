@@ -72,7 +72,7 @@ struct TracingProducer::Impl final : public RdKafka::DeliveryReportCb {
   Tracer* tracer = nullptr;
   const TextMapPropagator* propagator = nullptr;
   RdKafka::DeliveryReportCb* application_callback = nullptr;
-  BrokerRtts* rtts = nullptr;
+  BrokerRtts rtts;
   std::string client_id;
 
   void dr_cb(RdKafka::Message& message) override {
@@ -101,7 +101,7 @@ struct TracingProducer::Impl final : public RdKafka::DeliveryReportCb {
       const int32_t broker = rd_kafka_message_broker_id(c);
       if (latency_us >= 0 && broker >= 0) {
         const int64_t rtt_us =
-            rtts->rtt_us[broker & 255].load(std::memory_order_relaxed);
+            rtts.rtt_us[broker & 255].load(std::memory_order_relaxed);
         if (rtt_us > 0 && rtt_us <= latency_us) {
           span.SetAttribute(semconv::kBrokerRttMs,
                             static_cast<double>(rtt_us) / 1000.0);
@@ -129,7 +129,6 @@ Result<std::unique_ptr<TracingProducer>> TracingProducer::Create(
   impl->tracer = &tracer;
   impl->propagator =
       options.propagator != nullptr ? options.propagator : &DefaultPropagator();
-  impl->rtts = new BrokerRtts();  // see BrokerRtts: lives for the process
   (void)conf->get(impl->application_callback);
   std::string error;
   if (conf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(impl.get()),
@@ -139,9 +138,9 @@ Result<std::unique_ptr<TracingProducer>> TracingProducer::Create(
   rd_kafka_conf_t* c_conf = conf->c_ptr_global();
   if (c_conf != nullptr) {
     rd_kafka_conf_interceptor_add_on_new(c_conf, kInterceptorName, OnNew,
-                                         impl->rtts);
+                                         &impl->rtts);
     rd_kafka_conf_interceptor_add_on_conf_dup(c_conf, kInterceptorName,
-                                              OnConfDup, impl->rtts);
+                                              OnConfDup, &impl->rtts);
   }
   if (conf->get("client.id", impl->client_id) != RdKafka::Conf::CONF_OK)
     impl->client_id.clear();
@@ -208,14 +207,16 @@ RdKafka::ErrorCode TracingProducer::Produce(
       rd_kafka_header_add(headers, key.data(), static_cast<ssize_t>(key.size()),
                           value.data(), static_cast<ssize_t>(value.size()));
     }
-    RecordHeadersCarrier carrier(headers);
     if (!record.headers.empty()) {
-      for (const auto& field : s.propagator->Fields()) carrier.Remove(field);
+      RecordHeadersCarrier existing(headers);
+      for (const auto& field : s.propagator->Fields()) existing.Remove(field);
     }
+    // Cleared above (or empty): appending is enough and skips a scan per write.
+    RecordHeadersCarrier carrier(headers, RecordHeadersCarrier::Mode::kAppend);
     s.propagator->Inject(Context{span.context(), Context::Current().baggage},
                          carrier);
-    if (rd_kafka_header_cnt(headers) ==
-        0) {  // never attach an empty list: it costs
+    // Never attach an empty list: librdkafka pays for it per record.
+    if (rd_kafka_header_cnt(headers) == 0) {
       rd_kafka_headers_destroy(headers);
       headers = nullptr;
     }

@@ -14,10 +14,16 @@ namespace kafkatrace::kafka {
 
 class RecordHeadersCarrier final : public TextMapCarrier {
  public:
+  enum class Mode {
+    kReplace,  // Set/Remove drop every spelling of the key first (the default)
+    kAppend,   // Set only appends and Remove does nothing: for a header list
+               // the caller already cleared of the propagator's fields
+  };
   // `headers` is borrowed and may be null (a record without headers): reads see
   // nothing and writes are ignored.
-  explicit RecordHeadersCarrier(rd_kafka_headers_s* headers)
-      : headers_(headers) {}
+  explicit RecordHeadersCarrier(rd_kafka_headers_s* headers,
+                                Mode mode = Mode::kReplace)
+      : headers_(headers), mode_(mode) {}
 
   void Get(std::string_view key,
            FunctionRef<void(std::string_view)> visit) const override;
@@ -27,6 +33,7 @@ class RecordHeadersCarrier final : public TextMapCarrier {
 
  private:
   rd_kafka_headers_s* headers_;
+  Mode mode_;
 };
 
 }  // namespace kafkatrace::kafka

@@ -1,0 +1,263 @@
+// End-to-end harness: TracingProducer/TracingConsumer against bare librdkafka,
+// in one run, on the in-process mock cluster. Usage: kafka_benchmark [records]
+// [consume-records]
+//
+// Producer runs time the produce() loop (the caller's cost); delivery is
+// flushed untimed afterwards. Each variant runs 3 times, interleaved; medians
+// are reported. Producer variants: (a) bare, no headers; (b) bare with the same
+// headers precomputed (what tracing must at least cost on the wire); (c)
+// TracingProducer, every record sampled; (d) TracingProducer, nothing sampled.
+// Consumer variants likewise: (a) bare, (b) bare reading the traceparent
+// header, (c)/(d) TracingConsumer with a process span per record.
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "kafkatrace/batch_span_processor.h"
+#include "kafkatrace/kafka/tracing_consumer.h"
+#include "kafkatrace/kafka/tracing_producer.h"
+#include "kafkatrace/tracer_provider.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using kafkatrace::kafka::TracingConsumer;
+using kafkatrace::kafka::TracingProducer;
+
+class NoopExporter final : public kafkatrace::SpanExporter {
+ public:
+  kafkatrace::ExportResult Export(
+      std::span<std::unique_ptr<kafkatrace::SpanData>>,
+      kafkatrace::Deadline) noexcept override {
+    return kafkatrace::ExportResult::kSuccess;
+  }
+};
+
+std::unique_ptr<kafkatrace::TracerProvider> Provider(bool sampled) {
+  kafkatrace::TracerProviderOptions options;
+  if (sampled) {
+    options.sampler = std::make_unique<kafkatrace::AlwaysOnSampler>();
+  } else {
+    options.sampler = std::make_unique<kafkatrace::AlwaysOffSampler>();
+  }
+  options.processors.push_back(std::make_unique<kafkatrace::BatchSpanProcessor>(
+      std::make_unique<NoopExporter>()));
+  return std::make_unique<kafkatrace::TracerProvider>(std::move(options));
+}
+
+std::unique_ptr<RdKafka::Conf> Conf(const std::string& bootstrap) {
+  std::string e;
+  std::unique_ptr<RdKafka::Conf> conf(
+      RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  conf->set("bootstrap.servers", bootstrap, e);
+  conf->set("linger.ms", "5", e);
+  conf->set("queue.buffering.max.messages", "1000000", e);
+  conf->set("log_level", "0", e);
+  // librdkafka < 2.2 pauses fetching for a second when the prefetch queue
+  // fills.
+  conf->set("queued.min.messages", "1000000", e);
+  conf->set("queued.max.messages.kbytes", "1048576", e);
+  conf->set("max.partition.fetch.bytes", "10485760", e);
+  conf->set("fetch.message.max.bytes", "10485760", e);
+  return conf;
+}
+
+const char* kTraceParent =
+    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+double RunBare(const std::string& bootstrap, const std::string& topic, int n,
+               const std::string& value, bool with_headers) {
+  std::string e;
+  auto conf = Conf(bootstrap);
+  std::unique_ptr<RdKafka::Producer> producer(
+      RdKafka::Producer::create(conf.get(), e));
+  rd_kafka_t* rk = producer->c_ptr();
+  auto start = Clock::now();
+  for (int i = 0; i < n; ++i) {
+    rd_kafka_headers_t* headers = nullptr;
+    if (with_headers) {
+      headers = rd_kafka_headers_new(1);
+      rd_kafka_header_add(headers, "traceparent", 11, kTraceParent, 55);
+    }
+    while (true) {
+      rd_kafka_resp_err_t err = rd_kafka_producev(
+          rk, RD_KAFKA_V_TOPIC(topic.c_str()),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+          RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) std::abort();
+      producer->poll(1);
+    }
+    if ((i & 1023) == 0) producer->poll(0);
+  }
+  const double seconds =
+      std::chrono::duration<double>(Clock::now() - start).count();
+  producer->flush(60000);
+  return seconds;
+}
+
+double RunTraced(const std::string& bootstrap, const std::string& topic, int n,
+                 const std::string& value, bool sampled) {
+  auto provider = Provider(sampled);
+  auto producer =
+      TracingProducer::Create(Conf(bootstrap), provider->GetTracer("bench"))
+          .value();
+  auto start = Clock::now();
+  for (int i = 0; i < n; ++i) {
+    while (producer->Produce({.topic = topic, .value = value}) ==
+           RdKafka::ERR__QUEUE_FULL) {
+      producer->Poll(1);
+    }
+    if ((i & 1023) == 0) producer->Poll(0);
+  }
+  const double seconds =
+      std::chrono::duration<double>(Clock::now() - start).count();
+  producer->Flush(
+      60000);  // delivery reports end the spans: part of the cost, timed below
+  return seconds;
+}
+
+std::unique_ptr<RdKafka::KafkaConsumer> AssignedConsumer(
+    const std::string& bootstrap, const std::string& topic) {
+  std::string e;
+  auto conf = Conf(bootstrap);
+  conf->set("group.id", "bench", e);
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(
+      RdKafka::KafkaConsumer::create(conf.get(), e));
+  std::unique_ptr<RdKafka::TopicPartition> tp(RdKafka::TopicPartition::create(
+      topic, 0, RdKafka::Topic::OFFSET_BEGINNING));
+  consumer->assign({tp.get()});
+  return consumer;
+}
+
+double ConsumeBare(const std::string& bootstrap, const std::string& topic,
+                   int n, bool headers) {
+  auto consumer = AssignedConsumer(bootstrap, topic);
+  int seen = 0;
+  size_t found = 0;
+  auto start = Clock::now();
+  while (seen < n) {
+    std::unique_ptr<RdKafka::Message> m(consumer->consume(1000));
+    if (!m || m->err() != RdKafka::ERR_NO_ERROR) continue;
+    ++seen;
+    if (headers) {
+      rd_kafka_headers_t* h = nullptr;
+      const void* v;
+      size_t size;
+      if (rd_kafka_message_headers(m->c_ptr(), &h) ==
+              RD_KAFKA_RESP_ERR_NO_ERROR &&
+          rd_kafka_header_get_last(h, "traceparent", &v, &size) ==
+              RD_KAFKA_RESP_ERR_NO_ERROR) {
+        found += size;
+      }
+    }
+  }
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  consumer->close();
+  if (headers && found == 0) std::abort();
+  return seconds;
+}
+
+double ConsumeTraced(const std::string& bootstrap, const std::string& topic,
+                     int n, bool sampled) {
+  auto provider = Provider(sampled);
+  auto conf = Conf(bootstrap);
+  std::string e;
+  conf->set("group.id", "bench", e);
+  auto consumer =
+      TracingConsumer::Create(std::move(conf), provider->GetTracer("bench"))
+          .value();
+  std::unique_ptr<RdKafka::TopicPartition> tp(RdKafka::TopicPartition::create(
+      topic, 0, RdKafka::Topic::OFFSET_BEGINNING));
+  consumer->consumer().assign({tp.get()});
+  int seen = 0;
+  auto start = Clock::now();
+  while (seen < n) {
+    auto record = consumer->Poll(1000);
+    if (!record || record->error() != RdKafka::ERR_NO_ERROR) continue;
+    kafkatrace::kafka::ProcessSpanScope process(*consumer, *record);
+    ++seen;
+  }
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+void Report(const char* name, int n, double seconds, double baseline_seconds) {
+  std::printf(
+      "  %-44s %9.0f records/s  %7.1f ns/record  %+7.1f ns vs (b)  %5.2fx "
+      "(b)\n",
+      name, n / seconds, seconds * 1e9 / n,
+      (seconds - baseline_seconds) * 1e9 / n, baseline_seconds / seconds);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int n = argc > 1 ? std::atoi(argv[1]) : 1'000'000;
+  const int consume_n =
+      argc > 2 ? std::atoi(argv[2]) : 30'000;  // stays under the mock's ~5 MiB
+  char error[512];
+  rd_kafka_conf_t* c = rd_kafka_conf_new();
+  rd_kafka_conf_set(c, "log_level", "0", nullptr, 0);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, error, sizeof(error));
+  rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(rk, 1);
+  const std::string bootstrap = rd_kafka_mock_cluster_bootstraps(cluster);
+  std::printf("librdkafka %s, mock cluster, %d records per producer run\n",
+              rd_kafka_version_str(), n);
+
+  for (size_t size : {size_t{100}, size_t{1024}}) {
+    const std::string value(size, 'v');
+    std::printf("produce, %zu-byte values:\n", size);
+    int run = 0;
+    auto topic = [&] {
+      return "p" + std::to_string(size) + "-" + std::to_string(run++);
+    };
+    for (int t = 0; t < 12; ++t)
+      rd_kafka_mock_topic_create(
+          cluster,
+          ("p" + std::to_string(size) + "-" + std::to_string(t)).c_str(), 1, 1);
+    double runs[4][3];
+    for (int round = 0; round < 3;
+         ++round) {  // interleaved, so drift hits all variants
+      runs[0][round] = RunBare(bootstrap, topic(), n, value, false);
+      runs[1][round] = RunBare(bootstrap, topic(), n, value, true);
+      runs[2][round] = RunTraced(bootstrap, topic(), n, value, true);
+      runs[3][round] = RunTraced(bootstrap, topic(), n, value, false);
+    }
+    auto median = [](double* r) {
+      std::sort(r, r + 3);
+      return r[1];
+    };
+    const double a = median(runs[0]), b = median(runs[1]);
+    const double c_sampled = median(runs[2]), d_unsampled = median(runs[3]);
+    Report("(a) bare librdkafka, no headers", n, a, b);
+    Report("(b) bare librdkafka + precomputed traceparent", n, b, b);
+    Report("(c) TracingProducer, sampled", n, c_sampled, b);
+    Report("(d) TracingProducer, not sampled", n, d_unsampled, b);
+  }
+
+  std::printf("consume, 100-byte values, %d records per run:\n", consume_n);
+  rd_kafka_mock_topic_create(cluster, "consume-src", 1, 1);
+  (void)RunTraced(bootstrap, "consume-src", consume_n, std::string(100, 'v'),
+                  true);
+  const double a = ConsumeBare(bootstrap, "consume-src", consume_n, false);
+  const double b = ConsumeBare(bootstrap, "consume-src", consume_n, true);
+  const double c_sampled =
+      ConsumeTraced(bootstrap, "consume-src", consume_n, true);
+  const double d_unsampled =
+      ConsumeTraced(bootstrap, "consume-src", consume_n, false);
+  Report("(a) bare consumer", consume_n, a, b);
+  Report("(b) bare consumer reading traceparent", consume_n, b, b);
+  Report("(c) TracingConsumer + process span, sampled", consume_n, c_sampled,
+         b);
+  Report("(d) TracingConsumer + process span, not sampled", consume_n,
+         d_unsampled, b);
+
+  rd_kafka_mock_cluster_destroy(cluster);
+  rd_kafka_destroy(rk);
+  return 0;
+}
