@@ -6,9 +6,9 @@
 #include <deque>
 #include <map>
 
+#include "kafka/messaging_spans.h"
 #include "kafka/semconv.h"
 #include "kafkatrace/clock.h"
-#include "kafkatrace/kafka/record_headers_carrier.h"
 #include "kafkatrace/propagation/composite_propagator.h"
 
 namespace kafkatrace::kafka {
@@ -21,10 +21,6 @@ const TextMapPropagator& DefaultPropagator() {
 }
 
 int64_t NowNanos() { return SystemClock::Instance().NowNanos(); }
-
-std::string CommitOffsetText(const RdKafka::TopicPartition& tp) {
-  return std::to_string(tp.partition()) + "@" + std::to_string(tp.offset());
-}
 
 }  // namespace
 
@@ -96,57 +92,26 @@ struct TracingConsumer::Impl final : public RdKafka::OffsetCommitCb {
     }
   }
 
-  // One span per topic among `offsets`.
-  std::map<std::string, Span> StartCommitSpans(
-      const std::vector<RdKafka::TopicPartition*>& offsets,
-      int64_t start_unix_nanos) {
-    std::map<std::string, Span> spans;
+  static std::vector<detail::CommittedOffset> ToCommitted(
+      const std::vector<RdKafka::TopicPartition*>& offsets) {
+    std::vector<detail::CommittedOffset> out;
     for (const auto* tp : offsets) {
-      if (spans.count(tp->topic())) continue;
-      SpanOptions options{.kind = SpanKind::kClient,
-                          .start_unix_nanos = start_unix_nanos};
-      options.attributes = {{semconv::kMessagingSystem, std::string("kafka")},
-                            {semconv::kOperationName, std::string("commit")},
-                            {semconv::kOperationType, std::string("settle")},
-                            {semconv::kDestinationName, tp->topic()}};
-      Span span =
-          tracer->StartSpan("commit " + tp->topic(), std::move(options));
-      span.SetAttribute(semconv::kConsumerGroup, group_id);
-      if (!client_id.empty()) span.SetAttribute(semconv::kClientId, client_id);
-      spans.emplace(tp->topic(), std::move(span));
+      out.push_back({tp->topic(), tp->partition(), tp->offset(),
+                     static_cast<rd_kafka_resp_err_t>(tp->err())});
     }
-    return spans;
+    return out;
   }
-
-  void EndCommitSpans(std::map<std::string, Span>& spans,
-                      const std::vector<RdKafka::TopicPartition*>& offsets,
-                      RdKafka::ErrorCode error) {
-    for (auto& [topic, span] : spans) {
-      std::vector<std::string> committed;
-      RdKafka::ErrorCode topic_error = error;
-      for (const auto* tp : offsets) {
-        if (tp->topic() != topic) continue;
-        committed.push_back(CommitOffsetText(*tp));
-        if (tp->err() != RdKafka::ERR_NO_ERROR) topic_error = tp->err();
-      }
-      span.SetAttribute(semconv::kCommittedOffsets, committed);
-      if (committed.size() == 1) {
-        for (const auto* tp : offsets) {
-          if (tp->topic() == topic) {
-            span.SetAttribute(semconv::kPartitionId,
-                              std::to_string(tp->partition()));
-            span.SetAttribute(semconv::kOffset, tp->offset());
-          }
-        }
-      }
-      if (topic_error != RdKafka::ERR_NO_ERROR) {
-        span.SetAttribute(
-            semconv::kErrorType,
-            rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(topic_error)));
-        span.SetStatus(SpanStatusCode::kError, RdKafka::err2str(topic_error));
-      }
-      span.End();
-    }
+  std::map<std::string, Span> StartCommitSpans(
+      const std::vector<RdKafka::TopicPartition*>& offsets, int64_t start) {
+    return detail::StartCommitSpans(*tracer, ToCommitted(offsets), group_id,
+                                    client_id, start);
+  }
+  static void EndCommitSpans(
+      std::map<std::string, Span>& spans,
+      const std::vector<RdKafka::TopicPartition*>& offsets,
+      RdKafka::ErrorCode error) {
+    detail::EndCommitSpans(spans, ToCommitted(offsets),
+                           static_cast<rd_kafka_resp_err_t>(error));
   }
 };
 
@@ -206,13 +171,7 @@ std::optional<ConsumedRecord> TracingConsumer::Poll(int timeout_ms) {
   Context context;
   if (message->err() == RdKafka::ERR_NO_ERROR) {
     // Headers are read once, in place (rd_kafka_message_headers does not copy).
-    rd_kafka_headers_t* headers = nullptr;
-    if (rd_kafka_message_headers(message->c_ptr(), &headers) !=
-        RD_KAFKA_RESP_ERR_NO_ERROR) {
-      headers = nullptr;
-    }
-    context =
-        impl_->propagator->Extract(RecordHeadersCarrier(headers), Context{});
+    context = detail::ExtractContext(*impl_->propagator, message->c_ptr());
   }
   return ConsumedRecord(std::move(message), std::move(context), now);
 }
@@ -314,51 +273,20 @@ Tracer& TracingConsumer::tracer() { return *impl_->tracer; }
 ProcessSpanScope::ProcessSpanScope(TracingConsumer& consumer,
                                    const ConsumedRecord& record) {
   const TracingConsumer::Impl& impl = *consumer.impl_;
-  const SpanContext& producer = record.producer_context().span_context;
-  const SpanContext& ambient = Context::Current().span_context;
-  SpanOptions options{.kind = SpanKind::kConsumer};
-  options.attributes = {
-      {semconv::kMessagingSystem, std::string("kafka")},
-      {semconv::kOperationName, std::string("process")},
-      {semconv::kOperationType, std::string("process")},
-      {semconv::kDestinationName, record.topic()},
-      {semconv::kPartitionId, std::to_string(record.partition())}};
-  if (producer.IsValid()) {
-    switch (impl.policy) {
-      case ProducerContextPolicy::kParent:
-        options.parent = producer;
-        // Not the ambient span's child any more: keep that relation as a link.
-        if (ambient.IsValid())
-          options.links.push_back(SpanLink{ambient, {}, 0});
-        break;
-      case ProducerContextPolicy::kLink:
-        options.links.push_back(SpanLink{producer, {}, 0});
-        break;
-      case ProducerContextPolicy::kNewTraceWithLink:
-        options.root = true;
-        options.links.push_back(SpanLink{producer, {}, 0});
-        break;
-    }
-  } else if (impl.policy == ProducerContextPolicy::kNewTraceWithLink) {
-    options.root = true;
-  }
-  span_ =
-      impl.tracer->StartSpan("process " + record.topic(), std::move(options));
-  if (span_.IsRecording()) {
-    span_.SetAttribute(semconv::kOffset, record.offset());
-    if (auto key = record.key()) span_.SetAttribute(semconv::kMessageKey, *key);
-    auto value = record.value();
-    if (!value) span_.SetAttribute(semconv::kTombstone, true);
-    span_.SetAttribute(semconv::kBodySize,
-                       static_cast<int64_t>(value ? value->size() : 0));
-    span_.SetAttribute(semconv::kConsumerGroup, impl.group_id);
-    if (!impl.client_id.empty())
-      span_.SetAttribute(semconv::kClientId, impl.client_id);
-    if (record.timestamp_ms() > 0) {
-      span_.SetAttribute(semconv::kRecordTimestampMs, record.timestamp_ms());
-      span_.SetAttribute(semconv::kQueueWaitMs, record.queue_wait_ms());
-    }
-  }
+  const auto value = record.value();
+  span_ = detail::StartProcessSpan(
+      *impl.tracer, {.topic = record.topic(),
+                     .partition = record.partition(),
+                     .offset = record.offset(),
+                     .key = record.key(),
+                     .tombstone = !value.has_value(),
+                     .body_size = value ? value->size() : 0,
+                     .timestamp_ms = record.timestamp_ms(),
+                     .queue_wait_ms = record.queue_wait_ms(),
+                     .group = impl.group_id,
+                     .client_id = impl.client_id,
+                     .producer_context = &record.producer_context(),
+                     .policy = impl.policy});
   scope_.emplace(Context{span_.context(), record.producer_context().baggage});
 }
 

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <string>
 
+#include "kafka/messaging_spans.h"
 #include "kafka/semconv.h"
 #include "kafkatrace/context.h"
 #include "kafkatrace/kafka/record_headers_carrier.h"
@@ -14,14 +15,6 @@
 namespace kafkatrace::kafka {
 namespace {
 
-// Latest ProduceRequest round trip per broker, written by librdkafka's broker
-// threads through an interceptor and read when delivery reports arrive.
-// Intentionally never freed: interceptors stay registered on librdkafka
-// configuration copies we do not control.
-struct BrokerRtts {
-  std::array<std::atomic<int64_t>, 256> rtt_us{};
-};
-
 constexpr int16_t kProduceApiKey = 0;
 constexpr const char* kInterceptorName = "kafkatrace-producer";
 
@@ -29,9 +22,8 @@ rd_kafka_resp_err_t OnResponseReceived(rd_kafka_t*, int, const char*,
                                        int32_t broker_id, int16_t api_key,
                                        int16_t, int32_t, size_t, int64_t rtt,
                                        rd_kafka_resp_err_t, void* opaque) {
-  if (api_key == kProduceApiKey && broker_id >= 0 && rtt >= 0) {
-    static_cast<BrokerRtts*>(opaque)->rtt_us[broker_id & 255].store(
-        rtt, std::memory_order_relaxed);
+  if (api_key == kProduceApiKey) {
+    static_cast<detail::BrokerRtts*>(opaque)->Record(broker_id, rtt);
   }
   return RD_KAFKA_RESP_ERR_NO_ERROR;
 }
@@ -72,7 +64,7 @@ struct TracingProducer::Impl final : public RdKafka::DeliveryReportCb {
   Tracer* tracer = nullptr;
   const TextMapPropagator* propagator = nullptr;
   RdKafka::DeliveryReportCb* application_callback = nullptr;
-  BrokerRtts rtts;
+  detail::BrokerRtts rtts;
   std::string client_id;
 
   void dr_cb(RdKafka::Message& message) override {
@@ -90,33 +82,8 @@ struct TracingProducer::Impl final : public RdKafka::DeliveryReportCb {
   }
 
   void EndSpan(DeliveryState& state, RdKafka::Message& message) {
-    Span& span = state.span;
-    if (span.IsRecording()) {
-      span.SetAttribute(semconv::kPartitionId,
-                        std::to_string(message.partition()));
-      if (message.offset() >= 0)
-        span.SetAttribute(semconv::kOffset, message.offset());
-      const rd_kafka_message_t* c = message.c_ptr();
-      const int64_t latency_us = rd_kafka_message_latency(c);
-      const int32_t broker = rd_kafka_message_broker_id(c);
-      if (latency_us >= 0 && broker >= 0) {
-        const int64_t rtt_us =
-            rtts.rtt_us[broker & 255].load(std::memory_order_relaxed);
-        if (rtt_us > 0 && rtt_us <= latency_us) {
-          span.SetAttribute(semconv::kBrokerRttMs,
-                            static_cast<double>(rtt_us) / 1000.0);
-          span.SetAttribute(semconv::kLocalQueueMs,
-                            static_cast<double>(latency_us - rtt_us) / 1000.0);
-        }
-      }
-      if (message.err() != RdKafka::ERR_NO_ERROR) {
-        span.SetAttribute(
-            semconv::kErrorType,
-            rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(message.err())));
-        span.SetStatus(SpanStatusCode::kError, message.errstr());
-      }
-    }
-    span.End();
+    // The owner of this table, TracingProducer, outlives every delivery report.
+    detail::EndSendSpan(state.span, message.c_ptr(), &rtts);
   }
 };
 
@@ -168,35 +135,17 @@ RdKafka::ErrorCode TracingProducer::Produce(
     const ProducerRecord& record) noexcept {
   Impl& s = *impl_;
   try {
-    SpanOptions span_options{.kind = SpanKind::kProducer,
-                             .parent = record.parent};
-    span_options.attributes.reserve(5);
-    span_options.attributes.emplace_back(semconv::kMessagingSystem,
-                                         std::string("kafka"));
-    span_options.attributes.emplace_back(semconv::kOperationName,
-                                         std::string("send"));
-    span_options.attributes.emplace_back(semconv::kOperationType,
-                                         std::string("send"));
-    span_options.attributes.emplace_back(semconv::kDestinationName,
-                                         std::string(record.topic));
-    if (record.partition != RdKafka::Topic::PARTITION_UA) {
-      span_options.attributes.emplace_back(semconv::kPartitionId,
-                                           std::to_string(record.partition));
-    }
-    std::string name = "send ";
-    name.append(record.topic);
     auto state = std::make_unique<DeliveryState>(DeliveryState{
-        s.tracer->StartSpan(name, std::move(span_options)), record.opaque});
+        detail::StartSendSpan(
+            *s.tracer, {.topic = record.topic,
+                        .partition = record.partition,
+                        .key = record.key,
+                        .tombstone = !record.value.has_value(),
+                        .body_size = record.value ? record.value->size() : 0,
+                        .client_id = s.client_id,
+                        .parent = record.parent}),
+        record.opaque});
     Span& span = state->span;
-    if (span.IsRecording()) {
-      if (record.key) span.SetAttribute(semconv::kMessageKey, *record.key);
-      if (!record.value) span.SetAttribute(semconv::kTombstone, true);
-      span.SetAttribute(
-          semconv::kBodySize,
-          static_cast<int64_t>(record.value ? record.value->size() : 0));
-      if (!s.client_id.empty())
-        span.SetAttribute(semconv::kClientId, s.client_id);
-    }
 
     // The application's headers, minus any stale trace context, plus ours.
     // Built with the C API: the C++ Headers class has no zero-copy access, and
@@ -207,14 +156,8 @@ RdKafka::ErrorCode TracingProducer::Produce(
       rd_kafka_header_add(headers, key.data(), static_cast<ssize_t>(key.size()),
                           value.data(), static_cast<ssize_t>(value.size()));
     }
-    if (!record.headers.empty()) {
-      RecordHeadersCarrier existing(headers);
-      for (const auto& field : s.propagator->Fields()) existing.Remove(field);
-    }
-    // Cleared above (or empty): appending is enough and skips a scan per write.
-    RecordHeadersCarrier carrier(headers, RecordHeadersCarrier::Mode::kAppend);
-    s.propagator->Inject(Context{span.context(), Context::Current().baggage},
-                         carrier);
+    detail::InjectContext(*s.propagator, headers, span.context(),
+                          /*clear_existing=*/!record.headers.empty());
     // Never attach an empty list: librdkafka pays for it per record.
     if (rd_kafka_header_cnt(headers) == 0) {
       rd_kafka_headers_destroy(headers);

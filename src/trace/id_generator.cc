@@ -60,11 +60,16 @@ struct Xoshiro256 {
     generation = g_fork_generation.load(std::memory_order_relaxed);
   }
 
-  uint64_t Next() {
+  // Reseeds after fork (or on first use): one check per id, not per word.
+  Xoshiro256& Ready() {
     if (generation != g_fork_generation.load(std::memory_order_relaxed))
         [[unlikely]] {
       Seed();
     }
+    return *this;
+  }
+
+  uint64_t Next() {
     const uint64_t result = Rotl(s[0] + s[3], 23) + s[0];
     const uint64_t t = s[1] << 17;
     s[2] ^= s[0];
@@ -85,10 +90,11 @@ __attribute__((tls_model("initial-exec"))) thread_local Xoshiro256 t_rng;
 
 TraceId RandomIdGenerator::NewTraceId() noexcept {
   TraceId id;
+  Xoshiro256& rng = t_rng.Ready();
   uint64_t hi, lo;
   do {
-    hi = t_rng.Next();
-    lo = t_rng.Next();
+    hi = rng.Next();
+    lo = rng.Next();
   } while ((hi | lo) == 0);
   std::memcpy(id.mutable_data(), &hi, 8);
   std::memcpy(id.mutable_data() + 8, &lo, 8);
@@ -97,9 +103,10 @@ TraceId RandomIdGenerator::NewTraceId() noexcept {
 
 SpanId RandomIdGenerator::NewSpanId() noexcept {
   SpanId id;
+  Xoshiro256& rng = t_rng.Ready();
   uint64_t v;
   do {
-    v = t_rng.Next();
+    v = rng.Next();
   } while (v == 0);
   std::memcpy(id.mutable_data(), &v, 8);
   return id;

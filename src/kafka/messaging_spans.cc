@@ -1,0 +1,206 @@
+#include "kafka/messaging_spans.h"
+
+#include "kafka/semconv.h"
+#include "kafkatrace/kafka/record_headers_carrier.h"
+
+namespace kafkatrace::kafka::detail {
+
+void BrokerRtts::Record(int32_t broker_id, int64_t rtt) {
+  if (broker_id >= 0 && rtt >= 0)
+    rtt_us[broker_id & 255].store(rtt, std::memory_order_relaxed);
+}
+
+int64_t BrokerRtts::Get(int32_t broker_id) const {
+  return broker_id < 0
+             ? 0
+             : rtt_us[broker_id & 255].load(std::memory_order_relaxed);
+}
+
+Span StartSendSpan(Tracer& tracer, const SendSpanInput& input) {
+  SpanOptions options{.kind = SpanKind::kProducer, .parent = input.parent};
+  options.attributes.reserve(5);
+  options.attributes.emplace_back(semconv::kMessagingSystem,
+                                  std::string("kafka"));
+  options.attributes.emplace_back(semconv::kOperationName, std::string("send"));
+  options.attributes.emplace_back(semconv::kOperationType, std::string("send"));
+  options.attributes.emplace_back(semconv::kDestinationName,
+                                  std::string(input.topic));
+  if (input.partition != RD_KAFKA_PARTITION_UA) {
+    options.attributes.emplace_back(semconv::kPartitionId,
+                                    std::to_string(input.partition));
+  }
+  std::string name = "send ";
+  name.append(input.topic);
+  Span span = tracer.StartSpan(name, std::move(options));
+  if (span.IsRecording()) {
+    if (input.key) span.SetAttribute(semconv::kMessageKey, *input.key);
+    if (input.tombstone) span.SetAttribute(semconv::kTombstone, true);
+    span.SetAttribute(semconv::kBodySize,
+                      static_cast<int64_t>(input.body_size));
+    if (!input.client_id.empty())
+      span.SetAttribute(semconv::kClientId, input.client_id);
+  }
+  return span;
+}
+
+void InjectContext(const TextMapPropagator& propagator,
+                   rd_kafka_headers_t* headers, const SpanContext& context,
+                   bool clear_existing) {
+  if (clear_existing) {
+    RecordHeadersCarrier existing(headers);
+    for (const auto& field : propagator.Fields()) existing.Remove(field);
+  }
+  // Cleared (or known empty): appending is enough and skips a scan per write.
+  RecordHeadersCarrier carrier(headers, RecordHeadersCarrier::Mode::kAppend);
+  propagator.Inject(Context{context, Context::Current().baggage}, carrier);
+}
+
+void EndSendSpan(Span& span, const rd_kafka_message_t* message,
+                 const BrokerRtts* rtts) {
+  if (span.IsRecording()) {
+    span.SetAttribute(semconv::kPartitionId,
+                      std::to_string(message->partition));
+    if (message->offset >= 0)
+      span.SetAttribute(semconv::kOffset, message->offset);
+    const int64_t latency_us = rd_kafka_message_latency(message);
+    const int32_t broker = rd_kafka_message_broker_id(message);
+    if (rtts != nullptr && latency_us >= 0 && broker >= 0) {
+      const int64_t rtt_us = rtts->Get(broker);
+      if (rtt_us > 0 && rtt_us <= latency_us) {
+        span.SetAttribute(semconv::kBrokerRttMs,
+                          static_cast<double>(rtt_us) / 1000.0);
+        span.SetAttribute(semconv::kLocalQueueMs,
+                          static_cast<double>(latency_us - rtt_us) / 1000.0);
+      }
+    }
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      span.SetAttribute(semconv::kErrorType, rd_kafka_err2name(message->err));
+      span.SetStatus(SpanStatusCode::kError, rd_kafka_err2str(message->err));
+    }
+  }
+  span.End();
+}
+
+Context ExtractContext(const TextMapPropagator& propagator,
+                       const rd_kafka_message_t* message) {
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(message, &headers) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    headers = nullptr;
+  }
+  return propagator.Extract(RecordHeadersCarrier(headers), Context{});
+}
+
+Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
+  static const Context kNone;
+  const SpanContext& producer =
+      (input.producer_context ? *input.producer_context : kNone).span_context;
+  const SpanContext& ambient = Context::Current().span_context;
+  SpanOptions options{.kind = SpanKind::kConsumer};
+  options.attributes = {
+      {semconv::kMessagingSystem, std::string("kafka")},
+      {semconv::kOperationName, std::string("process")},
+      {semconv::kOperationType, std::string("process")},
+      {semconv::kDestinationName, std::string(input.topic)},
+      {semconv::kPartitionId, std::to_string(input.partition)}};
+  if (producer.IsValid()) {
+    switch (input.policy) {
+      case ProducerContextPolicy::kParent:
+        options.parent = producer;
+        // No longer the ambient span's child: keep that relation as a link.
+        if (ambient.IsValid())
+          options.links.push_back(SpanLink{ambient, {}, 0});
+        break;
+      case ProducerContextPolicy::kLink:
+        options.links.push_back(SpanLink{producer, {}, 0});
+        break;
+      case ProducerContextPolicy::kNewTraceWithLink:
+        options.root = true;
+        options.links.push_back(SpanLink{producer, {}, 0});
+        break;
+    }
+  } else if (input.policy == ProducerContextPolicy::kNewTraceWithLink) {
+    options.root = true;
+  }
+  std::string name = "process ";
+  name.append(input.topic);
+  Span span = tracer.StartSpan(name, std::move(options));
+  if (span.IsRecording()) {
+    span.SetAttribute(semconv::kOffset, input.offset);
+    if (input.key) span.SetAttribute(semconv::kMessageKey, *input.key);
+    if (input.tombstone) span.SetAttribute(semconv::kTombstone, true);
+    span.SetAttribute(semconv::kBodySize,
+                      static_cast<int64_t>(input.body_size));
+    if (!input.group.empty())
+      span.SetAttribute(semconv::kConsumerGroup, input.group);
+    if (!input.client_id.empty())
+      span.SetAttribute(semconv::kClientId, input.client_id);
+    if (input.timestamp_ms > 0) {
+      span.SetAttribute(semconv::kRecordTimestampMs, input.timestamp_ms);
+      span.SetAttribute(semconv::kQueueWaitMs, input.queue_wait_ms);
+    }
+  }
+  return span;
+}
+
+std::vector<CommittedOffset> ToCommittedOffsets(
+    const rd_kafka_topic_partition_list_t* offsets) {
+  std::vector<CommittedOffset> out;
+  if (offsets == nullptr) return out;
+  for (int i = 0; i < offsets->cnt; ++i) {
+    const auto& tp = offsets->elems[i];
+    out.push_back({tp.topic, tp.partition, tp.offset, tp.err});
+  }
+  return out;
+}
+
+std::map<std::string, Span> StartCommitSpans(
+    Tracer& tracer, const std::vector<CommittedOffset>& offsets,
+    std::string_view group, std::string_view client_id,
+    int64_t start_unix_nanos) {
+  std::map<std::string, Span> spans;
+  for (const auto& tp : offsets) {
+    if (spans.count(tp.topic)) continue;
+    SpanOptions options{.kind = SpanKind::kClient,
+                        .start_unix_nanos = start_unix_nanos};
+    options.attributes = {{semconv::kMessagingSystem, std::string("kafka")},
+                          {semconv::kOperationName, std::string("commit")},
+                          {semconv::kOperationType, std::string("settle")},
+                          {semconv::kDestinationName, tp.topic}};
+    Span span = tracer.StartSpan("commit " + tp.topic, std::move(options));
+    if (!group.empty()) span.SetAttribute(semconv::kConsumerGroup, group);
+    if (!client_id.empty()) span.SetAttribute(semconv::kClientId, client_id);
+    spans.emplace(tp.topic, std::move(span));
+  }
+  return spans;
+}
+
+void EndCommitSpans(std::map<std::string, Span>& spans,
+                    const std::vector<CommittedOffset>& offsets,
+                    rd_kafka_resp_err_t error) {
+  for (auto& [topic, span] : spans) {
+    std::vector<std::string> committed;
+    const CommittedOffset* single = nullptr;
+    rd_kafka_resp_err_t topic_error = error;
+    for (const auto& tp : offsets) {
+      if (tp.topic != topic) continue;
+      committed.push_back(std::to_string(tp.partition) + "@" +
+                          std::to_string(tp.offset));
+      single = &tp;
+      if (tp.error != RD_KAFKA_RESP_ERR_NO_ERROR) topic_error = tp.error;
+    }
+    span.SetAttribute(semconv::kCommittedOffsets, committed);
+    if (committed.size() == 1) {
+      span.SetAttribute(semconv::kPartitionId,
+                        std::to_string(single->partition));
+      span.SetAttribute(semconv::kOffset, single->offset);
+    }
+    if (topic_error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      span.SetAttribute(semconv::kErrorType, rd_kafka_err2name(topic_error));
+      span.SetStatus(SpanStatusCode::kError, rd_kafka_err2str(topic_error));
+    }
+    span.End();
+  }
+}
+
+}  // namespace kafkatrace::kafka::detail

@@ -1,0 +1,99 @@
+// The Kafka span logic shared by TracingProducer/TracingConsumer (C++ API) and
+// the interceptor plugin (C API): span names, kinds and semantic-convention
+// attributes, header injection, and how acknowledgements and commits end spans.
+// Written once, over librdkafka's C types.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kafkatrace/context.h"
+#include "kafkatrace/kafka/tracing_consumer.h"
+#include "kafkatrace/propagation/text_map_propagator.h"
+#include "kafkatrace/span.h"
+#include "kafkatrace/tracer.h"
+
+namespace kafkatrace::kafka::detail {
+
+// Latest ProduceRequest round trip per broker id, fed by an
+// on_response_received interceptor.
+struct BrokerRtts {
+  std::array<std::atomic<int64_t>, 256> rtt_us{};
+  void Record(int32_t broker_id, int64_t rtt);
+  int64_t Get(int32_t broker_id) const;
+};
+
+struct SendSpanInput {
+  std::string_view topic;
+  int32_t partition = RD_KAFKA_PARTITION_UA;
+  std::optional<std::string_view> key;
+  bool tombstone = false;
+  size_t body_size = 0;
+  std::string_view client_id;
+  std::optional<SpanContext> parent;  // default: the current span
+};
+// Starts `send <topic>` (PRODUCER) with the attributes samplers see at start.
+Span StartSendSpan(Tracer& tracer, const SendSpanInput& input);
+
+// Writes `context` (and the current baggage) into `headers`. With
+// `clear_existing`, stale trace headers in any letter case are removed first;
+// otherwise the list must not have any.
+void InjectContext(const TextMapPropagator& propagator,
+                   rd_kafka_headers_t* headers, const SpanContext& context,
+                   bool clear_existing);
+
+// Ends a send span from the acknowledgement: partition, offset, the local-queue
+// / broker round-trip split, and error.type with an error status on failure.
+void EndSendSpan(Span& span, const rd_kafka_message_t* message,
+                 const BrokerRtts* rtts);
+
+// Reads the producer's context from a consumed record's headers (once, in
+// place).
+Context ExtractContext(const TextMapPropagator& propagator,
+                       const rd_kafka_message_t* message);
+
+struct ProcessSpanInput {
+  std::string_view topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  std::optional<std::string_view> key;
+  bool tombstone = false;
+  size_t body_size = 0;
+  int64_t timestamp_ms = 0;  // <= 0: unknown
+  double queue_wait_ms = 0;
+  std::string_view group;
+  std::string_view client_id;
+  const Context* producer_context = nullptr;
+  ProducerContextPolicy policy = ProducerContextPolicy::kParent;
+};
+// Starts `process <topic>` (CONSUMER) related to the producer's span per the
+// policy.
+Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input);
+
+struct CommittedOffset {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
+};
+std::vector<CommittedOffset> ToCommittedOffsets(
+    const rd_kafka_topic_partition_list_t* offsets);
+// `commit <topic>` (CLIENT) spans, one per topic, started at `start_unix_nanos`
+// (0: now).
+std::map<std::string, Span> StartCommitSpans(
+    Tracer& tracer, const std::vector<CommittedOffset>& offsets,
+    std::string_view group, std::string_view client_id,
+    int64_t start_unix_nanos);
+void EndCommitSpans(std::map<std::string, Span>& spans,
+                    const std::vector<CommittedOffset>& offsets,
+                    rd_kafka_resp_err_t error);
+
+}  // namespace kafkatrace::kafka::detail
