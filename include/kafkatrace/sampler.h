@@ -95,6 +95,11 @@ class ParentBasedSampler final : public Sampler {
   Delegates delegates_;
 };
 
+// Builds a sampler by its OTEL_TRACES_SAMPLER name; `arg` is the ratio for the
+// traceidratio kinds (empty: 1.0). Unknown names or bad ratios are errors.
+Result<std::unique_ptr<Sampler>> MakeSampler(std::string_view name,
+                                             std::string_view arg = {});
+
 // Builds the sampler named by OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG
 // (default parentbased_always_on). Unknown names or bad ratios are errors.
 Result<std::unique_ptr<Sampler>> SamplerFromEnv();

@@ -72,9 +72,11 @@ Result<TracerProviderOptions> TracerProviderOptions::FromEnv() {
     } else if (name == "console" || name == "logging") {
       exporter = std::make_unique<ConsoleSpanExporter>();
     } else if (name == "otlp") {
-      return Status::InvalidArgument(
-          "OTEL_TRACES_EXPORTER=otlp: the OTLP exporter is not built into this "
-          "library");
+      auto otlp_options = OtlpHttpExporterOptions::FromEnv();
+      if (!otlp_options.ok()) return otlp_options.status();
+      auto otlp = OtlpHttpExporter::Create(std::move(otlp_options.value()));
+      if (!otlp.ok()) return otlp.status();
+      exporter = std::move(otlp.value());
     } else {
       return Status::InvalidArgument("OTEL_TRACES_EXPORTER=\"" + exporters +
                                      "\": unknown exporter \"" + name +

@@ -43,6 +43,17 @@ TEST_F(ProviderEnvTest, ConsoleAndNoneExporters) {
   EXPECT_TRUE(none->processors.empty());
 }
 
+TEST_F(ProviderEnvTest, OtlpIsTheDefaultExporter) {
+  auto options = TracerProviderOptions::FromEnv();
+  ASSERT_TRUE(options.ok()) << options.status().message();
+  EXPECT_EQ(options->processors.size(), 1u);
+  setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318", 1);
+  auto bad = TracerProviderOptions::FromEnv();
+  unsetenv("OTEL_EXPORTER_OTLP_ENDPOINT");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("collector:4318"), std::string::npos);
+}
+
 TEST_F(ProviderEnvTest, ErrorsNameTheProblem) {
   setenv("OTEL_TRACES_EXPORTER", "zipkinish", 1);
   auto bad = TracerProviderOptions::FromEnv();

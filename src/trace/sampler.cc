@@ -89,25 +89,24 @@ std::string ParentBasedSampler::Description() const {
          delegates_.local_parent_not_sampled->Description() + "}";
 }
 
-Result<std::unique_ptr<Sampler>> SamplerFromEnv() {
-  std::string name = env::Lowercase(
-      env::Get("OTEL_TRACES_SAMPLER").value_or("parentbased_always_on"));
+Result<std::unique_ptr<Sampler>> MakeSampler(std::string_view name,
+                                             std::string_view arg) {
   auto ratio = [&]() -> Result<double> {
-    auto arg = env::Get("OTEL_TRACES_SAMPLER_ARG");
-    if (!arg) return 1.0;
+    if (arg.empty()) return 1.0;
     double value = 0;
     auto [end, ec] =
-        std::from_chars(arg->data(), arg->data() + arg->size(), value);
-    if (ec != std::errc() || end != arg->data() + arg->size() ||
+        std::from_chars(arg.data(), arg.data() + arg.size(), value);
+    if (ec != std::errc() || end != arg.data() + arg.size() ||
         !(value >= 0.0) || value > 1.0) {
-      return Status::InvalidArgument("OTEL_TRACES_SAMPLER_ARG=\"" + *arg +
+      return Status::InvalidArgument("sampler argument \"" + std::string(arg) +
                                      "\": expected a ratio between 0 and 1");
     }
     return value;
   };
   if (name == "always_on") return std::unique_ptr<Sampler>(new AlwaysOnSampler);
-  if (name == "always_off")
+  if (name == "always_off") {
     return std::unique_ptr<Sampler>(new AlwaysOffSampler);
+  }
   if (name == "parentbased_always_on") {
     return std::unique_ptr<Sampler>(
         new ParentBasedSampler(std::make_unique<AlwaysOnSampler>()));
@@ -120,15 +119,32 @@ Result<std::unique_ptr<Sampler>> SamplerFromEnv() {
     auto r = ratio();
     if (!r.ok()) return r.status();
     auto base = std::make_unique<TraceIdRatioBasedSampler>(*r);
-    if (name == "traceidratio")
+    if (name == "traceidratio") {
       return std::unique_ptr<Sampler>(std::move(base));
+    }
     return std::unique_ptr<Sampler>(new ParentBasedSampler(std::move(base)));
   }
   return Status::InvalidArgument(
-      "OTEL_TRACES_SAMPLER=\"" + name +
+      "unknown sampler \"" + std::string(name) +
       "\": expected always_on, always_off, traceidratio, "
-      "parentbased_always_on, "
-      "parentbased_always_off or parentbased_traceidratio");
+      "parentbased_always_on, parentbased_always_off or "
+      "parentbased_traceidratio");
+}
+
+Result<std::unique_ptr<Sampler>> SamplerFromEnv() {
+  std::string name = env::Lowercase(
+      env::Get("OTEL_TRACES_SAMPLER").value_or("parentbased_always_on"));
+  const std::string arg = env::Get("OTEL_TRACES_SAMPLER_ARG").value_or("");
+  auto sampler = MakeSampler(name, arg);
+  if (!sampler.ok()) {
+    const bool bad_arg =
+        sampler.status().message().rfind("sampler argument", 0) == 0;
+    return Status::InvalidArgument(
+        std::string(bad_arg ? "OTEL_TRACES_SAMPLER_ARG=\"" + arg + "\""
+                            : "OTEL_TRACES_SAMPLER=\"" + name + "\"") +
+        ": " + sampler.status().message());
+  }
+  return sampler;
 }
 
 }  // namespace kafkatrace

@@ -1,0 +1,457 @@
+// libkafkatrace_plugin.so: traces any librdkafka client through librdkafka's
+// plugin and interceptor API, with no change to the application:
+//
+//   kcat -X plugin.library.paths=libkafkatrace_plugin.so -X
+//   kafkatrace.service.name=orders ...
+//
+// Producers get `send <topic>` spans from on_send to on_acknowledgement, with
+// the record's headers carrying the context; consumers get `process <topic>`
+// spans from on_consume and `commit <topic>` spans from on_commit. The span and
+// header logic is the one TracingProducer and TracingConsumer use
+// (src/kafka/messaging_spans.h). See docs/plugin.md for what an interceptor can
+// and cannot see.
+//
+// Threading: librdkafka calls on_send from the producing thread,
+// on_acknowledgement from its own threads or the polling thread,
+// on_consume/on_commit from the polling thread. All state shared between them
+// is behind one mutex per client. Nothing here throws into librdkafka.
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include "kafka/messaging_spans.h"
+#include "kafkatrace/batch_span_processor.h"
+#include "kafkatrace/console_span_exporter.h"
+#include "kafkatrace/otlp/otlp_http_exporter.h"
+#include "kafkatrace/propagation/composite_propagator.h"
+#include "kafkatrace/tracer_provider.h"
+
+namespace kafkatrace::plugin {
+namespace {
+
+constexpr const char* kName = "kafkatrace";
+constexpr int16_t kProduceApiKey = 0;
+
+// The plugin's own properties, as set through librdkafka's configuration.
+struct Settings {
+  std::string service_name;  // kafkatrace.service.name
+  std::string exporter;      // kafkatrace.exporter: otlp, console, none
+  std::string
+      otlp_endpoint;  // kafkatrace.otlp.endpoint: full URL of /v1/traces
+  std::string
+      otlp_protocol;    // kafkatrace.otlp.protocol: http/protobuf, http/json
+  std::string sampler;  // kafkatrace.sampler
+  std::string sampler_arg;  // kafkatrace.sampler.arg
+  kafka::ProducerContextPolicy policy = kafka::ProducerContextPolicy::kParent;
+  int flush_timeout_ms = 2000;  // kafkatrace.flush.timeout.ms
+};
+
+constexpr const char* kKnownProperties =
+    "kafkatrace.service.name, kafkatrace.exporter, kafkatrace.otlp.endpoint, "
+    "kafkatrace.otlp.protocol, kafkatrace.sampler, kafkatrace.sampler.arg, "
+    "kafkatrace.context.policy, kafkatrace.flush.timeout.ms";
+
+// Applies one property; returns an error message or "".
+std::string Apply(Settings& s, std::string_view name, std::string_view value) {
+  std::string v(value);
+  if (name == "kafkatrace.service.name") {
+    s.service_name = v;
+  } else if (name == "kafkatrace.exporter") {
+    if (v != "otlp" && v != "console" && v != "none")
+      return "expected otlp, console or none";
+    s.exporter = v;
+  } else if (name == "kafkatrace.otlp.endpoint") {
+    OtlpHttpExporterOptions probe;
+    probe.endpoint = v;
+    if (Status status = probe.Validate(); !status.ok()) return status.message();
+    s.otlp_endpoint = v;
+  } else if (name == "kafkatrace.otlp.protocol") {
+    if (v != "http/protobuf" && v != "http/json")
+      return "expected http/protobuf or http/json";
+    s.otlp_protocol = v;
+  } else if (name == "kafkatrace.sampler") {
+    auto sampler = MakeSampler(v, "1");
+    if (!sampler.ok()) return sampler.status().message();
+    s.sampler = v;
+  } else if (name == "kafkatrace.sampler.arg") {
+    auto sampler = MakeSampler("traceidratio", v);
+    if (!sampler.ok()) return sampler.status().message();
+    s.sampler_arg = v;
+  } else if (name == "kafkatrace.context.policy") {
+    if (v == "parent") {
+      s.policy = kafka::ProducerContextPolicy::kParent;
+    } else if (v == "link") {
+      s.policy = kafka::ProducerContextPolicy::kLink;
+    } else if (v == "new-trace") {
+      s.policy = kafka::ProducerContextPolicy::kNewTraceWithLink;
+    } else {
+      return "expected parent, link or new-trace";
+    }
+  } else if (name == "kafkatrace.flush.timeout.ms") {
+    char* end = nullptr;
+    long ms = std::strtol(v.c_str(), &end, 10);
+    if (v.empty() || *end != '\0' || ms < 0 || ms > 600000)
+      return "expected 0 to 600000";
+    s.flush_timeout_ms = static_cast<int>(ms);
+  } else {
+    return "unknown property (known: " + std::string(kKnownProperties) + ")";
+  }
+  return "";
+}
+
+// Per client instance: its tracing pipeline and the spans in flight.
+class Client {
+ public:
+  Client(const Settings& settings, rd_kafka_t* rk, const rd_kafka_conf_t* conf,
+         std::unique_ptr<TracerProvider> provider)
+      : settings_(settings), provider_(std::move(provider)) {
+    tracer_ = &provider_->GetTracer("kafkatrace.plugin", KAFKATRACE_VERSION);
+    propagator_ = MakePropagator("tracecontext,baggage").value();
+    char buf[512];
+    size_t size = sizeof(buf);
+    if (rd_kafka_conf_get(conf, "group.id", buf, &size) == RD_KAFKA_CONF_OK)
+      group_ = buf;
+    size = sizeof(buf);
+    if (rd_kafka_conf_get(conf, "client.id", buf, &size) == RD_KAFKA_CONF_OK)
+      client_id_ = buf;
+    (void)rk;
+  }
+
+  void OnSend(rd_kafka_message_t* message) {
+    rd_kafka_headers_t* headers = nullptr;
+    const bool had_headers = rd_kafka_message_headers(message, &headers) ==
+                             RD_KAFKA_RESP_ERR_NO_ERROR;
+    // A context the application (or its own OpenTelemetry SDK) already put in
+    // the record is this span's parent; otherwise the thread's current span, if
+    // any.
+    std::optional<SpanContext> parent;
+    if (had_headers) {
+      Context incoming = kafka::detail::ExtractContext(*propagator_, message);
+      if (incoming.span_context.IsValid()) parent = incoming.span_context;
+    }
+    Span span = kafka::detail::StartSendSpan(
+        *tracer_,
+        {.topic = rd_kafka_topic_name(message->rkt),
+         .partition = message->partition,
+         .key = message->key ? std::optional<std::string_view>(std::string_view(
+                                   static_cast<const char*>(message->key),
+                                   message->key_len))
+                             : std::nullopt,
+         .tombstone = message->payload == nullptr,
+         .body_size = message->len,
+         .client_id = client_id_,
+         .parent = parent});
+    if (!had_headers) {
+      // The record has no header list yet: attach one (see docs/plugin.md for
+      // why this reaches the wire on librdkafka 2.0.2).
+      headers = rd_kafka_headers_new(2);
+      rd_kafka_message_set_headers(message, headers);
+    }
+    kafka::detail::InjectContext(*propagator_, headers, span.context(),
+                                 had_headers);
+    std::lock_guard lock(mutex_);
+    in_flight_.emplace(message, std::move(span));
+  }
+
+  void OnAcknowledgement(rd_kafka_message_t* message) {
+    Span span;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = in_flight_.find(message);
+      if (it == in_flight_.end()) return;
+      span = std::move(it->second);
+      in_flight_.erase(it);
+    }
+    kafka::detail::EndSendSpan(span, message, &rtts_);
+  }
+
+  void OnConsume(rd_kafka_message_t* message) {
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR || message->rkt == nullptr)
+      return;
+    Context producer = kafka::detail::ExtractContext(*propagator_, message);
+    rd_kafka_timestamp_type_t type;
+    const int64_t timestamp = rd_kafka_message_timestamp(message, &type);
+    const double now_ms =
+        static_cast<double>(SystemClock::Instance().NowNanos()) / 1e6;
+    const double wait =
+        timestamp > 0 ? std::max(0.0, now_ms - static_cast<double>(timestamp))
+                      : 0;
+    Span span = kafka::detail::StartProcessSpan(
+        *tracer_,
+        {.topic = rd_kafka_topic_name(message->rkt),
+         .partition = message->partition,
+         .offset = message->offset,
+         .key = message->key ? std::optional<std::string_view>(std::string_view(
+                                   static_cast<const char*>(message->key),
+                                   message->key_len))
+                             : std::nullopt,
+         .tombstone = message->payload == nullptr,
+         .body_size = message->len,
+         .timestamp_ms = timestamp,
+         .queue_wait_ms = wait,
+         .group = group_,
+         .client_id = client_id_,
+         .producer_context = &producer,
+         .policy = settings_.policy});
+    // An interceptor sees the hand-over to the application, not the end of its
+    // processing: the span marks the moment the record was delivered
+    // (docs/plugin.md).
+    span.End();
+  }
+
+  void OnCommit(const rd_kafka_topic_partition_list_t* offsets,
+                rd_kafka_resp_err_t error) {
+    auto committed = kafka::detail::ToCommittedOffsets(offsets);
+    if (committed.empty()) return;
+    auto spans = kafka::detail::StartCommitSpans(*tracer_, committed, group_,
+                                                 client_id_, 0);
+    kafka::detail::EndCommitSpans(spans, committed, error);
+  }
+
+  void OnResponse(int32_t broker, int16_t api_key, int64_t rtt) {
+    if (api_key == kProduceApiKey) rtts_.Record(broker, rtt);
+  }
+
+  // Ends what is still open and exports it, bounded by the flush timeout.
+  void Flush() {
+    std::unordered_map<const void*, Span> open;
+    {
+      std::lock_guard lock(mutex_);
+      open.swap(in_flight_);
+    }
+    for (auto& [message, span] : open) {
+      span.SetStatus(SpanStatusCode::kError,
+                     "client destroyed before the acknowledgement");
+      span.End();
+    }
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(settings_.flush_timeout_ms);
+    (void)provider_->Shutdown(deadline);
+  }
+
+ private:
+  Settings settings_;
+  std::unique_ptr<TracerProvider> provider_;
+  Tracer* tracer_ = nullptr;
+  std::unique_ptr<TextMapPropagator> propagator_;
+  std::string group_;
+  std::string client_id_;
+  kafka::detail::BrokerRtts rtts_;
+  std::mutex mutex_;
+  std::unordered_map<const void*, Span> in_flight_;  // guarded by mutex_
+};
+
+// Live clients, so that a process exiting without destroying them still flushes
+// (bounded).
+std::mutex g_clients_mutex;
+std::set<Client*>* g_clients =
+    new std::set<Client*>();  // never destroyed: used at exit
+
+void FlushAllAtExit() {
+  std::set<Client*> clients;
+  {
+    std::lock_guard lock(g_clients_mutex);
+    clients.swap(*g_clients);
+  }
+  for (Client* client : clients) client->Flush();
+}
+
+Result<std::unique_ptr<TracerProvider>> MakeProvider(const Settings& s) {
+  auto options = TracerProviderOptions::FromEnv();
+  if (!options.ok()) return options.status();
+  if (!s.service_name.empty()) {
+    options->resource = options->resource.Merge(
+        Resource(Attributes{{"service.name", s.service_name}}));
+  }
+  if (!s.sampler.empty() || !s.sampler_arg.empty()) {
+    auto sampler =
+        MakeSampler(s.sampler.empty() ? "parentbased_traceidratio" : s.sampler,
+                    s.sampler_arg);
+    if (!sampler.ok()) return sampler.status();
+    options->sampler = std::move(sampler.value());
+  }
+  if (!s.exporter.empty() || !s.otlp_endpoint.empty() ||
+      !s.otlp_protocol.empty()) {
+    options->processors.clear();
+    const std::string exporter = s.exporter.empty() ? "otlp" : s.exporter;
+    std::unique_ptr<SpanExporter> span_exporter;
+    if (exporter == "console") {
+      span_exporter = std::make_unique<ConsoleSpanExporter>(
+          &std::cerr);  // stdout is the app's
+    } else if (exporter == "otlp") {
+      auto otlp_options = OtlpHttpExporterOptions::FromEnv();
+      if (!otlp_options.ok()) return otlp_options.status();
+      if (!s.otlp_endpoint.empty()) otlp_options->endpoint = s.otlp_endpoint;
+      if (s.otlp_protocol == "http/json") {
+        otlp_options->protocol = OtlpHttpExporterOptions::Protocol::kHttpJson;
+      }
+      auto otlp = OtlpHttpExporter::Create(std::move(otlp_options.value()));
+      if (!otlp.ok()) return otlp.status();
+      span_exporter = std::move(otlp.value());
+    }
+    if (span_exporter) {
+      auto bsp = BatchSpanProcessorOptions::FromEnv();
+      if (!bsp.ok()) return bsp.status();
+      options->processors.push_back(
+          std::make_unique<BatchSpanProcessor>(std::move(span_exporter), *bsp));
+    }
+  }
+  return std::make_unique<TracerProvider>(std::move(options.value()));
+}
+
+// ---- interceptor trampolines: C frames, so nothing may escape ----
+
+rd_kafka_resp_err_t OnSend(rd_kafka_t*, rd_kafka_message_t* message,
+                           void* opaque) {
+  try {
+    static_cast<Client*>(opaque)->OnSend(message);
+  } catch (...) {
+  }
+  return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+rd_kafka_resp_err_t OnAcknowledgement(rd_kafka_t*, rd_kafka_message_t* message,
+                                      void* opaque) {
+  try {
+    static_cast<Client*>(opaque)->OnAcknowledgement(message);
+  } catch (...) {
+  }
+  return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+rd_kafka_resp_err_t OnConsume(rd_kafka_t*, rd_kafka_message_t* message,
+                              void* opaque) {
+  try {
+    static_cast<Client*>(opaque)->OnConsume(message);
+  } catch (...) {
+  }
+  return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+rd_kafka_resp_err_t OnCommit(rd_kafka_t*,
+                             const rd_kafka_topic_partition_list_t* offsets,
+                             rd_kafka_resp_err_t error, void* opaque) {
+  try {
+    static_cast<Client*>(opaque)->OnCommit(offsets, error);
+  } catch (...) {
+  }
+  return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+rd_kafka_resp_err_t OnResponseReceived(rd_kafka_t*, int, const char*,
+                                       int32_t broker, int16_t api_key, int16_t,
+                                       int32_t, size_t, int64_t rtt,
+                                       rd_kafka_resp_err_t, void* opaque) {
+  static_cast<Client*>(opaque)->OnResponse(broker, api_key, rtt);
+  return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+rd_kafka_resp_err_t OnDestroy(rd_kafka_t*, void* opaque) {
+  auto* client = static_cast<Client*>(opaque);
+  bool registered;
+  {
+    std::lock_guard lock(g_clients_mutex);
+    registered = g_clients->erase(client) > 0;
+  }
+  try {
+    if (registered) client->Flush();  // else the exit handler already did
+  } catch (...) {
+  }
+  delete client;
+  return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+rd_kafka_resp_err_t OnNew(rd_kafka_t* rk, const rd_kafka_conf_t* conf,
+                          void* opaque, char* errstr, size_t errstr_size) {
+  try {
+    const Settings& settings = *static_cast<Settings*>(opaque);
+    auto provider = MakeProvider(settings);
+    if (!provider.ok()) {
+      std::snprintf(errstr, errstr_size, "kafkatrace: %s",
+                    provider.status().message().c_str());
+      return RD_KAFKA_RESP_ERR__INVALID_ARG;
+    }
+    auto* client = new Client(settings, rk, conf, std::move(provider.value()));
+    {
+      std::lock_guard lock(g_clients_mutex);
+      static const bool registered = [] {
+        return std::atexit(FlushAllAtExit) == 0;
+      }();
+      (void)registered;
+      g_clients->insert(client);
+    }
+    rd_kafka_interceptor_add_on_send(rk, kName, OnSend, client);
+    rd_kafka_interceptor_add_on_acknowledgement(rk, kName, OnAcknowledgement,
+                                                client);
+    rd_kafka_interceptor_add_on_consume(rk, kName, OnConsume, client);
+    rd_kafka_interceptor_add_on_commit(rk, kName, OnCommit, client);
+    rd_kafka_interceptor_add_on_response_received(rk, kName, OnResponseReceived,
+                                                  client);
+    rd_kafka_interceptor_add_on_destroy(rk, kName, OnDestroy, client);
+    return RD_KAFKA_RESP_ERR_NO_ERROR;
+  } catch (...) {
+    std::snprintf(errstr, errstr_size, "kafkatrace: could not set up tracing");
+    return RD_KAFKA_RESP_ERR__FAIL;
+  }
+}
+
+rd_kafka_conf_res_t OnConfSet(rd_kafka_conf_t*, const char* name,
+                              const char* value, char* errstr,
+                              size_t errstr_size, void* opaque) {
+  if (std::strncmp(name, "kafkatrace.", 11) != 0) return RD_KAFKA_CONF_UNKNOWN;
+  try {
+    std::string problem =
+        Apply(*static_cast<Settings*>(opaque), name, value ? value : "");
+    if (problem.empty()) return RD_KAFKA_CONF_OK;
+    std::snprintf(errstr, errstr_size, "%s=\"%s\": %s", name,
+                  value ? value : "", problem.c_str());
+  } catch (...) {
+    std::snprintf(errstr, errstr_size, "%s: invalid value", name);
+  }
+  return RD_KAFKA_CONF_INVALID;
+}
+
+rd_kafka_resp_err_t OnConfDestroy(void* opaque) {
+  delete static_cast<Settings*>(opaque);
+  return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+void Register(rd_kafka_conf_t* conf, Settings* settings);
+
+rd_kafka_resp_err_t OnConfDup(rd_kafka_conf_t* new_conf, const rd_kafka_conf_t*,
+                              size_t, const char**, void* opaque) {
+  Register(new_conf, new Settings(*static_cast<Settings*>(opaque)));
+  return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+void Register(rd_kafka_conf_t* conf, Settings* settings) {
+  rd_kafka_conf_interceptor_add_on_conf_set(conf, kName, OnConfSet, settings);
+  rd_kafka_conf_interceptor_add_on_conf_dup(conf, kName, OnConfDup, settings);
+  rd_kafka_conf_interceptor_add_on_conf_destroy(conf, kName, OnConfDestroy,
+                                                settings);
+  rd_kafka_conf_interceptor_add_on_new(conf, kName, OnNew, settings);
+}
+
+}  // namespace
+}  // namespace kafkatrace::plugin
+
+// librdkafka's plugin entry point, looked up by name in each library listed in
+// plugin.library.paths.
+extern "C" __attribute__((visibility("default"))) rd_kafka_resp_err_t conf_init(
+    rd_kafka_conf_t* conf, void** plugin_opaque, char* errstr,
+    size_t errstr_size) {
+  (void)errstr;
+  (void)errstr_size;
+  *plugin_opaque = nullptr;
+  kafkatrace::plugin::Register(conf, new kafkatrace::plugin::Settings());
+  return RD_KAFKA_RESP_ERR_NO_ERROR;
+}

@@ -1,0 +1,210 @@
+#!/usr/bin/python3
+"""The interceptor plugin with real clients nobody here wrote: Debian's kcat and
+python3-confluent-kafka, against `kafkatrace broker`, exporting OTLP/JSON to a loopback receiver.
+
+Usage: plugin_test.py <build-dir>   (run with Debian's /usr/bin/python3, which has confluent_kafka)
+"""
+import http.server
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+BUILD = os.path.abspath(sys.argv.pop(1) if len(sys.argv) > 1 else "build")
+KAFKATRACE = os.path.join(BUILD, "tools", "kafkatrace", "kafkatrace")
+PLUGIN = os.path.join(BUILD, "src", "libkafkatrace_plugin.so")
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    spans = []  # (service, span) pairs
+    lock = threading.Lock()
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        request = json.loads(body)
+        with Receiver.lock:
+            for rs in request["resourceSpans"]:
+                service = next(a["value"]["stringValue"] for a in rs["resource"]["attributes"]
+                               if a["key"] == "service.name")
+                for ss in rs["scopeSpans"]:
+                    for span in ss["spans"]:
+                        Receiver.spans.append((service, span))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
+
+
+def spans_of(service, name=None):
+    with Receiver.lock:
+        return [s for svc, s in Receiver.spans if svc == service and (name is None or s["name"] == name)]
+
+
+def wait_for(predicate, seconds=20):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.1)
+    return predicate()
+
+
+class PluginTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.broker = subprocess.Popen([KAFKATRACE, "broker", "--port", "0"], stdout=subprocess.PIPE,
+                                      stderr=subprocess.DEVNULL, text=True)
+        cls.bootstrap = cls.broker.stdout.readline().strip()
+        cls.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+        threading.Thread(target=cls.server.serve_forever, daemon=True).start()
+        cls.endpoint = "http://127.0.0.1:%d/v1/traces" % cls.server.server_address[1]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.shutdown()
+        cls.broker.terminate()
+        cls.broker.wait(timeout=10)
+
+    def plugin_args(self, service):
+        return ["-X", "plugin.library.paths=" + PLUGIN, "-X", "kafkatrace.service.name=" + service,
+                "-X", "kafkatrace.otlp.endpoint=" + self.endpoint,
+                "-X", "kafkatrace.otlp.protocol=http/json"]
+
+    def plugin_conf(self, service):
+        return {"bootstrap.servers": self.bootstrap, "plugin.library.paths": PLUGIN,
+                "kafkatrace.service.name": service, "kafkatrace.otlp.endpoint": self.endpoint,
+                "kafkatrace.otlp.protocol": "http/json"}
+
+    def consume_json(self, topic, count):
+        out = subprocess.run([KAFKATRACE, "consume", "-b", self.bootstrap, "-t", topic,
+                              "--from-beginning", "--count", str(count), "--json", "--timeout-ms", "5000"],
+                             capture_output=True, text=True, timeout=60, check=True).stdout
+        return [json.loads(line) for line in out.splitlines()]
+
+    def test_kcat_produce_and_consume_in_one_trace(self):
+        subprocess.run(["kcat", "-b", self.bootstrap, "-t", "k1", "-P", *self.plugin_args("kcat-p")],
+                       input="no headers\n", text=True, check=True, timeout=30)
+        record = self.consume_json("k1", 1)[0]
+        self.assertTrue(record["traceparent"]["valid"], record)  # attached in on_send
+        send = wait_for(lambda: spans_of("kcat-p", "send k1"))
+        self.assertEqual(len(send), 1)
+        self.assertEqual(send[0]["kind"], 4)
+        self.assertEqual(send[0]["traceId"], record["traceparent"]["trace_id"])
+        self.assertEqual(send[0]["spanId"], record["traceparent"]["parent_span_id"])
+        attributes = {a["key"]: a["value"] for a in send[0]["attributes"]}
+        self.assertEqual(attributes["messaging.kafka.offset"]["intValue"], str(record["offset"]))
+
+        subprocess.run(["kcat", "-b", self.bootstrap, "-t", "k1", "-C", "-o", "beginning", "-c", "1", "-e",
+                        *self.plugin_args("kcat-c")], capture_output=True, check=True, timeout=30)
+        process = wait_for(lambda: spans_of("kcat-c", "process k1"))
+        self.assertEqual(process[0]["traceId"], send[0]["traceId"])
+        self.assertEqual(process[0]["parentSpanId"], send[0]["spanId"])
+        self.assertEqual(process[0]["kind"], 5)
+
+    def test_existing_traceparent_is_continued_and_replaced(self):
+        subprocess.run(["kcat", "-b", self.bootstrap, "-t", "k2", "-P", "-H", "traceparent=" + TRACEPARENT,
+                        "-H", "TraceParent=" + TRACEPARENT, *self.plugin_args("kcat-h")],
+                       input="with header\n", text=True, check=True, timeout=30)
+        record = self.consume_json("k2", 1)[0]
+        names = [h["key"].lower() for h in record["headers"]]
+        self.assertEqual(names.count("traceparent"), 1)
+        send = wait_for(lambda: spans_of("kcat-h", "send k2"))
+        # Two incoming traceparents: W3C says restart, so the send span starts a new trace.
+        self.assertNotEqual(send[0]["traceId"], "4bf92f3577b34da6a3ce929d0e0e4736")
+        self.assertEqual(record["traceparent"]["parent_span_id"], send[0]["spanId"])
+
+    def test_python_confluent_kafka_producer_continued_by_kafkatrace(self):
+        from confluent_kafka import Producer
+        producer = Producer(self.plugin_conf("python-p"))
+        producer.produce("py1", value=b"from python", headers=[("traceparent", TRACEPARENT)])
+        producer.flush(10)
+        del producer
+        record = self.consume_json("py1", 1)[0]
+        self.assertEqual(record["traceparent"]["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736")
+        send = wait_for(lambda: spans_of("python-p", "send py1"))
+        self.assertEqual(send[0]["traceId"], "4bf92f3577b34da6a3ce929d0e0e4736")
+        self.assertEqual(send[0]["parentSpanId"], "00f067aa0ba902b7")
+        self.assertEqual(record["traceparent"]["parent_span_id"], send[0]["spanId"])
+
+    def test_python_consumer_continues_a_kafkatrace_producer(self):
+        from confluent_kafka import Consumer
+        out = subprocess.run([KAFKATRACE, "produce", "-b", self.bootstrap, "-t", "py2", "hi python"],
+                             capture_output=True, text=True, check=True, timeout=30).stdout
+        trace_id = out.split()[-1]
+        conf = self.plugin_conf("python-c")
+        conf.update({"group.id": "py", "auto.offset.reset": "earliest"})
+        consumer = Consumer(conf)
+        consumer.subscribe(["py2"])
+        message = None
+        for _ in range(100):
+            message = consumer.poll(0.2)
+            if message is not None and not message.error():
+                break
+        self.assertIsNotNone(message)
+        consumer.commit(asynchronous=False)
+        consumer.close()
+        del consumer
+        process = wait_for(lambda: spans_of("python-c", "process py2"))
+        self.assertEqual(process[0]["traceId"], trace_id)
+        commits = wait_for(lambda: spans_of("python-c", "commit py2"))
+        self.assertGreaterEqual(len(commits), 1)
+
+    def test_unreachable_exporter_never_blocks_the_client(self):
+        start = time.time()
+        subprocess.run(["kcat", "-b", self.bootstrap, "-t", "k3", "-P", "-X", "plugin.library.paths=" + PLUGIN,
+                        "-X", "kafkatrace.otlp.endpoint=http://127.0.0.1:1/v1/traces",
+                        "-X", "kafkatrace.flush.timeout.ms=1000"],
+                       input="x\n" * 100, text=True, check=True, timeout=60, capture_output=True)
+        self.assertLess(time.time() - start, 10)
+        self.assertEqual(len(self.consume_json("k3", 100)), 100)
+
+    def test_malformed_headers_and_client_churn(self):
+        from confluent_kafka import Consumer, Producer
+        subprocess.run(["kcat", "-b", self.bootstrap, "-t", "k4", "-P", "-H", "traceparent=garbage",
+                        "-H", "tracestate=,,,=", "-H", "baggage=%%%"], input="bad\n", text=True,
+                       check=True, timeout=30)
+        conf = self.plugin_conf("churn")
+        for i in range(30):  # created and destroyed in a loop: no crash, no hang
+            p = Producer(conf)
+            p.produce("k4", value=b"churn %d" % i)
+            p.flush(5)
+            del p
+        c = Consumer(dict(conf, **{"group.id": "churn", "auto.offset.reset": "earliest"}))
+        c.subscribe(["k4"])
+        seen = 0
+        for _ in range(200):
+            m = c.poll(0.1)
+            if m is not None and not m.error():
+                seen += 1
+            if seen == 31:
+                break
+        c.close()
+        self.assertEqual(seen, 31)
+        process = wait_for(lambda: len(spans_of("churn", "process k4")) >= 31 and spans_of("churn", "process k4"))
+        bad = [s for s in process if not s.get("parentSpanId")]
+        self.assertGreaterEqual(len(bad), 1)  # the malformed record started a new trace
+
+    def test_bad_plugin_properties_are_configuration_errors(self):
+        result = subprocess.run(["kcat", "-b", self.bootstrap, "-t", "k5", "-P", "-X",
+                                 "plugin.library.paths=" + PLUGIN, "-X", "kafkatrace.nope=1"],
+                                input="", text=True, capture_output=True, timeout=30)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("kafkatrace.nope", result.stderr)
+        self.assertIn("unknown property", result.stderr)
+        result = subprocess.run(["kcat", "-b", self.bootstrap, "-t", "k5", "-P", "-X",
+                                 "plugin.library.paths=" + PLUGIN, "-X", "kafkatrace.context.policy=maybe"],
+                                input="", text=True, capture_output=True, timeout=30)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("expected parent, link or new-trace", result.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
