@@ -24,7 +24,8 @@ class CliTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.broker = subprocess.Popen(
-            [KAFKATRACE, "broker", "--port", "0", "--topic", "questions:2", "--topic", "plain", "--topic", "lagged:1"],
+            [KAFKATRACE, "broker", "--port", "0", "--topic", "questions:2", "--topic", "plain",
+             "--topic", "lagged:1", "--topic", "from-kcat:1", "--topic", "to-kcat:1", "--topic", "bad-headers:1"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         cls.bootstrap = cls.broker.stdout.readline().strip()
         assert cls.bootstrap.startswith("localhost:"), cls.bootstrap

@@ -60,7 +60,8 @@ def wait_for(predicate, seconds=20):
 class PluginTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.broker = subprocess.Popen([KAFKATRACE, "broker", "--port", "0"], stdout=subprocess.PIPE,
+        topics = [arg for t in ["k1", "k2", "k3", "k4", "k5", "py1", "py2"] for arg in ("--topic", t + ":1")]
+        cls.broker = subprocess.Popen([KAFKATRACE, "broker", "--port", "0", *topics], stdout=subprocess.PIPE,
                                       stderr=subprocess.DEVNULL, text=True)
         cls.bootstrap = cls.broker.stdout.readline().strip()
         cls.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
