@@ -158,6 +158,7 @@ class Client {
     }
     kafka::detail::InjectContext(*propagator_, headers, span.context(),
                                  had_headers);
+    if (!span.IsRecording()) return;  // nothing to end at the acknowledgement
     std::lock_guard lock(mutex_);
     in_flight_.emplace(message, std::move(span));
   }

@@ -12,6 +12,7 @@
 #include "kafkatrace/sampler.h"
 #include "kafkatrace/span_data.h"
 #include "kafkatrace/span_processor.h"
+#include "trace/span_data_pool.h"
 
 namespace kafkatrace::detail {
 
@@ -30,7 +31,13 @@ struct ProviderState {
   // Each processor but the last gets a copy; the common single-processor case
   // copies nothing.
   void OnEnd(std::unique_ptr<SpanData> span) const noexcept {
-    if (processors.empty()) return;
+    if (processors.empty()) {
+      // Nowhere to go; recycle rather than free on what may be a foreign
+      // thread.
+      std::unique_ptr<SpanData> batch[1] = {std::move(span)};
+      RecycleSpanData(batch);
+      return;
+    }
     for (size_t i = 0; i + 1 < processors.size(); ++i) {
       try {
         processors[i]->OnEnd(std::make_unique<SpanData>(*span));
