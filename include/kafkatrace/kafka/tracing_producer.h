@@ -74,7 +74,8 @@ class TracingProducer {
   RdKafka::ErrorCode Flush(int timeout_ms);
 
   // The wrapped producer, for anything not traced (metadata, transactions,
-  // ...).
+  // ...). Records produced directly on it must pass a null msg_opaque: the
+  // delivery callback reads a non-null opaque as TracingProducer's own state.
   RdKafka::Producer& producer() { return *producer_; }
 
   struct Impl;
