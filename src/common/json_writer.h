@@ -75,6 +75,12 @@ class Writer {
     out_ += v ? "true" : "false";
     return *this;
   }
+  // Appends an already-encoded JSON value.
+  Writer& Raw(std::string_view json) {
+    Separate();
+    out_ += json;
+    return *this;
+  }
   Writer& Null() {
     Separate();
     out_ += "null";

@@ -1,0 +1,178 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "collector/otlp_decoder.h"
+#include "collector/span_store.h"
+#include "otlp/otlp_encoder.h"
+#include "support/rich_span.h"
+
+namespace kafkatrace::collector {
+namespace {
+
+std::vector<std::unique_ptr<SpanData>> Batch() {
+  std::vector<std::unique_ptr<SpanData>> batch;
+  batch.push_back(testing::RichSpan());
+  return batch;
+}
+
+void ExpectRich(const StoredSpan& s) {
+  EXPECT_EQ(s.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(s.span_id, "00f067aa0ba902b7");
+  EXPECT_EQ(s.parent_span_id, "1122334455667788");
+  EXPECT_EQ(s.trace_state, "vendor=abc,other=1");
+  EXPECT_EQ(s.service, "orders");
+  EXPECT_EQ(s.scope, "kafkatrace.kafka");
+  EXPECT_EQ(s.name, "send orders");
+  EXPECT_EQ(s.kind, 4);
+  EXPECT_EQ(s.start_unix_nanos, 1'700'000'000'123'456'789);
+  EXPECT_EQ(s.end_unix_nanos, 1'700'000'000'223'456'789);
+  EXPECT_EQ(s.status_code, 2);
+  EXPECT_EQ(s.status_message, "broker down");
+  EXPECT_EQ(s.topic, "");  // the rich span has no messaging.destination.name
+  auto attributes = nlohmann::json::parse(s.attributes_json);
+  EXPECT_EQ(attributes["messaging.kafka.offset"], -42);
+  EXPECT_EQ(attributes["tombstone"], false);
+  EXPECT_EQ(attributes["tags"][1], "b");
+  EXPECT_EQ(attributes["ratio"], 0.25);
+  auto events = nlohmann::json::parse(s.events_json);
+  EXPECT_EQ(events[0]["name"], "exception");
+  EXPECT_EQ(events[0]["attributes"]["exception.type"], "E");
+  auto links = nlohmann::json::parse(s.links_json);
+  EXPECT_EQ(links[0]["span_id"], "b7ad6b7169203331");
+  EXPECT_EQ(links[0]["attributes"]["messaging.kafka.offset"], 7);
+}
+
+TEST(OtlpDecoderTest, ProtobufRoundTrip) {
+  std::string body;
+  otlp::EncodeProtobuf(Batch(), body);
+  auto spans = DecodeOtlpProtobuf(body);
+  ASSERT_TRUE(spans.ok()) << spans.status().message();
+  ASSERT_EQ(spans->size(), 1u);
+  ExpectRich((*spans)[0]);
+}
+
+TEST(OtlpDecoderTest, JsonRoundTrip) {
+  std::string body;
+  otlp::EncodeJson(Batch(), body);
+  auto spans = DecodeOtlpJson(body);
+  ASSERT_TRUE(spans.ok()) << spans.status().message();
+  ASSERT_EQ(spans->size(), 1u);
+  ExpectRich((*spans)[0]);
+}
+
+TEST(OtlpDecoderTest, MalformedInputIsAnErrorWithAReason) {
+  std::string body;
+  otlp::EncodeProtobuf(Batch(), body);
+  for (size_t cut : {size_t{1}, size_t{10}, body.size() / 2, body.size() - 1}) {
+    auto truncated = DecodeOtlpProtobuf(std::string_view(body).substr(0, cut));
+    EXPECT_FALSE(truncated.ok()) << cut;
+  }
+  auto garbage =
+      DecodeOtlpProtobuf("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff");
+  ASSERT_FALSE(garbage.ok());
+  EXPECT_FALSE(garbage.status().message().empty());
+  EXPECT_FALSE(DecodeOtlpJson("{not json").ok());
+  auto bad_id = DecodeOtlpJson(
+      R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"xyz","spanId":"00f067aa0ba902b7"}]}]}]})");
+  ASSERT_FALSE(bad_id.ok());
+  EXPECT_NE(bad_id.status().message().find("traceId"), std::string::npos);
+  EXPECT_TRUE(DecodeOtlpProtobuf("").ok());  // an empty request is valid
+}
+
+class SpanStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir[] = "/tmp/kafkatrace-store-XXXXXX";
+    path_ = std::string(mkdtemp(dir)) + "/spans.db";
+    auto store = SpanStore::Open(path_);
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    store_ = std::move(store.value());
+  }
+  static StoredSpan Span(std::string trace, std::string id, std::string parent,
+                         std::string service, std::string name, int64_t start,
+                         int64_t end, std::string topic = "") {
+    StoredSpan s;
+    s.trace_id = trace;
+    s.span_id = id;
+    s.parent_span_id = parent;
+    s.service = service;
+    s.name = name;
+    s.start_unix_nanos = start;
+    s.end_unix_nanos = end;
+    s.topic = topic;
+    return s;
+  }
+  std::string path_;
+  std::unique_ptr<SpanStore> store_;
+};
+
+TEST_F(SpanStoreTest, InsertGetAndSearch) {
+  const std::string t1(32, 'a'), t2(32, 'b');
+  ASSERT_TRUE(
+      store_
+          ->Insert(
+              {Span(t1, "1111111111111111", "", "api", "POST /q", 1000, 9000),
+               Span(t1, "2222222222222222", "1111111111111111", "api",
+                    "send questions", 2000, 3000, "questions"),
+               Span(t2, "3333333333333333", "", "worker", "poll", 5000, 5100)})
+          .ok());
+  auto trace = store_->GetTrace(t1);
+  ASSERT_TRUE(trace.ok());
+  ASSERT_EQ(trace->size(), 2u);
+  EXPECT_EQ((*trace)[1].topic, "questions");
+
+  auto all = store_->Search({});
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].trace_id, t2);  // newest first
+  EXPECT_EQ((*all)[1].root_name, "POST /q");
+  EXPECT_EQ((*all)[1].duration_nanos, 8000);
+  EXPECT_EQ((*all)[1].span_count, 2);
+
+  EXPECT_EQ(store_->Search({.topic = "questions"})->size(), 1u);
+  EXPECT_EQ(store_->Search({.service = "worker"})->at(0).trace_id, t2);
+  EXPECT_EQ(store_->Search({.min_duration_ns = 1000})->size(), 1u);
+  EXPECT_EQ(store_->Search({.name = "nope"})->size(), 0u);
+  // Hostile input is data, not SQL.
+  EXPECT_EQ(store_->Search({.service = "' OR 1=1 --"})->size(), 0u);
+  EXPECT_EQ(*store_->CountSpans(), 3);
+  auto services = store_->Services();
+  EXPECT_EQ(*services, (std::vector<std::string>{"api", "worker"}));
+}
+
+TEST_F(SpanStoreTest, RetentionByAgeAndSize) {
+  std::vector<StoredSpan> spans;
+  for (int i = 0; i < 10; ++i) {
+    spans.push_back(Span(std::string(31, 'c') + std::to_string(i),
+                         "1111111111111111", "", "s", "n", 1000 * i,
+                         1000 * i + 1));
+  }
+  ASSERT_TRUE(store_->Insert(spans).ok());
+  ASSERT_TRUE(store_->Retain(/*oldest_start_ns=*/3000, /*max_spans=*/5).ok());
+  EXPECT_EQ(*store_->CountSpans(), 5);
+  auto left = store_->Search({});
+  EXPECT_EQ(left->back().start_unix_nanos, 5000);  // the 5 newest survive
+}
+
+TEST_F(SpanStoreTest, DataSurvivesReopen) {
+  ASSERT_TRUE(store_
+                  ->Insert({Span(std::string(32, 'd'), "1111111111111111", "",
+                                 "s", "n", 1, 2)})
+                  .ok());
+  store_.reset();
+  auto reopened = SpanStore::Open(path_);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(*(*reopened)->CountSpans(), 1);
+}
+
+TEST(SpanStoreOpenTest, UnopenablePathIsAClearError) {
+  auto store = SpanStore::Open("/nonexistent-dir/x/spans.db");
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find("/nonexistent-dir/x/spans.db"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace kafkatrace::collector

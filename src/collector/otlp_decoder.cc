@@ -1,0 +1,720 @@
+#include "collector/otlp_decoder.h"
+
+#include <cctype>
+#include <cstdlib>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "common/json_writer.h"
+
+namespace kafkatrace::collector {
+namespace {
+
+// A bounds-checked protobuf field reader over untrusted bytes.
+class Reader {
+ public:
+  explicit Reader(std::string_view data) : data_(data) {}
+  bool done() const { return data_.empty(); }
+  bool ok() const { return ok_; }
+  const std::string& error() const { return error_; }
+
+  // Reads the next field header; false at the end or on error.
+  bool Next(uint32_t& field, uint32_t& type) {
+    if (data_.empty() || !ok_) return false;
+    uint64_t key = Varint();
+    field = static_cast<uint32_t>(key >> 3);
+    type = static_cast<uint32_t>(key & 7);
+    if (field == 0) Fail("field number 0");
+    return ok_;
+  }
+  uint64_t Varint() {
+    uint64_t value = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (data_.empty()) break;
+      auto byte = static_cast<uint8_t>(data_.front());
+      data_.remove_prefix(1);
+      value |= static_cast<uint64_t>(byte & 0x7F) << shift;
+      if ((byte & 0x80) == 0) return value;
+    }
+    Fail("truncated varint");
+    return 0;
+  }
+  uint64_t Fixed64() {
+    if (data_.size() < 8) return Fail("truncated fixed64"), 0;
+    uint64_t v;
+    std::memcpy(&v, data_.data(), 8);
+    data_.remove_prefix(8);
+    return v;
+  }
+  uint32_t Fixed32() {
+    if (data_.size() < 4) return Fail("truncated fixed32"), 0;
+    uint32_t v;
+    std::memcpy(&v, data_.data(), 4);
+    data_.remove_prefix(4);
+    return v;
+  }
+  std::string_view Bytes() {
+    uint64_t n = Varint();
+    if (!ok_ || n > data_.size())
+      return Fail("length past the end of the message"), std::string_view();
+    std::string_view out = data_.substr(0, n);
+    data_.remove_prefix(n);
+    return out;
+  }
+  void Skip(uint32_t type) {
+    switch (type) {
+      case 0:
+        Varint();
+        break;
+      case 1:
+        Fixed64();
+        break;
+      case 2:
+        Bytes();
+        break;
+      case 5:
+        Fixed32();
+        break;
+      default:
+        Fail("unknown wire type " + std::to_string(type));
+    }
+  }
+  // Expects `type` for `field`; records an error otherwise.
+  bool Expect(uint32_t type, uint32_t want, const char* what) {
+    if (type == want) return true;
+    Fail(std::string("wrong wire type for ") + what);
+    return false;
+  }
+  void Fail(std::string message) {
+    if (ok_) error_ = std::move(message);
+    ok_ = false;
+    data_ = {};
+  }
+
+ private:
+  std::string_view data_;
+  bool ok_ = true;
+  std::string error_;
+};
+
+std::string Hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+bool ParseAnyValue(std::string_view bytes, json::Writer& w,
+                   std::string* string_value, std::string& error, int depth);
+
+bool ParseArray(std::string_view bytes, json::Writer& w, std::string& error,
+                int depth) {
+  Reader r(bytes);
+  w.BeginArray();
+  uint32_t field, type;
+  while (r.Next(field, type)) {
+    if (field == 1 && r.Expect(type, 2, "ArrayValue.values")) {
+      if (!ParseAnyValue(r.Bytes(), w, nullptr, error, depth + 1)) return false;
+    } else {
+      r.Skip(type);
+    }
+  }
+  w.EndArray();
+  if (!r.ok()) error = r.error();
+  return r.ok();
+}
+
+bool ParseKeyValues(std::string_view bytes, uint32_t want_field,
+                    json::Writer& w, std::string* topic, std::string* service,
+                    std::string& error, int depth);
+
+// Writes the AnyValue as a JSON value; `string_value` receives a string_value
+// if non-null.
+bool ParseAnyValue(std::string_view bytes, json::Writer& w,
+                   std::string* string_value, std::string& error, int depth) {
+  if (depth > 16) {
+    error = "values nested too deeply";
+    return false;
+  }
+  Reader r(bytes);
+  uint32_t field, type;
+  bool wrote = false;
+  while (r.Next(field, type)) {
+    if (wrote) {  // a oneof: the last one wins in protobuf; keep the first,
+                  // skip the rest
+      r.Skip(type);
+      continue;
+    }
+    switch (field) {
+      case 1:
+        if (r.Expect(type, 2, "string_value")) {
+          std::string_view s = r.Bytes();
+          w.String(s);
+          if (string_value) *string_value = std::string(s);
+          wrote = true;
+        }
+        break;
+      case 2:
+        if (r.Expect(type, 0, "bool_value")) {
+          w.Bool(r.Varint() != 0);
+          wrote = true;
+        }
+        break;
+      case 3:
+        if (r.Expect(type, 0, "int_value")) {
+          w.Int(static_cast<int64_t>(r.Varint()));
+          wrote = true;
+        }
+        break;
+      case 4:
+        if (r.Expect(type, 1, "double_value")) {
+          uint64_t bits = r.Fixed64();
+          double d;
+          std::memcpy(&d, &bits, 8);
+          w.Double(d);
+          wrote = true;
+        }
+        break;
+      case 5:
+        if (r.Expect(type, 2, "array_value")) {
+          if (!ParseArray(r.Bytes(), w, error, depth)) return false;
+          wrote = true;
+        }
+        break;
+      case 6:
+        if (r.Expect(type, 2, "kvlist_value")) {
+          w.BeginObject();
+          if (!ParseKeyValues(r.Bytes(), 1, w, nullptr, nullptr, error,
+                              depth + 1))
+            return false;
+          w.EndObject();
+          wrote = true;
+        }
+        break;
+      case 7:
+        if (r.Expect(type, 2, "bytes_value")) {
+          w.String(Hex(r.Bytes()));
+          wrote = true;
+        }
+        break;
+      default:
+        r.Skip(type);
+    }
+  }
+  if (!wrote) w.Null();
+  if (!r.ok()) error = r.error();
+  return r.ok();
+}
+
+// Reads repeated KeyValue messages at `want_field` of `bytes` into an open JSON
+// object.
+bool ParseKeyValues(std::string_view bytes, uint32_t want_field,
+                    json::Writer& w, std::string* topic, std::string* service,
+                    std::string& error, int depth) {
+  Reader r(bytes);
+  uint32_t field, type;
+  while (r.Next(field, type)) {
+    if (field != want_field) {
+      r.Skip(type);
+      continue;
+    }
+    if (!r.Expect(type, 2, "KeyValue")) break;
+    Reader kv(r.Bytes());
+    std::string key;
+    std::string_view value;
+    uint32_t f, t;
+    while (kv.Next(f, t)) {
+      if (f == 1 && kv.Expect(t, 2, "KeyValue.key"))
+        key = std::string(kv.Bytes());
+      else if (f == 2 && kv.Expect(t, 2, "KeyValue.value"))
+        value = kv.Bytes();
+      else
+        kv.Skip(t);
+    }
+    if (!kv.ok()) {
+      error = kv.error();
+      return false;
+    }
+    w.Key(key);
+    std::string string_value;
+    if (!ParseAnyValue(value, w, &string_value, error, depth)) return false;
+    if (topic && key == "messaging.destination.name") *topic = string_value;
+    if (service && key == "service.name") *service = string_value;
+  }
+  if (!r.ok()) error = r.error();
+  return r.ok();
+}
+
+std::string AttributesJson(std::string_view message, uint32_t field,
+                           std::string* topic, std::string* service,
+                           std::string& error, bool& ok) {
+  std::string out;
+  json::Writer w(out);
+  w.BeginObject();
+  ok = ParseKeyValues(message, field, w, topic, service, error, 0);
+  w.EndObject();
+  return out;
+}
+
+bool ParseSpan(std::string_view bytes, StoredSpan& span, std::string& error) {
+  Reader r(bytes);
+  uint32_t field, type;
+  std::string events, links;
+  json::Writer events_writer(events), links_writer(links);
+  events_writer.BeginArray();
+  links_writer.BeginArray();
+  bool ok = true;
+  while (ok && r.Next(field, type)) {
+    switch (field) {
+      case 1:
+        if (r.Expect(type, 2, "trace_id")) span.trace_id = Hex(r.Bytes());
+        break;
+      case 2:
+        if (r.Expect(type, 2, "span_id")) span.span_id = Hex(r.Bytes());
+        break;
+      case 3:
+        if (r.Expect(type, 2, "trace_state"))
+          span.trace_state = std::string(r.Bytes());
+        break;
+      case 4:
+        if (r.Expect(type, 2, "parent_span_id"))
+          span.parent_span_id = Hex(r.Bytes());
+        break;
+      case 5:
+        if (r.Expect(type, 2, "name")) span.name = std::string(r.Bytes());
+        break;
+      case 6:
+        if (r.Expect(type, 0, "kind")) span.kind = static_cast<int>(r.Varint());
+        break;
+      case 7:
+        if (r.Expect(type, 1, "start_time_unix_nano"))
+          span.start_unix_nanos = static_cast<int64_t>(r.Fixed64());
+        break;
+      case 8:
+        if (r.Expect(type, 1, "end_time_unix_nano"))
+          span.end_unix_nanos = static_cast<int64_t>(r.Fixed64());
+        break;
+      case 9:
+        r.Skip(type);
+        break;  // attributes: read in a second pass below
+      case 11:
+        if (r.Expect(type, 2, "events")) {
+          std::string_view event_bytes = r.Bytes();
+          Reader e(event_bytes);
+          std::string name;
+          int64_t time = 0;
+          uint32_t f, t;
+          while (e.Next(f, t)) {
+            if (f == 1 && e.Expect(t, 1, "event time")) {
+              time = static_cast<int64_t>(e.Fixed64());
+            } else if (f == 2 && e.Expect(t, 2, "event name")) {
+              name = std::string(e.Bytes());
+            } else {
+              e.Skip(t);
+            }
+          }
+          if (!e.ok()) {
+            error = e.error();
+            ok = false;
+            break;
+          }
+          events_writer.BeginObject().Key("name").String(name);
+          events_writer.Key("time_unix_nano").Int(time).Key("attributes");
+          events_writer.Raw(
+              AttributesJson(event_bytes, 3, nullptr, nullptr, error, ok));
+          events_writer.EndObject();
+        }
+        break;
+      case 13:
+        if (r.Expect(type, 2, "links")) {
+          std::string_view link_bytes = r.Bytes();
+          Reader l(link_bytes);
+          std::string trace_id, span_id;
+          uint32_t f, t;
+          while (l.Next(f, t)) {
+            if (f == 1 && l.Expect(t, 2, "link trace_id"))
+              trace_id = Hex(l.Bytes());
+            else if (f == 2 && l.Expect(t, 2, "link span_id"))
+              span_id = Hex(l.Bytes());
+            else
+              l.Skip(t);
+          }
+          if (!l.ok()) {
+            error = l.error();
+            ok = false;
+            break;
+          }
+          links_writer.BeginObject()
+              .Key("trace_id")
+              .String(trace_id)
+              .Key("span_id")
+              .String(span_id);
+          links_writer.Key("attributes");
+          links_writer.Raw(
+              AttributesJson(link_bytes, 4, nullptr, nullptr, error, ok));
+          links_writer.EndObject();
+        }
+        break;
+      case 15:
+        if (r.Expect(type, 2, "status")) {
+          Reader s(r.Bytes());
+          uint32_t f, t;
+          while (s.Next(f, t)) {
+            if (f == 2 && s.Expect(t, 2, "status message"))
+              span.status_message = std::string(s.Bytes());
+            else if (f == 3 && s.Expect(t, 0, "status code"))
+              span.status_code = static_cast<int>(s.Varint());
+            else
+              s.Skip(t);
+          }
+          if (!s.ok()) {
+            error = s.error();
+            ok = false;
+          }
+        }
+        break;
+      default:
+        r.Skip(type);
+    }
+  }
+  if (!r.ok()) {
+    error = r.error();
+    return false;
+  }
+  if (!ok) return false;
+  events_writer.EndArray();
+  links_writer.EndArray();
+  span.events_json = events;
+  span.links_json = links;
+  span.attributes_json =
+      AttributesJson(bytes, 9, &span.topic, nullptr, error, ok);
+  if (!ok) return false;
+  if (span.trace_id.size() != 32 || span.span_id.size() != 16) {
+    error = "span without a 16-byte trace_id and an 8-byte span_id";
+    return false;
+  }
+  if (!span.parent_span_id.empty() && span.parent_span_id.size() != 16) {
+    error = "parent_span_id must be 8 bytes";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::vector<StoredSpan>> DecodeOtlpProtobuf(std::string_view body) {
+  std::vector<StoredSpan> spans;
+  std::string error;
+  Reader request(body);
+  uint32_t field, type;
+  while (request.Next(field, type)) {
+    if (field != 1) {
+      request.Skip(type);
+      continue;
+    }
+    if (!request.Expect(type, 2, "resource_spans")) break;
+    std::string_view resource_spans = request.Bytes();
+    Reader rs(resource_spans);
+    std::string service;
+    uint32_t f, t;
+    // First the resource (service.name), then the scopes.
+    Reader first(resource_spans);
+    while (first.Next(f, t)) {
+      if (f == 1 && first.Expect(t, 2, "resource")) {
+        bool ok = true;
+        (void)AttributesJson(first.Bytes(), 1, nullptr, &service, error, ok);
+        if (!ok) return Status::InvalidArgument("malformed resource: " + error);
+      } else {
+        first.Skip(t);
+      }
+    }
+    if (!first.ok())
+      return Status::InvalidArgument("malformed ResourceSpans: " +
+                                     first.error());
+    while (rs.Next(f, t)) {
+      if (f != 2) {
+        rs.Skip(t);
+        continue;
+      }
+      if (!rs.Expect(t, 2, "scope_spans")) break;
+      Reader ss(rs.Bytes());
+      std::string scope;
+      std::vector<std::string_view> span_messages;
+      uint32_t g, u;
+      while (ss.Next(g, u)) {
+        if (g == 1 && ss.Expect(u, 2, "scope")) {
+          Reader sc(ss.Bytes());
+          uint32_t h, v;
+          while (sc.Next(h, v)) {
+            if (h == 1 && sc.Expect(v, 2, "scope name"))
+              scope = std::string(sc.Bytes());
+            else
+              sc.Skip(v);
+          }
+        } else if (g == 2 && ss.Expect(u, 2, "spans")) {
+          span_messages.push_back(ss.Bytes());
+        } else {
+          ss.Skip(u);
+        }
+      }
+      if (!ss.ok())
+        return Status::InvalidArgument("malformed ScopeSpans: " + ss.error());
+      for (std::string_view message : span_messages) {
+        StoredSpan span;
+        span.service = service;
+        span.scope = scope;
+        if (!ParseSpan(message, span, error))
+          return Status::InvalidArgument("malformed span: " + error);
+        spans.push_back(std::move(span));
+      }
+    }
+    if (!rs.ok())
+      return Status::InvalidArgument("malformed ResourceSpans: " + rs.error());
+  }
+  if (!request.ok())
+    return Status::InvalidArgument("malformed request: " + request.error());
+  return spans;
+}
+
+namespace {
+
+using nlohmann::json;
+
+bool JsonAnyValue(const json& value, kafkatrace::json::Writer& w,
+                  std::string* string_value, int depth) {
+  if (!value.is_object() || depth > 16) return false;
+  if (auto it = value.find("stringValue");
+      it != value.end() && it->is_string()) {
+    w.String(it->get_ref<const std::string&>());
+    if (string_value) *string_value = it->get<std::string>();
+  } else if (auto b = value.find("boolValue");
+             b != value.end() && b->is_boolean()) {
+    w.Bool(b->get<bool>());
+  } else if (auto i = value.find("intValue"); i != value.end()) {
+    if (i->is_string()) {
+      w.Int(
+          std::strtoll(i->get_ref<const std::string&>().c_str(), nullptr, 10));
+    } else if (i->is_number_integer()) {
+      w.Int(i->get<int64_t>());
+    } else {
+      return false;
+    }
+  } else if (auto d = value.find("doubleValue");
+             d != value.end() && d->is_number()) {
+    w.Double(d->get<double>());
+  } else if (auto a = value.find("arrayValue");
+             a != value.end() && a->is_object()) {
+    w.BeginArray();
+    if (auto values = a->find("values"); values != a->end()) {
+      if (!values->is_array()) return false;
+      for (const auto& v : *values) {
+        if (!JsonAnyValue(v, w, nullptr, depth + 1)) return false;
+      }
+    }
+    w.EndArray();
+  } else if (auto k = value.find("kvlistValue");
+             k != value.end() && k->is_object()) {
+    w.BeginObject();
+    if (auto values = k->find("values"); values != k->end()) {
+      if (!values->is_array()) return false;
+      for (const auto& kv : *values) {
+        if (!kv.is_object() || !kv.contains("key") || !kv["key"].is_string())
+          return false;
+        w.Key(kv["key"].get<std::string>());
+        if (!kv.contains("value") ||
+            !JsonAnyValue(kv["value"], w, nullptr, depth + 1))
+          return false;
+      }
+    }
+    w.EndObject();
+  } else if (auto y = value.find("bytesValue");
+             y != value.end() && y->is_string()) {
+    w.String(y->get<std::string>());  // base64, as sent
+  } else {
+    w.Null();
+  }
+  return true;
+}
+
+// Attributes array -> JSON object text; false if malformed.
+bool JsonAttributes(const json& holder, std::string& out, std::string* topic,
+                    std::string* service) {
+  kafkatrace::json::Writer w(out);
+  w.BeginObject();
+  if (auto attrs = holder.find("attributes"); attrs != holder.end()) {
+    if (!attrs->is_array()) return false;
+    for (const auto& kv : *attrs) {
+      if (!kv.is_object() || !kv.contains("key") || !kv["key"].is_string())
+        return false;
+      const std::string key = kv["key"].get<std::string>();
+      w.Key(key);
+      std::string string_value;
+      if (!kv.contains("value")) {
+        w.Null();
+      } else if (!JsonAnyValue(kv["value"], w, &string_value, 0)) {
+        return false;
+      }
+      if (topic && key == "messaging.destination.name") *topic = string_value;
+      if (service && key == "service.name") *service = string_value;
+    }
+  }
+  w.EndObject();
+  return true;
+}
+
+bool IsHex(const std::string& s, size_t size) {
+  if (s.size() != size) return false;
+  for (char c : s) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+std::string Lower(std::string s) {
+  for (auto& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+int64_t JsonNanos(const json& v) {
+  if (v.is_string())
+    return std::strtoll(v.get_ref<const std::string&>().c_str(), nullptr, 10);
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (v.is_number_unsigned()) return static_cast<int64_t>(v.get<uint64_t>());
+  return 0;
+}
+
+}  // namespace
+
+Result<std::vector<StoredSpan>> DecodeOtlpJson(std::string_view body) {
+  auto request = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (request.is_discarded())
+    return Status::InvalidArgument("body is not valid JSON");
+  if (!request.is_object())
+    return Status::InvalidArgument("body is not a JSON object");
+  std::vector<StoredSpan> spans;
+  auto resource_spans = request.find("resourceSpans");
+  if (resource_spans == request.end()) return spans;
+  if (!resource_spans->is_array())
+    return Status::InvalidArgument("resourceSpans is not an array");
+  for (const auto& rs : *resource_spans) {
+    if (!rs.is_object())
+      return Status::InvalidArgument("resourceSpans entry is not an object");
+    std::string service, ignored;
+    if (auto resource = rs.find("resource"); resource != rs.end()) {
+      if (!resource->is_object() ||
+          !JsonAttributes(*resource, ignored, nullptr, &service)) {
+        return Status::InvalidArgument("malformed resource");
+      }
+    }
+    auto scope_spans = rs.find("scopeSpans");
+    if (scope_spans == rs.end()) continue;
+    if (!scope_spans->is_array())
+      return Status::InvalidArgument("scopeSpans is not an array");
+    for (const auto& ss : *scope_spans) {
+      if (!ss.is_object())
+        return Status::InvalidArgument("scopeSpans entry is not an object");
+      std::string scope;
+      if (auto sc = ss.find("scope"); sc != ss.end() && sc->is_object() &&
+                                      sc->contains("name") &&
+                                      (*sc)["name"].is_string()) {
+        scope = (*sc)["name"].get<std::string>();
+      }
+      auto list = ss.find("spans");
+      if (list == ss.end()) continue;
+      if (!list->is_array())
+        return Status::InvalidArgument("spans is not an array");
+      for (const auto& s : *list) {
+        if (!s.is_object())
+          return Status::InvalidArgument("span is not an object");
+        StoredSpan span;
+        span.service = service;
+        span.scope = scope;
+        auto text = [&](const char* key) {
+          auto it = s.find(key);
+          return it != s.end() && it->is_string() ? it->get<std::string>()
+                                                  : std::string();
+        };
+        span.trace_id = Lower(text("traceId"));
+        span.span_id = Lower(text("spanId"));
+        span.parent_span_id = Lower(text("parentSpanId"));
+        span.trace_state = text("traceState");
+        span.name = text("name");
+        if (!IsHex(span.trace_id, 32) || !IsHex(span.span_id, 16) ||
+            (!span.parent_span_id.empty() && !IsHex(span.parent_span_id, 16))) {
+          return Status::InvalidArgument(
+              "span \"" + span.name +
+              "\" has a malformed traceId, spanId or parentSpanId");
+        }
+        if (auto kind = s.find("kind");
+            kind != s.end() && kind->is_number_integer()) {
+          span.kind = kind->get<int>();
+        }
+        if (s.contains("startTimeUnixNano"))
+          span.start_unix_nanos = JsonNanos(s["startTimeUnixNano"]);
+        if (s.contains("endTimeUnixNano"))
+          span.end_unix_nanos = JsonNanos(s["endTimeUnixNano"]);
+        span.attributes_json.clear();
+        if (!JsonAttributes(s, span.attributes_json, &span.topic, nullptr)) {
+          return Status::InvalidArgument("span \"" + span.name +
+                                         "\" has malformed attributes");
+        }
+        std::string events;
+        kafkatrace::json::Writer ew(events);
+        ew.BeginArray();
+        if (auto list_events = s.find("events");
+            list_events != s.end() && list_events->is_array()) {
+          for (const auto& e : *list_events) {
+            if (!e.is_object())
+              return Status::InvalidArgument("malformed event");
+            std::string attrs;
+            if (!JsonAttributes(e, attrs, nullptr, nullptr))
+              return Status::InvalidArgument("malformed event");
+            ew.BeginObject().Key("name").String(e.value("name", std::string()));
+            ew.Key("time_unix_nano")
+                .Int(e.contains("timeUnixNano") ? JsonNanos(e["timeUnixNano"])
+                                                : 0);
+            ew.Key("attributes").Raw(attrs).EndObject();
+          }
+        }
+        ew.EndArray();
+        span.events_json = events;
+        std::string links;
+        kafkatrace::json::Writer lw(links);
+        lw.BeginArray();
+        if (auto list_links = s.find("links");
+            list_links != s.end() && list_links->is_array()) {
+          for (const auto& l : *list_links) {
+            if (!l.is_object())
+              return Status::InvalidArgument("malformed link");
+            std::string attrs;
+            if (!JsonAttributes(l, attrs, nullptr, nullptr))
+              return Status::InvalidArgument("malformed link");
+            lw.BeginObject()
+                .Key("trace_id")
+                .String(Lower(l.value("traceId", std::string())));
+            lw.Key("span_id").String(Lower(l.value("spanId", std::string())));
+            lw.Key("attributes").Raw(attrs).EndObject();
+          }
+        }
+        lw.EndArray();
+        span.links_json = links;
+        if (auto status = s.find("status");
+            status != s.end() && status->is_object()) {
+          if (auto code = status->find("code");
+              code != status->end() && code->is_number_integer()) {
+            span.status_code = code->get<int>();
+          }
+          span.status_message = status->value("message", std::string());
+        }
+        spans.push_back(std::move(span));
+      }
+    }
+  }
+  return spans;
+}
+
+}  // namespace kafkatrace::collector

@@ -1,0 +1,63 @@
+// SpanStore: spans kept in SQLite (WAL), for `kafkatrace view` and `kafkatrace
+// trace`. A span whose Insert returned OK survives a crash of the process (each
+// insert is one committed transaction). All SQL goes through prepared
+// statements. Thread-safety: every method may be called from any thread (one
+// connection, one mutex).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "collector/stored_span.h"
+#include "kafkatrace/status.h"
+
+struct sqlite3;
+
+namespace kafkatrace::collector {
+
+struct TraceQuery {
+  std::string service;  // any span of the trace from this service ("" = any)
+  std::string name;     // any span with this name
+  std::string topic;    // any span on this Kafka topic
+  int64_t min_duration_ns = 0;  // whole-trace duration at least this
+  int64_t start_ns = 0;  // traces with a span starting in [start_ns, end_ns]
+  int64_t end_ns = INT64_MAX;
+  int limit = 50;
+};
+
+struct TraceSummary {
+  std::string trace_id;
+  std::string root_name;
+  std::string root_service;
+  int64_t start_unix_nanos = 0;
+  int64_t duration_nanos = 0;
+  int64_t span_count = 0;
+  int64_t error_count = 0;
+};
+
+class SpanStore {
+ public:
+  // Opens or creates the database; errors name the file and the reason.
+  static Result<std::unique_ptr<SpanStore>> Open(const std::string& path);
+  ~SpanStore();
+
+  Status Insert(const std::vector<StoredSpan>& spans);
+  Result<std::vector<StoredSpan>> GetTrace(const std::string& trace_id);
+  Result<std::vector<TraceSummary>> Search(const TraceQuery& query);
+  Result<std::vector<std::string>> Services();
+  // Deletes spans that started before `oldest_start_ns`, then the oldest beyond
+  // `max_spans`.
+  Status Retain(int64_t oldest_start_ns, int64_t max_spans);
+  Result<int64_t> CountSpans();
+
+ private:
+  explicit SpanStore(sqlite3* db) : db_(db) {}
+  Status Exec(const char* sql);
+  std::mutex mutex_;
+  sqlite3* db_;  // owned; guarded by mutex_
+};
+
+}  // namespace kafkatrace::collector
