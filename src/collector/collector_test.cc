@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "collector/kafka_hops.h"
 #include "collector/otlp_decoder.h"
 #include "collector/span_store.h"
 #include "otlp/otlp_encoder.h"
@@ -172,6 +173,42 @@ TEST(SpanStoreOpenTest, UnopenablePathIsAClearError) {
   ASSERT_FALSE(store.ok());
   EXPECT_NE(store.status().message().find("/nonexistent-dir/x/spans.db"),
             std::string::npos);
+}
+
+}  // namespace
+}  // namespace kafkatrace::collector
+
+namespace kafkatrace::collector {
+namespace {
+
+TEST(KafkaHopsTest, SplitsPublishWaitAndProcessAndDiagnosesWaiting) {
+  StoredSpan send;
+  send.trace_id = std::string(32, 'a');
+  send.span_id = "1111111111111111";
+  send.kind = 4;
+  send.topic = "questions";
+  send.start_unix_nanos = 0;
+  send.end_unix_nanos = 100'000'000;  // 0.1 s to the acknowledgement
+  StoredSpan process = send;
+  process.span_id = "2222222222222222";
+  process.parent_span_id = send.span_id;
+  process.kind = 5;
+  process.start_unix_nanos = 41'300'000'000;
+  process.end_unix_nanos = 41'500'000'000;
+  auto hops = FindKafkaHops({send, process});
+  ASSERT_EQ(hops.size(), 1u);
+  EXPECT_EQ(hops[0].publish_nanos, 100'000'000);
+  EXPECT_EQ(hops[0].wait_nanos, 41'200'000'000);
+  EXPECT_EQ(hops[0].process_nanos, 200'000'000);
+  EXPECT_EQ(
+      hops[0].diagnosis,
+      "41.2 s of 41.5 s waiting in topic questions: the consumer was busy");
+
+  process.start_unix_nanos = 100'500'000;  // no real wait: no diagnosis
+  process.end_unix_nanos = 400'000'000;
+  EXPECT_EQ(FindKafkaHops({send, process})[0].diagnosis, "");
+  process.kind = 1;  // not a consumer span: no hop
+  EXPECT_TRUE(FindKafkaHops({send, process}).empty());
 }
 
 }  // namespace

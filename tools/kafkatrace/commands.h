@@ -5,6 +5,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -38,7 +39,21 @@ struct LagArgs {
   std::string group;
 };
 
+struct ViewArgs {
+  std::string otlp = "127.0.0.1:4318";
+  std::string ui = "127.0.0.1:16686";
+  std::string db = "kafkatrace-spans.db";
+  int64_t retention_hours = 168;
+  int64_t max_spans = 1'000'000;
+};
+struct TraceArgs {
+  std::string trace_id;
+  std::string db = "kafkatrace-spans.db";
+};
+
 int RunBroker(const BrokerArgs& args);
+int RunView(const ViewArgs& args);
+int RunTrace(const TraceArgs& args);
 int RunProduce(const ProduceArgs& args);
 int RunConsume(const ConsumeArgs& args);
 int RunLag(const LagArgs& args);

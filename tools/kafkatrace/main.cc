@@ -85,6 +85,38 @@ int main(int argc, char** argv) {
       ->required();
   lag_cmd->add_option("--group,-g", lag.group, "Consumer group")->required();
 
+  kafkatrace::cli::ViewArgs view;
+  auto* view_cmd =
+      app.add_subcommand("view",
+                         "Receive OTLP spans, store them, and serve a trace "
+                         "viewer with Kafka hop times");
+  view_cmd
+      ->add_option("--otlp", view.otlp,
+                   "OTLP/HTTP receiver address (port 0: any)")
+      ->capture_default_str();
+  view_cmd
+      ->add_option("--ui", view.ui, "Web UI and JSON API address (port 0: any)")
+      ->capture_default_str();
+  view_cmd->add_option("--db", view.db, "SQLite file for spans")
+      ->capture_default_str();
+  view_cmd
+      ->add_option("--retention-hours", view.retention_hours,
+                   "Keep spans this long")
+      ->capture_default_str();
+  view_cmd
+      ->add_option("--max-spans", view.max_spans,
+                   "Keep at most this many spans")
+      ->capture_default_str();
+
+  kafkatrace::cli::TraceArgs trace;
+  auto* trace_cmd =
+      app.add_subcommand("trace", "Print a stored trace as a text waterfall");
+  trace_cmd->add_option("trace-id", trace.trace_id, "32 hex digits")
+      ->required();
+  trace_cmd
+      ->add_option("--db", trace.db, "SQLite file written by `kafkatrace view`")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -95,5 +127,7 @@ int main(int argc, char** argv) {
   if (produce_cmd->parsed()) return kafkatrace::cli::RunProduce(produce);
   if (consume_cmd->parsed()) return kafkatrace::cli::RunConsume(consume);
   if (lag_cmd->parsed()) return kafkatrace::cli::RunLag(lag);
+  if (view_cmd->parsed()) return kafkatrace::cli::RunView(view);
+  if (trace_cmd->parsed()) return kafkatrace::cli::RunTrace(trace);
   return 2;
 }

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""`kafkatrace view` and `kafkatrace trace` end to end: OTLP in from traced CLI runs, the JSON
+API, the Kafka hop split, bad input, and durability across SIGKILL.
+
+Usage: viewer_test.py <build-dir>
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+BUILD = os.path.abspath(sys.argv.pop(1) if len(sys.argv) > 1 else "build")
+KAFKATRACE = os.path.join(BUILD, "tools", "kafkatrace", "kafkatrace")
+
+
+def start_view(db):
+    view = subprocess.Popen([KAFKATRACE, "view", "--otlp", "127.0.0.1:0", "--ui", "127.0.0.1:0", "--db", db],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    otlp = view.stdout.readline().split()[-1]
+    ui = view.stdout.readline().split()[-1]
+    return view, otlp, ui
+
+
+def get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+def post(url, body, content_type):
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+class ViewerTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp()
+        cls.db = os.path.join(cls.dir, "spans.db")
+        cls.view, cls.otlp, cls.ui = start_view(cls.db)
+        cls.broker = subprocess.Popen([KAFKATRACE, "broker", "--port", "0", "--topic", "questions:1"],
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        cls.bootstrap = cls.broker.stdout.readline().strip()
+
+    @classmethod
+    def tearDownClass(cls):
+        for p in (cls.view, cls.broker):
+            p.terminate()
+            p.wait(timeout=10)
+
+    def traced(self, *args, **kwargs):
+        env = dict(os.environ, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=self.otlp, OTEL_SERVICE_NAME=kwargs.pop("service"))
+        return subprocess.run([KAFKATRACE, *args], env=env, capture_output=True, text=True, timeout=60, check=True)
+
+    def wait_for_trace(self, trace_id, spans):
+        for _ in range(100):
+            status, body = get(self.ui + "api/traces/" + trace_id)
+            if status == 200 and len(body["spans"]) >= spans:
+                return body
+            time.sleep(0.1)
+        self.fail("trace %s never had %d spans" % (trace_id, spans))
+
+    def test_a_kafka_hop_is_split_into_publish_wait_and_process(self):
+        out = self.traced("produce", "-b", self.bootstrap, "-t", "questions", "-k", "<script>alert(1)</script>",
+                          "why?", service="api").stdout
+        trace_id = out.split()[-1]
+        time.sleep(1.0)  # the record sits in the topic: the hop must show it
+        self.traced("consume", "-b", self.bootstrap, "-t", "questions", "--from-beginning", "--count", "1",
+                    service="worker")
+        trace = self.wait_for_trace(trace_id, 3)
+        names = sorted(s["name"] for s in trace["spans"])
+        self.assertEqual(names, ["kafkatrace produce", "process questions", "send questions"])
+        hop = trace["hops"][0]
+        self.assertEqual(hop["topic"], "questions")
+        send = next(s for s in trace["spans"] if s["name"] == "send questions")
+        process = next(s for s in trace["spans"] if s["name"] == "process questions")
+        self.assertEqual(hop["publish_nano"], send["end_unix_nano"] - send["start_unix_nano"])
+        self.assertEqual(hop["wait_nano"], process["start_unix_nano"] - send["end_unix_nano"])
+        self.assertGreaterEqual(hop["wait_nano"], 900_000_000)
+        self.assertIn("waiting in topic questions: the consumer was busy", hop["diagnosis"])
+        self.assertEqual(send["attributes"]["messaging.kafka.message.key"], "<script>alert(1)</script>")
+
+        status, traces = get(self.ui + "api/traces?topic=questions")
+        self.assertEqual(status, 200)
+        self.assertIn(trace_id, [t["trace_id"] for t in traces])
+        status, services = get(self.ui + "api/services")
+        self.assertIn("worker", services)
+
+        text = subprocess.run([KAFKATRACE, "trace", trace_id, "--db", self.db], capture_output=True, text=True,
+                              check=True).stdout
+        self.assertIn("worker: process questions", text)
+        self.assertRegex(text, r"hop questions: publish .*, waiting in topic \d")
+
+    def test_bad_input_gets_4xx_with_a_reason_and_the_server_keeps_serving(self):
+        status, body = post(self.otlp, b"\xff\xff\xff\xff garbage", "application/x-protobuf")
+        self.assertEqual(status, 400)
+        self.assertIn(b"malformed", body)
+        status, body = post(self.otlp, b"{", "application/json")
+        self.assertEqual(status, 400)
+        status, body = post(self.otlp, b"{}", "text/plain")
+        self.assertEqual(status, 415)
+        status, body = post(self.otlp, b"x" * (17 << 20), "application/x-protobuf")
+        self.assertEqual(status, 413)
+        status, body = get(self.ui + "api/traces/not-a-trace")
+        self.assertEqual(status, 400)
+        status, body = get(self.ui + "api/traces?limit=abc")
+        self.assertEqual(status, 400)
+        status, body = get(self.ui + "api/traces/" + "0" * 32)
+        self.assertEqual(status, 404)
+        self.assertEqual(get(self.ui + "api/traces")[0], 200)  # still serving
+
+    def test_acknowledged_spans_survive_sigkill(self):
+        db = os.path.join(self.dir, "durable.db")
+        view, otlp, ui = start_view(db)
+        span = {"traceId": "ab" * 16, "spanId": "cd" * 8, "name": "durable", "kind": 1,
+                "startTimeUnixNano": "1", "endTimeUnixNano": "2"}
+        body = json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]}).encode()
+        status, _ = post(otlp, body, "application/json")
+        self.assertEqual(status, 200)
+        view.send_signal(signal.SIGKILL)
+        view.wait()
+        view, otlp, ui = start_view(db)
+        try:
+            status, trace = get(ui + "api/traces/" + "ab" * 16)
+            self.assertEqual(status, 200)
+            self.assertEqual(trace["spans"][0]["name"], "durable")
+        finally:
+            view.terminate()
+            view.wait(timeout=10)
+
+    def test_the_page_is_served_offline(self):
+        with urllib.request.urlopen(self.ui, timeout=10) as r:
+            page = r.read().decode()
+        self.assertIn("kafkatrace view", page)
+        self.assertNotIn("http://", page.replace("http://www.w3.org", ""))  # no CDN
+        self.assertNotIn("innerHTML", page)  # values go in as text, never markup
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,261 @@
+// `kafkatrace view`: an OTLP/HTTP receiver that stores spans in SQLite, and a
+// JSON API plus a small offline web page to look at traces and their Kafka
+// hops.
+#include <httplib.h>
+
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "cli_support.h"
+#include "collector/kafka_hops.h"
+#include "collector/otlp_decoder.h"
+#include "collector/span_store.h"
+#include "commands.h"
+#include "common/json_writer.h"
+#include "kafkatrace/clock.h"
+#include "view_page.h"
+
+namespace kafkatrace::cli {
+namespace {
+
+constexpr size_t kMaxBodyBytes = 16 << 20;
+
+bool SplitHostPort(const std::string& address, std::string* host, int* port) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  *host = address.substr(0, colon);
+  try {
+    *port = std::stoi(address.substr(colon + 1));
+  } catch (...) {
+    return false;
+  }
+  return *port >= 0 && *port <= 65535;
+}
+
+void WriteSpanJson(json::Writer& w, const collector::StoredSpan& s) {
+  w.BeginObject();
+  w.Key("trace_id").String(s.trace_id).Key("span_id").String(s.span_id);
+  w.Key("parent_span_id")
+      .String(s.parent_span_id)
+      .Key("service")
+      .String(s.service);
+  w.Key("scope").String(s.scope).Key("name").String(s.name).Key("kind").Int(
+      s.kind);
+  w.Key("start_unix_nano")
+      .Int(s.start_unix_nanos)
+      .Key("end_unix_nano")
+      .Int(s.end_unix_nanos);
+  w.Key("status_code")
+      .Int(s.status_code)
+      .Key("status_message")
+      .String(s.status_message);
+  w.Key("topic").String(s.topic);
+  w.Key("attributes").Raw(s.attributes_json).Key("events").Raw(s.events_json);
+  w.Key("links").Raw(s.links_json);
+  w.EndObject();
+}
+
+void Error(httplib::Response& res, int status, const std::string& reason) {
+  std::string body;
+  json::Writer w(body);
+  w.BeginObject().Key("error").String(reason).EndObject();
+  res.status = status;
+  res.set_content(body, "application/json");
+}
+
+int64_t QueryInt(const httplib::Request& req, const char* name,
+                 int64_t fallback) {
+  if (!req.has_param(name)) return fallback;
+  try {
+    return std::stoll(req.get_param_value(name));
+  } catch (...) {
+    return -1;
+  }
+}
+
+}  // namespace
+
+int RunView(const ViewArgs& args) {
+  std::string otlp_host, ui_host;
+  int otlp_port = 0, ui_port = 0;
+  if (!SplitHostPort(args.otlp, &otlp_host, &otlp_port)) {
+    std::cerr << "kafkatrace view: bad --otlp \"" << args.otlp
+              << "\": expected HOST:PORT\n";
+    return 2;
+  }
+  if (!SplitHostPort(args.ui, &ui_host, &ui_port)) {
+    std::cerr << "kafkatrace view: bad --ui \"" << args.ui
+              << "\": expected HOST:PORT\n";
+    return 2;
+  }
+  auto opened = collector::SpanStore::Open(args.db);
+  if (!opened.ok()) {
+    std::cerr << "kafkatrace view: " << opened.status().message() << "\n";
+    return 1;
+  }
+  collector::SpanStore& store = **opened;
+
+  httplib::Server otlp;
+  otlp.set_payload_max_length(kMaxBodyBytes);
+  otlp.Post("/v1/traces", [&](const httplib::Request& req,
+                              httplib::Response& res) {
+    const std::string type = req.get_header_value("Content-Type");
+    const bool json = type.rfind("application/json", 0) == 0;
+    if (!json && type.rfind("application/x-protobuf", 0) != 0) {
+      return Error(
+          res, 415,
+          "Content-Type must be application/x-protobuf or application/json");
+    }
+    auto spans = json ? collector::DecodeOtlpJson(req.body)
+                      : collector::DecodeOtlpProtobuf(req.body);
+    if (!spans.ok()) return Error(res, 400, spans.status().message());
+    if (Status s = store.Insert(*spans); !s.ok())
+      return Error(res, 503, "cannot store spans: " + s.message());
+    res.status = 200;  // acknowledged only once committed
+    if (json) {
+      res.set_content("{}", "application/json");
+    } else {
+      res.set_content("", "application/x-protobuf");
+    }
+  });
+  otlp.Get("/v1/traces", [](const httplib::Request&, httplib::Response& res) {
+    Error(res, 405, "POST OTLP spans here");
+  });
+
+  httplib::Server ui;
+  ui.Get("/", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(kViewPage, "text/html; charset=utf-8");
+    res.set_header("Content-Security-Policy",
+                   "default-src 'self'; script-src 'unsafe-inline' 'self'; "
+                   "style-src 'unsafe-inline'");
+  });
+  ui.Get("/api/services", [&](const httplib::Request&, httplib::Response& res) {
+    auto services = store.Services();
+    if (!services.ok()) return Error(res, 500, services.status().message());
+    std::string body;
+    json::Writer w(body);
+    w.BeginArray();
+    for (const auto& s : *services) w.String(s);
+    w.EndArray();
+    res.set_content(body, "application/json");
+  });
+  ui.Get(
+      "/api/traces", [&](const httplib::Request& req, httplib::Response& res) {
+        collector::TraceQuery query;
+        query.service = req.get_param_value("service");
+        query.name = req.get_param_value("name");
+        query.topic = req.get_param_value("topic");
+        const int64_t min_ms = QueryInt(req, "min_duration_ms", 0);
+        const int64_t limit = QueryInt(req, "limit", 50);
+        const int64_t since = QueryInt(req, "start_ns", 0);
+        const int64_t until = QueryInt(req, "end_ns", INT64_MAX);
+        if (min_ms < 0 || limit < 1 || limit > 1000 || since < 0 || until < 0) {
+          return Error(res, 400,
+                       "min_duration_ms, start_ns, end_ns must be non-negative "
+                       "integers and limit 1-1000");
+        }
+        query.min_duration_ns = min_ms * 1'000'000;
+        query.limit = static_cast<int>(limit);
+        query.start_ns = since;
+        query.end_ns = until;
+        auto traces = store.Search(query);
+        if (!traces.ok()) return Error(res, 500, traces.status().message());
+        std::string body;
+        json::Writer w(body);
+        w.BeginArray();
+        for (const auto& t : *traces) {
+          w.BeginObject()
+              .Key("trace_id")
+              .String(t.trace_id)
+              .Key("root_name")
+              .String(t.root_name);
+          w.Key("root_service")
+              .String(t.root_service)
+              .Key("start_unix_nano")
+              .Int(t.start_unix_nanos);
+          w.Key("duration_nano")
+              .Int(t.duration_nanos)
+              .Key("span_count")
+              .Int(t.span_count);
+          w.Key("error_count").Int(t.error_count).EndObject();
+        }
+        w.EndArray();
+        res.set_content(body, "application/json");
+      });
+  ui.Get(R"(/api/traces/([0-9a-fA-F]{32}))",
+         [&](const httplib::Request& req, httplib::Response& res) {
+           std::string id = req.matches[1];
+           for (auto& c : id)
+             c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+           auto spans = store.GetTrace(id);
+           if (!spans.ok()) return Error(res, 500, spans.status().message());
+           if (spans->empty()) return Error(res, 404, "no trace " + id);
+           std::string body;
+           json::Writer w(body);
+           w.BeginObject().Key("trace_id").String(id).Key("spans").BeginArray();
+           for (const auto& s : *spans) WriteSpanJson(w, s);
+           w.EndArray().Key("hops").BeginArray();
+           for (const auto& h : collector::FindKafkaHops(*spans)) {
+             w.BeginObject()
+                 .Key("topic")
+                 .String(h.topic)
+                 .Key("send_span_id")
+                 .String(h.send_span_id);
+             w.Key("process_span_id")
+                 .String(h.process_span_id)
+                 .Key("publish_nano")
+                 .Int(h.publish_nanos);
+             w.Key("wait_nano")
+                 .Int(h.wait_nanos)
+                 .Key("process_nano")
+                 .Int(h.process_nanos);
+             w.Key("diagnosis").String(h.diagnosis).EndObject();
+           }
+           w.EndArray().EndObject();
+           res.set_content(body, "application/json");
+         });
+  ui.Get(R"(/api/traces/(.*))",
+         [](const httplib::Request&, httplib::Response& res) {
+           Error(res, 400, "a trace id is 32 hex digits");
+         });
+
+  const int bound_otlp =
+      otlp_port == 0
+          ? otlp.bind_to_any_port(otlp_host)
+          : (otlp.bind_to_port(otlp_host, otlp_port) ? otlp_port : -1);
+  const int bound_ui = ui_port == 0
+                           ? ui.bind_to_any_port(ui_host)
+                           : (ui.bind_to_port(ui_host, ui_port) ? ui_port : -1);
+  if (bound_otlp < 0 || bound_ui < 0) {
+    std::cerr << "kafkatrace view: cannot listen on "
+              << (bound_otlp < 0 ? args.otlp : args.ui)
+              << " (in use? pick another with --otlp/--ui)\n";
+    return 1;
+  }
+  std::cout << "OTLP receiver: http://" << otlp_host << ":" << bound_otlp
+            << "/v1/traces\n"
+            << "UI: http://" << ui_host << ":" << bound_ui << "/" << std::endl;
+
+  InstallStopSignals();
+  std::thread otlp_thread([&] { otlp.listen_after_bind(); });
+  std::thread ui_thread([&] { ui.listen_after_bind(); });
+  int64_t last_retention = 0;
+  while (!g_stop_requested) {
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(200));  // waiting for a signal
+    const int64_t now = SystemClock::Instance().NowNanos();
+    if (now - last_retention > 60'000'000'000) {
+      last_retention = now;
+      (void)store.Retain(now - args.retention_hours * 3'600'000'000'000,
+                         args.max_spans);
+    }
+  }
+  otlp.stop();
+  ui.stop();
+  otlp_thread.join();
+  ui_thread.join();
+  return 0;
+}
+
+}  // namespace kafkatrace::cli

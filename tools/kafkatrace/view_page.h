@@ -1,0 +1,74 @@
+// The web page `kafkatrace view` serves: offline (no CDN), and every value from
+// a span is inserted with textContent, never as markup, because record keys and
+// headers end up in attributes and are attacker-controlled.
+#pragma once
+
+namespace kafkatrace::cli {
+
+inline constexpr const char* kViewPage = R"HTML(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>kafkatrace view</title>
+<style>
+body{font:14px system-ui,sans-serif;margin:0;color:#222}header{background:#1d3557;color:#fff;padding:10px 16px}
+main{display:flex;gap:16px;padding:16px}#list{width:38%}#detail{flex:1}
+table{border-collapse:collapse;width:100%}td,th{padding:4px 6px;border-bottom:1px solid #eee;text-align:left}
+tr.trace{cursor:pointer}tr.trace:hover{background:#f1f5fb}.bar{background:#457b9d;height:12px;border-radius:2px}
+.err{color:#c1121f}.diag{background:#fff3cd;padding:8px;margin:8px 0;border-radius:4px}input{width:8em}
+</style></head><body>
+<header><b>kafkatrace view</b> &mdash; where did the time go?</header>
+<main><section id="list">
+<form id="search">service <input name="service"> topic <input name="topic">
+min ms <input name="min_duration_ms" type="number" min="0"> <button>search</button></form>
+<table id="traces"><thead><tr><th>trace</th><th>root</th><th>duration</th><th>spans</th></tr></thead><tbody></tbody></table>
+</section><section id="detail"><p>Select a trace.</p></section></main>
+<script>
+const ms = ns => (ns / 1e6).toFixed(ns >= 1e10 ? 0 : 2) + ' ms';
+function el(tag, text, cls) { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; }
+async function search(ev) {
+  if (ev) ev.preventDefault();
+  const params = new URLSearchParams(new FormData(document.getElementById('search')));
+  for (const [k, v] of [...params]) if (!v) params.delete(k);
+  const traces = await (await fetch('/api/traces?' + params)).json();
+  const body = document.querySelector('#traces tbody'); body.replaceChildren();
+  for (const t of traces) {
+    const row = el('tr', undefined, 'trace'); row.dataset.trace = t.trace_id;
+    row.append(el('td', t.trace_id.slice(0, 8)), el('td', t.root_service + ': ' + t.root_name),
+               el('td', ms(t.duration_nano), t.error_count ? 'err' : ''), el('td', String(t.span_count)));
+    row.onclick = () => show(t.trace_id); body.append(row);
+  }
+}
+async function show(id) {
+  const trace = await (await fetch('/api/traces/' + id)).json();
+  const detail = document.getElementById('detail'); detail.replaceChildren(el('h3', 'trace ' + id));
+  for (const h of trace.hops) {
+    if (h.diagnosis) detail.append(el('div', h.diagnosis, 'diag'));
+  }
+  const hops = el('table'); hops.id = 'hops';
+  hops.append(Object.assign(el('tr'), {}));
+  hops.firstChild.append(el('th', 'topic'), el('th', 'publish'), el('th', 'waiting in topic'), el('th', 'processing'));
+  for (const h of trace.hops) {
+    const r = el('tr'); r.append(el('td', h.topic), el('td', ms(h.publish_nano)), el('td', ms(h.wait_nano)), el('td', ms(h.process_nano))); hops.append(r);
+  }
+  detail.append(el('h4', 'Kafka hops'), hops, el('h4', 'Waterfall'));
+  const spans = trace.spans, t0 = Math.min(...spans.map(s => s.start_unix_nano));
+  const total = Math.max(1, Math.max(...spans.map(s => s.end_unix_nano)) - t0);
+  const depth = {}; const byId = Object.fromEntries(spans.map(s => [s.span_id, s]));
+  const level = s => depth[s.span_id] ?? (depth[s.span_id] = byId[s.parent_span_id] ? level(byId[s.parent_span_id]) + 1 : 0);
+  const table = el('table'); table.id = 'waterfall';
+  for (const s of spans) {
+    const r = el('tr'); r.dataset.span = s.span_id;
+    const name = el('td', '\u00a0'.repeat(2 * level(s)) + s.service + ': ' + s.name, s.status_code === 2 ? 'err' : '');
+    const cell = el('td'); const bar = el('div', undefined, 'bar');
+    bar.style.marginLeft = (100 * (s.start_unix_nano - t0) / total) + '%';
+    bar.style.width = Math.max(0.3, 100 * (s.end_unix_nano - s.start_unix_nano) / total) + '%';
+    cell.append(bar); r.append(name, cell, el('td', ms(s.end_unix_nano - s.start_unix_nano)));
+    const attrs = el('td'); attrs.append(el('code', JSON.stringify(s.attributes)));
+    for (const l of s.links) { const a = el('a', ' link\u2192' + l.trace_id.slice(0, 8)); a.href = '#'; a.onclick = e => { e.preventDefault(); show(l.trace_id); }; attrs.append(a); }
+    r.append(attrs); table.append(r);
+  }
+  detail.append(table);
+}
+document.getElementById('search').onsubmit = search; search();
+</script></body></html>
+)HTML";
+
+}  // namespace kafkatrace::cli
