@@ -16,7 +16,8 @@ started=$(date +%s)
 step() { printf '\n==> %s\n' "$*"; }
 
 step "dependencies"
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh --browser
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)  # playwright-core, no browser download
 
 step "format check"
 mapfile -t sources < <(git ls-files '*.cc' '*.h' 2>/dev/null || find include src tests bench examples fuzz -name '*.cc' -o -name '*.h')

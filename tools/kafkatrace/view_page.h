@@ -13,6 +13,9 @@ main{display:flex;gap:16px;padding:16px}#list{width:38%}#detail{flex:1}
 table{border-collapse:collapse;width:100%}td,th{padding:4px 6px;border-bottom:1px solid #eee;text-align:left}
 tr.trace{cursor:pointer}tr.trace:hover{background:#f1f5fb}.bar{background:#457b9d;height:12px;border-radius:2px}
 .err{color:#c1121f}.diag{background:#fff3cd;padding:8px;margin:8px 0;border-radius:4px}input{width:8em}
+#waterfall{table-layout:fixed}#waterfall td:nth-child(1){width:22%}#waterfall td:nth-child(2){width:38%}
+#waterfall td:nth-child(3){width:8%}#waterfall td:nth-child(4){font-size:11px;word-break:break-all;color:#555}
+main{min-width:0}#detail{min-width:0}
 </style></head><body>
 <header><b>kafkatrace view</b> &mdash; where did the time go?</header>
 <main><section id="list">

@@ -1,0 +1,91 @@
+// Real-browser test of `kafkatrace view`: headless Debian chromium driven by playwright-core.
+// A traced record (whose key is an HTML injection attempt) crosses Kafka with a 1.2 s wait in
+// the topic; the page must show the trace, its waterfall and its hop split with the same
+// numbers the spans give, and the key as inert text. Saves screenshots/viewer.png.
+// Usage: node viewer_browser_test.js <build-dir>
+const { chromium } = require('playwright-core');
+const { spawn, execFileSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const readline = require('readline');
+
+const build = path.resolve(process.argv[2] || 'build');
+const kafkatrace = path.join(build, 'tools', 'kafkatrace', 'kafkatrace');
+const injection = '<img src=x onerror=window.__xss=1>';
+
+function start(args) {
+  const child = spawn(kafkatrace, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+  const lines = readline.createInterface({ input: child.stdout });
+  const queue = [];
+  let waiting = null;
+  lines.on('line', (l) => (waiting ? (waiting(l), (waiting = null)) : queue.push(l)));
+  child.nextLine = () => new Promise((r) => (queue.length ? r(queue.shift()) : (waiting = r)));
+  return child;
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+(async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafkatrace-browser-'));
+  const view = start(['view', '--otlp', '127.0.0.1:0', '--ui', '127.0.0.1:0', '--db', path.join(dir, 'spans.db')]);
+  const broker = start(['broker', '--port', '0', '--topic', 'questions:1']);
+  let browser;
+  try {
+    const otlp = (await view.nextLine()).split(' ').pop();
+    const ui = (await view.nextLine()).split(' ').pop();
+    const bootstrap = await broker.nextLine();
+    const env = { ...process.env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlp };
+    const out = execFileSync(kafkatrace, ['produce', '-b', bootstrap, '-t', 'questions', '-k', injection, 'why?'],
+      { env: { ...env, OTEL_SERVICE_NAME: 'api' }, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    const traceId = out.trim().split(' ').pop();
+    await new Promise((r) => setTimeout(r, 1200));  // the record waits in the topic
+    execFileSync(kafkatrace, ['consume', '-b', bootstrap, '-t', 'questions', '--from-beginning', '--count', '1'],
+      { env: { ...env, OTEL_SERVICE_NAME: 'worker' }, stdio: 'ignore' });
+
+    let trace;
+    for (let i = 0; i < 100; i++) {
+      const r = await fetch(`${ui}api/traces/${traceId}`);
+      if (r.ok && (trace = await r.json()).spans.length >= 3) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    const send = trace.spans.find((s) => s.name === 'send questions');
+    const processSpan = trace.spans.find((s) => s.name === 'process questions');
+    const ms = (ns) => (ns / 1e6).toFixed(ns >= 1e10 ? 0 : 2) + ' ms';
+    const expected = [ms(send.end_unix_nano - send.start_unix_nano),
+      ms(processSpan.start_unix_nano - send.end_unix_nano),
+      ms(processSpan.end_unix_nano - processSpan.start_unix_nano)];
+
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+    let dialogs = 0;
+    page.on('dialog', (d) => { dialogs++; d.dismiss(); });
+    await page.goto(ui);
+    const row = page.locator(`tr[data-trace="${traceId}"]`);
+    await row.waitFor({ timeout: 10000 });
+    await row.click();
+    await page.locator('#hops tr').nth(1).waitFor({ timeout: 10000 });
+    const cells = await page.locator('#hops tr').nth(1).locator('td').allTextContents();
+    check(cells[0] === 'questions', `hop topic ${cells[0]}`);
+    check(cells[1] === expected[0], `publish ${cells[1]} != ${expected[0]}`);
+    check(cells[2] === expected[1], `waiting ${cells[2]} != ${expected[1]}`);
+    check(cells[3] === expected[2], `processing ${cells[3]} != ${expected[2]}`);
+    const diagnosis = await page.locator('.diag').first().textContent();
+    check(diagnosis.includes('waiting in topic questions: the consumer was busy'), `diagnosis: ${diagnosis}`);
+    check((await page.locator('#waterfall tr').count()) === 3, 'waterfall rows');
+    const text = await page.locator('#waterfall').textContent();
+    check(text.includes(injection), 'the injected key must be shown as text');
+    check((await page.evaluate(() => window.__xss)) === undefined, 'injected markup ran');
+    check((await page.locator('#detail img').count()) === 0, 'injected markup became an element');
+    check(dialogs === 0, 'a dialog opened');
+    fs.mkdirSync(path.join(__dirname, 'screenshots'), { recursive: true });
+    await page.screenshot({ path: path.join(__dirname, 'screenshots', 'viewer.png'), fullPage: true });
+    console.log(`viewer browser test: hop ${cells.slice(1).join(' / ')} shown as the spans say; markup inert`);
+  } finally {
+    if (browser) await browser.close();
+    view.kill();
+    broker.kill();
+  }
+})().catch((e) => { console.error('FAILED:', e.message); process.exit(1); });
