@@ -1,0 +1,104 @@
+// The viewer's store: OTLP decode + SQLite ingest rate, and loading a 1,000-span trace with the
+// JSON the API returns.
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include "collector/kafka_hops.h"
+#include "collector/otlp_decoder.h"
+#include "collector/span_store.h"
+#include "common/json_writer.h"
+#include "kafkatrace/resource.h"
+#include "otlp/otlp_encoder.h"
+
+namespace kafkatrace {
+namespace {
+
+std::string TempDb() {
+  char dir[] = "/tmp/kafkatrace-bench-XXXXXX";
+  return std::string(mkdtemp(dir)) + "/spans.db";
+}
+
+// 512 producer spans with the attributes the Kafka instrumentation writes, as OTLP protobuf.
+std::string Request(uint64_t seed) {
+  static const Resource resource = Resource::Default("bench");
+  static const InstrumentationScope scope{"kafkatrace", "0.1.0"};
+  std::vector<std::unique_ptr<SpanData>> batch;
+  for (int i = 0; i < 512; ++i) {
+    auto span = std::make_unique<SpanData>();
+    uint8_t trace[16] = {}, id[8] = {};
+    uint64_t t = seed * 1000 + static_cast<uint64_t>(i) + 1;
+    std::memcpy(trace, &t, 8);
+    std::memcpy(id, &t, 8);
+    span->context = SpanContext(TraceId(std::span<const uint8_t, 16>(trace)),
+                                SpanId(std::span<const uint8_t, 8>(id)), 1, false);
+    span->name = "send orders";
+    span->kind = SpanKind::kProducer;
+    span->start_unix_nanos = static_cast<int64_t>(t) * 1000;
+    span->end_unix_nanos = span->start_unix_nanos + 500;
+    span->attributes = {{"messaging.system", std::string("kafka")},
+                        {"messaging.destination.name", std::string("orders")},
+                        {"messaging.operation.type", std::string("send")},
+                        {"messaging.kafka.message.key", std::string("customer-42")},
+                        {"messaging.kafka.offset", int64_t{12345}}};
+    span->resource = &resource;
+    span->scope = &scope;
+    batch.push_back(std::move(span));
+  }
+  std::string body;
+  otlp::EncodeProtobuf(batch, body);
+  return body;
+}
+
+void BM_DecodeAndIngest512(benchmark::State& state) {
+  auto store = collector::SpanStore::Open(TempDb()).value();
+  uint64_t seed = 0;
+  std::vector<std::string> requests;
+  for (int i = 0; i < 64; ++i) requests.push_back(Request(++seed));
+  size_t i = 0;
+  for (auto _ : state) {
+    auto spans = collector::DecodeOtlpProtobuf(requests[i++ % requests.size()]);
+    if (!store->Insert(*spans).ok()) state.SkipWithError("insert failed");
+  }
+  state.SetItemsProcessed(state.iterations() * 512);
+}
+BENCHMARK(BM_DecodeAndIngest512)->Unit(benchmark::kMillisecond);
+
+void BM_LoadTrace1000Spans(benchmark::State& state) {
+  auto store = collector::SpanStore::Open(TempDb()).value();
+  std::vector<collector::StoredSpan> spans;
+  const std::string trace_id(32, 'e');
+  for (int i = 0; i < 1000; ++i) {
+    collector::StoredSpan s;
+    s.trace_id = trace_id;
+    char id[17];
+    std::snprintf(id, sizeof(id), "%016x", i + 1);
+    s.span_id = id;
+    if (i > 0) s.parent_span_id = "0000000000000001";
+    s.name = "span";
+    s.kind = i % 2 ? 4 : 5;
+    s.start_unix_nanos = i * 1000;
+    s.end_unix_nanos = i * 1000 + 500;
+    s.attributes_json = R"({"messaging.system":"kafka","messaging.destination.name":"orders","messaging.kafka.offset":12345})";
+    spans.push_back(std::move(s));
+  }
+  (void)store->Insert(spans);
+  for (auto _ : state) {
+    auto trace = store->GetTrace(trace_id);
+    std::string body;
+    json::Writer w(body);
+    w.BeginArray();
+    for (const auto& s : *trace) {
+      w.BeginObject().Key("span_id").String(s.span_id).Key("name").String(s.name);
+      w.Key("attributes").Raw(s.attributes_json).EndObject();
+    }
+    w.EndArray();
+    benchmark::DoNotOptimize(collector::FindKafkaHops(*trace));
+    benchmark::DoNotOptimize(body.data());
+  }
+}
+BENCHMARK(BM_LoadTrace1000Spans)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace kafkatrace
+
+BENCHMARK_MAIN();
