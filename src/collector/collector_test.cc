@@ -143,6 +143,37 @@ TEST_F(SpanStoreTest, InsertGetAndSearch) {
   EXPECT_EQ(*services, (std::vector<std::string>{"api", "worker"}));
 }
 
+TEST_F(SpanStoreTest, TopicLatencyPercentilesPerTopicAndGroup) {
+  std::vector<StoredSpan> spans;
+  for (int i = 0; i < 100; ++i) {
+    std::string trace =
+        std::string(30, 'f') + (i < 10 ? "0" : "") + std::to_string(i);
+    StoredSpan send = Span(trace, "1111111111111111", "", "api",
+                           "send questions", 1000, 2000, "questions");
+    send.kind = 4;
+    StoredSpan process =
+        Span(trace, "2222222222222222", "1111111111111111", "worker",
+             "process questions", 1000 + (i + 1) * 1'000'000, 0, "questions");
+    process.kind = 5;
+    process.end_unix_nanos = process.start_unix_nanos + 10;
+    process.attributes_json =
+        R"({"messaging.consumer.group.name":"answerers"})";
+    spans.push_back(send);
+    spans.push_back(process);
+  }
+  ASSERT_TRUE(store_->Insert(spans).ok());
+  auto latencies = store_->TopicLatencies(0);
+  ASSERT_TRUE(latencies.ok()) << latencies.status().message();
+  ASSERT_EQ(latencies->size(), 1u);
+  const auto& l = (*latencies)[0];
+  EXPECT_EQ(l.topic, "questions");
+  EXPECT_EQ(l.consumer_group, "answerers");
+  EXPECT_EQ(l.hops, 100);
+  EXPECT_EQ(l.p50_nanos, 51'000'000);  // latencies are 1..100 ms
+  EXPECT_EQ(l.p95_nanos, 95'000'000);
+  EXPECT_EQ(l.p99_nanos, 99'000'000);
+}
+
 TEST_F(SpanStoreTest, RetentionByAgeAndSize) {
   std::vector<StoredSpan> spans;
   for (int i = 0; i < 10; ++i) {

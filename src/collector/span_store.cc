@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
 namespace kafkatrace::collector {
 namespace {
 
@@ -212,6 +214,46 @@ Result<std::vector<std::string>> SpanStore::Services() {
   while (sqlite3_step(select.get()) == SQLITE_ROW)
     services.push_back(select.ColumnText(0));
   return services;
+}
+
+Result<std::vector<TopicLatency>> SpanStore::TopicLatencies(int64_t since_ns) {
+  std::lock_guard lock(mutex_);
+  Statement select(
+      db_,
+      "SELECT c.topic, COALESCE(json_extract(c.attributes,"
+      " '$.\"messaging.consumer.group.name\"'), ''), c.start_ns - p.start_ns"
+      " FROM spans c JOIN spans p ON p.trace_id = c.trace_id"
+      " AND p.span_id = c.parent_span_id"
+      " WHERE c.kind = 5 AND p.kind = 4 AND c.start_ns >= ?1"
+      " ORDER BY 1, 2, 3");
+  if (!select.ok()) return SqlError(db_, "prepare topic latencies");
+  select.Int(1, since_ns);
+  std::vector<TopicLatency> out;
+  std::vector<int64_t> samples;
+  auto flush = [&] {
+    if (samples.empty()) return;
+    auto at = [&](double q) {
+      size_t i = static_cast<size_t>(
+          q * static_cast<double>(samples.size() - 1) + 0.5);
+      return samples[std::min(i, samples.size() - 1)];
+    };
+    out.back().hops = static_cast<int64_t>(samples.size());
+    out.back().p50_nanos = at(0.50);
+    out.back().p95_nanos = at(0.95);
+    out.back().p99_nanos = at(0.99);
+    samples.clear();
+  };
+  while (sqlite3_step(select.get()) == SQLITE_ROW) {
+    std::string topic = select.ColumnText(0), group = select.ColumnText(1);
+    if (out.empty() || out.back().topic != topic ||
+        out.back().consumer_group != group) {
+      flush();
+      out.push_back({topic, group});
+    }
+    samples.push_back(select.ColumnInt(2));  // rows arrive sorted by latency
+  }
+  flush();
+  return out;
 }
 
 Status SpanStore::Retain(int64_t oldest_start_ns, int64_t max_spans) {

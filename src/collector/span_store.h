@@ -38,6 +38,17 @@ struct TraceSummary {
   int64_t error_count = 0;
 };
 
+// Produce-to-consume latency (process start minus send start) of one topic and
+// group.
+struct TopicLatency {
+  std::string topic;
+  std::string consumer_group;
+  int64_t hops = 0;
+  int64_t p50_nanos = 0;
+  int64_t p95_nanos = 0;
+  int64_t p99_nanos = 0;
+};
+
 class SpanStore {
  public:
   // Opens or creates the database; errors name the file and the reason.
@@ -48,6 +59,9 @@ class SpanStore {
   Result<std::vector<StoredSpan>> GetTrace(const std::string& trace_id);
   Result<std::vector<TraceSummary>> Search(const TraceQuery& query);
   Result<std::vector<std::string>> Services();
+  // Over hops (CONSUMER span whose parent is a PRODUCER span) that started
+  // after `since_ns`.
+  Result<std::vector<TopicLatency>> TopicLatencies(int64_t since_ns);
   // Deletes spans that started before `oldest_start_ns`, then the oldest beyond
   // `max_spans`.
   Status Retain(int64_t oldest_start_ns, int64_t max_spans);

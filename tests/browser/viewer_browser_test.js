@@ -75,6 +75,8 @@ function check(condition, message) {
     const diagnosis = await page.locator('.diag').first().textContent();
     check(diagnosis.includes('waiting in topic questions: the consumer was busy'), `diagnosis: ${diagnosis}`);
     check((await page.locator('#waterfall tr').count()) === 3, 'waterfall rows');
+    const topicCells = await page.locator('#topics tbody tr').first().locator('td').allTextContents();
+    check(topicCells[0] === 'questions' && topicCells[2] === '1', `topics row ${topicCells}`);
     const text = await page.locator('#waterfall').textContent();
     check(text.includes(injection), 'the injected key must be shown as text');
     check((await page.evaluate(() => window.__xss)) === undefined, 'injected markup ran');

@@ -95,6 +95,12 @@ class ViewerTest(unittest.TestCase):
         status, traces = get(self.ui + "api/traces?topic=questions")
         self.assertEqual(status, 200)
         self.assertIn(trace_id, [t["trace_id"] for t in traces])
+        status, topics = get(self.ui + "api/topics")
+        self.assertEqual(status, 200)
+        questions = next(t for t in topics if t["topic"] == "questions")
+        self.assertGreaterEqual(questions["hops"], 1)
+        self.assertGreaterEqual(questions["p99_nano"], questions["p50_nano"])
+        self.assertGreaterEqual(questions["p50_nano"], 900_000_000)
         status, services = get(self.ui + "api/services")
         self.assertIn("worker", services)
 

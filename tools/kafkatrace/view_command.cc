@@ -140,6 +140,25 @@ int RunView(const ViewArgs& args) {
     w.EndArray();
     res.set_content(body, "application/json");
   });
+  ui.Get("/api/topics", [&](const httplib::Request& req,
+                            httplib::Response& res) {
+    const int64_t since = QueryInt(req, "start_ns", 0);
+    if (since < 0)
+      return Error(res, 400, "start_ns must be a non-negative integer");
+    auto latencies = store.TopicLatencies(since);
+    if (!latencies.ok()) return Error(res, 500, latencies.status().message());
+    std::string body;
+    json::Writer w(body);
+    w.BeginArray();
+    for (const auto& l : *latencies) {
+      w.BeginObject().Key("topic").String(l.topic);
+      w.Key("consumer_group").String(l.consumer_group).Key("hops").Int(l.hops);
+      w.Key("p50_nano").Int(l.p50_nanos).Key("p95_nano").Int(l.p95_nanos);
+      w.Key("p99_nano").Int(l.p99_nanos).EndObject();
+    }
+    w.EndArray();
+    res.set_content(body, "application/json");
+  });
   ui.Get(
       "/api/traces", [&](const httplib::Request& req, httplib::Response& res) {
         collector::TraceQuery query;
