@@ -1,5 +1,5 @@
-// The viewer's store: OTLP decode + SQLite ingest rate, and loading a 1,000-span trace with the
-// JSON the API returns.
+// The viewer's store: OTLP decode + SQLite ingest rate, and loading a
+// 1,000-span trace with the JSON the API returns.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -18,7 +18,8 @@ std::string TempDb() {
   return std::string(mkdtemp(dir)) + "/spans.db";
 }
 
-// 512 producer spans with the attributes the Kafka instrumentation writes, as OTLP protobuf.
+// 512 producer spans with the attributes the Kafka instrumentation writes, as
+// OTLP protobuf.
 std::string Request(uint64_t seed) {
   static const Resource resource = Resource::Default("bench");
   static const InstrumentationScope scope{"kafkatrace", "0.1.0"};
@@ -29,17 +30,19 @@ std::string Request(uint64_t seed) {
     uint64_t t = seed * 1000 + static_cast<uint64_t>(i) + 1;
     std::memcpy(trace, &t, 8);
     std::memcpy(id, &t, 8);
-    span->context = SpanContext(TraceId(std::span<const uint8_t, 16>(trace)),
-                                SpanId(std::span<const uint8_t, 8>(id)), 1, false);
+    span->context =
+        SpanContext(TraceId(std::span<const uint8_t, 16>(trace)),
+                    SpanId(std::span<const uint8_t, 8>(id)), 1, false);
     span->name = "send orders";
     span->kind = SpanKind::kProducer;
     span->start_unix_nanos = static_cast<int64_t>(t) * 1000;
     span->end_unix_nanos = span->start_unix_nanos + 500;
-    span->attributes = {{"messaging.system", std::string("kafka")},
-                        {"messaging.destination.name", std::string("orders")},
-                        {"messaging.operation.type", std::string("send")},
-                        {"messaging.kafka.message.key", std::string("customer-42")},
-                        {"messaging.kafka.offset", int64_t{12345}}};
+    span->attributes = {
+        {"messaging.system", std::string("kafka")},
+        {"messaging.destination.name", std::string("orders")},
+        {"messaging.operation.type", std::string("send")},
+        {"messaging.kafka.message.key", std::string("customer-42")},
+        {"messaging.kafka.offset", int64_t{12345}}};
     span->resource = &resource;
     span->scope = &scope;
     batch.push_back(std::move(span));
@@ -63,6 +66,14 @@ void BM_DecodeAndIngest512(benchmark::State& state) {
 }
 BENCHMARK(BM_DecodeAndIngest512)->Unit(benchmark::kMillisecond);
 
+void BM_DecodeOnly512(benchmark::State& state) {
+  const std::string request = Request(1);
+  for (auto _ : state)
+    benchmark::DoNotOptimize(collector::DecodeOtlpProtobuf(request));
+  state.SetItemsProcessed(state.iterations() * 512);
+}
+BENCHMARK(BM_DecodeOnly512)->Unit(benchmark::kMillisecond);
+
 void BM_LoadTrace1000Spans(benchmark::State& state) {
   auto store = collector::SpanStore::Open(TempDb()).value();
   std::vector<collector::StoredSpan> spans;
@@ -78,7 +89,8 @@ void BM_LoadTrace1000Spans(benchmark::State& state) {
     s.kind = i % 2 ? 4 : 5;
     s.start_unix_nanos = i * 1000;
     s.end_unix_nanos = i * 1000 + 500;
-    s.attributes_json = R"({"messaging.system":"kafka","messaging.destination.name":"orders","messaging.kafka.offset":12345})";
+    s.attributes_json =
+        R"({"messaging.system":"kafka","messaging.destination.name":"orders","messaging.kafka.offset":12345})";
     spans.push_back(std::move(s));
   }
   (void)store->Insert(spans);
@@ -88,7 +100,8 @@ void BM_LoadTrace1000Spans(benchmark::State& state) {
     json::Writer w(body);
     w.BeginArray();
     for (const auto& s : *trace) {
-      w.BeginObject().Key("span_id").String(s.span_id).Key("name").String(s.name);
+      w.BeginObject().Key("span_id").String(s.span_id).Key("name").String(
+          s.name);
       w.Key("attributes").Raw(s.attributes_json).EndObject();
     }
     w.EndArray();
