@@ -127,6 +127,20 @@ class ViewerTest(unittest.TestCase):
         self.assertEqual(status, 404)
         self.assertEqual(get(self.ui + "api/traces")[0], 200)  # still serving
 
+    def test_gzip_and_search_by_name_and_time(self):
+        import gzip
+        span = {"traceId": "12" * 16, "spanId": "34" * 8, "name": "gzipped span", "kind": 1,
+                "startTimeUnixNano": str(time.time_ns()), "endTimeUnixNano": str(time.time_ns() + 1000)}
+        body = gzip.compress(json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]}).encode())
+        request = urllib.request.Request(self.otlp, data=body, method="POST",
+                                         headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+        with urllib.request.urlopen(request, timeout=10) as r:
+            self.assertEqual(r.status, 200)
+        status, traces = get(self.ui + "api/traces?name=gzipped%20span")
+        self.assertEqual([t["trace_id"] for t in traces], ["12" * 16])
+        status, traces = get(self.ui + "api/traces?name=gzipped%20span&start_ns=" + str(time.time_ns() + 10**12))
+        self.assertEqual(traces, [])
+
     def test_acknowledged_spans_survive_sigkill(self):
         db = os.path.join(self.dir, "durable.db")
         view, otlp, ui = start_view(db)

@@ -19,8 +19,9 @@ main{min-width:0}#detail{min-width:0}
 </style></head><body>
 <header><b>kafkatrace view</b> &mdash; where did the time go?</header>
 <main><section id="list">
-<form id="search">service <input name="service"> topic <input name="topic">
-min ms <input name="min_duration_ms" type="number" min="0"> <button>search</button></form>
+<form id="search">service <input name="service"> span <input name="name"> topic <input name="topic">
+min ms <input name="min_duration_ms" type="number" min="0"> last minutes <input name="since_minutes" type="number" min="1">
+<button>search</button></form>
 <h4>Topics: produce-to-consume latency</h4>
 <table id="topics"><thead><tr><th>topic</th><th>group</th><th>hops</th><th>p50</th><th>p95</th><th>p99</th></tr></thead><tbody></tbody></table>
 <h4>Traces</h4>
@@ -33,6 +34,10 @@ async function search(ev) {
   if (ev) ev.preventDefault();
   const params = new URLSearchParams(new FormData(document.getElementById('search')));
   for (const [k, v] of [...params]) if (!v) params.delete(k);
+  if (params.has('since_minutes')) {  // time range: the last N minutes
+    params.set('start_ns', String(BigInt(Date.now() - 60000 * Number(params.get('since_minutes'))) * 1000000n));
+    params.delete('since_minutes');
+  }
   const traces = await (await fetch('/api/traces?' + params)).json();
   const body = document.querySelector('#traces tbody'); body.replaceChildren();
   for (const t of traces) {
@@ -68,6 +73,7 @@ async function show(id) {
     bar.style.width = Math.max(0.3, 100 * (s.end_unix_nano - s.start_unix_nano) / total) + '%';
     cell.append(bar); r.append(name, cell, el('td', ms(s.end_unix_nano - s.start_unix_nano)));
     const attrs = el('td'); attrs.append(el('code', JSON.stringify(s.attributes)));
+    for (const e of s.events) attrs.append(el('div', 'event ' + e.name + ' ' + JSON.stringify(e.attributes), 'event'));
     for (const l of s.links) { const a = el('a', ' link\u2192' + l.trace_id.slice(0, 8)); a.href = '#'; a.onclick = e => { e.preventDefault(); show(l.trace_id); }; attrs.append(a); }
     r.append(attrs); table.append(r);
   }
