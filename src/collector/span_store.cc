@@ -16,7 +16,8 @@ class Statement {
   ~Statement() { sqlite3_finalize(stmt_); }
   bool ok() const { return rc_ == SQLITE_OK; }
   sqlite3_stmt* get() { return stmt_; }
-  // SQLITE_STATIC: every bound string outlives the statement step that reads it.
+  // SQLITE_STATIC: every bound string outlives the statement step that reads
+  // it.
   void Text(int i, const std::string& s) {
     sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()),
                       SQLITE_STATIC);
