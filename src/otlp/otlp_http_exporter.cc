@@ -10,6 +10,7 @@
 #include <mutex>
 #include <random>
 
+#include "common/text.h"
 #include "otlp/http_client.h"
 #include "otlp/otlp_encoder.h"
 #include "trace/env.h"
@@ -19,39 +20,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
 bool IsTokenChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) ||
          std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> PercentDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    if (i + 2 >= s.size() || HexValue(s[i + 1]) < 0 || HexValue(s[i + 2]) < 0)
-      return std::nullopt;
-    out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
-    i += 2;
-  }
-  return out;
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> ParseHeaders(
@@ -59,16 +30,18 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseHeaders(
   std::vector<std::pair<std::string, std::string>> headers;
   while (!list.empty()) {
     size_t comma = list.find(',');
-    std::string_view member = Trim(list.substr(0, comma));
+    std::string_view member = text::TrimOws(list.substr(0, comma));
     list = comma == std::string_view::npos ? std::string_view()
                                            : list.substr(comma + 1);
     if (member.empty()) continue;
     size_t eq = member.find('=');
-    std::string_view name =
-        eq == std::string_view::npos ? member : Trim(member.substr(0, eq));
-    auto value = eq == std::string_view::npos
-                     ? std::nullopt
-                     : PercentDecode(Trim(member.substr(eq + 1)));
+    std::string_view name = eq == std::string_view::npos
+                                ? member
+                                : text::TrimOws(member.substr(0, eq));
+    auto value =
+        eq == std::string_view::npos
+            ? std::nullopt
+            : text::PercentDecode(text::TrimOws(member.substr(eq + 1)));
     if (eq == std::string_view::npos || name.empty() || !value) {
       return Status::InvalidArgument(
           std::string(variable) + ": malformed header \"" +

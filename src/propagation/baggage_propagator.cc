@@ -1,16 +1,11 @@
 #include "kafkatrace/propagation/baggage_propagator.h"
 
+#include "common/text.h"
+
 namespace kafkatrace {
 namespace {
 
 constexpr std::string_view kBaggage = "baggage";
-
-bool IsOws(char c) { return c == ' ' || c == '\t'; }
-std::string_view TrimOws(std::string_view s) {
-  while (!s.empty() && IsOws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsOws(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 // RFC 7230 token characters.
 bool IsTokenChar(char c) {
@@ -53,13 +48,6 @@ bool IsBaggageOctet(char c) {
          (u >= 0x3C && u <= 0x5B) || (u >= 0x5D && u <= 0x7E);
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::optional<std::string> DecodeValue(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -71,7 +59,7 @@ std::optional<std::string> DecodeValue(std::string_view s) {
       continue;
     }
     if (i + 2 >= s.size()) return std::nullopt;
-    int hi = HexValue(s[i + 1]), lo = HexValue(s[i + 2]);
+    int hi = text::HexDigitValue(s[i + 1]), lo = text::HexDigitValue(s[i + 2]);
     if (hi < 0 || lo < 0) return std::nullopt;
     out += static_cast<char>(hi * 16 + lo);
     i += 2;
@@ -101,7 +89,7 @@ Baggage ParseBaggage(std::string_view header) {
   size_t bytes = 0;
   while (!header.empty() && members < kBaggageMaxMembers) {
     size_t comma = header.find(',');
-    std::string_view member = TrimOws(header.substr(0, comma));
+    std::string_view member = text::TrimOws(header.substr(0, comma));
     header = comma == std::string_view::npos ? std::string_view()
                                              : header.substr(comma + 1);
     if (member.empty()) continue;
@@ -109,14 +97,15 @@ Baggage ParseBaggage(std::string_view header) {
     if (bytes > kBaggageMaxBytes)
       break;  // over the W3C size limit: keep what fit
     size_t semicolon = member.find(';');
-    std::string_view pair = TrimOws(member.substr(0, semicolon));
-    std::string_view metadata = semicolon == std::string_view::npos
-                                    ? std::string_view()
-                                    : TrimOws(member.substr(semicolon + 1));
+    std::string_view pair = text::TrimOws(member.substr(0, semicolon));
+    std::string_view metadata =
+        semicolon == std::string_view::npos
+            ? std::string_view()
+            : text::TrimOws(member.substr(semicolon + 1));
     size_t eq = pair.find('=');
     if (eq == std::string_view::npos) continue;  // malformed member: skipped
-    std::string_view key = TrimOws(pair.substr(0, eq));
-    auto value = DecodeValue(TrimOws(pair.substr(eq + 1)));
+    std::string_view key = text::TrimOws(pair.substr(0, eq));
+    auto value = DecodeValue(text::TrimOws(pair.substr(eq + 1)));
     if (!IsToken(key) || !value) continue;
     baggage = baggage.With(key, *value, metadata);
     ++members;

@@ -2,24 +2,18 @@
 
 #include <cstring>
 
+#include "common/text.h"
+
 namespace kafkatrace {
 namespace {
 
 constexpr std::string_view kTraceParent = "traceparent";
 constexpr std::string_view kTraceState = "tracestate";
 
-std::string_view TrimOws(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 std::optional<SpanContext> ParseTraceParent(std::string_view value) noexcept {
-  std::string_view v = TrimOws(value);  // rule 3
+  std::string_view v = text::TrimOws(value);  // rule 3
   if (v.size() < kTraceParentSize || v[2] != '-' || v[35] != '-' ||
       v[52] != '-') {
     return std::nullopt;

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 
+#include "common/text.h"
 #include "trace/env.h"
 
 #ifndef KAFKATRACE_VERSION
@@ -10,39 +11,6 @@
 
 namespace kafkatrace {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> PercentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    if (i + 2 >= s.size()) return std::nullopt;
-    int hi = HexValue(s[i + 1]);
-    int lo = HexValue(s[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
-}
 
 void SetOrReplace(Attributes& attributes, AttributeKey key,
                   AttributeValue value) {
@@ -81,7 +49,7 @@ Result<Attributes> Resource::ParseAttributeList(std::string_view list) {
   Attributes out;
   while (!list.empty()) {
     size_t comma = list.find(',');
-    std::string_view member = Trim(list.substr(0, comma));
+    std::string_view member = text::TrimOws(list.substr(0, comma));
     list = comma == std::string_view::npos ? std::string_view()
                                            : list.substr(comma + 1);
     if (member.empty()) continue;
@@ -90,13 +58,13 @@ Result<Attributes> Resource::ParseAttributeList(std::string_view list) {
       return Status::InvalidArgument("resource attribute \"" +
                                      std::string(member) + "\" has no '='");
     }
-    std::string_view key = Trim(member.substr(0, eq));
+    std::string_view key = text::TrimOws(member.substr(0, eq));
     if (key.empty()) {
       return Status::InvalidArgument("resource attribute \"" +
                                      std::string(member) +
                                      "\" has an empty key");
     }
-    auto value = PercentDecode(Trim(member.substr(eq + 1)));
+    auto value = text::PercentDecode(text::TrimOws(member.substr(eq + 1)));
     if (!value) {
       return Status::InvalidArgument("resource attribute \"" +
                                      std::string(member) +

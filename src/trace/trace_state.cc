@@ -2,16 +2,10 @@
 
 #include <array>
 
+#include "common/text.h"
+
 namespace kafkatrace {
 namespace {
-
-bool IsOws(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view TrimOws(std::string_view s) {
-  while (!s.empty() && IsOws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsOws(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 bool IsKeyStartChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -31,7 +25,7 @@ template <typename F>
 bool ForEachMember(std::string_view list, F&& f) {
   while (true) {
     size_t comma = list.find(',');
-    std::string_view member = TrimOws(list.substr(0, comma));
+    std::string_view member = text::TrimOws(list.substr(0, comma));
     if (!member.empty()) {
       size_t eq = member.find('=');
       if (eq == std::string_view::npos) return false;
