@@ -51,7 +51,17 @@ struct TraceArgs {
   std::string db = "kafkatrace-spans.db";
 };
 
+struct DemoArgs {
+  bool once = false;
+  int busy_ms = 3000;
+  int questions = 2;
+  int api_port = 8080;
+  int board_port = 8081;
+  std::string db = "kafkatrace-demo.db";
+};
+
 int RunBroker(const BrokerArgs& args);
+int RunDemo(const DemoArgs& args);
 int RunView(const ViewArgs& args);
 int RunTrace(const TraceArgs& args);
 int RunProduce(const ProduceArgs& args);

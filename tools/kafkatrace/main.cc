@@ -117,6 +117,29 @@ int main(int argc, char** argv) {
       ->add_option("--db", trace.db, "SQLite file written by `kafkatrace view`")
       ->capture_default_str();
 
+  kafkatrace::cli::DemoArgs demo;
+  auto* demo_cmd =
+      app.add_subcommand("demo",
+                         "The \"ask\" demo: web form -> api -> Kafka -> busy "
+                         "worker -> live board, traced");
+  demo_cmd->add_flag(
+      "--once", demo.once,
+      "Scripted scenario: questions idle, then busy; print each trace; exit");
+  demo_cmd
+      ->add_option("--busy-ms", demo.busy_ms,
+                   "Worker delay per message when busy")
+      ->capture_default_str();
+  demo_cmd
+      ->add_option("--questions", demo.questions,
+                   "Questions per phase (--once)")
+      ->capture_default_str();
+  demo_cmd->add_option("--api-port", demo.api_port, "Ask page and API")
+      ->capture_default_str();
+  demo_cmd->add_option("--board-port", demo.board_port, "Live board")
+      ->capture_default_str();
+  demo_cmd->add_option("--db", demo.db, "Span database of the demo's viewer")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -128,6 +151,7 @@ int main(int argc, char** argv) {
   if (consume_cmd->parsed()) return kafkatrace::cli::RunConsume(consume);
   if (lag_cmd->parsed()) return kafkatrace::cli::RunLag(lag);
   if (view_cmd->parsed()) return kafkatrace::cli::RunView(view);
+  if (demo_cmd->parsed()) return kafkatrace::cli::RunDemo(demo);
   if (trace_cmd->parsed()) return kafkatrace::cli::RunTrace(trace);
   return 2;
 }

@@ -1,0 +1,605 @@
+// `kafkatrace demo`: the "ask" app, traced click to glass.
+//   api    - serves the ask page; POST /api/questions continues the browser's
+//   traceparent in a
+//            SERVER span and produces to `questions` with TracingProducer.
+//   worker - consumes `questions` in a group, answers inside a process scope
+//   (slowly when
+//            busy), produces to `answers` in the same trace.
+//   board  - consumes `answers` and pushes them to browsers (server-sent
+//   events); the page
+//            reports when an answer is rendered, which ends a `time to glass`
+//            span.
+// The services run as threads with their own tracer providers (service.name
+// api, worker, board) on the embedded broker; spans go to a `kafkatrace view`
+// child process.
+#include <httplib.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <future>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "cli_support.h"
+#include "commands.h"
+#include "demo_pages.h"
+#include "kafkatrace/batch_span_processor.h"
+#include "kafkatrace/kafka/tracing_consumer.h"
+#include "kafkatrace/kafka/tracing_producer.h"
+#include "kafkatrace/otlp/otlp_http_exporter.h"
+#include "kafkatrace/propagation/trace_context_propagator.h"
+
+namespace kafkatrace::cli {
+namespace {
+
+using nlohmann::json;
+constexpr size_t kMaxQuestionChars = 500;
+
+std::unique_ptr<TracerProvider> ServiceProvider(const std::string& service,
+                                                const std::string& otlp) {
+  TracerProviderOptions options;
+  options.resource = Resource::Default(service);
+  OtlpHttpExporterOptions exporter_options;
+  exporter_options.endpoint = otlp;
+  auto exporter = OtlpHttpExporter::Create(exporter_options);
+  options.processors.push_back(std::make_unique<BatchSpanProcessor>(
+      std::move(exporter.value()),
+      BatchSpanProcessorOptions{.schedule_delay =
+                                    std::chrono::milliseconds(200)}));
+  return std::make_unique<TracerProvider>(std::move(options));
+}
+
+std::unique_ptr<RdKafka::Conf> Conf(const std::string& bootstrap) {
+  std::string e;
+  auto conf = MakeConf(bootstrap, &e);
+  SetOrDie(*conf, "linger.ms", "1");
+  SetOrDie(*conf, "fetch.wait.max.ms",
+           "10");  // a demo about latency: fetch at once
+  return conf;
+}
+
+// The viewer, as a child process that dies with us.
+struct Viewer {
+  pid_t pid = -1;
+  std::string otlp, ui;
+  bool Start(const std::string& db) {
+    int fds[2];
+    if (pipe(fds) != 0) return false;
+    pid = fork();
+    if (pid == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
+      dup2(fds[1], STDOUT_FILENO);
+      close(fds[0]);
+      execl("/proc/self/exe", "kafkatrace", "view", "--otlp", "127.0.0.1:0",
+            "--ui", "127.0.0.1:0", "--db", db.c_str(),
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(fds[1]);
+    FILE* out = fdopen(fds[0], "r");
+    char line[512];
+    for (std::string* target : {&otlp, &ui}) {
+      if (!fgets(line, sizeof(line), out)) return false;
+      std::string s(line);
+      *target = s.substr(s.rfind(' ') + 1);
+      target->erase(target->find_last_not_of("\r\n") + 1);
+    }
+    return true;
+  }
+  void Stop() {
+    if (pid > 0) {
+      kill(pid, SIGTERM);
+      waitpid(pid, nullptr, 0);
+      pid = -1;
+    }
+  }
+};
+
+class DeliveryWaiter : public RdKafka::DeliveryReportCb {
+ public:
+  void dr_cb(RdKafka::Message& message) override {
+    if (auto* promise = static_cast<std::promise<RdKafka::ErrorCode>*>(
+            message.msg_opaque())) {
+      promise->set_value(message.err());
+    }
+  }
+};
+
+struct Shared {
+  std::atomic<bool> stop{false};
+  std::atomic<bool> busy{false};
+  std::atomic<int> busy_ms{3000};
+};
+
+// ---- api ----
+class Api {
+ public:
+  Api(Shared& shared, const std::string& bootstrap, const std::string& otlp)
+      : shared_(shared) {
+    provider_ = ServiceProvider("api", otlp);
+    auto conf = Conf(bootstrap);
+    std::string e;
+    conf->set("dr_cb", &delivery_, e);
+    SetOrDie(*conf, "message.timeout.ms", "3000");
+    producer_ = std::move(kafka::TracingProducer::Create(
+                              std::move(conf), provider_->GetTracer("ask-api"))
+                              .value());
+    poller_ = std::thread([this] {
+      while (!shared_.stop) producer_->Poll(50);
+    });
+    server_.Get("/", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(kAskPage, "text/html; charset=utf-8");
+    });
+    server_.Post("/api/questions",
+                 [this](const httplib::Request& req, httplib::Response& res) {
+                   Ask(req, res);
+                 });
+    server_.Post("/api/busy", [this](const httplib::Request& req,
+                                     httplib::Response& res) {
+      auto body = json::parse(req.body, nullptr, false);
+      if (body.is_discarded() || !body.is_object() || !body.contains("busy") ||
+          !body["busy"].is_boolean()) {
+        res.status = 400;
+        return res.set_content(
+            R"({"error":"expected {\"busy\": true|false, \"delay_ms\": N}"})",
+            "application/json");
+      }
+      shared_.busy = body["busy"].get<bool>();
+      if (body.contains("delay_ms") && body["delay_ms"].is_number_integer())
+        shared_.busy_ms = body["delay_ms"].get<int>();
+      res.set_content(json{{"busy", shared_.busy.load()},
+                           {"delay_ms", shared_.busy_ms.load()}}
+                          .dump(),
+                      "application/json");
+    });
+  }
+  ~Api() {
+    server_.stop();
+    if (thread_.joinable()) thread_.join();
+    if (poller_.joinable()) poller_.join();
+    producer_->Flush(3000);
+    producer_.reset();
+    (void)provider_->Shutdown(std::chrono::steady_clock::now() +
+                              std::chrono::seconds(3));
+  }
+  int Listen(int port) {
+    int bound = port == 0
+                    ? server_.bind_to_any_port("127.0.0.1")
+                    : (server_.bind_to_port("127.0.0.1", port) ? port : -1);
+    if (bound > 0)
+      thread_ = std::thread([this] { server_.listen_after_bind(); });
+    return bound;
+  }
+
+ private:
+  void Ask(const httplib::Request& req, httplib::Response& res) {
+    auto fail = [&](int status, const std::string& reason) {
+      res.status = status;
+      res.set_content(json{{"error", reason}}.dump(), "application/json");
+    };
+    HeaderListCarrier carrier;
+    for (const auto& [k, v] : req.headers) carrier.Add(k, v);
+    Context incoming = TraceContextPropagator().Extract(carrier, Context{});
+    Span span = provider_->GetTracer("ask-api").StartSpan(
+        "POST /api/questions", SpanOptions{.kind = SpanKind::kServer,
+                                           .parent = incoming.span_context});
+    span.SetAttribute("http.request.method", "POST");
+    span.SetAttribute("http.route", "/api/questions");
+    auto body = json::parse(req.body, nullptr, false);
+    std::string question;
+    if (!body.is_discarded() && body.is_object() && body.contains("question") &&
+        body["question"].is_string()) {
+      question = body["question"].get<std::string>();
+    }
+    question.erase(0, question.find_first_not_of(" \t\r\n"));
+    question.erase(question.find_last_not_of(" \t\r\n") + 1);
+    if (question.empty() || question.size() > kMaxQuestionChars) {
+      span.SetAttribute("http.response.status_code", int64_t{400});
+      return fail(400, question.empty()
+                           ? "the question is empty"
+                           : "the question is longer than " +
+                                 std::to_string(kMaxQuestionChars) +
+                                 " characters");
+    }
+    const std::string id = std::to_string(++next_id_);
+    std::promise<RdKafka::ErrorCode> delivered;
+    auto result = delivered.get_future();
+    RdKafka::ErrorCode error;
+    {
+      ContextScope scope(span);
+      error = producer_->Produce(
+          {.topic = "questions",
+           .key = id,
+           .value = json{{"id", id}, {"question", question}}.dump(),
+           .opaque = &delivered});
+    }
+    if (error == RdKafka::ERR_NO_ERROR) {
+      error =
+          result.wait_for(std::chrono::seconds(4)) == std::future_status::ready
+              ? result.get()
+              : RdKafka::ERR__TIMED_OUT;
+    }
+    if (error != RdKafka::ERR_NO_ERROR) {
+      span.SetStatus(SpanStatusCode::kError, RdKafka::err2str(error));
+      span.SetAttribute("http.response.status_code", int64_t{503});
+      return fail(503, "Kafka is unavailable (" + RdKafka::err2str(error) +
+                           "); try again");
+    }
+    span.SetAttribute("http.response.status_code", int64_t{202});
+    res.status = 202;
+    res.set_content(
+        json{{"id", id}, {"trace_id", span.context().trace_id().ToHex()}}
+            .dump(),
+        "application/json");
+  }
+
+  Shared& shared_;
+  std::unique_ptr<TracerProvider> provider_;
+  DeliveryWaiter delivery_;
+  std::unique_ptr<kafka::TracingProducer> producer_;
+  httplib::Server server_;
+  std::thread thread_, poller_;
+  std::atomic<int> next_id_{0};
+};
+
+// ---- worker ----
+void RunWorker(Shared& shared, const std::string& bootstrap,
+               const std::string& otlp) {
+  auto provider = ServiceProvider("worker", otlp);
+  Tracer& tracer = provider->GetTracer("ask-worker");
+  auto conf = Conf(bootstrap);
+  SetOrDie(*conf, "group.id", "workers");
+  SetOrDie(*conf, "auto.offset.reset", "earliest");
+  auto consumer = std::move(
+      kafka::TracingConsumer::Create(std::move(conf), tracer).value());
+  (void)consumer->Subscribe({"questions"});
+  auto producer = std::move(
+      kafka::TracingProducer::Create(Conf(bootstrap), tracer).value());
+  // Delivery reports end the send spans: serve them promptly, not at the
+  // consume cadence.
+  std::thread poller([&] {
+    while (!shared.stop) producer->Poll(50);
+  });
+  while (!shared.stop) {
+    auto record = consumer->Poll(100);
+    if (!record || record->error() != RdKafka::ERR_NO_ERROR) continue;
+    kafka::ProcessSpanScope process(*consumer, *record);
+    auto question = json::parse(record->value().value_or(""), nullptr, false);
+    if (question.is_discarded() || !question.is_object()) {
+      process.RecordError("bad_payload", "not a question");
+      continue;
+    }
+    if (shared.busy) {  // a consumer stuck on other work
+      Span work = tracer.StartSpan("other work");
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(shared.busy_ms.load()));
+    }
+    std::string text = question.value("question", "");
+    std::string answer = "Good question! \"" + text + "\" has " +
+                         std::to_string(text.size()) + " characters.";
+    producer->Produce({.topic = "answers",
+                       .key = question.value("id", ""),
+                       .value = json{
+                           {"id", question.value("id", "")},
+                           {"question", text},
+                           {"answer",
+                            answer}}.dump()});
+  }
+  poller.join();
+  producer->Flush(3000);
+  producer.reset();
+  consumer.reset();
+  (void)provider->Shutdown(std::chrono::steady_clock::now() +
+                           std::chrono::seconds(3));
+}
+
+// ---- board ----
+class Board {
+ public:
+  Board(Shared& shared, const std::string& bootstrap, const std::string& otlp)
+      : shared_(shared), provider_(ServiceProvider("board", otlp)) {
+    server_.Get("/", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(kBoardPage, "text/html; charset=utf-8");
+    });
+    server_.Get(
+        "/events", [this](const httplib::Request&, httplib::Response& res) {
+          size_t cursor;
+          {
+            std::lock_guard lock(mutex_);
+            cursor = events_.size();
+            ++viewers_;
+          }
+          res.set_chunked_content_provider(
+              "text/event-stream",
+              [this, cursor](size_t, httplib::DataSink& sink) mutable {
+                std::unique_lock lock(mutex_);
+                cv_.wait_for(lock, std::chrono::seconds(1), [&] {
+                  return events_.size() > cursor || shared_.stop;
+                });
+                if (shared_.stop) return false;
+                while (cursor < events_.size()) {
+                  std::string line = "data: " + events_[cursor++] + "\n\n";
+                  if (!sink.write(line.data(), line.size())) return false;
+                }
+                return true;
+              },
+              [this](bool) {
+                std::lock_guard lock(mutex_);
+                --viewers_;
+              });
+        });
+    server_.Post("/api/rendered", [this](const httplib::Request& req,
+                                         httplib::Response& res) {
+      auto body = json::parse(req.body, nullptr, false);
+      if (body.is_discarded() || !body.is_object() || !body.contains("id") ||
+          !body["id"].is_string()) {
+        res.status = 400;
+        return res.set_content(R"({"error":"expected {\"id\": \"...\"}"})",
+                               "application/json");
+      }
+      std::lock_guard lock(mutex_);
+      auto it = glass_.find(body["id"].get<std::string>());
+      if (it == glass_.end()) {
+        res.status = 404;
+        return res.set_content(R"({"error":"unknown answer id"})",
+                               "application/json");
+      }
+      it->second.End();  // time to glass: from the answer's arrival to pixels
+                         // on screen
+      glass_.erase(it);
+      res.set_content("{}", "application/json");
+    });
+    consumer_thread_ = std::thread([this, bootstrap] { Consume(bootstrap); });
+  }
+  ~Board() {
+    server_.stop();
+    if (thread_.joinable()) thread_.join();
+    if (consumer_thread_.joinable()) consumer_thread_.join();
+    glass_.clear();
+    (void)provider_->Shutdown(std::chrono::steady_clock::now() +
+                              std::chrono::seconds(3));
+  }
+  int Listen(int port) {
+    int bound = port == 0
+                    ? server_.bind_to_any_port("127.0.0.1")
+                    : (server_.bind_to_port("127.0.0.1", port) ? port : -1);
+    if (bound > 0)
+      thread_ = std::thread([this] { server_.listen_after_bind(); });
+    return bound;
+  }
+
+ private:
+  void Consume(const std::string& bootstrap) {
+    Tracer& tracer = provider_->GetTracer("ask-board");
+    auto conf = Conf(bootstrap);
+    SetOrDie(*conf, "group.id", "board");
+    SetOrDie(*conf, "auto.offset.reset", "earliest");
+    auto consumer = std::move(
+        kafka::TracingConsumer::Create(std::move(conf), tracer).value());
+    (void)consumer->Subscribe({"answers"});
+    while (!shared_.stop) {
+      auto record = consumer->Poll(100);
+      if (!record || record->error() != RdKafka::ERR_NO_ERROR) continue;
+      kafka::ProcessSpanScope process(*consumer, *record);
+      auto answer = json::parse(record->value().value_or(""), nullptr, false);
+      if (answer.is_discarded() || !answer.is_object()) continue;
+      answer["trace_id"] = process.span().context().trace_id().ToHex();
+      std::lock_guard lock(mutex_);
+      if (viewers_ > 0) {  // someone will render it: time the way to the glass
+        glass_.emplace(
+            answer.value("id", ""),
+            tracer.StartSpan("time to glass",
+                             SpanOptions{.kind = SpanKind::kClient}));
+        if (glass_.size() > 1000)
+          glass_.erase(glass_.begin());  // never rendered: bounded
+      }
+      events_.push_back(answer.dump());
+      if (events_.size() > 10000)
+        events_.pop_front();  // bounded; cursors are positions
+      cv_.notify_all();
+    }
+  }
+
+  Shared& shared_;
+  std::unique_ptr<TracerProvider> provider_;
+  httplib::Server server_;
+  std::thread thread_, consumer_thread_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::string> events_;     // guarded by mutex_
+  std::map<std::string, Span> glass_;  // guarded by mutex_
+  int viewers_ = 0;                    // guarded by mutex_
+};
+
+struct Outcome {
+  std::string id, trace_id;
+  bool connected = false;
+  double end_to_end_ms = 0;
+  std::vector<std::string> hops;
+  std::string diagnosis;
+};
+
+std::string TraceParent() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "00-%016llx%016llx-%016llx-01",
+                static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng() | 1));
+  return buf;
+}
+
+// Asks through the api like a browser would: its own traceparent on the POST.
+Outcome Ask(httplib::Client& api, const std::string& text) {
+  Outcome o;
+  auto res = api.Post("/api/questions", {{"traceparent", TraceParent()}},
+                      json{{"question", text}}.dump(), "application/json");
+  if (!res || res->status != 202) return o;
+  auto body = json::parse(res->body);
+  o.id = body["id"];
+  o.trace_id = body["trace_id"];
+  return o;
+}
+
+// Waits until the question's trace reached the board, then reads its hops.
+void Follow(Outcome& o, const std::string& viewer_ui, int timeout_s) {
+  if (o.trace_id.empty()) return;
+  httplib::Client viewer(viewer_ui.substr(0, viewer_ui.size() - 1));
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto trace = viewer.Get(("/api/traces/" + o.trace_id).c_str());
+    if (trace && trace->status == 200) {
+      auto t = json::parse(trace->body);
+      std::map<std::string, std::string> service_of;
+      int64_t start = INT64_MAX, end = 0;
+      for (const auto& s : t["spans"]) {
+        service_of[s["name"].get<std::string>()] = s["service"];
+        start = std::min<int64_t>(start, s["start_unix_nano"]);
+        end = std::max<int64_t>(end, s["end_unix_nano"]);
+      }
+      o.connected = service_of["POST /api/questions"] == "api" &&
+                    service_of["send questions"] == "api" &&
+                    service_of["process questions"] == "worker" &&
+                    service_of["send answers"] == "worker" &&
+                    service_of["process answers"] == "board";
+      if (o.connected) {
+        o.end_to_end_ms = static_cast<double>(end - start) / 1e6;
+        for (const auto& h : t["hops"]) {
+          char line[256];
+          std::snprintf(
+              line, sizeof(line),
+              "%s: publish %.1f ms, waiting %.1f ms, processing %.1f ms",
+              h["topic"].get<std::string>().c_str(),
+              h["publish_nano"].get<double>() / 1e6,
+              h["wait_nano"].get<double>() / 1e6,
+              h["process_nano"].get<double>() / 1e6);
+          o.hops.push_back(line);
+          if (!h["diagnosis"].get<std::string>().empty())
+            o.diagnosis = h["diagnosis"];
+        }
+        return;
+      }
+    }
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(200));  // polling the viewer's API
+  }
+  return;
+}
+
+}  // namespace
+
+int RunDemo(const DemoArgs& args) {
+  InstallStopSignals();
+  std::signal(SIGPIPE, SIG_IGN);
+  Viewer viewer;
+  if (!viewer.Start(args.db)) {
+    std::cerr << "kafkatrace demo: cannot start the viewer\n";
+    return 1;
+  }
+  char error[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "log_level", "0", nullptr, 0);
+  rd_kafka_t* handle =
+      rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof(error));
+  rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(handle, 1);
+  rd_kafka_mock_topic_create(cluster, "questions", 1, 1);
+  rd_kafka_mock_topic_create(cluster, "answers", 1, 1);
+  const std::string bootstrap = rd_kafka_mock_cluster_bootstraps(cluster);
+
+  Shared shared;
+  shared.busy_ms = args.busy_ms;
+  int status = 0;
+  {
+    Api api(shared, bootstrap, viewer.otlp);
+    Board board(shared, bootstrap, viewer.otlp);
+    std::thread worker([&] { RunWorker(shared, bootstrap, viewer.otlp); });
+    const int api_port = api.Listen(args.once ? 0 : args.api_port);
+    const int board_port = board.Listen(args.once ? 0 : args.board_port);
+    if (api_port < 0 || board_port < 0) {
+      std::cerr << "kafkatrace demo: ports " << args.api_port << "/"
+                << args.board_port << " are in use\n";
+      status = 1;
+    } else {
+      std::cout << "ask page:  http://127.0.0.1:" << api_port << "/\n"
+                << "board:     http://127.0.0.1:" << board_port << "/\n"
+                << "viewer:    " << viewer.ui << "\n"
+                << std::flush;
+      if (args.once) {
+        httplib::Client client("127.0.0.1", api_port);
+        client.set_read_timeout(10, 0);
+        // Warm-up: consumer groups take seconds to form on the embedded
+        // broker; that is not what the scenario is about.
+        Outcome warm = Ask(client, "warm-up");
+        Follow(warm, viewer.ui, 60);
+        std::vector<std::pair<std::string, Outcome>> outcomes;
+        // Idle: one question at a time, answered at once.
+        for (int i = 0; i < args.questions && !g_stop_requested; ++i) {
+          Outcome o = Ask(
+              client, "Why is the sky blue? (#" + std::to_string(i + 1) + ")");
+          Follow(o, viewer.ui, 60);
+          outcomes.emplace_back("idle", o);
+        }
+        // Busy: the questions arrive together; each waits in the topic
+        // behind the slow worker.
+        client.Post("/api/busy",
+                    json{{"busy", true}, {"delay_ms", args.busy_ms}}.dump(),
+                    "application/json");
+        std::vector<Outcome> busy;
+        for (int i = 0; i < args.questions && !g_stop_requested; ++i) {
+          busy.push_back(Ask(
+              client, "Why is grass green? (#" + std::to_string(i + 1) + ")"));
+        }
+        for (auto& o : busy) {
+          Follow(o, viewer.ui, 60 + args.busy_ms * (args.questions + 1) / 1000);
+          outcomes.emplace_back("busy", o);
+        }
+        for (const auto& [mode, o] : outcomes) {
+          std::cout << "\n[" << mode << "] question " << o.id << "  trace "
+                    << o.trace_id << "  "
+                    << (o.connected ? "connected" : "NOT CONNECTED") << "\n";
+          if (!o.connected) {
+            status = 1;
+            continue;
+          }
+          for (const auto& h : o.hops) std::cout << "  hop " << h << "\n";
+          std::printf("  end to end: %.1f ms\n", o.end_to_end_ms);
+          std::cout << "  diagnosis: "
+                    << (o.diagnosis.empty() ? "no hop waited long in Kafka"
+                                            : o.diagnosis)
+                    << "\n";
+        }
+        std::cout << "\nall " << outcomes.size() << " questions "
+                  << (status == 0 ? "formed" : "did NOT all form")
+                  << " one connected trace each; open " << viewer.ui
+                  << " to explore\n";
+      } else {
+        std::cout << "Ask on the ask page, watch the board; POST {\"busy\": "
+                     "true} to /api/busy (or run with "
+                     "--busy-ms and the page's toggle) to make the worker "
+                     "slow. Ctrl-C to stop.\n";
+        while (!g_stop_requested)
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+    }
+    shared.stop = true;
+    worker.join();
+  }
+  rd_kafka_mock_cluster_destroy(cluster);
+  rd_kafka_destroy(handle);
+  viewer.Stop();
+  return status;
+}
+
+}  // namespace kafkatrace::cli
