@@ -53,6 +53,7 @@ struct TraceArgs {
 
 struct DemoArgs {
   bool once = false;
+  bool busy = false;  // start with the worker busy (interactive mode)
   int busy_ms = 3000;
   int questions = 2;
   int api_port = 8080;

@@ -520,6 +520,7 @@ int RunDemo(const DemoArgs& args) {
 
   Shared shared;
   shared.busy_ms = args.busy_ms;
+  shared.busy = args.busy && !args.once;  // --once scripts idle, then busy
   int status = 0;
   {
     Api api(shared, bootstrap, viewer.otlp);

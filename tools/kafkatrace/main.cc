@@ -125,6 +125,8 @@ int main(int argc, char** argv) {
   demo_cmd->add_flag(
       "--once", demo.once,
       "Scripted scenario: questions idle, then busy; print each trace; exit");
+  demo_cmd->add_flag("--busy", demo.busy,
+                     "Start with the worker busy (toggle: POST /api/busy)");
   demo_cmd
       ->add_option("--busy-ms", demo.busy_ms,
                    "Worker delay per message when busy")
