@@ -62,6 +62,22 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
                         'worker: send answers', 'board: process answers', 'board: time to glass']) {
       check(names.includes(want), `trace lacks "${want}": ${names.join(', ')}`);
     }
+    // Outage: the api answers 503 with a reason, then recovers; accepted questions are not lost.
+    const post = (question) => fetch(ask + 'api/questions', { method: 'POST',
+      headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ question }) });
+    const control = (up) => fetch(ask + 'api/broker', { method: 'POST', body: JSON.stringify({ up }) });
+    await control(false);
+    const down = await post('asked during the outage');
+    check(down.status === 503 && (await down.json()).error.includes('Kafka is unavailable'),
+          `outage answer ${down.status}`);
+    await control(true);
+    let accepted = null;
+    for (let i = 0; i < 30 && !accepted; i++) {
+      const r = await post('asked after the outage');
+      if (r.status === 202) accepted = await r.json(); else await sleep(1000);
+    }
+    check(accepted, 'the api did not recover after the broker came back');
+    await boardPage.locator('li', { hasText: 'asked after the outage' }).waitFor({ timeout: 60000 });
     const viewerPage = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await viewerPage.goto(viewer);
     await viewerPage.locator(`tr[data-trace="${traceId}"]`).click();

@@ -125,8 +125,29 @@ struct Shared {
 // ---- api ----
 class Api {
  public:
-  Api(Shared& shared, const std::string& bootstrap, const std::string& otlp)
+  // `cluster` is the embedded broker, for the outage control; borrowed.
+  Api(Shared& shared, const std::string& bootstrap, const std::string& otlp,
+      rd_kafka_mock_cluster_t* cluster)
       : shared_(shared) {
+    // Demo control: take the embedded broker down and up, to show how the api
+    // behaves in an outage (503 with a reason, then recovery).
+    server_.Post("/api/broker", [cluster](const httplib::Request& req,
+                                          httplib::Response& res) {
+      auto body = json::parse(req.body, nullptr, false);
+      if (body.is_discarded() || !body.is_object() || !body.contains("up") ||
+          !body["up"].is_boolean()) {
+        res.status = 400;
+        return res.set_content(R"({"error":"expected {\"up\": true|false}"})",
+                               "application/json");
+      }
+      const bool up = body["up"].get<bool>();
+      if (up) {
+        rd_kafka_mock_broker_set_up(cluster, 1);
+      } else {
+        rd_kafka_mock_broker_set_down(cluster, 1);
+      }
+      res.set_content(json{{"up", up}}.dump(), "application/json");
+    });
     provider_ = ServiceProvider("api", otlp);
     auto conf = Conf(bootstrap);
     std::string e;
@@ -523,7 +544,7 @@ int RunDemo(const DemoArgs& args) {
   shared.busy = args.busy && !args.once;  // --once scripts idle, then busy
   int status = 0;
   {
-    Api api(shared, bootstrap, viewer.otlp);
+    Api api(shared, bootstrap, viewer.otlp, cluster);
     Board board(shared, bootstrap, viewer.otlp);
     std::thread worker([&] { RunWorker(shared, bootstrap, viewer.otlp); });
     const int api_port = api.Listen(args.once ? 0 : args.api_port);
