@@ -18,6 +18,7 @@ step() { printf '\n==> %s\n' "$*"; }
 step "dependencies"
 bash scripts/install-deps.sh --browser
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)  # playwright-core, no browser download
+(cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)  # kafkajs + OpenTelemetry JS
 
 step "format check"
 mapfile -t sources < <(git ls-files '*.cc' '*.h' 2>/dev/null || find include src tests bench examples fuzz -name '*.cc' -o -name '*.h')

@@ -1,0 +1,37 @@
+// A client nobody here wrote: kafkajs traced by OpenTelemetry's own instrumentation-kafkajs.
+// Usage: node kafkajs_client.js <bootstrap> produce|consume <topic>
+// Prints the ids of its PRODUCER span (produce) or CONSUMER span and its parent (consume).
+const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
+const { InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+const { registerInstrumentations } = require('@opentelemetry/instrumentation');
+const { KafkaJsInstrumentation } = require('@opentelemetry/instrumentation-kafkajs');
+const exporter = new InMemorySpanExporter();
+const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+provider.register();
+registerInstrumentations({ instrumentations: [new KafkaJsInstrumentation()] });
+const { Kafka, logLevel } = require('kafkajs');
+
+(async () => {
+  const [bootstrap, mode, topic, expectTrace] = process.argv.slice(2);
+  const kafka = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING });
+  if (mode === 'produce') {
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [{ key: 'js', value: 'from kafkajs' }] });
+    await producer.disconnect();
+    const span = exporter.getFinishedSpans().find((s) => s.kind === 3);  // PRODUCER
+    console.log(JSON.stringify({ trace_id: span.spanContext().traceId, span_id: span.spanContext().spanId }));
+  } else {
+    const consumer = kafka.consumer({ groupId: 'js-' + Date.now() });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let done;
+    const got = new Promise((r) => (done = r));
+    await consumer.run({ eachMessage: async () => done() });
+    await got;
+    await consumer.disconnect();
+    const span = exporter.getFinishedSpans().find((s) => s.kind === 4);  // CONSUMER
+    console.log(JSON.stringify({ trace_id: span.spanContext().traceId, parent: span.parentSpanContext?.spanId ?? span.parentSpanId }));
+  }
+  process.exit(0);
+})().catch((e) => { console.error(e.message); process.exit(1); });

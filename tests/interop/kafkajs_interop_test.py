@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Interop with OpenTelemetry JavaScript (kafkajs + @opentelemetry/instrumentation-kafkajs):
+a trace started by the JS producer is continued by kafkatrace's consumer, and a trace started by
+kafkatrace's producer is continued by the JS consumer. kafkatrace's spans are read back from
+`kafkatrace view`.
+
+Usage: kafkajs_interop_test.py <build-dir>   (after `npm ci` in tests/interop)
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+BUILD = os.path.abspath(sys.argv.pop(1) if len(sys.argv) > 1 else "build")
+KAFKATRACE = os.path.join(BUILD, "tools", "kafkatrace", "kafkatrace")
+CLIENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kafkajs_client.js")
+
+
+class KafkaJsInteropTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.broker = subprocess.Popen([KAFKATRACE, "broker", "--port", "0", "--topic", "from-js:1",
+                                       "--topic", "to-js:1"], stdout=subprocess.PIPE,
+                                      stderr=subprocess.DEVNULL, text=True)
+        cls.bootstrap = cls.broker.stdout.readline().strip()
+        cls.view = subprocess.Popen([KAFKATRACE, "view", "--otlp", "127.0.0.1:0", "--ui", "127.0.0.1:0",
+                                     "--db", os.path.join(tempfile.mkdtemp(), "spans.db")],
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        cls.otlp = cls.view.stdout.readline().split()[-1]
+        cls.ui = cls.view.stdout.readline().split()[-1]
+
+    @classmethod
+    def tearDownClass(cls):
+        for p in (cls.broker, cls.view):
+            p.terminate()
+            p.wait(timeout=10)
+
+    def js(self, mode, topic):
+        out = subprocess.run(["node", CLIENT, self.bootstrap, mode, topic], capture_output=True,
+                             text=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    def kafkatrace(self, *args):
+        env = dict(os.environ, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=self.otlp)
+        return subprocess.run([KAFKATRACE, *args], env=env, capture_output=True, text=True, timeout=60,
+                              check=True).stdout
+
+    def spans(self, trace_id, name):
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(self.ui + "api/traces/" + trace_id, timeout=5) as r:
+                    found = [s for s in json.loads(r.read())["spans"] if s["name"] == name]
+                    if found:
+                        return found
+            except urllib.error.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.fail("no %s span in trace %s" % (name, trace_id))
+
+    def test_kafkatrace_consumer_continues_a_js_trace(self):
+        js = self.js("produce", "from-js")
+        self.kafkatrace("consume", "-b", self.bootstrap, "-t", "from-js", "--from-beginning",
+                        "--count", "1", "--timeout-ms", "10000")
+        process = self.spans(js["trace_id"], "process from-js")[0]
+        self.assertEqual(process["parent_span_id"], js["span_id"])
+
+    def test_js_consumer_continues_a_kafkatrace_trace(self):
+        trace_id = self.kafkatrace("produce", "-b", self.bootstrap, "-t", "to-js", "for kafkajs").split()[-1]
+        send = self.spans(trace_id, "send to-js")[0]
+        js = self.js("consume", "to-js")
+        self.assertEqual(js["trace_id"], trace_id)
+        self.assertEqual(js["parent"], send["span_id"])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
