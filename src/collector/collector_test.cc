@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "collector/kafka_hops.h"
@@ -197,6 +199,127 @@ TEST_F(SpanStoreTest, DataSurvivesReopen) {
   auto reopened = SpanStore::Open(path_);
   ASSERT_TRUE(reopened.ok());
   EXPECT_EQ(*(*reopened)->CountSpans(), 1);
+}
+
+TEST_F(SpanStoreTest, FindsSpansBeforeAndAfterIndexingAndAcrossBoth) {
+  const std::string t(32, '9');
+  ASSERT_TRUE(
+      store_->Insert({Span(t, "1111111111111111", "", "api", "a", 1, 10)})
+          .ok());
+  // A second handle on the file that appends nothing (like `kafkatrace
+  // trace`) finds the span through the unindexed tail.
+  auto reader = SpanStore::Open(path_);
+  ASSERT_TRUE(reader.ok());
+  ASSERT_TRUE(store_
+                  ->Insert({Span(t, "2222222222222222", "1111111111111111",
+                                 "worker", "b", 2, 9)})
+                  .ok());
+  EXPECT_EQ((*reader)->GetTrace(t)->size(), 2u);  // one indexed, one in tail
+  EXPECT_EQ(store_->GetTrace(t)->size(), 2u);
+  ASSERT_TRUE(store_->CatchUpIndex().ok());
+  ASSERT_TRUE(store_
+                  ->Insert({Span(t, "3333333333333333", "2222222222222222",
+                                 "worker", "c", 3, 8)})
+                  .ok());
+  auto trace = store_->GetTrace(t);
+  ASSERT_EQ(trace->size(), 3u);
+  EXPECT_EQ((*trace)[2].name, "c");
+  EXPECT_EQ(store_->Search({.service = "worker"})->at(0).span_count, 3);
+  EXPECT_TRUE(store_->GetTrace(std::string(32, '8'))->empty());
+}
+
+TEST_F(SpanStoreTest, ManyTracesThroughIndexBatches) {
+  // More than one index batch, so Insert itself indexes along the way.
+  std::vector<StoredSpan> spans;
+  const int n = static_cast<int>(SpanStore::kIndexBatch) + 1000;
+  for (int i = 0; i < n; ++i) {
+    char trace[33];
+    std::snprintf(trace, sizeof(trace), "%032x", i * 7919 + 1);
+    spans.push_back(Span(trace, "1111111111111111", "", "s",
+                         "n" + std::to_string(i % 10), i, i + 5));
+    if (spans.size() == 512 || i == n - 1) {
+      ASSERT_TRUE(store_->Insert(spans).ok());
+      spans.clear();
+    }
+  }
+  for (int i : {0, 1, n / 2, n - 2, n - 1}) {
+    char trace[33];
+    std::snprintf(trace, sizeof(trace), "%032x", i * 7919 + 1);
+    auto found = store_->GetTrace(trace);
+    ASSERT_EQ(found->size(), 1u) << i;
+    EXPECT_EQ((*found)[0].start_unix_nanos, i);
+  }
+  EXPECT_EQ(store_->Search({.name = "n3", .limit = 100000})->size(),
+            static_cast<size_t>((n + 6) / 10));  // i % 10 == 3
+}
+
+TEST_F(SpanStoreTest, ASpanExportedTwiceIsShownOnce) {
+  // An exporter retries when an acknowledgement is lost: both copies are
+  // stored, readers see one, the newer.
+  const std::string t(32, '7');
+  StoredSpan first = Span(t, "1111111111111111", "", "api", "a", 1, 10);
+  StoredSpan retry = first;
+  retry.status_message = "retried";
+  ASSERT_TRUE(store_->Insert({first}).ok());
+  ASSERT_TRUE(store_->Insert({retry}).ok());
+  auto trace = store_->GetTrace(t);
+  ASSERT_EQ(trace->size(), 1u);
+  EXPECT_EQ((*trace)[0].status_message, "retried");
+  EXPECT_EQ(store_->Search({})->at(0).span_count, 1);
+}
+
+TEST_F(SpanStoreTest, RetentionForgetsIndexedSpansCompletely) {
+  const std::string old_trace(32, '1'), new_trace(32, '2');
+  ASSERT_TRUE(store_
+                  ->Insert({Span(old_trace, "1111111111111111", "", "gone",
+                                 "old", 100, 200),
+                            Span(new_trace, "2222222222222222", "", "kept",
+                                 "new", 5000, 6000)})
+                  .ok());
+  ASSERT_TRUE(store_->CatchUpIndex().ok());
+  ASSERT_TRUE(store_->Retain(/*oldest_start_ns=*/1000, /*max_spans=*/10).ok());
+  EXPECT_TRUE(store_->GetTrace(old_trace)->empty());
+  EXPECT_EQ(*store_->Services(), std::vector<std::string>{"kept"});
+  // A new span of the forgotten trace starts it afresh.
+  ASSERT_TRUE(store_
+                  ->Insert({Span(old_trace, "3333333333333333", "", "back",
+                                 "again", 7000, 7001)})
+                  .ok());
+  auto trace = store_->GetTrace(old_trace);
+  ASSERT_EQ(trace->size(), 1u);
+  EXPECT_EQ((*trace)[0].name, "again");
+}
+
+TEST_F(SpanStoreTest, OpensADatabaseOfTheFirstSchemaAndKeepsItsSpans) {
+  store_.reset();
+  std::remove(path_.c_str());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  // The version 1 layout, as kafkatrace 0.1 created it.
+  const std::string v1 =
+      "PRAGMA journal_mode=WAL;"
+      "CREATE TABLE spans (trace_id TEXT NOT NULL, span_id TEXT NOT NULL,"
+      " parent_span_id TEXT NOT NULL, trace_state TEXT NOT NULL,"
+      " service TEXT NOT NULL, scope TEXT NOT NULL, name TEXT NOT NULL,"
+      " kind INTEGER NOT NULL, start_ns INTEGER NOT NULL,"
+      " end_ns INTEGER NOT NULL, status_code INTEGER NOT NULL,"
+      " status_message TEXT NOT NULL, attributes TEXT NOT NULL,"
+      " events TEXT NOT NULL, links TEXT NOT NULL, topic TEXT NOT NULL,"
+      " PRIMARY KEY (trace_id, span_id));"
+      "INSERT INTO spans VALUES ('" +
+      std::string(32, 'a') +
+      "', '1111111111111111', '', '', 'api', 'k', 'POST /q', 2, 10,"
+      " 20, 0, '', '{\"k\":1}', '[]', '[]', 'questions');";
+  ASSERT_EQ(sqlite3_exec(db, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto store = SpanStore::Open(path_);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  auto trace = (*store)->GetTrace(std::string(32, 'a'));
+  ASSERT_EQ(trace->size(), 1u);
+  EXPECT_EQ((*trace)[0].attributes_json, R"({"k":1})");
+  EXPECT_EQ((*trace)[0].topic, "questions");
+  EXPECT_EQ(*(*store)->Services(), std::vector<std::string>{"api"});
+  EXPECT_EQ((*store)->Search({.topic = "questions"})->size(), 1u);
 }
 
 TEST(SpanStoreOpenTest, UnopenablePathIsAClearError) {

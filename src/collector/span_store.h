@@ -1,8 +1,10 @@
 // SpanStore: spans kept in SQLite (WAL), for `kafkatrace view` and `kafkatrace
 // trace`. A span whose Insert returned OK survives a crash of the process (each
-// insert is one committed transaction). All SQL goes through prepared
+// insert is one committed transaction). Inserts only append; the trace-id
+// index is built in batches (see span_store.cc), so a span exported twice is
+// stored twice and reads return one copy. All SQL goes through prepared
 // statements. Thread-safety: every method may be called from any thread (one
-// connection, one mutex).
+// connection, one mutex); several processes may open the same file.
 #pragma once
 
 #include <cstdint>
@@ -65,13 +67,23 @@ class SpanStore {
   // Deletes spans that started before `oldest_start_ns`, then the oldest beyond
   // `max_spans`.
   Status Retain(int64_t oldest_start_ns, int64_t max_spans);
+  // Stored copies, duplicates included.
   Result<int64_t> CountSpans();
+  // Indexes every appended span now. Insert does it every kIndexBatch spans and
+  // the queries that need it do it first; the viewer also calls it when idle.
+  Status CatchUpIndex();
+
+  static constexpr int64_t kIndexBatch = 32768;
 
  private:
   explicit SpanStore(sqlite3* db) : db_(db) {}
+  Status Initialize();
   Status Exec(const char* sql);
+  Status Append(const std::vector<StoredSpan>& spans);  // inside a transaction
+  Status CatchUpIndexLocked();
   std::mutex mutex_;
-  sqlite3* db_;  // owned; guarded by mutex_
+  sqlite3* db_;            // owned; guarded by mutex_
+  int64_t unindexed_ = 0;  // appended by this process since indexing
 };
 
 }  // namespace kafkatrace::collector

@@ -263,6 +263,8 @@ int RunView(const ViewArgs& args) {
   while (!g_stop_requested) {
     std::this_thread::sleep_for(
         std::chrono::milliseconds(200));  // waiting for a signal
+    // Index what arrived since the last pass, so searches seldom wait for it.
+    (void)store.CatchUpIndex();
     const int64_t now = SystemClock::Instance().NowNanos();
     if (now - last_retention > 60'000'000'000) {
       last_retention = now;
