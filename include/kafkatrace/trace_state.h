@@ -1,9 +1,12 @@
 // TraceState: the W3C `tracestate` list, already validated, kept as its
-// normalized header value
-// ("k1=v1,k2=v2", no spaces, original order) so copying an empty one costs
-// nothing. Thread-safety: immutable value.
+// normalized header value ("k1=v1,k2=v2", no spaces, original order) in a
+// shared immutable string: an empty one is a null pointer, so the SpanContexts
+// that carry it (nearly always empty) copy and move for free, and a non-empty
+// one is shared, not copied. Thread-safety: immutable value; copies may live
+// on any thread.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,9 +27,12 @@ class TraceState {
   // dropped.
   static std::optional<TraceState> Parse(std::string_view combined);
 
-  bool empty() const { return header_.empty(); }
+  bool empty() const { return header_ == nullptr; }
   // The value to send; empty means "omit the header".
-  const std::string& header() const { return header_; }
+  const std::string& header() const {
+    static const std::string kEmpty;
+    return header_ ? *header_ : kEmpty;
+  }
   std::vector<std::pair<std::string_view, std::string_view>> members() const;
   std::optional<std::string_view> Get(std::string_view key) const;
 
@@ -39,11 +45,16 @@ class TraceState {
   static bool IsValidKey(std::string_view key);
   static bool IsValidValue(std::string_view value);
 
-  friend bool operator==(const TraceState&, const TraceState&) = default;
+  friend bool operator==(const TraceState& a, const TraceState& b) {
+    return a.header() == b.header();
+  }
 
  private:
-  explicit TraceState(std::string header) : header_(std::move(header)) {}
-  std::string header_;
+  explicit TraceState(std::string header)
+      : header_(header.empty()
+                    ? nullptr
+                    : std::make_shared<const std::string>(std::move(header))) {}
+  std::shared_ptr<const std::string> header_;  // null when empty
 };
 
 }  // namespace kafkatrace

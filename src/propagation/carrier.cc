@@ -1,17 +1,8 @@
+#include <algorithm>
+
 #include "kafkatrace/propagation/text_map_carrier.h"
 
 namespace kafkatrace {
-
-bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + ('a' - 'A'));
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + ('a' - 'A'));
-    if (x != y) return false;
-  }
-  return true;
-}
 
 void HeaderListCarrier::Get(std::string_view key,
                             FunctionRef<void(std::string_view)> visit) const {
@@ -22,20 +13,20 @@ void HeaderListCarrier::Get(std::string_view key,
 
 void HeaderListCarrier::Set(std::string_view key, std::string_view value) {
   // Reuse the first matching entry (and its capacity), drop the others.
-  bool kept = false;
-  size_t out = 0;
-  for (size_t i = 0; i < headers_.size(); ++i) {
-    if (EqualsIgnoreAsciiCase(headers_[i].first, key)) {
-      if (kept) continue;
-      kept = true;
-      headers_[i].first.assign(key);
-      headers_[i].second.assign(value);
-    }
-    if (out != i) headers_[out] = std::move(headers_[i]);
-    ++out;
+  auto it = std::find_if(headers_.begin(), headers_.end(), [&](const auto& h) {
+    return EqualsIgnoreAsciiCase(h.first, key);
+  });
+  if (it == headers_.end()) {
+    headers_.emplace_back(std::string(key), std::string(value));
+    return;
   }
-  headers_.resize(out);
-  if (!kept) headers_.emplace_back(std::string(key), std::string(value));
+  if (it->first != key) it->first.assign(key);
+  it->second.assign(value);
+  headers_.erase(std::remove_if(std::next(it), headers_.end(),
+                                [&](const auto& h) {
+                                  return EqualsIgnoreAsciiCase(h.first, key);
+                                }),
+                 headers_.end());
 }
 
 void HeaderListCarrier::Remove(std::string_view key) {

@@ -1,5 +1,6 @@
 #include "kafkatrace/propagation/trace_context_propagator.h"
 
+#include <array>
 #include <cstring>
 
 #include "common/text.h"
@@ -12,33 +13,56 @@ constexpr std::string_view kTraceState = "tracestate";
 
 }  // namespace
 
-std::optional<SpanContext> ParseTraceParent(std::string_view value) noexcept {
-  std::string_view v = text::TrimOws(value);  // rule 3
+namespace {
+
+// The fields of a traceparent value, without building a SpanContext (the
+// extraction path constructs it once, in place).
+bool ParseTraceParentFields(std::string_view value, TraceId& trace_id,
+                            SpanId& span_id, uint8_t& flags) noexcept {
+  // A value of exactly the version-00 size needs no trimming: with OWS around
+  // it, what is left would be too short anyway.
+  std::string_view v = value.size() == kTraceParentSize
+                           ? value
+                           : text::TrimOws(value);  // rule 3
   if (v.size() < kTraceParentSize || v[2] != '-' || v[35] != '-' ||
       v[52] != '-') {
-    return std::nullopt;
+    return false;
   }
+  const char* p = v.data();
   uint8_t version;
   if (!detail::DecodeLowerHex(v.substr(0, 2), &version, 1) || version == 0xFF) {
-    return std::nullopt;
+    return false;
   }
   if (version == 0x00) {
-    if (v.size() != kTraceParentSize) return std::nullopt;
+    if (v.size() != kTraceParentSize) return false;
   } else if (v.size() > kTraceParentSize && v[kTraceParentSize] != '-') {
-    return std::nullopt;  // a future version may only append "-..." fields
+    return false;  // a future version may only append "-..." fields
   }
-  auto trace_id = TraceId::FromHex(v.substr(3, 32));
-  auto span_id = SpanId::FromHex(v.substr(36, 16));
+  std::array<uint8_t, TraceId::kSize> trace;
+  std::array<uint8_t, SpanId::kSize> span;
+  // Every chunk is decoded (no early exit): one branch for all of them.
+  const bool hex = detail::DecodeLowerHex8(p + 3, &trace[0]) &
+                   detail::DecodeLowerHex8(p + 11, &trace[4]) &
+                   detail::DecodeLowerHex8(p + 19, &trace[8]) &
+                   detail::DecodeLowerHex8(p + 27, &trace[12]) &
+                   detail::DecodeLowerHex8(p + 36, &span[0]) &
+                   detail::DecodeLowerHex8(p + 44, &span[4]) &
+                   detail::DecodeLowerHex(v.substr(53, 2), &flags, 1);
+  trace_id = TraceId(std::span<const uint8_t, TraceId::kSize>(trace));
+  span_id = SpanId(std::span<const uint8_t, SpanId::kSize>(span));
+  flags &= kTraceFlagSampled | kTraceFlagRandom;
+  return hex && trace_id.IsValid() && span_id.IsValid();
+}
+
+}  // namespace
+
+std::optional<SpanContext> ParseTraceParent(std::string_view value) noexcept {
+  TraceId trace_id;
+  SpanId span_id;
   uint8_t flags;
-  if (!trace_id || !span_id ||
-      !detail::DecodeLowerHex(v.substr(53, 2), &flags, 1) ||
-      !trace_id->IsValid() || !span_id->IsValid()) {
+  if (!ParseTraceParentFields(value, trace_id, span_id, flags))
     return std::nullopt;
-  }
-  return SpanContext(
-      *trace_id, *span_id,
-      static_cast<uint8_t>(flags & (kTraceFlagSampled | kTraceFlagRandom)),
-      /*remote=*/true);
+  return SpanContext(trace_id, span_id, flags, /*remote=*/true);
 }
 
 void FormatTraceParent(const SpanContext& context, char* out) noexcept {
@@ -81,8 +105,11 @@ Context TraceContextPropagator::Extract(const TextMapCarrier& carrier,
     });
     if (count != 1)
       return base;  // rule 2: none, or more than one, means restart
-    auto parsed = ParseTraceParent(traceparent);
-    if (!parsed) return base;
+    TraceId trace_id;
+    SpanId span_id;
+    uint8_t flags;
+    if (!ParseTraceParentFields(traceparent, trace_id, span_id, flags))
+      return base;
 
     // Rule 7: combine every tracestate field line in order; empty lines add
     // nothing.
@@ -101,9 +128,8 @@ Context TraceContextPropagator::Extract(const TextMapCarrier& carrier,
       if (state)
         trace_state = std::move(*state);  // rule 10: invalid means drop it all
     }
-    base.span_context =
-        SpanContext(parsed->trace_id(), parsed->span_id(), parsed->flags(),
-                    /*remote=*/true, std::move(trace_state));
+    base.span_context = SpanContext(trace_id, span_id, flags,
+                                    /*remote=*/true, std::move(trace_state));
     return base;
   } catch (...) {
     return base;

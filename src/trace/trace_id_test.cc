@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstring>
+
 namespace kafkatrace {
 namespace {
 
@@ -20,6 +23,45 @@ TEST(TraceIdTest, RejectsUppercaseWrongLengthAndNonHex) {
   EXPECT_FALSE(TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e47361"));
   EXPECT_FALSE(TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e473g"));
   EXPECT_FALSE(SpanId::FromHex("00f067aa0ba902b "));
+}
+
+// The 8-at-a-time decoder against a per-character reference: every byte value
+// in every position of a chunk, around valid digits.
+TEST(TraceIdTest, WordAtATimeHexDecodeMatchesPerCharacterRules) {
+  for (int position = 0; position < 8; ++position) {
+    for (int c = 0; c < 256; ++c) {
+      char chunk[8];
+      std::memcpy(chunk, "09afc3e7", 8);
+      chunk[position] = static_cast<char>(c);
+      const bool valid = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+      uint8_t out[4];
+      ASSERT_EQ(detail::DecodeLowerHex8(chunk, out), valid)
+          << "byte " << c << " at " << position;
+      if (!valid) continue;
+      for (int i = 0; i < 4; ++i) {
+        const int
+            hi = detail::kLowerHexValues[static_cast<uint8_t>(chunk[2 * i])],
+            lo =
+                detail::kLowerHexValues[static_cast<uint8_t>(chunk[2 * i + 1])];
+        ASSERT_EQ(out[i], hi * 16 + lo) << position << " " << c;
+      }
+    }
+  }
+}
+
+TEST(TraceIdTest, WordAtATimeHexEncodeMatchesEveryByteValue) {
+  for (int b = 0; b < 256; ++b) {
+    for (int position = 0; position < 4; ++position) {
+      uint8_t bytes[4] = {0x00, 0x9a, 0xf0, 0x5c};
+      bytes[position] = static_cast<uint8_t>(b);
+      char out[8];
+      detail::EncodeHex4(bytes, out);
+      char expected[9];
+      std::snprintf(expected, sizeof(expected), "%02x%02x%02x%02x", bytes[0],
+                    bytes[1], bytes[2], bytes[3]);
+      ASSERT_EQ(std::string(out, 8), expected);
+    }
+  }
 }
 
 TEST(TraceIdTest, AllZeroIsInvalid) {

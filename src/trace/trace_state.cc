@@ -86,7 +86,7 @@ std::vector<std::pair<std::string_view, std::string_view>> TraceState::members()
     const {
   std::vector<std::pair<std::string_view, std::string_view>> out;
   // The stored header is already valid, so parsing cannot fail.
-  (void)ForEachMember(header_, [&](std::string_view k, std::string_view v) {
+  (void)ForEachMember(header(), [&](std::string_view k, std::string_view v) {
     out.emplace_back(k, v);
     return true;
   });
@@ -95,7 +95,7 @@ std::vector<std::pair<std::string_view, std::string_view>> TraceState::members()
 
 std::optional<std::string_view> TraceState::Get(std::string_view key) const {
   std::optional<std::string_view> found;
-  (void)ForEachMember(header_, [&](std::string_view k, std::string_view v) {
+  (void)ForEachMember(header(), [&](std::string_view k, std::string_view v) {
     if (k == key) {
       found = v;
       return false;

@@ -5,6 +5,8 @@
 // request or record; not synchronized.
 #pragma once
 
+#include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -31,7 +33,30 @@ class TextMapCarrier {
   virtual void Keys(FunctionRef<void(std::string_view)> visit) const = 0;
 };
 
-bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b) noexcept;
+// Header names compare case-insensitively (ASCII only). Inline: carriers call
+// it per header, most names differ in length, and equal ones are compared 8
+// bytes at a time until a difference needs case folding.
+inline bool EqualsIgnoreAsciiCase(std::string_view a,
+                                  std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  const char* p = a.data();
+  const char* q = b.data();
+  size_t n = a.size();
+  for (; n >= 8; n -= 8, p += 8, q += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, p, 8);
+    std::memcpy(&y, q, 8);
+    if (x != y) break;
+  }
+  for (; n > 0; --n, ++p, ++q) {
+    char x = *p, y = *q;
+    if (x == y) continue;
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + ('a' - 'A'));
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + ('a' - 'A'));
+    if (x != y) return false;
+  }
+  return true;
+}
 
 // A carrier over an ordered list of (key, value) pairs; what tests and HTTP
 // code use.
