@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -47,6 +48,22 @@ class AttributeKey {
   }
   ~AttributeKey() { delete[] heap_; }
 
+  // Replaces the key in place (no temporary).
+  void Assign(std::string_view key) {
+    char* target = inline_;
+    if (key.size() > kInlineCapacity) {
+      if (heap_ == nullptr || key.size() > size_) {
+        delete[] heap_;
+        heap_ = new char[key.size()];
+      }
+      target = heap_;
+    } else {
+      delete[] heap_;
+      heap_ = nullptr;
+    }
+    if (!key.empty()) std::memcpy(target, key.data(), key.size());
+    size_ = static_cast<uint32_t>(key.size());
+  }
   std::string_view view() const { return {data(), size_}; }
   operator std::string_view() const {
     return view();
@@ -74,21 +91,6 @@ class AttributeKey {
 
  private:
   static constexpr size_t kInlineCapacity = 47;
-  void Assign(std::string_view key) {
-    char* target = inline_;
-    if (key.size() > kInlineCapacity) {
-      if (heap_ == nullptr || key.size() > size_) {
-        delete[] heap_;
-        heap_ = new char[key.size()];
-      }
-      target = heap_;
-    } else {
-      delete[] heap_;
-      heap_ = nullptr;
-    }
-    if (!key.empty()) std::memcpy(target, key.data(), key.size());
-    size_ = static_cast<uint32_t>(key.size());
-  }
   void MoveFrom(AttributeKey& other) noexcept {
     size_ = other.size_;
     heap_ = other.heap_;
@@ -106,6 +108,10 @@ struct Attribute {
   Attribute() = default;
   Attribute(AttributeKey k, AttributeValue v)
       : key(std::move(k)), value(std::move(v)) {}
+  // Builds key and value in place, without temporaries.
+  template <typename T, typename... Args>
+  Attribute(std::string_view k, std::in_place_type_t<T> type, Args&&... args)
+      : key(k), value(type, std::forward<Args>(args)...) {}
 
   AttributeKey key;
   AttributeValue value;
@@ -146,6 +152,12 @@ class AttributeArg {
 
   // The owned value to store.
   AttributeValue ToValue() const;
+  // Stores the value into `out` in place (reusing a string's capacity), with
+  // strings cut to `max_length` characters (0 = no limit).
+  void AssignTo(AttributeValue& out, uint32_t max_length) const;
+  // Appends key=value to `list`, building the value in place; same cut.
+  void AppendTo(Attributes& list, std::string_view key,
+                uint32_t max_length) const;
 
  private:
   enum class Kind : uint8_t {

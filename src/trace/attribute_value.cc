@@ -38,6 +38,65 @@ AttributeValue AttributeArg::ToValue() const {
   return false;
 }
 
+void AttributeArg::AssignTo(AttributeValue& out, uint32_t max_length) const {
+  if (kind_ == Kind::kString) {
+    const std::string_view v =
+        max_length != 0 ? string_.substr(0, max_length) : string_;
+    if (auto* s = std::get_if<std::string>(&out)) {
+      s->assign(v);
+    } else {
+      out.emplace<std::string>(v);
+    }
+    return;
+  }
+  switch (kind_) {
+    case Kind::kBool:
+      out = bool_;
+      return;
+    case Kind::kInt64:
+      out = int_;
+      return;
+    case Kind::kDouble:
+      out = double_;
+      return;
+    default:
+      break;
+  }
+  out = ToValue();
+  if (max_length == 0) return;
+  if (auto* s = std::get_if<std::string>(&out)) {
+    if (s->size() > max_length) s->resize(max_length);
+  } else if (auto* list = std::get_if<std::vector<std::string>>(&out)) {
+    for (auto& element : *list) {
+      if (element.size() > max_length) element.resize(max_length);
+    }
+  }
+}
+
+void AttributeArg::AppendTo(Attributes& list, std::string_view key,
+                            uint32_t max_length) const {
+  switch (kind_) {
+    case Kind::kString:
+      list.emplace_back(
+          key, std::in_place_type<std::string>,
+          max_length != 0 ? string_.substr(0, max_length) : string_);
+      return;
+    case Kind::kBool:
+      list.emplace_back(key, std::in_place_type<bool>, bool_);
+      return;
+    case Kind::kInt64:
+      list.emplace_back(key, std::in_place_type<int64_t>, int_);
+      return;
+    case Kind::kDouble:
+      list.emplace_back(key, std::in_place_type<double>, double_);
+      return;
+    default:
+      break;
+  }
+  list.emplace_back(key, std::in_place_type<bool>, false);
+  AssignTo(list.back().value, max_length);
+}
+
 namespace {
 void AppendScalar(std::string& out, bool v) { out += v ? "true" : "false"; }
 void AppendScalar(std::string& out, int64_t v) { json::AppendInt(out, v); }

@@ -86,11 +86,8 @@ struct Xoshiro256 {
 // plugin, where the default TLS model would cost a __tls_get_addr call per id.
 __attribute__((tls_model("initial-exec"))) thread_local Xoshiro256 t_rng;
 
-}  // namespace
-
-TraceId RandomIdGenerator::NewTraceId() noexcept {
+TraceId TraceIdFrom(Xoshiro256& rng) noexcept {
   TraceId id;
-  Xoshiro256& rng = t_rng.Ready();
   uint64_t hi, lo;
   do {
     hi = rng.Next();
@@ -101,15 +98,31 @@ TraceId RandomIdGenerator::NewTraceId() noexcept {
   return id;
 }
 
-SpanId RandomIdGenerator::NewSpanId() noexcept {
+SpanId SpanIdFrom(Xoshiro256& rng) noexcept {
   SpanId id;
-  Xoshiro256& rng = t_rng.Ready();
   uint64_t v;
   do {
     v = rng.Next();
   } while (v == 0);
   std::memcpy(id.mutable_data(), &v, 8);
   return id;
+}
+
+}  // namespace
+
+TraceId RandomIdGenerator::NewTraceId() noexcept {
+  return TraceIdFrom(t_rng.Ready());
+}
+
+SpanId RandomIdGenerator::NewSpanId() noexcept {
+  return SpanIdFrom(t_rng.Ready());
+}
+
+void RandomIdGenerator::NewRootIds(TraceId& trace_id,
+                                   SpanId& span_id) noexcept {
+  Xoshiro256& rng = t_rng.Ready();
+  trace_id = TraceIdFrom(rng);
+  span_id = SpanIdFrom(rng);
 }
 
 }  // namespace kafkatrace

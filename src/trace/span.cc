@@ -62,13 +62,21 @@ Span& Span::operator=(Span&& other) noexcept {
 
 void Span::SetAttributeRecording(std::string_view key,
                                  AttributeArg value) noexcept {
+  // In place: no temporary value, key or Attribute on the per-span path.
   try {
-    if (!detail::SetLimitedAttribute(
-            data_->attributes, key, value.ToValue(),
-            provider_->limits.max_attributes,
-            provider_->limits.max_attribute_value_length)) {
-      ++data_->dropped_attributes_count;
+    const SpanLimits& limits = provider_->limits;
+    Attributes& attributes = data_->attributes;
+    for (auto& attribute : attributes) {
+      if (attribute.key == key) {
+        value.AssignTo(attribute.value, limits.max_attribute_value_length);
+        return;
+      }
     }
+    if (attributes.size() >= limits.max_attributes) {
+      ++data_->dropped_attributes_count;
+      return;
+    }
+    value.AppendTo(attributes, key, limits.max_attribute_value_length);
   } catch (...) {
     ++data_->dropped_attributes_count;
   }

@@ -16,9 +16,14 @@ Span Tracer::StartSpan(std::string_view name, SpanOptions options) noexcept {
         options.parent ? &*options.parent : &Context::Current().span_context;
   }
   const bool has_parent = parent->IsValid();
-  const TraceId trace_id =
-      has_parent ? parent->trace_id() : provider.id_generator->NewTraceId();
-  const SpanId span_id = provider.id_generator->NewSpanId();
+  TraceId trace_id;
+  SpanId span_id;
+  if (has_parent) {
+    trace_id = parent->trace_id();
+    span_id = provider.id_generator->NewSpanId();
+  } else {
+    provider.id_generator->NewRootIds(trace_id, span_id);
+  }
 
   try {
     SamplingResult sampling = provider.sampler->ShouldSample(
@@ -27,9 +32,8 @@ Span Tracer::StartSpan(std::string_view name, SpanOptions options) noexcept {
     // The random flag describes the trace id, so it is inherited; a new trace
     // id from a random generator earns it (W3C Level 2).
     uint8_t flags = has_parent ? (parent->flags() & kTraceFlagRandom)
-                    : provider.id_generator->trace_ids_are_random()
-                        ? kTraceFlagRandom
-                        : 0;
+                    : provider.trace_ids_are_random ? kTraceFlagRandom
+                                                    : 0;
     if (sampling.decision == SamplingDecision::kRecordAndSample)
       flags |= kTraceFlagSampled;
     SpanContext context(trace_id, span_id, flags, /*remote=*/false,

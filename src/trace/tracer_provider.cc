@@ -13,6 +13,7 @@ TracerProvider::TracerProvider(TracerProviderOptions options)
   state_->id_generator = options.id_generator
                              ? std::move(options.id_generator)
                              : std::make_unique<RandomIdGenerator>();
+  state_->trace_ids_are_random = state_->id_generator->trace_ids_are_random();
   state_->clock =
       options.clock != nullptr ? options.clock : &SystemClock::Instance();
   state_->limits = options.limits;
