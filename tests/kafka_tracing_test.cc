@@ -461,6 +461,70 @@ TEST_F(KafkaTracingTest, ApplicationDeliveryCallbackStillRunsWithItsOpaque) {
   EXPECT_EQ(Named(tracing_.spans(), "send answers").size(), 1u);
 }
 
+TEST_F(KafkaTracingTest, UnsampledRecordsKeepTheApplicationsOpaqueAndHeaders) {
+  // Not sampled: no per-record state travels with the record, so the
+  // application's own opaque (or none) must come back unchanged.
+  TestTracing unsampled(std::make_unique<AlwaysOffSampler>());
+  CountingDeliveryCallback callback;
+  auto conf = cluster_.ProducerConf();
+  std::string error;
+  ASSERT_EQ(conf->set("dr_cb", &callback, error), RdKafka::Conf::CONF_OK);
+  auto producer =
+      TracingProducer::Create(std::move(conf), unsampled.tracer()).value();
+  int marker = 0;
+  ASSERT_EQ(producer->Produce({.topic = "answers", .value = "a"}),
+            RdKafka::ERR_NO_ERROR);
+  ASSERT_EQ(
+      producer->Produce({.topic = "answers", .value = "b", .opaque = &marker}),
+      RdKafka::ERR_NO_ERROR);
+  ASSERT_EQ(producer->Flush(5000), RdKafka::ERR_NO_ERROR);
+  ASSERT_EQ(callback.opaques.size(), 2u);
+  EXPECT_EQ(callback.opaques[0], nullptr);
+  EXPECT_EQ(callback.opaques[1], &marker);
+  EXPECT_TRUE(unsampled.spans().empty());
+
+  // The context still propagates, with the sampled flag clear.
+  auto consumer = Consumer("answers");
+  auto record = PollOne(*consumer);
+  ASSERT_TRUE(record);
+  EXPECT_TRUE(record->producer_context().span_context.IsValid());
+  EXPECT_FALSE(record->producer_context().span_context.sampled());
+}
+
+// A sampler that decides on the destination attribute, as a custom
+// OpenTelemetry sampler may.
+class TopicSampler final : public Sampler {
+ public:
+  SamplingResult ShouldSample(
+      const SamplingParameters& params) noexcept override {
+    for (const auto& attribute : params.attributes) {
+      if (attribute.key == "messaging.destination.name" &&
+          attribute.value == AttributeValue(std::string("questions"))) {
+        return {SamplingDecision::kRecordAndSample, {}};
+      }
+    }
+    return {SamplingDecision::kDrop, {}};
+  }
+  std::string Description() const override { return "TopicSampler"; }
+};
+
+TEST_F(KafkaTracingTest, ACustomSamplerSeesTheStartAttributes) {
+  TestTracing by_topic(std::make_unique<TopicSampler>());
+  auto producer =
+      TracingProducer::Create(cluster_.ProducerConf(), by_topic.tracer())
+          .value();
+  ASSERT_EQ(producer->Produce({.topic = "questions", .value = "q"}),
+            RdKafka::ERR_NO_ERROR);
+  ASSERT_EQ(producer->Produce({.topic = "answers", .value = "a"}),
+            RdKafka::ERR_NO_ERROR);
+  ASSERT_EQ(producer->Flush(5000), RdKafka::ERR_NO_ERROR);
+  auto spans = by_topic.spans();
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(spans[0].name, "send questions");
+  EXPECT_EQ(*FindAttribute(spans[0].attributes, "messaging.system"),
+            AttributeValue(std::string("kafka")));
+}
+
 TEST_F(KafkaTracingTest, TombstoneAndBaggageTravel) {
   auto producer = Producer();
   Span parent = tracing_.tracer().StartSpan("parent");

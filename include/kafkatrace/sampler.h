@@ -43,18 +43,25 @@ class Sampler {
   virtual SamplingResult ShouldSample(
       const SamplingParameters& params) noexcept = 0;
   virtual std::string Description() const = 0;
+  // False when decisions never look at SamplingParameters::attributes or
+  // links. Instrumentations then skip building start attributes for spans
+  // that are not sampled, and set them right after start on the ones that
+  // are. Custom samplers keep the safe default.
+  virtual bool UsesStartAttributes() const noexcept { return true; }
 };
 
 class AlwaysOnSampler final : public Sampler {
  public:
   SamplingResult ShouldSample(const SamplingParameters&) noexcept override;
   std::string Description() const override { return "AlwaysOnSampler"; }
+  bool UsesStartAttributes() const noexcept override { return false; }
 };
 
 class AlwaysOffSampler final : public Sampler {
  public:
   SamplingResult ShouldSample(const SamplingParameters&) noexcept override;
   std::string Description() const override { return "AlwaysOffSampler"; }
+  bool UsesStartAttributes() const noexcept override { return false; }
 };
 
 // Samples a fixed fraction of traces, deciding from the trace id alone so every
@@ -68,6 +75,7 @@ class TraceIdRatioBasedSampler final : public Sampler {
   SamplingResult ShouldSample(
       const SamplingParameters& params) noexcept override;
   std::string Description() const override;
+  bool UsesStartAttributes() const noexcept override { return false; }
   uint64_t rejection_threshold() const { return threshold_; }
 
  private:
@@ -90,6 +98,7 @@ class ParentBasedSampler final : public Sampler {
   SamplingResult ShouldSample(
       const SamplingParameters& params) noexcept override;
   std::string Description() const override;
+  bool UsesStartAttributes() const noexcept override;
 
  private:
   Delegates delegates_;

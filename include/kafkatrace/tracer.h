@@ -37,6 +37,11 @@ class Tracer {
 
   const InstrumentationScope& scope() const { return scope_; }
 
+  // Whether the provider's sampler reads start attributes (see
+  // Sampler::UsesStartAttributes): when not, they need not be built before the
+  // sampling decision.
+  bool SamplerUsesStartAttributes() const noexcept;
+
   // Constructed only by TracerProvider.
   Tracer(const detail::ProviderState* provider, InstrumentationScope scope)
       : provider_(provider), scope_(std::move(scope)) {}

@@ -1,5 +1,8 @@
 #include "kafka/messaging_spans.h"
 
+#include <charconv>
+#include <cstring>
+
 #include "kafka/semconv.h"
 #include "kafkatrace/kafka/record_headers_carrier.h"
 
@@ -17,29 +20,62 @@ int64_t BrokerRtts::Get(int32_t broker_id) const {
 }
 
 Span StartSendSpan(Tracer& tracer, const SendSpanInput& input) {
+  // "send <topic>" on the stack: Kafka topic names have at most 249 chars.
+  char name_buffer[256];
+  std::string long_name;
+  std::string_view name;
+  if (input.topic.size() + 5 <= sizeof(name_buffer)) {
+    std::memcpy(name_buffer, "send ", 5);
+    std::memcpy(name_buffer + 5, input.topic.data(), input.topic.size());
+    name = std::string_view(name_buffer, input.topic.size() + 5);
+  } else {
+    long_name = "send " + std::string(input.topic);
+    name = long_name;
+  }
+  char partition_buffer[12];
+  const std::string_view partition =
+      input.partition == RD_KAFKA_PARTITION_UA
+          ? std::string_view()
+          : std::string_view(
+                partition_buffer,
+                std::to_chars(partition_buffer, partition_buffer + 12,
+                              input.partition)
+                        .ptr -
+                    partition_buffer);
+
   SpanOptions options{.kind = SpanKind::kProducer, .parent = input.parent};
-  options.attributes.reserve(5);
-  options.attributes.emplace_back(semconv::kMessagingSystem,
-                                  std::string("kafka"));
-  options.attributes.emplace_back(semconv::kOperationName, std::string("send"));
-  options.attributes.emplace_back(semconv::kOperationType, std::string("send"));
-  options.attributes.emplace_back(semconv::kDestinationName,
-                                  std::string(input.topic));
-  if (input.partition != RD_KAFKA_PARTITION_UA) {
-    options.attributes.emplace_back(semconv::kPartitionId,
-                                    std::to_string(input.partition));
+  // Samplers that may read them see the start attributes; for the others
+  // (every built-in one) a span that is not sampled skips building them.
+  const bool sampler_reads = tracer.SamplerUsesStartAttributes();
+  if (sampler_reads) {
+    options.attributes.reserve(5);
+    options.attributes.emplace_back(semconv::kMessagingSystem,
+                                    std::string("kafka"));
+    options.attributes.emplace_back(semconv::kOperationName,
+                                    std::string("send"));
+    options.attributes.emplace_back(semconv::kOperationType,
+                                    std::string("send"));
+    options.attributes.emplace_back(semconv::kDestinationName,
+                                    std::string(input.topic));
+    if (!partition.empty()) {
+      options.attributes.emplace_back(semconv::kPartitionId,
+                                      std::string(partition));
+    }
   }
-  std::string name = "send ";
-  name.append(input.topic);
   Span span = tracer.StartSpan(name, std::move(options));
-  if (span.IsRecording()) {
-    if (input.key) span.SetAttribute(semconv::kMessageKey, *input.key);
-    if (input.tombstone) span.SetAttribute(semconv::kTombstone, true);
-    span.SetAttribute(semconv::kBodySize,
-                      static_cast<int64_t>(input.body_size));
-    if (!input.client_id.empty())
-      span.SetAttribute(semconv::kClientId, input.client_id);
+  if (!span.IsRecording()) return span;
+  if (!sampler_reads) {
+    span.SetAttribute(semconv::kMessagingSystem, "kafka");
+    span.SetAttribute(semconv::kOperationName, "send");
+    span.SetAttribute(semconv::kOperationType, "send");
+    span.SetAttribute(semconv::kDestinationName, input.topic);
+    if (!partition.empty()) span.SetAttribute(semconv::kPartitionId, partition);
   }
+  if (input.key) span.SetAttribute(semconv::kMessageKey, *input.key);
+  if (input.tombstone) span.SetAttribute(semconv::kTombstone, true);
+  span.SetAttribute(semconv::kBodySize, static_cast<int64_t>(input.body_size));
+  if (!input.client_id.empty())
+    span.SetAttribute(semconv::kClientId, input.client_id);
   return span;
 }
 

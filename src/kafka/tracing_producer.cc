@@ -4,6 +4,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstring>
 #include <string>
 
 #include "kafka/messaging_spans.h"
@@ -135,17 +136,23 @@ RdKafka::ErrorCode TracingProducer::Produce(
     const ProducerRecord& record) noexcept {
   Impl& s = *impl_;
   try {
-    auto state = std::make_unique<DeliveryState>(DeliveryState{
-        detail::StartSendSpan(
-            *s.tracer, {.topic = record.topic,
-                        .partition = record.partition,
-                        .key = record.key,
-                        .tombstone = !record.value.has_value(),
-                        .body_size = record.value ? record.value->size() : 0,
-                        .client_id = s.client_id,
-                        .parent = record.parent}),
-        record.opaque});
-    Span& span = state->span;
+    Span started = detail::StartSendSpan(
+        *s.tracer, {.topic = record.topic,
+                    .partition = record.partition,
+                    .key = record.key,
+                    .tombstone = !record.value.has_value(),
+                    .body_size = record.value ? record.value->size() : 0,
+                    .client_id = s.client_id,
+                    .parent = record.parent});
+    // A span that is not recording needs nothing at delivery: without an
+    // application opaque to carry either, the record travels with none, and
+    // no per-record state is allocated.
+    std::unique_ptr<DeliveryState> state;
+    if (started.IsRecording() || record.opaque != nullptr) {
+      state = std::make_unique<DeliveryState>(
+          DeliveryState{std::move(started), record.opaque});
+    }
+    Span& span = state ? state->span : started;
 
     // The application's headers, minus any stale trace context, plus ours.
     // Built with the C API: the C++ Headers class has no zero-copy access, and
@@ -164,14 +171,25 @@ RdKafka::ErrorCode TracingProducer::Produce(
       headers = nullptr;
     }
 
-    const std::string topic(record.topic);
+    // NUL-terminated topic for producev, on the stack (Kafka topic names have
+    // at most 249 characters).
+    char topic_buffer[256];
+    std::string long_topic;
+    const char* topic = topic_buffer;
+    if (record.topic.size() < sizeof(topic_buffer)) {
+      std::memcpy(topic_buffer, record.topic.data(), record.topic.size());
+      topic_buffer[record.topic.size()] = '\0';
+    } else {
+      long_topic = std::string(record.topic);
+      topic = long_topic.c_str();
+    }
     void* value =
         record.value ? const_cast<char*>(record.value->data()) : nullptr;
     const size_t value_size = record.value ? record.value->size() : 0;
     const void* key = record.key ? record.key->data() : nullptr;
     const size_t key_size = record.key ? record.key->size() : 0;
     const auto error = static_cast<RdKafka::ErrorCode>(rd_kafka_producev(
-        producer_->c_ptr(), RD_KAFKA_V_TOPIC(topic.c_str()),
+        producer_->c_ptr(), RD_KAFKA_V_TOPIC(topic),
         RD_KAFKA_V_PARTITION(record.partition),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_VALUE(value, value_size), RD_KAFKA_V_KEY(key, key_size),

@@ -21,6 +21,7 @@ struct ProviderState {
   std::unique_ptr<Sampler> sampler;
   std::unique_ptr<IdGenerator> id_generator;
   bool trace_ids_are_random = false;  // id_generator's, asked once
+  bool sampler_uses_start_attributes = true;  // sampler's, asked once
   Clock* clock = nullptr;
   SpanLimits limits;
   std::vector<std::unique_ptr<SpanProcessor>> processors;

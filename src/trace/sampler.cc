@@ -147,4 +147,15 @@ Result<std::unique_ptr<Sampler>> SamplerFromEnv() {
   return sampler;
 }
 
+bool ParentBasedSampler::UsesStartAttributes() const noexcept {
+  for (const auto* delegate :
+       {delegates_.root.get(), delegates_.remote_parent_sampled.get(),
+        delegates_.remote_parent_not_sampled.get(),
+        delegates_.local_parent_sampled.get(),
+        delegates_.local_parent_not_sampled.get()}) {
+    if (delegate != nullptr && delegate->UsesStartAttributes()) return true;
+  }
+  return false;
+}
+
 }  // namespace kafkatrace

@@ -92,4 +92,8 @@ Span Tracer::StartSpan(std::string_view name, SpanOptions options) noexcept {
   }
 }
 
+bool Tracer::SamplerUsesStartAttributes() const noexcept {
+  return provider_->sampler_uses_start_attributes;
+}
+
 }  // namespace kafkatrace

@@ -14,6 +14,8 @@ TracerProvider::TracerProvider(TracerProviderOptions options)
                              ? std::move(options.id_generator)
                              : std::make_unique<RandomIdGenerator>();
   state_->trace_ids_are_random = state_->id_generator->trace_ids_are_random();
+  state_->sampler_uses_start_attributes =
+      state_->sampler->UsesStartAttributes();
   state_->clock =
       options.clock != nullptr ? options.clock : &SystemClock::Instance();
   state_->limits = options.limits;
