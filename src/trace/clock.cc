@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <atomic>
+#include <cstdint>
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -37,10 +38,31 @@ bool HasInvariantTsc() noexcept {
   return (edx & (1u << 8)) != 0;
 }
 
+// A clock reading and the TSC at the same moment. The pair is taken a few
+// times and the tightest bracket kept: a thread preempted between the two
+// reads would otherwise skew the rate or the anchor by the whole preemption.
+struct Pair {
+  int64_t ns = 0;
+  uint64_t tsc = 0;
+};
+Pair ReadPair(clockid_t id) noexcept {
+  Pair best;
+  uint64_t best_gap = UINT64_MAX;
+  for (int i = 0; i < 4; ++i) {
+    const uint64_t before = __rdtsc();
+    const int64_t ns = ReadClock(id);
+    const uint64_t gap = __rdtsc() - before;
+    if (gap < best_gap) {
+      best_gap = gap;
+      best = {ns, before + gap / 2};
+    }
+  }
+  return best;
+}
+
 struct TscBase {
   const bool usable = HasInvariantTsc();
-  const uint64_t tsc = __rdtsc();
-  const int64_t monotonic_ns = ReadClock(CLOCK_MONOTONIC);
+  const Pair start = ReadPair(CLOCK_MONOTONIC);
   std::atomic<double> ns_per_tick{0};  // 0 until the first 20 ms have passed
 };
 TscBase& Base() noexcept {
@@ -54,8 +76,12 @@ constexpr int64_t kAnchorLifetimeNs = 1'000'000'000;
 // Measures the rate over the whole baseline so far; false while it is too
 // short to be accurate.
 bool Calibrate(TscBase& base) noexcept {
-  const int64_t elapsed = ReadClock(CLOCK_MONOTONIC) - base.monotonic_ns;
-  const uint64_t ticks = __rdtsc() - base.tsc;
+  // One plain read first: during the first 20 ms every clock read lands here.
+  if (ReadClock(CLOCK_MONOTONIC) - base.start.ns < kMinCalibrationNs)
+    return false;
+  const Pair now = ReadPair(CLOCK_MONOTONIC);
+  const int64_t elapsed = now.ns - base.start.ns;
+  const uint64_t ticks = now.tsc - base.start.tsc;
   if (elapsed < kMinCalibrationNs || ticks == 0) return false;
   base.ns_per_tick.store(
       static_cast<double>(elapsed) / static_cast<double>(ticks),
@@ -86,8 +112,9 @@ int64_t TscNow() noexcept {
   }
   if (!Calibrate(base)) return ReadClock(CLOCK_REALTIME);
   anchor.ns_per_tick = base.ns_per_tick.load(std::memory_order_relaxed);
-  anchor.realtime_ns = ReadClock(CLOCK_REALTIME);
-  anchor.tsc = __rdtsc();
+  const Pair realtime = ReadPair(CLOCK_REALTIME);
+  anchor.realtime_ns = realtime.ns;
+  anchor.tsc = realtime.tsc;
   anchor.lifetime_ticks = static_cast<uint64_t>(
       static_cast<double>(kAnchorLifetimeNs) / anchor.ns_per_tick);
   return anchor.realtime_ns;

@@ -20,7 +20,7 @@ struct ProviderState {
   Resource resource;
   std::unique_ptr<Sampler> sampler;
   std::unique_ptr<IdGenerator> id_generator;
-  bool trace_ids_are_random = false;  // id_generator's, asked once
+  bool trace_ids_are_random = false;          // id_generator's, asked once
   bool sampler_uses_start_attributes = true;  // sampler's, asked once
   Clock* clock = nullptr;
   SpanLimits limits;
