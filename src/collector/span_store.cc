@@ -147,10 +147,7 @@ Status SpanStore::Initialize() {
       " key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
       "INSERT OR IGNORE INTO meta VALUES ('indexed_through', 0);"
       "PRAGMA user_version = 2;");
-  if (Status s = Exec(script.c_str()); !s.ok()) {
-    (void)Exec("ROLLBACK");
-    return s;
-  }
+  if (Status s = Exec(script.c_str()); !s.ok()) return Rollback(s);
   if (migrate) {
     // Version 1 kept (trace_id, span_id) as the primary key: copy the rows,
     // computing each trace key, then index them like fresh spans.
@@ -160,14 +157,8 @@ Status SpanStore::Initialize() {
     std::vector<StoredSpan> old;
     while (sqlite3_step(rows.get()) == SQLITE_ROW) old.push_back(ReadRow(rows));
     rows.Reset();
-    if (Status s = Append(old); !s.ok()) {
-      (void)Exec("ROLLBACK");
-      return s;
-    }
-    if (Status s = Exec("DROP TABLE spans_v1"); !s.ok()) {
-      (void)Exec("ROLLBACK");
-      return s;
-    }
+    if (Status s = Append(old); !s.ok()) return Rollback(s);
+    if (Status s = Exec("DROP TABLE spans_v1"); !s.ok()) return Rollback(s);
   }
   if (Status s = Exec("COMMIT"); !s.ok()) return s;
   std::lock_guard lock(mutex_);
@@ -175,6 +166,11 @@ Status SpanStore::Initialize() {
 }
 
 SpanStore::~SpanStore() { sqlite3_close(db_); }
+
+Status SpanStore::Rollback(Status error) {
+  (void)Exec("ROLLBACK");
+  return error;
+}
 
 Status SpanStore::Exec(const char* sql) {
   char* error = nullptr;
@@ -189,14 +185,8 @@ Status SpanStore::Exec(const char* sql) {
 Status SpanStore::Insert(const std::vector<StoredSpan>& spans) {
   std::lock_guard lock(mutex_);
   if (Status s = Exec("BEGIN"); !s.ok()) return s;
-  if (Status s = Append(spans); !s.ok()) {
-    (void)Exec("ROLLBACK");
-    return s;
-  }
-  if (Status s = Exec("COMMIT"); !s.ok()) {
-    (void)Exec("ROLLBACK");
-    return s;
-  }
+  if (Status s = Append(spans); !s.ok()) return Rollback(s);
+  if (Status s = Exec("COMMIT"); !s.ok()) return Rollback(s);
   // The spans are durable now; indexing them is the store's own business and
   // is retried on the next call if it fails.
   unindexed_ += static_cast<int64_t>(spans.size());
@@ -263,10 +253,7 @@ Status SpanStore::CatchUpIndexLocked() {
         "UPDATE meta SET value = (SELECT COALESCE(MAX(id), 0) FROM spans)"
         " WHERE key = 'indexed_through'",
         "COMMIT"}) {
-    if (Status s = Exec(sql); !s.ok()) {
-      (void)Exec("ROLLBACK");
-      return SqlError(db_, "index spans");
-    }
+    if (!Exec(sql).ok()) return Rollback(SqlError(db_, "index spans"));
   }
   unindexed_ = 0;
   return Status::Ok();
@@ -410,10 +397,7 @@ Status SpanStore::Retain(int64_t oldest_start_ns, int64_t max_spans) {
   Status status = Exec(
       "BEGIN IMMEDIATE; CREATE TEMP TABLE IF NOT EXISTS doomed ("
       " id INTEGER PRIMARY KEY, trace_key INTEGER); DELETE FROM doomed");
-  if (!status.ok()) {
-    (void)Exec("ROLLBACK");
-    return status;
-  }
+  if (!status.ok()) return Rollback(status);
   Statement by_age(db_,
                    "INSERT INTO doomed SELECT id, trace_key FROM spans"
                    " WHERE start_ns < ?1");
@@ -421,25 +405,20 @@ Status SpanStore::Retain(int64_t oldest_start_ns, int64_t max_spans) {
       db_,
       "INSERT OR IGNORE INTO doomed SELECT id, trace_key FROM spans"
       " ORDER BY start_ns DESC LIMIT -1 OFFSET ?1");
-  if (status.ok()) {
-    by_age.Int(1, oldest_start_ns);
-    by_size.Int(1, max_spans);
-    if (sqlite3_step(by_age.get()) != SQLITE_DONE ||
-        sqlite3_step(by_size.get()) != SQLITE_DONE) {
-      status = SqlError(db_, "retention");
-    }
+  by_age.Int(1, oldest_start_ns);
+  by_size.Int(1, max_spans);
+  if (sqlite3_step(by_age.get()) != SQLITE_DONE ||
+      sqlite3_step(by_size.get()) != SQLITE_DONE) {
+    return Rollback(SqlError(db_, "retention"));
   }
-  if (status.ok()) {
-    status = Exec(
-        "DELETE FROM trace_index WHERE (trace_key, span) IN"
-        " (SELECT trace_key, id FROM doomed);"
-        "DELETE FROM spans WHERE id IN (SELECT id FROM doomed);"
-        "DELETE FROM services WHERE NOT EXISTS (SELECT 1 FROM spans"
-        " WHERE spans.service = services.name);"
-        "COMMIT");
-  }
-  if (!status.ok()) (void)Exec("ROLLBACK");
-  return status;
+  status = Exec(
+      "DELETE FROM trace_index WHERE (trace_key, span) IN"
+      " (SELECT trace_key, id FROM doomed);"
+      "DELETE FROM spans WHERE id IN (SELECT id FROM doomed);"
+      "DELETE FROM services WHERE NOT EXISTS (SELECT 1 FROM spans"
+      " WHERE spans.service = services.name);"
+      "COMMIT");
+  return status.ok() ? status : Rollback(status);
 }
 
 Result<int64_t> SpanStore::CountSpans() {

@@ -79,6 +79,7 @@ class SpanStore {
   explicit SpanStore(sqlite3* db) : db_(db) {}
   Status Initialize();
   Status Exec(const char* sql);
+  Status Rollback(Status error);  // ends the open transaction; returns error
   Status Append(const std::vector<StoredSpan>& spans);  // inside a transaction
   Status CatchUpIndexLocked();
   std::mutex mutex_;

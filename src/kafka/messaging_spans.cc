@@ -43,33 +43,31 @@ Span StartSendSpan(Tracer& tracer, const SendSpanInput& input) {
                         .ptr -
                     partition_buffer);
 
+  // The sampling-relevant attributes, listed once for both ways of setting
+  // them.
+  auto start_attributes = [&](auto&& set) {
+    set(semconv::kMessagingSystem, "kafka");
+    set(semconv::kOperationName, "send");
+    set(semconv::kOperationType, "send");
+    set(semconv::kDestinationName, input.topic);
+    if (!partition.empty()) set(semconv::kPartitionId, partition);
+  };
   SpanOptions options{.kind = SpanKind::kProducer, .parent = input.parent};
-  // Samplers that may read them see the start attributes; for the others
-  // (every built-in one) a span that is not sampled skips building them.
+  // Samplers that may read them see them at start; for the others (every
+  // built-in one) a span that is not sampled skips building them.
   const bool sampler_reads = tracer.SamplerUsesStartAttributes();
   if (sampler_reads) {
     options.attributes.reserve(5);
-    options.attributes.emplace_back(semconv::kMessagingSystem,
-                                    std::string("kafka"));
-    options.attributes.emplace_back(semconv::kOperationName,
-                                    std::string("send"));
-    options.attributes.emplace_back(semconv::kOperationType,
-                                    std::string("send"));
-    options.attributes.emplace_back(semconv::kDestinationName,
-                                    std::string(input.topic));
-    if (!partition.empty()) {
-      options.attributes.emplace_back(semconv::kPartitionId,
-                                      std::string(partition));
-    }
+    start_attributes([&](std::string_view key, AttributeArg value) {
+      options.attributes.emplace_back(key, value.ToValue());
+    });
   }
   Span span = tracer.StartSpan(name, std::move(options));
   if (!span.IsRecording()) return span;
   if (!sampler_reads) {
-    span.SetAttribute(semconv::kMessagingSystem, "kafka");
-    span.SetAttribute(semconv::kOperationName, "send");
-    span.SetAttribute(semconv::kOperationType, "send");
-    span.SetAttribute(semconv::kDestinationName, input.topic);
-    if (!partition.empty()) span.SetAttribute(semconv::kPartitionId, partition);
+    start_attributes([&](std::string_view key, AttributeArg value) {
+      span.SetAttribute(key, value);
+    });
   }
   if (input.key) span.SetAttribute(semconv::kMessageKey, *input.key);
   if (input.tombstone) span.SetAttribute(semconv::kTombstone, true);

@@ -3,6 +3,7 @@
 #include <type_traits>
 
 #include "common/json_writer.h"
+#include "trace/span_limits.h"
 
 namespace kafkatrace {
 
@@ -63,15 +64,21 @@ void AttributeArg::AssignTo(AttributeValue& out, uint32_t max_length) const {
       break;
   }
   out = ToValue();
+  detail::TruncateStrings(out, max_length);
+}
+
+namespace detail {
+void TruncateStrings(AttributeValue& value, uint32_t max_length) {
   if (max_length == 0) return;
-  if (auto* s = std::get_if<std::string>(&out)) {
+  if (auto* s = std::get_if<std::string>(&value)) {
     if (s->size() > max_length) s->resize(max_length);
-  } else if (auto* list = std::get_if<std::vector<std::string>>(&out)) {
+  } else if (auto* list = std::get_if<std::vector<std::string>>(&value)) {
     for (auto& element : *list) {
       if (element.size() > max_length) element.resize(max_length);
     }
   }
 }
+}  // namespace detail
 
 void AttributeArg::AppendTo(Attributes& list, std::string_view key,
                             uint32_t max_length) const {

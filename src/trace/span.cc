@@ -6,21 +6,6 @@
 #include "trace/span_limits.h"
 
 namespace kafkatrace {
-namespace {
-
-void TruncateStrings(AttributeValue& value, uint32_t max_length) {
-  if (max_length == 0) return;
-  if (auto* s = std::get_if<std::string>(&value)) {
-    if (s->size() > max_length) s->resize(max_length);
-  } else if (auto* list = std::get_if<std::vector<std::string>>(&value)) {
-    for (auto& element : *list) {
-      if (element.size() > max_length) element.resize(max_length);
-    }
-  }
-}
-
-}  // namespace
-
 namespace detail {
 bool SetLimitedAttribute(Attributes& attributes, std::string_view key,
                          AttributeValue&& value, uint32_t max_count,
