@@ -50,21 +50,17 @@ class AttributeKey {
 
   // Replaces the key in place (no temporary).
   void Assign(std::string_view key) {
-    char* target = inline_;
     if (key.size() > kInlineCapacity) {
       if (heap_ == nullptr || key.size() > size_) {
         delete[] heap_;
         heap_ = new char[key.size()];
       }
-      target = heap_;
+      std::memcpy(heap_, key.data(), key.size());
     } else {
       delete[] heap_;
       heap_ = nullptr;
-      CopyInline(target, key.data(), key.size());
-      size_ = static_cast<uint32_t>(key.size());
-      return;
+      CopyInline(inline_, key.data(), key.size());
     }
-    std::memcpy(target, key.data(), key.size());
     size_ = static_cast<uint32_t>(key.size());
   }
   std::string_view view() const { return {data(), size_}; }

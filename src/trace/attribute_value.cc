@@ -39,10 +39,16 @@ AttributeValue AttributeArg::ToValue() const {
   return false;
 }
 
+namespace {
+// The first `max_length` characters (0: all of them).
+std::string_view Cut(std::string_view s, uint32_t max_length) {
+  return max_length != 0 ? s.substr(0, max_length) : s;
+}
+}  // namespace
+
 void AttributeArg::AssignTo(AttributeValue& out, uint32_t max_length) const {
   if (kind_ == Kind::kString) {
-    const std::string_view v =
-        max_length != 0 ? string_.substr(0, max_length) : string_;
+    const std::string_view v = Cut(string_, max_length);
     if (auto* s = std::get_if<std::string>(&out)) {
       s->assign(v);
     } else {
@@ -84,9 +90,8 @@ void AttributeArg::AppendTo(Attributes& list, std::string_view key,
                             uint32_t max_length) const {
   switch (kind_) {
     case Kind::kString:
-      list.emplace_back(
-          key, std::in_place_type<std::string>,
-          max_length != 0 ? string_.substr(0, max_length) : string_);
+      list.emplace_back(key, std::in_place_type<std::string>,
+                        Cut(string_, max_length));
       return;
     case Kind::kBool:
       list.emplace_back(key, std::in_place_type<bool>, bool_);
