@@ -71,9 +71,10 @@ void FormatTraceParent(const SpanContext& context, char* out) noexcept {
   out[35] = '-';
   context.span_id().ToHex(out + 36);
   out[52] = '-';
-  const uint8_t flags =
-      context.flags() & (kTraceFlagSampled | kTraceFlagRandom);
-  detail::EncodeHex(&flags, 1, out + 53);
+  // Only the sampled and random bits are ever written: "00" to "03".
+  out[53] = '0';
+  out[54] = static_cast<char>(
+      '0' + (context.flags() & (kTraceFlagSampled | kTraceFlagRandom)));
 }
 
 void TraceContextPropagator::Inject(const Context& context,

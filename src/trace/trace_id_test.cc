@@ -64,6 +64,34 @@ TEST(TraceIdTest, WordAtATimeHexEncodeMatchesEveryByteValue) {
   }
 }
 
+// The vector encoder against printf, for every byte value at every position
+// of both id sizes (the high/low unpack halves and the digit/letter boundary).
+template <size_t N>
+void ExpectIdHexMatchesPrintf() {
+  for (int b = 0; b < 256; ++b) {
+    for (size_t position = 0; position < N; ++position) {
+      uint8_t bytes[N];
+      for (size_t i = 0; i < N; ++i)
+        bytes[i] = static_cast<uint8_t>(i * 37 + 9);
+      bytes[position] = static_cast<uint8_t>(b);
+      char out[2 * N];
+      detail::EncodeIdHex<N>(bytes, out);
+      std::string expected;
+      for (size_t i = 0; i < N; ++i) {
+        char digits[3];
+        std::snprintf(digits, sizeof(digits), "%02x", bytes[i]);
+        expected += digits;
+      }
+      ASSERT_EQ(std::string(out, 2 * N), expected) << b << " at " << position;
+    }
+  }
+}
+
+TEST(TraceIdTest, IdHexEncodeMatchesEveryByteValueAtEveryPosition) {
+  ExpectIdHexMatchesPrintf<16>();
+  ExpectIdHexMatchesPrintf<8>();
+}
+
 TEST(TraceIdTest, AllZeroIsInvalid) {
   auto id = SpanId::FromHex("0000000000000000");
   ASSERT_TRUE(id.has_value());
