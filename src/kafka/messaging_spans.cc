@@ -5,6 +5,9 @@
 
 #include "kafka/semconv.h"
 #include "kafkatrace/kafka/record_headers_carrier.h"
+#include "kafkatrace/propagation/baggage_propagator.h"
+#include "kafkatrace/propagation/composite_propagator.h"
+#include "kafkatrace/propagation/trace_context_propagator.h"
 
 namespace kafkatrace::kafka::detail {
 
@@ -77,16 +80,62 @@ Span StartSendSpan(Tracer& tracer, const SendSpanInput& input) {
   return span;
 }
 
-void InjectContext(const TextMapPropagator& propagator,
-                   rd_kafka_headers_t* headers, const SpanContext& context,
-                   bool clear_existing) {
+HeaderInjector::HeaderInjector(const TextMapPropagator& propagator)
+    : propagator_(&propagator) {
+  std::vector<const TextMapPropagator*> members;
+  if (const auto* composite =
+          dynamic_cast<const CompositePropagator*>(&propagator)) {
+    for (const auto& member : composite->members())
+      members.push_back(member.get());
+  } else {
+    members.push_back(&propagator);
+  }
+  int trace_context = 0, baggage = 0;
+  for (const TextMapPropagator* member : members) {
+    if (dynamic_cast<const TraceContextPropagator*>(member) != nullptr) {
+      ++trace_context;
+    } else if (dynamic_cast<const BaggagePropagator*>(member) != nullptr) {
+      ++baggage;
+      baggage_ = member;
+    } else {
+      return;  // anything else: the generic path
+    }
+  }
+  // The composite's order is the header order: traceparent must come first.
+  direct_ = trace_context == 1 && baggage <= 1 &&
+            dynamic_cast<const TraceContextPropagator*>(members.front());
+  if (!direct_) baggage_ = nullptr;
+}
+
+void HeaderInjector::Inject(rd_kafka_headers_t* headers,
+                            const SpanContext& context,
+                            bool clear_existing) const {
   if (clear_existing) {
     RecordHeadersCarrier existing(headers);
-    for (const auto& field : propagator.Fields()) existing.Remove(field);
+    for (const auto& field : propagator_->Fields()) existing.Remove(field);
   }
   // Cleared (or known empty): appending is enough and skips a scan per write.
   RecordHeadersCarrier carrier(headers, RecordHeadersCarrier::Mode::kAppend);
-  propagator.Inject(Context{context, Context::Current().baggage}, carrier);
+  const Context& current = Context::Current();
+  if (!direct_) {
+    propagator_->Inject(Context{context, current.baggage}, carrier);
+    return;
+  }
+  // What TraceContextPropagator::Inject writes, minus the carrier.
+  if (context.IsValid()) {
+    char traceparent[kTraceParentSize];
+    FormatTraceParent(context, traceparent);
+    rd_kafka_header_add(headers, "traceparent", 11, traceparent,
+                        kTraceParentSize);
+    const TraceState& trace_state = context.trace_state();
+    if (!trace_state.empty()) {
+      const std::string_view value = trace_state.header();
+      rd_kafka_header_add(headers, "tracestate", 10, value.data(),
+                          static_cast<ssize_t>(value.size()));
+    }
+  }
+  if (baggage_ != nullptr && !current.baggage.empty())
+    baggage_->Inject(Context{SpanContext(), current.baggage}, carrier);
 }
 
 void EndSendSpan(Span& span, const rd_kafka_message_t* message,

@@ -43,12 +43,29 @@ struct SendSpanInput {
 // Starts `send <topic>` (PRODUCER) with the attributes samplers see at start.
 Span StartSendSpan(Tracer& tracer, const SendSpanInput& input);
 
-// Writes `context` (and the current baggage) into `headers`. With
-// `clear_existing`, stale trace headers in any letter case are removed first;
-// otherwise the list must not have any.
-void InjectContext(const TextMapPropagator& propagator,
-                   rd_kafka_headers_t* headers, const SpanContext& context,
-                   bool clear_existing);
+// Writes a record's trace context (and the current baggage) into its
+// headers. Built once per producer from its propagator: for tracecontext (with
+// or without baggage, the default) the traceparent is formatted and added
+// directly, with no carrier, Context copy or virtual call per record (that was
+// most of the unsampled record's overhead); any other propagator runs through
+// RecordHeadersCarrier. Both ways write the same headers in the same order.
+// Thread-safety: immutable; Inject may run concurrently.
+class HeaderInjector {
+ public:
+  // `propagator` is borrowed and must outlive the injector.
+  explicit HeaderInjector(const TextMapPropagator& propagator);
+
+  // With `clear_existing`, stale trace headers in any letter case are removed
+  // first; otherwise the list must not have any.
+  void Inject(rd_kafka_headers_t* headers, const SpanContext& context,
+              bool clear_existing) const;
+  bool direct() const { return direct_; }
+
+ private:
+  const TextMapPropagator* propagator_;
+  bool direct_ = false;  // tracecontext, and at most baggage besides
+  const TextMapPropagator* baggage_ = nullptr;  // the baggage member, if any
+};
 
 // Ends a send span from the acknowledgement: partition, offset, the local-queue
 // / broker round-trip split, and error.type with an error status on failure.

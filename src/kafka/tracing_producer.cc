@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "kafka/messaging_spans.h"
@@ -63,7 +64,7 @@ const TextMapPropagator& DefaultPropagator() {
 
 struct TracingProducer::Impl final : public RdKafka::DeliveryReportCb {
   Tracer* tracer = nullptr;
-  const TextMapPropagator* propagator = nullptr;
+  std::optional<detail::HeaderInjector> injector;
   RdKafka::DeliveryReportCb* application_callback = nullptr;
   detail::BrokerRtts rtts;
   std::string client_id;
@@ -95,8 +96,8 @@ Result<std::unique_ptr<TracingProducer>> TracingProducer::Create(
     return Status::InvalidArgument("TracingProducer: null configuration");
   auto impl = std::make_unique<Impl>();
   impl->tracer = &tracer;
-  impl->propagator =
-      options.propagator != nullptr ? options.propagator : &DefaultPropagator();
+  impl->injector.emplace(options.propagator != nullptr ? *options.propagator
+                                                       : DefaultPropagator());
   (void)conf->get(impl->application_callback);
   std::string error;
   if (conf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(impl.get()),
@@ -163,8 +164,8 @@ RdKafka::ErrorCode TracingProducer::Produce(
       rd_kafka_header_add(headers, key.data(), static_cast<ssize_t>(key.size()),
                           value.data(), static_cast<ssize_t>(value.size()));
     }
-    detail::InjectContext(*s.propagator, headers, span.context(),
-                          /*clear_existing=*/!record.headers.empty());
+    s.injector->Inject(headers, span.context(),
+                       /*clear_existing=*/!record.headers.empty());
     // Never attach an empty list: librdkafka pays for it per record.
     if (rd_kafka_header_cnt(headers) == 0) {
       rd_kafka_headers_destroy(headers);
@@ -183,18 +184,37 @@ RdKafka::ErrorCode TracingProducer::Produce(
       long_topic = std::string(record.topic);
       topic = long_topic.c_str();
     }
-    void* value =
-        record.value ? const_cast<char*>(record.value->data()) : nullptr;
-    const size_t value_size = record.value ? record.value->size() : 0;
-    const void* key = record.key ? record.key->data() : nullptr;
-    const size_t key_size = record.key ? record.key->size() : 0;
-    const auto error = static_cast<RdKafka::ErrorCode>(rd_kafka_producev(
-        producer_->c_ptr(), RD_KAFKA_V_TOPIC(topic),
-        RD_KAFKA_V_PARTITION(record.partition),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_VALUE(value, value_size), RD_KAFKA_V_KEY(key, key_size),
-        RD_KAFKA_V_TIMESTAMP(record.timestamp_ms), RD_KAFKA_V_HEADERS(headers),
-        RD_KAFKA_V_OPAQUE(state.get()), RD_KAFKA_V_END));
+    // Only the fields the record sets: librdkafka parses each one it is given,
+    // and defaults (any partition, no key, timestamp now) cost nothing.
+    rd_kafka_vu_t fields[8];
+    size_t count = 0;
+    auto add = [&](rd_kafka_vtype_t type) -> rd_kafka_vu_t& {
+      fields[count].vtype = type;
+      return fields[count++];
+    };
+    add(RD_KAFKA_VTYPE_TOPIC).u.cstr = topic;
+    add(RD_KAFKA_VTYPE_MSGFLAGS).u.i = RD_KAFKA_MSG_F_COPY;
+    if (record.value) {
+      add(RD_KAFKA_VTYPE_VALUE).u.mem = {
+          const_cast<char*>(record.value->data()), record.value->size()};
+    }
+    if (record.key) {
+      add(RD_KAFKA_VTYPE_KEY).u.mem = {const_cast<char*>(record.key->data()),
+                                       record.key->size()};
+    }
+    if (record.partition != RD_KAFKA_PARTITION_UA)
+      add(RD_KAFKA_VTYPE_PARTITION).u.i32 = record.partition;
+    if (record.timestamp_ms != 0)
+      add(RD_KAFKA_VTYPE_TIMESTAMP).u.i64 = record.timestamp_ms;
+    if (headers != nullptr) add(RD_KAFKA_VTYPE_HEADERS).u.headers = headers;
+    if (state) add(RD_KAFKA_VTYPE_OPAQUE).u.ptr = state.get();
+    rd_kafka_error_t* produce_error =
+        rd_kafka_produceva(producer_->c_ptr(), fields, count);
+    const auto error = produce_error == nullptr
+                           ? RdKafka::ERR_NO_ERROR
+                           : static_cast<RdKafka::ErrorCode>(
+                                 rd_kafka_error_code(produce_error));
+    if (produce_error != nullptr) rd_kafka_error_destroy(produce_error);
     if (error == RdKafka::ERR_NO_ERROR) {
       // librdkafka now owns the headers, and our state until the delivery
       // report.

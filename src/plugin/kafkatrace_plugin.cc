@@ -113,9 +113,11 @@ class Client {
  public:
   Client(const Settings& settings, rd_kafka_t* rk, const rd_kafka_conf_t* conf,
          std::unique_ptr<TracerProvider> provider)
-      : settings_(settings), provider_(std::move(provider)) {
+      : settings_(settings),
+        provider_(std::move(provider)),
+        propagator_(MakePropagator("tracecontext,baggage").value()),
+        injector_(*propagator_) {
     tracer_ = &provider_->GetTracer("kafkatrace.plugin", KAFKATRACE_VERSION);
-    propagator_ = MakePropagator("tracecontext,baggage").value();
     char buf[512];
     size_t size = sizeof(buf);
     if (rd_kafka_conf_get(conf, "group.id", buf, &size) == RD_KAFKA_CONF_OK)
@@ -156,8 +158,7 @@ class Client {
       headers = rd_kafka_headers_new(2);
       rd_kafka_message_set_headers(message, headers);
     }
-    kafka::detail::InjectContext(*propagator_, headers, span.context(),
-                                 had_headers);
+    injector_.Inject(headers, span.context(), had_headers);
     if (!span.IsRecording()) return;  // nothing to end at the acknowledgement
     std::lock_guard lock(mutex_);
     in_flight_.emplace(message, std::move(span));
@@ -244,6 +245,7 @@ class Client {
   std::unique_ptr<TracerProvider> provider_;
   Tracer* tracer_ = nullptr;
   std::unique_ptr<TextMapPropagator> propagator_;
+  kafka::detail::HeaderInjector injector_;  // over propagator_
   std::string group_;
   std::string client_id_;
   kafka::detail::BrokerRtts rtts_;

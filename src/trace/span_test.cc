@@ -43,6 +43,35 @@ TEST(SpanTest, RecordsNameKindTimesAndAttributesOfAllTypes) {
   EXPECT_EQ(d.resource->service_name(), "test-service");
 }
 
+TEST(SpanTest, OptionsKeptByTheCallerAreCopiedAndTemporariesMoved) {
+  TestTracing t;
+  const SpanContext linked(
+      *TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736"),
+      *SpanId::FromHex("00f067aa0ba902b7"), 1, true);
+  SpanOptions kept{.attributes = {{"k", std::string("a long value that is not "
+                                                    "kept inline")}},
+                   .links = {SpanLink{linked, {{"l", int64_t{1}}}, 0}}};
+  t.tracer().StartSpan("first", kept).End();
+  t.tracer().StartSpan("second", kept).End();
+  // Still intact for reuse after both spans.
+  ASSERT_EQ(kept.attributes.size(), 1u);
+  EXPECT_EQ(std::get<std::string>(kept.attributes[0].value),
+            "a long value that is not kept inline");
+  ASSERT_EQ(kept.links.size(), 1u);
+  EXPECT_EQ(kept.links[0].attributes.size(), 1u);
+  t.tracer().StartSpan("third", std::move(kept)).End();
+  auto spans = t.spans();
+  ASSERT_EQ(spans.size(), 3u);
+  for (const auto& span : spans) {
+    EXPECT_EQ(std::get<std::string>(*FindAttribute(span.attributes, "k")),
+              "a long value that is not kept inline")
+        << span.name;
+    ASSERT_EQ(span.links.size(), 1u);
+    EXPECT_EQ(span.links[0].context, linked);
+    EXPECT_EQ(span.links[0].attributes.size(), 1u);
+  }
+}
+
 TEST(SpanTest, EndIsIdempotentAndDestructorEndsOpenSpans) {
   TestTracing t;
   {

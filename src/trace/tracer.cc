@@ -7,7 +7,8 @@
 
 namespace kafkatrace {
 
-Span Tracer::StartSpan(std::string_view name, SpanOptions options) noexcept {
+Span Tracer::Start(std::string_view name, const SpanOptions& options,
+                   bool movable) noexcept {
   static const SpanContext kNoParent;
   const detail::ProviderState& provider = *provider_;
   const SpanContext* parent = &kNoParent;
@@ -55,9 +56,15 @@ Span Tracer::StartSpan(std::string_view name, SpanOptions options) noexcept {
     const SpanLimits& limits = provider.limits;
     // A recycled SpanData keeps its attribute capacity: append, never replace.
     data->attributes.reserve(8);  // the usual handful, set at or after start
-    for (auto& attribute : options.attributes) {
-      data->attributes.emplace_back(std::move(attribute.key),
-                                    std::move(attribute.value));
+    // Moving is safe when the caller passed a temporary (see StartSpan).
+    auto& taken = const_cast<SpanOptions&>(options);
+    for (auto& attribute : taken.attributes) {
+      if (movable) {
+        data->attributes.emplace_back(std::move(attribute.key),
+                                      std::move(attribute.value));
+      } else {
+        data->attributes.emplace_back(attribute.key, attribute.value);
+      }
     }
     data->dropped_attributes_count =
         detail::LimitAttributes(data->attributes, limits.max_attributes,
@@ -70,16 +77,17 @@ Span Tracer::StartSpan(std::string_view name, SpanOptions options) noexcept {
       }
     }
     data->links.reserve(options.links.size());
-    for (auto& link : options.links) {
+    for (auto& link : taken.links) {
       if (!link.context.IsValid()) continue;
       if (data->links.size() >= limits.max_links) {
         ++data->dropped_links_count;
         continue;
       }
-      link.dropped_attributes_count += detail::LimitAttributes(
-          link.attributes, limits.max_attributes_per_link,
+      SpanLink& added = movable ? data->links.emplace_back(std::move(link))
+                                : data->links.emplace_back(link);
+      added.dropped_attributes_count += detail::LimitAttributes(
+          added.attributes, limits.max_attributes_per_link,
           limits.max_attribute_value_length);
-      data->links.push_back(std::move(link));
     }
     data->resource = &provider.resource;
     data->scope = &scope_;

@@ -22,6 +22,10 @@ class CompositePropagator final : public TextMapPropagator {
   Context Extract(const TextMapCarrier& carrier,
                   Context base) const noexcept override;
   const std::vector<std::string>& Fields() const noexcept override;
+  // The propagators run, in order.
+  const std::vector<std::unique_ptr<TextMapPropagator>>& members() const {
+    return propagators_;
+  }
 
  private:
   std::vector<std::unique_ptr<TextMapPropagator>> propagators_;
