@@ -141,31 +141,50 @@ using Attributes = std::vector<Attribute>;
 // A borrowed attribute value, the parameter type of Span::SetAttribute: callers
 // pass literals, numbers, strings, string_views or vectors directly, and
 // nothing is copied unless the span is recording. Valid only for the duration
-// of the call it is passed to.
+// of the call it is passed to. 16 bytes and trivially copyable, so it travels
+// in two registers: a larger one went through the stack, and reloading it
+// stalled on every attribute set.
 class AttributeArg {
  public:
-  AttributeArg(bool v)
-      : kind_(Kind::kBool), bool_(v) {}  // NOLINT: implicit by design
+  AttributeArg(bool v) : AttributeArg(Kind::kBool) {  // NOLINT: implicit
+    bool_ = v;
+  }
   template <typename T>
   requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
       AttributeArg(T v)  // NOLINT
-      : kind_(Kind::kInt64), int_(static_cast<int64_t>(v)) {}
-  AttributeArg(double v) : kind_(Kind::kDouble), double_(v) {}        // NOLINT
+      : AttributeArg(Kind::kInt64) {
+    int_ = static_cast<int64_t>(v);
+  }
+  AttributeArg(double v) : AttributeArg(Kind::kDouble) {  // NOLINT
+    double_ = v;
+  }
   AttributeArg(const char* v) : AttributeArg(std::string_view(v)) {}  // NOLINT
   AttributeArg(std::string_view v)                                    // NOLINT
-      : kind_(Kind::kString), string_(v) {}
+      : AttributeArg(Kind::kString, v.size()) {
+    object_ = v.data();
+  }
   AttributeArg(const std::string& v)
       : AttributeArg(std::string_view(v)) {}  // NOLINT
-  AttributeArg(const AttributeValue& v)
-      : kind_(Kind::kValue), value_(&v) {}  // NOLINT
-  AttributeArg(const std::vector<bool>& v)
-      : kind_(Kind::kBools), bools_(&v) {}     // NOLINT
+  AttributeArg(const AttributeValue& v)       // NOLINT
+      : AttributeArg(Kind::kValue) {
+    object_ = &v;
+  }
+  AttributeArg(const std::vector<bool>& v)  // NOLINT
+      : AttributeArg(Kind::kBools) {
+    object_ = &v;
+  }
   AttributeArg(const std::vector<int64_t>& v)  // NOLINT
-      : kind_(Kind::kInt64s), ints_(&v) {}
+      : AttributeArg(Kind::kInt64s) {
+    object_ = &v;
+  }
   AttributeArg(const std::vector<double>& v)  // NOLINT
-      : kind_(Kind::kDoubles), doubles_(&v) {}
+      : AttributeArg(Kind::kDoubles) {
+    object_ = &v;
+  }
   AttributeArg(const std::vector<std::string>& v)  // NOLINT
-      : kind_(Kind::kStrings), strings_(&v) {}
+      : AttributeArg(Kind::kStrings) {
+    object_ = &v;
+  }
 
   // The owned value to store.
   AttributeValue ToValue() const;
@@ -188,19 +207,30 @@ class AttributeArg {
     kDoubles,
     kStrings
   };
-  Kind kind_;
+  explicit AttributeArg(Kind kind, size_t size = 0)
+      : int_(0),
+        size_and_kind_((static_cast<uint64_t>(size) << 8) |
+                       static_cast<uint8_t>(kind)) {}
+  Kind kind() const { return static_cast<Kind>(size_and_kind_ & 0xFF); }
+  std::string_view string() const {
+    return {static_cast<const char*>(object_),
+            static_cast<size_t>(size_and_kind_ >> 8)};
+  }
+  template <typename T>
+  const T& object() const {
+    return *static_cast<const T*>(object_);
+  }
+
   union {
     bool bool_;
     int64_t int_;
     double double_;
-    std::string_view string_;
-    const AttributeValue* value_;
-    const std::vector<bool>* bools_;
-    const std::vector<int64_t>* ints_;
-    const std::vector<double>* doubles_;
-    const std::vector<std::string>* strings_;
+    const void* object_;  // the string's characters, or the borrowed object
   };
+  uint64_t size_and_kind_;  // string length << 8 | Kind
 };
+static_assert(sizeof(AttributeArg) == 16 &&
+              std::is_trivially_copyable_v<AttributeArg>);
 
 // Finds an attribute by key; nullptr if absent.
 const AttributeValue* FindAttribute(const Attributes& attributes,

@@ -16,7 +16,7 @@ const AttributeValue* FindAttribute(const Attributes& attributes,
 }
 
 AttributeValue AttributeArg::ToValue() const {
-  switch (kind_) {
+  switch (kind()) {
     case Kind::kBool:
       return bool_;
     case Kind::kInt64:
@@ -24,17 +24,17 @@ AttributeValue AttributeArg::ToValue() const {
     case Kind::kDouble:
       return double_;
     case Kind::kString:
-      return std::string(string_);
+      return std::string(string());
     case Kind::kValue:
-      return *value_;
+      return object<AttributeValue>();
     case Kind::kBools:
-      return *bools_;
+      return object<std::vector<bool>>();
     case Kind::kInt64s:
-      return *ints_;
+      return object<std::vector<int64_t>>();
     case Kind::kDoubles:
-      return *doubles_;
+      return object<std::vector<double>>();
     case Kind::kStrings:
-      return *strings_;
+      return object<std::vector<std::string>>();
   }
   return false;
 }
@@ -47,8 +47,8 @@ std::string_view Cut(std::string_view s, uint32_t max_length) {
 }  // namespace
 
 void AttributeArg::AssignTo(AttributeValue& out, uint32_t max_length) const {
-  if (kind_ == Kind::kString) {
-    const std::string_view v = Cut(string_, max_length);
+  if (kind() == Kind::kString) {
+    const std::string_view v = Cut(string(), max_length);
     if (auto* s = std::get_if<std::string>(&out)) {
       s->assign(v);
     } else {
@@ -56,7 +56,7 @@ void AttributeArg::AssignTo(AttributeValue& out, uint32_t max_length) const {
     }
     return;
   }
-  switch (kind_) {
+  switch (kind()) {
     case Kind::kBool:
       out = bool_;
       return;
@@ -88,10 +88,10 @@ void TruncateStrings(AttributeValue& value, uint32_t max_length) {
 
 void AttributeArg::AppendTo(Attributes& list, std::string_view key,
                             uint32_t max_length) const {
-  switch (kind_) {
+  switch (kind()) {
     case Kind::kString:
       list.emplace_back(key, std::in_place_type<std::string>,
-                        Cut(string_, max_length));
+                        Cut(string(), max_length));
       return;
     case Kind::kBool:
       list.emplace_back(key, std::in_place_type<bool>, bool_);
