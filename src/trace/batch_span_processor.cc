@@ -58,8 +58,10 @@ struct BatchSpanProcessor::State {
   uint64_t flush_done = 0;                       // guarded by mutex
   std::thread worker;
 
-  size_t high_watermark =
-      0;  // queue length above which OnEnd yields the CPU once
+  // Queue length at which OnEnd yields the CPU once per fill: when the
+  // application's threads occupy every core, the woken worker may otherwise
+  // wait a whole scheduler slice for one, and the queue overflows meanwhile.
+  size_t high_watermark = 0;
 
   std::atomic<uint64_t> ended{0}, exported{0}, dropped{0}, failed{0};
 
@@ -150,7 +152,7 @@ void BatchSpanProcessor::OnEnd(std::unique_ptr<SpanData> span) noexcept {
   if (!span->context.sampled()) return;
   State& s = *state_;
   s.ended.fetch_add(1, std::memory_order_relaxed);
-  bool wake = false;
+  bool wake = false, yield = false;
   {
     std::lock_guard lock(s.mutex);
     if (!s.stopping && s.queue.size() < s.options.max_queue_size) {
@@ -161,6 +163,9 @@ void BatchSpanProcessor::OnEnd(std::unique_ptr<SpanData> span) noexcept {
         s.worker_waiting = false;
         wake = true;
       }
+      // Woken earlier but still not running: offer it this core. Not a wait:
+      // sched_yield returns at once when nothing else is runnable.
+      yield = !s.worker_waiting && s.queue.size() == s.high_watermark;
     }
   }
   if (span) {
@@ -168,6 +173,7 @@ void BatchSpanProcessor::OnEnd(std::unique_ptr<SpanData> span) noexcept {
     return;  // the span is freed here, outside the lock
   }
   if (wake) s.worker_cv.notify_one();
+  if (yield) sched_yield();
 }
 
 bool BatchSpanProcessor::ForceFlush(Deadline deadline) noexcept {
