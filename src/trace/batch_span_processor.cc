@@ -170,7 +170,11 @@ void BatchSpanProcessor::OnEnd(std::unique_ptr<SpanData> span) noexcept {
   }
   if (span) {
     s.dropped.fetch_add(1, std::memory_order_relaxed);
-    return;  // the span is freed here, outside the lock
+    // Outside the lock; back to this thread's pool, so an overloaded producer
+    // does not also pay an allocation per span it is about to start.
+    std::unique_ptr<SpanData> dropped[1] = {std::move(span)};
+    detail::RecycleSpanData(dropped);
+    return;
   }
   if (wake) s.worker_cv.notify_one();
   if (yield) sched_yield();
