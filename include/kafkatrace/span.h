@@ -65,11 +65,14 @@ class Span {
   void UpdateName(std::string_view name) noexcept;
   // Ends the span at `end_unix_nanos` (0 = now) and hands it to the processors.
   // Later calls do nothing.
-  void End(int64_t end_unix_nanos = 0) noexcept;
+  void End(int64_t end_unix_nanos = 0) noexcept {
+    if (data_) EndRecording(end_unix_nanos);  // inline: free when not recording
+  }
 
  private:
   friend class Tracer;
   void SetAttributeRecording(std::string_view key, AttributeArg value) noexcept;
+  void EndRecording(int64_t end_unix_nanos) noexcept;
   explicit Span(SpanContext context) : context_(std::move(context)) {}
   Span(std::unique_ptr<SpanData> data, const detail::ProviderState* provider)
       : data_(std::move(data)), provider_(provider) {}

@@ -140,8 +140,7 @@ void Span::UpdateName(std::string_view name) noexcept {
   }
 }
 
-void Span::End(int64_t end_unix_nanos) noexcept {
-  if (!data_) return;
+void Span::EndRecording(int64_t end_unix_nanos) noexcept {
   // Keep the context readable after End(): the data is handed away.
   context_ = data_->context;
   data_->end_unix_nanos =
