@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstring>
+#include <span>
 
 #include "kafka/semconv.h"
 #include "kafkatrace/kafka/record_headers_carrier.h"
@@ -22,19 +23,29 @@ int64_t BrokerRtts::Get(int32_t broker_id) const {
              : rtt_us[broker_id & 255].load(std::memory_order_relaxed);
 }
 
+namespace {
+// "<operation> <topic>" built in `buffer`, on the caller's stack, when it fits
+// (Kafka topic names have at most 249 characters), else in `fallback`: a span
+// name per record should not cost an allocation.
+std::string_view SpanName(std::string_view operation, std::string_view topic,
+                          std::span<char, 256> buffer, std::string& fallback) {
+  const size_t size = operation.size() + 1 + topic.size();
+  if (size > buffer.size()) {
+    fallback.append(operation).append(" ").append(topic);
+    return fallback;
+  }
+  std::memcpy(buffer.data(), operation.data(), operation.size());
+  buffer[operation.size()] = ' ';
+  std::memcpy(buffer.data() + operation.size() + 1, topic.data(), topic.size());
+  return {buffer.data(), size};
+}
+}  // namespace
+
 Span StartSendSpan(Tracer& tracer, const SendSpanInput& input) {
-  // "send <topic>" on the stack: Kafka topic names have at most 249 chars.
   char name_buffer[256];
   std::string long_name;
-  std::string_view name;
-  if (input.topic.size() + 5 <= sizeof(name_buffer)) {
-    std::memcpy(name_buffer, "send ", 5);
-    std::memcpy(name_buffer + 5, input.topic.data(), input.topic.size());
-    name = std::string_view(name_buffer, input.topic.size() + 5);
-  } else {
-    long_name = "send " + std::string(input.topic);
-    name = long_name;
-  }
+  const std::string_view name =
+      SpanName("send", input.topic, name_buffer, long_name);
   char partition_buffer[12];
   const std::string_view partition =
       input.partition == RD_KAFKA_PARTITION_UA
@@ -56,6 +67,11 @@ Span StartSendSpan(Tracer& tracer, const SendSpanInput& input) {
     if (!partition.empty()) set(semconv::kPartitionId, partition);
   };
   SpanOptions options{.kind = SpanKind::kProducer, .parent = input.parent};
+  // Everything EndSendSpan may add too: partition (when not known yet),
+  // offset, the two latency parts and error.type.
+  options.attribute_capacity =
+      static_cast<uint32_t>(5 + static_cast<bool>(input.key) + input.tombstone +
+                            !input.client_id.empty() + 5);
   // Samplers that may read them see them at start; for the others (every
   // built-in one) a span that is not sampled skips building them.
   const bool sampler_reads = tracer.SamplerUsesStartAttributes();
@@ -179,13 +195,30 @@ Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
   const SpanContext& producer =
       (input.producer_context ? *input.producer_context : kNone).span_context;
   const SpanContext& ambient = Context::Current().span_context;
-  SpanOptions options{.kind = SpanKind::kConsumer};
-  options.attributes = {
-      {semconv::kMessagingSystem, std::string("kafka")},
-      {semconv::kOperationName, std::string("process")},
-      {semconv::kOperationType, std::string("process")},
-      {semconv::kDestinationName, std::string(input.topic)},
-      {semconv::kPartitionId, std::to_string(input.partition)}};
+  char partition_buffer[12];
+  const std::string_view partition(
+      partition_buffer,
+      std::to_chars(partition_buffer, partition_buffer + 12, input.partition)
+              .ptr -
+          partition_buffer);
+  // The sampling-relevant attributes, listed once for both ways of setting
+  // them (see StartSendSpan).
+  auto start_attributes = [&](auto&& set) {
+    set(semconv::kMessagingSystem, "kafka");
+    set(semconv::kOperationName, "process");
+    set(semconv::kOperationType, "process");
+    set(semconv::kDestinationName, input.topic);
+    set(semconv::kPartitionId, partition);
+  };
+  SpanOptions options{.kind = SpanKind::kConsumer,
+                      .attribute_capacity = 13};  // every one set below
+  const bool sampler_reads = tracer.SamplerUsesStartAttributes();
+  if (sampler_reads) {
+    options.attributes.reserve(5);
+    start_attributes([&](std::string_view key, AttributeArg value) {
+      options.attributes.emplace_back(key, value.ToValue());
+    });
+  }
   if (producer.IsValid()) {
     switch (input.policy) {
       case ProducerContextPolicy::kParent:
@@ -205,10 +238,17 @@ Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
   } else if (input.policy == ProducerContextPolicy::kNewTraceWithLink) {
     options.root = true;
   }
-  std::string name = "process ";
-  name.append(input.topic);
-  Span span = tracer.StartSpan(name, std::move(options));
+  char name_buffer[256];
+  std::string long_name;
+  Span span =
+      tracer.StartSpan(SpanName("process", input.topic, name_buffer, long_name),
+                       std::move(options));
   if (span.IsRecording()) {
+    if (!sampler_reads) {
+      start_attributes([&](std::string_view key, AttributeArg value) {
+        span.SetAttribute(key, value);
+      });
+    }
     span.SetAttribute(semconv::kOffset, input.offset);
     if (input.key) span.SetAttribute(semconv::kMessageKey, *input.key);
     if (input.tombstone) span.SetAttribute(semconv::kTombstone, true);

@@ -5,6 +5,7 @@
 
 #include "kafkatrace/context.h"
 #include "kafkatrace/tracer.h"
+#include "kafkatrace/tracer_provider.h"
 #include "support/test_tracing.h"
 
 namespace kafkatrace {
@@ -70,6 +71,32 @@ TEST(SpanTest, OptionsKeptByTheCallerAreCopiedAndTemporariesMoved) {
     EXPECT_EQ(span.links[0].context, linked);
     EXPECT_EQ(span.links[0].attributes.size(), 1u);
   }
+}
+
+// Records the attribute capacity each span starts with.
+class CapacityProbe final : public SpanProcessor {
+ public:
+  void OnStart(SpanData& span, const SpanContext&) noexcept override {
+    capacities.push_back(span.attributes.capacity());
+  }
+  void OnEnd(std::unique_ptr<SpanData>) noexcept override {}
+  bool ForceFlush(Deadline) noexcept override { return true; }
+  bool Shutdown(Deadline) noexcept override { return true; }
+  std::vector<size_t> capacities;
+};
+
+TEST(SpanTest, AttributeCapacityIsReservedAtStart) {
+  auto probe = std::make_unique<CapacityProbe>();
+  CapacityProbe* capacities = probe.get();
+  TracerProviderOptions options;
+  options.processors.push_back(std::move(probe));
+  TracerProvider provider(std::move(options));
+  Tracer& tracer = provider.GetTracer("test");
+  tracer.StartSpan("default").End();
+  tracer.StartSpan("kafka", SpanOptions{.attribute_capacity = 3000}).End();
+  ASSERT_EQ(capacities->capacities.size(), 2u);
+  EXPECT_GE(capacities->capacities[0], 8u);
+  EXPECT_GE(capacities->capacities[1], 3000u);  // beyond any recycled span
 }
 
 TEST(SpanTest, EndIsIdempotentAndDestructorEndsOpenSpans) {

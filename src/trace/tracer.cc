@@ -1,5 +1,7 @@
 #include "kafkatrace/tracer.h"
 
+#include <algorithm>
+
 #include "kafkatrace/context.h"
 #include "trace/provider_state.h"
 #include "trace/span_data_pool.h"
@@ -55,7 +57,9 @@ Span Tracer::Start(std::string_view name, const SpanOptions& options,
                                  : provider.clock->NowNanos();
     const SpanLimits& limits = provider.limits;
     // A recycled SpanData keeps its attribute capacity: append, never replace.
-    data->attributes.reserve(8);  // the usual handful, set at or after start
+    data->attributes.reserve(std::max<size_t>(
+        options.attribute_capacity != 0 ? options.attribute_capacity : 8,
+        options.attributes.size()));
     // Moving is safe when the caller passed a temporary (see StartSpan).
     auto& taken = const_cast<SpanOptions&>(options);
     for (auto& attribute : taken.attributes) {
