@@ -39,41 +39,28 @@ std::string_view SpanName(std::string_view operation, std::string_view topic,
   std::memcpy(buffer.data() + operation.size() + 1, topic.data(), topic.size());
   return {buffer.data(), size};
 }
-}  // namespace
 
-Span StartSendSpan(Tracer& tracer, const SendSpanInput& input) {
-  char name_buffer[256];
-  std::string long_name;
-  const std::string_view name =
-      SpanName("send", input.topic, name_buffer, long_name);
-  char partition_buffer[12];
-  const std::string_view partition =
-      input.partition == RD_KAFKA_PARTITION_UA
-          ? std::string_view()
-          : std::string_view(
-                partition_buffer,
-                std::to_chars(partition_buffer, partition_buffer + 12,
-                              input.partition)
-                        .ptr -
-                    partition_buffer);
+// A partition number as text, in `buffer`.
+std::string_view PartitionText(int32_t partition, char (&buffer)[12]) {
+  return {buffer,
+          static_cast<size_t>(
+              std::to_chars(buffer, buffer + 12, partition).ptr - buffer)};
+}
 
-  // The sampling-relevant attributes, listed once for both ways of setting
-  // them.
+// Starts "<operation> <topic>" with the sampling-relevant messaging attributes
+// every Kafka span begins with. Samplers that may read them see them at start;
+// for the others (every built-in one) a span that is not sampled skips
+// building them, and a sampled one gets them right after start.
+Span StartMessagingSpan(Tracer& tracer, std::string_view operation,
+                        std::string_view topic, std::string_view partition,
+                        SpanOptions&& options) {
   auto start_attributes = [&](auto&& set) {
     set(semconv::kMessagingSystem, "kafka");
-    set(semconv::kOperationName, "send");
-    set(semconv::kOperationType, "send");
-    set(semconv::kDestinationName, input.topic);
+    set(semconv::kOperationName, operation);
+    set(semconv::kOperationType, operation);
+    set(semconv::kDestinationName, topic);
     if (!partition.empty()) set(semconv::kPartitionId, partition);
   };
-  SpanOptions options{.kind = SpanKind::kProducer, .parent = input.parent};
-  // Everything EndSendSpan may add too: partition (when not known yet),
-  // offset, the two latency parts and error.type.
-  options.attribute_capacity =
-      static_cast<uint32_t>(5 + static_cast<bool>(input.key) + input.tombstone +
-                            !input.client_id.empty() + 5);
-  // Samplers that may read them see them at start; for the others (every
-  // built-in one) a span that is not sampled skips building them.
   const bool sampler_reads = tracer.SamplerUsesStartAttributes();
   if (sampler_reads) {
     options.attributes.reserve(5);
@@ -81,13 +68,34 @@ Span StartSendSpan(Tracer& tracer, const SendSpanInput& input) {
       options.attributes.emplace_back(key, value.ToValue());
     });
   }
-  Span span = tracer.StartSpan(name, std::move(options));
-  if (!span.IsRecording()) return span;
-  if (!sampler_reads) {
+  char name_buffer[256];
+  std::string long_name;
+  Span span = tracer.StartSpan(
+      SpanName(operation, topic, name_buffer, long_name), std::move(options));
+  if (span.IsRecording() && !sampler_reads) {
     start_attributes([&](std::string_view key, AttributeArg value) {
       span.SetAttribute(key, value);
     });
   }
+  return span;
+}
+}  // namespace
+
+Span StartSendSpan(Tracer& tracer, const SendSpanInput& input) {
+  char partition_buffer[12];
+  const std::string_view partition =
+      input.partition == RD_KAFKA_PARTITION_UA
+          ? std::string_view()
+          : PartitionText(input.partition, partition_buffer);
+  SpanOptions options{.kind = SpanKind::kProducer, .parent = input.parent};
+  // Everything EndSendSpan may add too: partition (when not known yet),
+  // offset, the two latency parts and error.type.
+  options.attribute_capacity =
+      static_cast<uint32_t>(5 + static_cast<bool>(input.key) + input.tombstone +
+                            !input.client_id.empty() + 5);
+  Span span = StartMessagingSpan(tracer, "send", input.topic, partition,
+                                 std::move(options));
+  if (!span.IsRecording()) return span;
   if (input.key) span.SetAttribute(semconv::kMessageKey, *input.key);
   if (input.tombstone) span.SetAttribute(semconv::kTombstone, true);
   span.SetAttribute(semconv::kBodySize, static_cast<int64_t>(input.body_size));
@@ -195,30 +203,8 @@ Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
   const SpanContext& producer =
       (input.producer_context ? *input.producer_context : kNone).span_context;
   const SpanContext& ambient = Context::Current().span_context;
-  char partition_buffer[12];
-  const std::string_view partition(
-      partition_buffer,
-      std::to_chars(partition_buffer, partition_buffer + 12, input.partition)
-              .ptr -
-          partition_buffer);
-  // The sampling-relevant attributes, listed once for both ways of setting
-  // them (see StartSendSpan).
-  auto start_attributes = [&](auto&& set) {
-    set(semconv::kMessagingSystem, "kafka");
-    set(semconv::kOperationName, "process");
-    set(semconv::kOperationType, "process");
-    set(semconv::kDestinationName, input.topic);
-    set(semconv::kPartitionId, partition);
-  };
   SpanOptions options{.kind = SpanKind::kConsumer,
                       .attribute_capacity = 13};  // every one set below
-  const bool sampler_reads = tracer.SamplerUsesStartAttributes();
-  if (sampler_reads) {
-    options.attributes.reserve(5);
-    start_attributes([&](std::string_view key, AttributeArg value) {
-      options.attributes.emplace_back(key, value.ToValue());
-    });
-  }
   if (producer.IsValid()) {
     switch (input.policy) {
       case ProducerContextPolicy::kParent:
@@ -238,17 +224,11 @@ Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
   } else if (input.policy == ProducerContextPolicy::kNewTraceWithLink) {
     options.root = true;
   }
-  char name_buffer[256];
-  std::string long_name;
-  Span span =
-      tracer.StartSpan(SpanName("process", input.topic, name_buffer, long_name),
-                       std::move(options));
+  char partition_buffer[12];
+  Span span = StartMessagingSpan(
+      tracer, "process", input.topic,
+      PartitionText(input.partition, partition_buffer), std::move(options));
   if (span.IsRecording()) {
-    if (!sampler_reads) {
-      start_attributes([&](std::string_view key, AttributeArg value) {
-        span.SetAttribute(key, value);
-      });
-    }
     span.SetAttribute(semconv::kOffset, input.offset);
     if (input.key) span.SetAttribute(semconv::kMessageKey, *input.key);
     if (input.tombstone) span.SetAttribute(semconv::kTombstone, true);
