@@ -192,8 +192,30 @@ class AttributeArg {
   // strings cut to `max_length` characters (0 = no limit).
   void AssignTo(AttributeValue& out, uint32_t max_length) const;
   // Appends key=value to `list`, building the value in place; same cut.
-  void AppendTo(Attributes& list, std::string_view key,
-                uint32_t max_length) const;
+  // Inline for the scalar and string kinds: it runs once per attribute set
+  // on a recording span, and a call there cost more than the append.
+  [[gnu::always_inline]] void AppendTo(Attributes& list, std::string_view key,
+                                       uint32_t max_length) const {
+    switch (kind()) {
+      case Kind::kString: {
+        const std::string_view v = string();
+        list.emplace_back(key, std::in_place_type<std::string>,
+                          max_length != 0 ? v.substr(0, max_length) : v);
+        return;
+      }
+      case Kind::kBool:
+        list.emplace_back(key, std::in_place_type<bool>, bool_);
+        return;
+      case Kind::kInt64:
+        list.emplace_back(key, std::in_place_type<int64_t>, int_);
+        return;
+      case Kind::kDouble:
+        list.emplace_back(key, std::in_place_type<double>, double_);
+        return;
+      default:
+        AppendOther(list, key, max_length);
+    }
+  }
 
  private:
   enum class Kind : uint8_t {
@@ -207,6 +229,9 @@ class AttributeArg {
     kDoubles,
     kStrings
   };
+  // AppendTo for the array and AttributeValue kinds.
+  void AppendOther(Attributes& list, std::string_view key,
+                   uint32_t max_length) const;
   explicit AttributeArg(Kind kind, size_t size = 0)
       : int_(0),
         size_and_kind_((static_cast<uint64_t>(size) << 8) |

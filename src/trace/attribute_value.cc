@@ -86,25 +86,8 @@ void TruncateStrings(AttributeValue& value, uint32_t max_length) {
 }
 }  // namespace detail
 
-void AttributeArg::AppendTo(Attributes& list, std::string_view key,
-                            uint32_t max_length) const {
-  switch (kind()) {
-    case Kind::kString:
-      list.emplace_back(key, std::in_place_type<std::string>,
-                        Cut(string(), max_length));
-      return;
-    case Kind::kBool:
-      list.emplace_back(key, std::in_place_type<bool>, bool_);
-      return;
-    case Kind::kInt64:
-      list.emplace_back(key, std::in_place_type<int64_t>, int_);
-      return;
-    case Kind::kDouble:
-      list.emplace_back(key, std::in_place_type<double>, double_);
-      return;
-    default:
-      break;
-  }
+void AttributeArg::AppendOther(Attributes& list, std::string_view key,
+                               uint32_t max_length) const {
   list.emplace_back(key, std::in_place_type<bool>, false);
   AssignTo(list.back().value, max_length);
 }
