@@ -74,12 +74,20 @@ class Span {
   void SetAttributeRecording(std::string_view key, AttributeArg value) noexcept;
   void EndRecording(int64_t end_unix_nanos) noexcept;
   explicit Span(SpanContext context) : context_(std::move(context)) {}
-  Span(std::unique_ptr<SpanData> data, const detail::ProviderState* provider)
-      : data_(std::move(data)), provider_(provider) {}
+  // Takes the data once the processors' OnStart has run: from then on only
+  // this Span changes its attributes.
+  Span(std::unique_ptr<SpanData> data, const detail::ProviderState* provider);
+  static uint64_t KeySizeBit(std::string_view key) {
+    return uint64_t{1} << (key.size() % 64);
+  }
 
   SpanContext context_;             // used when not recording
   std::unique_ptr<SpanData> data_;  // non-null while recording
   const detail::ProviderState* provider_ = nullptr;
+  // One bit per key length (mod 64) among the attributes: a key whose bit is
+  // clear is not there yet, and SetAttribute appends it without scanning the
+  // list for a duplicate (a Kafka span sets a dozen distinct keys).
+  uint64_t key_sizes_ = 0;
 };
 
 }  // namespace kafkatrace

@@ -35,12 +35,20 @@ uint32_t LimitAttributes(Attributes& attributes, uint32_t max_count,
 }
 }  // namespace detail
 
+Span::Span(std::unique_ptr<SpanData> data,
+           const detail::ProviderState* provider)
+    : data_(std::move(data)), provider_(provider) {
+  for (const auto& attribute : data_->attributes)
+    key_sizes_ |= KeySizeBit(attribute.key);
+}
+
 Span& Span::operator=(Span&& other) noexcept {
   if (this != &other) {
     End();
     context_ = std::move(other.context_);
     data_ = std::move(other.data_);
     provider_ = other.provider_;
+    key_sizes_ = other.key_sizes_;
   }
   return *this;
 }
@@ -51,16 +59,22 @@ void Span::SetAttributeRecording(std::string_view key,
   try {
     const SpanLimits& limits = provider_->limits;
     Attributes& attributes = data_->attributes;
-    for (auto& attribute : attributes) {
-      if (attribute.key == key) {
-        value.AssignTo(attribute.value, limits.max_attribute_value_length);
-        return;
+    const uint64_t key_size_bit = KeySizeBit(key);
+    if ((key_sizes_ & key_size_bit) != 0) {
+      for (auto& attribute : attributes) {
+        if (attribute.key == key) {
+          value.AssignTo(attribute.value, limits.max_attribute_value_length);
+          return;
+        }
       }
     }
     if (attributes.size() >= limits.max_attributes) {
       ++data_->dropped_attributes_count;
       return;
     }
+    // Set first: an append that throws halfway may leave the key behind, and
+    // a bit set for an absent key only costs a scan.
+    key_sizes_ |= key_size_bit;
     value.AppendTo(attributes, key, limits.max_attribute_value_length);
   } catch (...) {
     ++data_->dropped_attributes_count;

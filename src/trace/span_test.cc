@@ -99,6 +99,45 @@ TEST(SpanTest, AttributeCapacityIsReservedAtStart) {
   EXPECT_GE(capacities->capacities[1], 3000u);  // beyond any recycled span
 }
 
+// Adds an attribute in OnStart, as a processor may.
+class EnrichingProcessor final : public SpanProcessor {
+ public:
+  void OnStart(SpanData& span, const SpanContext&) noexcept override {
+    span.attributes.emplace_back("enriched", std::string("by processor"));
+  }
+  void OnEnd(std::unique_ptr<SpanData> span) noexcept override {
+    ended.push_back(std::move(*span));
+  }
+  bool ForceFlush(Deadline) noexcept override { return true; }
+  bool Shutdown(Deadline) noexcept override { return true; }
+  std::vector<SpanData> ended;
+};
+
+TEST(SpanTest, SetAttributeReplacesKeysFromEveryOrigin) {
+  auto processor = std::make_unique<EnrichingProcessor>();
+  EnrichingProcessor* enriching = processor.get();
+  TracerProviderOptions options;
+  options.processors.push_back(std::move(processor));
+  TracerProvider provider(std::move(options));
+  Span span = provider.GetTracer("test").StartSpan(
+      "op", SpanOptions{.attributes = {{"at.start", int64_t{1}}}});
+  span.SetAttribute("at.start", int64_t{2});     // from the options
+  span.SetAttribute("enriched", "by the span");  // from a processor's OnStart
+  span.SetAttribute("later", int64_t{3});
+  span.SetAttribute("later", int64_t{4});  // set twice through the span
+  span.SetAttribute("other", int64_t{5});  // same length as "later"
+  span.End();
+  ASSERT_EQ(enriching->ended.size(), 1u);
+  const Attributes& attributes = enriching->ended[0].attributes;
+  ASSERT_EQ(attributes.size(), 4u);
+  EXPECT_EQ(attributes[0].key, "at.start");
+  EXPECT_EQ(std::get<int64_t>(attributes[0].value), 2);
+  EXPECT_EQ(attributes[1].key, "enriched");
+  EXPECT_EQ(std::get<std::string>(attributes[1].value), "by the span");
+  EXPECT_EQ(std::get<int64_t>(*FindAttribute(attributes, "later")), 4);
+  EXPECT_EQ(std::get<int64_t>(*FindAttribute(attributes, "other")), 5);
+}
+
 TEST(SpanTest, EndIsIdempotentAndDestructorEndsOpenSpans) {
   TestTracing t;
   {
