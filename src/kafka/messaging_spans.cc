@@ -140,9 +140,8 @@ void HeaderInjector::Inject(rd_kafka_headers_t* headers,
   }
   // Cleared (or known empty): appending is enough and skips a scan per write.
   RecordHeadersCarrier carrier(headers, RecordHeadersCarrier::Mode::kAppend);
-  const Context& current = Context::Current();
   if (!direct_) {
-    propagator_->Inject(Context{context, current.baggage}, carrier);
+    propagator_->Inject(Context{context, Context::Current().baggage}, carrier);
     return;
   }
   // What TraceContextPropagator::Inject writes, minus the carrier.
@@ -158,8 +157,10 @@ void HeaderInjector::Inject(rd_kafka_headers_t* headers,
                           static_cast<ssize_t>(value.size()));
     }
   }
-  if (baggage_ != nullptr && !current.baggage.empty())
-    baggage_->Inject(Context{SpanContext(), current.baggage}, carrier);
+  if (baggage_ == nullptr) return;  // tracecontext alone: no context lookup
+  const Baggage& baggage = Context::Current().baggage;
+  if (!baggage.empty())
+    baggage_->Inject(Context{SpanContext(), baggage}, carrier);
 }
 
 void EndSendSpan(Span& span, const rd_kafka_message_t* message,

@@ -73,49 +73,46 @@ TEST(SpanTest, OptionsKeptByTheCallerAreCopiedAndTemporariesMoved) {
   }
 }
 
-// Records the attribute capacity each span starts with.
-class CapacityProbe final : public SpanProcessor {
+// Sees each span at start and keeps it at end; with `enrich`, also adds an
+// attribute in OnStart, as a processor may.
+class ProbeProcessor final : public SpanProcessor {
  public:
+  explicit ProbeProcessor(bool enrich = false) : enrich_(enrich) {}
   void OnStart(SpanData& span, const SpanContext&) noexcept override {
-    capacities.push_back(span.attributes.capacity());
-  }
-  void OnEnd(std::unique_ptr<SpanData>) noexcept override {}
-  bool ForceFlush(Deadline) noexcept override { return true; }
-  bool Shutdown(Deadline) noexcept override { return true; }
-  std::vector<size_t> capacities;
-};
-
-TEST(SpanTest, AttributeCapacityIsReservedAtStart) {
-  auto probe = std::make_unique<CapacityProbe>();
-  CapacityProbe* capacities = probe.get();
-  TracerProviderOptions options;
-  options.processors.push_back(std::move(probe));
-  TracerProvider provider(std::move(options));
-  Tracer& tracer = provider.GetTracer("test");
-  tracer.StartSpan("default").End();
-  tracer.StartSpan("kafka", SpanOptions{.attribute_capacity = 3000}).End();
-  ASSERT_EQ(capacities->capacities.size(), 2u);
-  EXPECT_GE(capacities->capacities[0], 8u);
-  EXPECT_GE(capacities->capacities[1], 3000u);  // beyond any recycled span
-}
-
-// Adds an attribute in OnStart, as a processor may.
-class EnrichingProcessor final : public SpanProcessor {
- public:
-  void OnStart(SpanData& span, const SpanContext&) noexcept override {
-    span.attributes.emplace_back("enriched", std::string("by processor"));
+    start_capacities.push_back(span.attributes.capacity());
+    if (enrich_)
+      span.attributes.emplace_back("enriched", std::string("by processor"));
   }
   void OnEnd(std::unique_ptr<SpanData> span) noexcept override {
     ended.push_back(std::move(*span));
   }
   bool ForceFlush(Deadline) noexcept override { return true; }
   bool Shutdown(Deadline) noexcept override { return true; }
+  std::vector<size_t> start_capacities;
   std::vector<SpanData> ended;
+
+ private:
+  bool enrich_;
 };
 
+TEST(SpanTest, AttributeCapacityIsReservedAtStart) {
+  auto probe = std::make_unique<ProbeProcessor>();
+  ProbeProcessor* capacities = probe.get();
+  TracerProviderOptions options;
+  options.processors.push_back(std::move(probe));
+  TracerProvider provider(std::move(options));
+  Tracer& tracer = provider.GetTracer("test");
+  tracer.StartSpan("default").End();
+  tracer.StartSpan("kafka", SpanOptions{.attribute_capacity = 3000}).End();
+  ASSERT_EQ(capacities->start_capacities.size(), 2u);
+  EXPECT_GE(capacities->start_capacities[0], 8u);
+  EXPECT_GE(capacities->start_capacities[1],
+            3000u);  // beyond any recycled span
+}
+
 TEST(SpanTest, SetAttributeReplacesKeysFromEveryOrigin) {
-  auto processor = std::make_unique<EnrichingProcessor>();
-  EnrichingProcessor* enriching = processor.get();
+  auto processor = std::make_unique<ProbeProcessor>(/*enrich=*/true);
+  ProbeProcessor* enriching = processor.get();
   TracerProviderOptions options;
   options.processors.push_back(std::move(processor));
   TracerProvider provider(std::move(options));

@@ -63,12 +63,8 @@ Span Tracer::Start(std::string_view name, const SpanOptions& options,
     // Moving is safe when the caller passed a temporary (see StartSpan).
     auto& taken = const_cast<SpanOptions&>(options);
     for (auto& attribute : taken.attributes) {
-      if (movable) {
-        data->attributes.emplace_back(std::move(attribute.key),
-                                      std::move(attribute.value));
-      } else {
-        data->attributes.emplace_back(attribute.key, attribute.value);
-      }
+      movable ? data->attributes.emplace_back(std::move(attribute))
+              : data->attributes.emplace_back(attribute);
     }
     data->dropped_attributes_count =
         detail::LimitAttributes(data->attributes, limits.max_attributes,
