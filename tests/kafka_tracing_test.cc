@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <map>
+#include <set>
 
 #include "kafkatrace/kafka/tracing_consumer.h"
 #include "kafkatrace/kafka/tracing_producer.h"
@@ -459,6 +460,37 @@ TEST_F(KafkaTracingTest, ApplicationDeliveryCallbackStillRunsWithItsOpaque) {
   EXPECT_EQ(callback.opaques[0], &marker);
   EXPECT_EQ(callback.errors[0], RdKafka::ERR_NO_ERROR);
   EXPECT_EQ(Named(tracing_.spans(), "send answers").size(), 1u);
+}
+
+TEST_F(KafkaTracingTest, SampledRecordsWithAndWithoutAnOpaqueEndTheirSpans) {
+  // A sampled record without an application opaque travels with its span's
+  // data as librdkafka's opaque; one with an opaque, with a tagged state. Both
+  // must end their own span, and the application must see only its opaque.
+  CountingDeliveryCallback callback;
+  auto conf = cluster_.ProducerConf();
+  std::string error;
+  ASSERT_EQ(conf->set("dr_cb", &callback, error), RdKafka::Conf::CONF_OK);
+  auto producer = Producer(std::move(conf));
+  int marker = 0;
+  ASSERT_EQ(producer->Produce({.topic = "answers", .key = "none"}),
+            RdKafka::ERR_NO_ERROR);
+  ASSERT_EQ(
+      producer->Produce(
+          {.topic = "answers", .key = "mine", .value = "b", .opaque = &marker}),
+      RdKafka::ERR_NO_ERROR);
+  ASSERT_EQ(producer->Flush(5000), RdKafka::ERR_NO_ERROR);
+  ASSERT_EQ(callback.opaques.size(), 2u);
+  EXPECT_EQ(callback.opaques[0], nullptr);
+  EXPECT_EQ(callback.opaques[1], &marker);
+  const auto sends = Named(tracing_.spans(), "send answers");
+  ASSERT_EQ(sends.size(), 2u);
+  std::set<std::string> keys;
+  for (const auto& span : sends) {
+    keys.insert(Str(span, "messaging.kafka.message.key"));
+    EXPECT_GE(Int(span, "messaging.kafka.offset"), 0);
+    EXPECT_EQ(span.status_code, SpanStatusCode::kUnset);
+  }
+  EXPECT_EQ(keys, (std::set<std::string>{"none", "mine"}));
 }
 
 TEST_F(KafkaTracingTest, UnsampledRecordsKeepTheApplicationsOpaqueAndHeaders) {

@@ -20,8 +20,10 @@ using AttributeValue =
                  std::vector<int64_t>, std::vector<double>,
                  std::vector<std::string>>;
 
-// An attribute key. Keys of up to 47 bytes (every semantic-convention key) live
-// inline, so setting an attribute allocates nothing for its key.
+// An attribute key. Keys of up to 44 bytes (every semantic-convention key) live
+// inline, so setting an attribute allocates nothing for its key. 48 bytes: a
+// span holds one per attribute, and in-flight spans are most of a traced
+// producer's memory.
 class AttributeKey {
  public:
   AttributeKey() = default;
@@ -40,25 +42,28 @@ class AttributeKey {
   }
   AttributeKey& operator=(AttributeKey&& other) noexcept {
     if (this != &other) {
-      delete[] heap_;
-      heap_ = nullptr;
+      if (on_heap()) delete[] heap();
       MoveFrom(other);
     }
     return *this;
   }
-  ~AttributeKey() { delete[] heap_; }
+  ~AttributeKey() {
+    if (on_heap()) delete[] heap();
+  }
 
   // Replaces the key in place (no temporary).
   void Assign(std::string_view key) {
     if (key.size() > kInlineCapacity) {
-      if (heap_ == nullptr || key.size() > size_) {
-        delete[] heap_;
-        heap_ = new char[key.size()];
+      char* old = on_heap() ? heap() : nullptr;
+      char* to = old;
+      if (old == nullptr || key.size() > size_) {
+        to = new char[key.size()];  // before anything changes: may throw
+        delete[] old;
       }
-      std::memcpy(heap_, key.data(), key.size());
+      std::memcpy(to, key.data(), key.size());
+      std::memcpy(inline_, &to, sizeof(to));
     } else {
-      delete[] heap_;
-      heap_ = nullptr;
+      if (on_heap()) delete[] heap();
       CopyInline(inline_, key.data(), key.size());
     }
     size_ = static_cast<uint32_t>(key.size());
@@ -68,7 +73,7 @@ class AttributeKey {
     return view();
   }  // NOLINT: reads like a string
   std::string str() const { return std::string(view()); }
-  const char* data() const { return heap_ != nullptr ? heap_ : inline_; }
+  const char* data() const { return on_heap() ? heap() : inline_; }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
 
@@ -89,10 +94,10 @@ class AttributeKey {
   }
 
  private:
-  static constexpr size_t kInlineCapacity = 47;
-  // Copies n <= kInlineCapacity bytes with fixed-size, overlapping moves the
-  // compiler inlines: a key is copied per attribute set, and a libc memcpy
-  // call for 16-34 bytes cost more than the copy itself.
+  static constexpr size_t kInlineCapacity = 44;
+  // Copies n <= 48 bytes with fixed-size, overlapping moves the compiler
+  // inlines: a key is copied per attribute set, and a libc memcpy call for
+  // 16-34 bytes cost more than the copy itself.
   static void CopyInline(char* to, const char* from, size_t n) noexcept {
     if (n >= 16) {
       std::memcpy(to, from, 16);
@@ -108,18 +113,23 @@ class AttributeKey {
       for (size_t i = 0; i < n; ++i) to[i] = from[i];
     }
   }
+  bool on_heap() const { return size_ > kInlineCapacity; }
+  // A longer key's characters: owned, their address kept in inline_'s first
+  // bytes (memcpy: inline_ is not pointer-aligned).
+  char* heap() const {
+    char* p;
+    std::memcpy(&p, inline_, sizeof(p));
+    return p;
+  }
   void MoveFrom(AttributeKey& other) noexcept {
     size_ = other.size_;
-    heap_ = other.heap_;
-    if (heap_ == nullptr) CopyInline(inline_, other.inline_, size_);
-    other.heap_ = nullptr;
+    CopyInline(inline_, other.inline_, on_heap() ? sizeof(char*) : size_);
     other.size_ = 0;
   }
   uint32_t size_ = 0;
-  char* heap_ =
-      nullptr;  // owned; set only for keys longer than kInlineCapacity
   char inline_[kInlineCapacity];
 };
+static_assert(sizeof(AttributeKey) == 48);
 
 struct Attribute {
   Attribute() = default;

@@ -25,7 +25,8 @@ namespace kafkatrace {
 
 namespace detail {
 struct ProviderState;
-}
+struct SpanHandoff;  // src/trace/span_handoff.h
+}  // namespace detail
 
 class Span {
  public:
@@ -71,6 +72,7 @@ class Span {
 
  private:
   friend class Tracer;
+  friend struct detail::SpanHandoff;
   void SetAttributeRecording(std::string_view key, AttributeArg value) noexcept;
   void EndRecording(int64_t end_unix_nanos) noexcept;
   explicit Span(SpanContext context) : context_(std::move(context)) {}

@@ -16,7 +16,8 @@ namespace kafkatrace {
 
 namespace detail {
 struct ProviderState;
-}
+struct SpanHandoff;  // src/trace/span_handoff.h
+}  // namespace detail
 
 struct SpanOptions {
   SpanKind kind = SpanKind::kInternal;  // OTel span kind, default INTERNAL
@@ -58,6 +59,7 @@ class Tracer {
       : provider_(provider), scope_(std::move(scope)) {}
 
  private:
+  friend struct detail::SpanHandoff;
   // Taking options by reference spares every span a 128-byte move and
   // destruction; `movable` says whether attributes and links may be taken.
   Span Start(std::string_view name, const SpanOptions& options,

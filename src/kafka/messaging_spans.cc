@@ -166,8 +166,9 @@ void HeaderInjector::Inject(rd_kafka_headers_t* headers,
 void EndSendSpan(Span& span, const rd_kafka_message_t* message,
                  const BrokerRtts* rtts) {
   if (span.IsRecording()) {
+    char partition_buffer[12];
     span.SetAttribute(semconv::kPartitionId,
-                      std::to_string(message->partition));
+                      PartitionText(message->partition, partition_buffer));
     if (message->offset >= 0)
       span.SetAttribute(semconv::kOffset, message->offset);
     const int64_t latency_us = rd_kafka_message_latency(message);

@@ -13,6 +13,7 @@
 #include "kafkatrace/context.h"
 #include "kafkatrace/kafka/record_headers_carrier.h"
 #include "kafkatrace/propagation/composite_propagator.h"
+#include "trace/span_handoff.h"
 
 namespace kafkatrace::kafka {
 namespace {
@@ -47,12 +48,18 @@ rd_kafka_resp_err_t OnConfDup(rd_kafka_conf_t* new_conf, const rd_kafka_conf_t*,
   return RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
-// Travels with each record as its librdkafka opaque, from Produce() to the
-// delivery report.
+// A record's librdkafka opaque, from Produce() to its delivery report, is one
+// of: null (a span that is not recording and no application opaque), the
+// span's bare SpanData (a recording span, no application opaque: no
+// allocation per record), or a DeliveryState tagged with the low bit (an
+// application opaque to hand back).
 struct DeliveryState {
   Span span;
   void* application_opaque;
 };
+constexpr uintptr_t kDeliveryStateTag = 1;  // SpanData is at least 8-aligned
+static_assert(alignof(SpanData) > kDeliveryStateTag);
+static_assert(alignof(DeliveryState) > kDeliveryStateTag);
 
 const TextMapPropagator& DefaultPropagator() {
   static const auto* propagator =
@@ -72,20 +79,26 @@ struct TracingProducer::Impl final : public RdKafka::DeliveryReportCb {
   void dr_cb(RdKafka::Message& message) override {
     // Exceptions must not cross back into librdkafka's C frames.
     try {
-      auto* state = static_cast<DeliveryState*>(message.msg_opaque());
-      if (state != nullptr) {
-        EndSpan(*state, message);
+      const auto opaque = reinterpret_cast<uintptr_t>(message.msg_opaque());
+      if ((opaque & kDeliveryStateTag) != 0) {
+        std::unique_ptr<DeliveryState> state(
+            reinterpret_cast<DeliveryState*>(opaque & ~kDeliveryStateTag));
+        EndSpan(state->span, message);
         message.c_ptr()->_private = state->application_opaque;
-        delete state;
+      } else if (opaque != 0) {
+        Span span = kafkatrace::detail::SpanHandoff::Adopt(
+            reinterpret_cast<SpanData*>(opaque), *tracer);
+        EndSpan(span, message);
+        message.c_ptr()->_private = nullptr;
       }
       if (application_callback != nullptr) application_callback->dr_cb(message);
     } catch (...) {
     }
   }
 
-  void EndSpan(DeliveryState& state, RdKafka::Message& message) {
+  void EndSpan(Span& span, RdKafka::Message& message) {
     // The owner of this table, TracingProducer, outlives every delivery report.
-    detail::EndSendSpan(state.span, message.c_ptr(), &rtts);
+    detail::EndSendSpan(span, message.c_ptr(), &rtts);
   }
 };
 
@@ -145,11 +158,11 @@ RdKafka::ErrorCode TracingProducer::Produce(
                     .body_size = record.value ? record.value->size() : 0,
                     .client_id = s.client_id,
                     .parent = record.parent});
-    // A span that is not recording needs nothing at delivery: without an
-    // application opaque to carry either, the record travels with none, and
-    // no per-record state is allocated.
+    // Only an application opaque needs a DeliveryState; otherwise a recording
+    // span travels as its bare SpanData, and one that is not recording needs
+    // nothing at delivery.
     std::unique_ptr<DeliveryState> state;
-    if (started.IsRecording() || record.opaque != nullptr) {
+    if (record.opaque != nullptr) {
       state = std::make_unique<DeliveryState>(
           DeliveryState{std::move(started), record.opaque});
     }
@@ -184,6 +197,7 @@ RdKafka::ErrorCode TracingProducer::Produce(
       long_topic = std::string(record.topic);
       topic = long_topic.c_str();
     }
+    SpanData* handed_off = nullptr;  // the opaque, when it is the span itself
     // Only the fields the record sets: librdkafka parses each one it is given,
     // and defaults (any partition, no key, timestamp now) cost nothing.
     rd_kafka_vu_t fields[8];
@@ -207,7 +221,13 @@ RdKafka::ErrorCode TracingProducer::Produce(
     if (record.timestamp_ms != 0)
       add(RD_KAFKA_VTYPE_TIMESTAMP).u.i64 = record.timestamp_ms;
     if (headers != nullptr) add(RD_KAFKA_VTYPE_HEADERS).u.headers = headers;
-    if (state) add(RD_KAFKA_VTYPE_OPAQUE).u.ptr = state.get();
+    if (state) {
+      add(RD_KAFKA_VTYPE_OPAQUE).u.ptr = reinterpret_cast<void*>(
+          reinterpret_cast<uintptr_t>(state.get()) | kDeliveryStateTag);
+    } else if (span.IsRecording()) {
+      handed_off = kafkatrace::detail::SpanHandoff::Release(span);
+      add(RD_KAFKA_VTYPE_OPAQUE).u.ptr = handed_off;
+    }
     rd_kafka_error_t* produce_error =
         rd_kafka_produceva(producer_->c_ptr(), fields, count);
     const auto error = produce_error == nullptr
@@ -216,13 +236,15 @@ RdKafka::ErrorCode TracingProducer::Produce(
                                  rd_kafka_error_code(produce_error));
     if (produce_error != nullptr) rd_kafka_error_destroy(produce_error);
     if (error == RdKafka::ERR_NO_ERROR) {
-      // librdkafka now owns the headers, and our state until the delivery
-      // report.
+      // librdkafka now owns the headers, and the span (or our state) until
+      // the delivery report.
       (void)state.release();
       return error;
     }
     if (headers != nullptr)
       rd_kafka_headers_destroy(headers);  // still ours on failure
+    if (handed_off != nullptr)
+      span = kafkatrace::detail::SpanHandoff::Adopt(handed_off, *s.tracer);
     span.SetAttribute(
         semconv::kErrorType,
         rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(error)));
