@@ -53,6 +53,15 @@ class KafkaTracingTest : public ::testing::Test {
     EXPECT_TRUE(producer.ok()) << producer.status().message();
     return std::move(producer.value());
   }
+  // A producer configuration that also calls the application's `callback`.
+  std::unique_ptr<RdKafka::Conf> ProducerConfWith(
+      RdKafka::DeliveryReportCb& callback) {
+    auto conf = cluster_.ProducerConf();
+    std::string error;
+    EXPECT_EQ(conf->set("dr_cb", &callback, error), RdKafka::Conf::CONF_OK)
+        << error;
+    return conf;
+  }
   std::unique_ptr<TracingConsumer> Consumer(
       const std::string& topic, TracingConsumerOptions options = {},
       std::unique_ptr<RdKafka::Conf> conf = nullptr) {
@@ -447,10 +456,7 @@ class CountingDeliveryCallback : public RdKafka::DeliveryReportCb {
 
 TEST_F(KafkaTracingTest, ApplicationDeliveryCallbackStillRunsWithItsOpaque) {
   CountingDeliveryCallback callback;
-  auto conf = cluster_.ProducerConf();
-  std::string error;
-  ASSERT_EQ(conf->set("dr_cb", &callback, error), RdKafka::Conf::CONF_OK);
-  auto producer = Producer(std::move(conf));
+  auto producer = Producer(ProducerConfWith(callback));
   int marker = 0;
   ASSERT_EQ(
       producer->Produce({.topic = "answers", .value = "x", .opaque = &marker}),
@@ -467,10 +473,7 @@ TEST_F(KafkaTracingTest, SampledRecordsWithAndWithoutAnOpaqueEndTheirSpans) {
   // data as librdkafka's opaque; one with an opaque, with a tagged state. Both
   // must end their own span, and the application must see only its opaque.
   CountingDeliveryCallback callback;
-  auto conf = cluster_.ProducerConf();
-  std::string error;
-  ASSERT_EQ(conf->set("dr_cb", &callback, error), RdKafka::Conf::CONF_OK);
-  auto producer = Producer(std::move(conf));
+  auto producer = Producer(ProducerConfWith(callback));
   int marker = 0;
   ASSERT_EQ(producer->Produce({.topic = "answers", .key = "none"}),
             RdKafka::ERR_NO_ERROR);
@@ -498,11 +501,9 @@ TEST_F(KafkaTracingTest, UnsampledRecordsKeepTheApplicationsOpaqueAndHeaders) {
   // application's own opaque (or none) must come back unchanged.
   TestTracing unsampled(std::make_unique<AlwaysOffSampler>());
   CountingDeliveryCallback callback;
-  auto conf = cluster_.ProducerConf();
-  std::string error;
-  ASSERT_EQ(conf->set("dr_cb", &callback, error), RdKafka::Conf::CONF_OK);
   auto producer =
-      TracingProducer::Create(std::move(conf), unsampled.tracer()).value();
+      TracingProducer::Create(ProducerConfWith(callback), unsampled.tracer())
+          .value();
   int marker = 0;
   ASSERT_EQ(producer->Produce({.topic = "answers", .value = "a"}),
             RdKafka::ERR_NO_ERROR);
