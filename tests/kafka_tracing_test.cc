@@ -31,6 +31,14 @@ int64_t Int(const SpanData& span, const char* key) {
              ? std::get<int64_t>(*v)
              : -999;
 }
+// Attribute keys are unique within a span (OpenTelemetry).
+bool KeysAreUnique(const SpanData& span) {
+  std::set<std::string> keys;
+  for (const auto& attribute : span.attributes) {
+    if (!keys.insert(attribute.key.str()).second) return false;
+  }
+  return true;
+}
 std::vector<SpanData> Named(const std::vector<SpanData>& spans,
                             const std::string& name) {
   std::vector<SpanData> out;
@@ -156,6 +164,7 @@ TEST_F(KafkaTracingTest, RoundTripFormsOneConnectedTrace) {
   EXPECT_NE(FindAttribute(send[0].attributes, "kafkatrace.send.local_queue_ms"),
             nullptr);
   EXPECT_EQ(send[0].status_code, SpanStatusCode::kUnset);
+  EXPECT_TRUE(KeysAreUnique(send[0]));
 
   EXPECT_EQ(process[0].context.trace_id(), trace);
   EXPECT_EQ(process[0].parent_span_id, send[0].context.span_id());
@@ -363,6 +372,13 @@ TEST_F(KafkaTracingTest, ImmediateProduceFailureIsReturnedAndEndsTheSpan) {
   ASSERT_EQ(send.size(), 1u);
   EXPECT_EQ(send[0].status_code, SpanStatusCode::kError);
   EXPECT_EQ(Str(send[0], "error.type"), "MSG_SIZE_TOO_LARGE");
+  // Attributes of a record librdkafka never took come from the call itself.
+  EXPECT_EQ(Str(send[0], "messaging.system"), "kafka");
+  EXPECT_EQ(Str(send[0], "messaging.operation.name"), "send");
+  EXPECT_EQ(Str(send[0], "messaging.destination.name"), "answers");
+  EXPECT_EQ(Int(send[0], "messaging.message.body.size"), 5000);
+  EXPECT_EQ(Str(send[0], "messaging.client.id"), "kafkatrace-test");
+  EXPECT_TRUE(KeysAreUnique(send[0]));
 }
 
 TEST_F(KafkaTracingTest,
@@ -556,6 +572,10 @@ TEST_F(KafkaTracingTest, ACustomSamplerSeesTheStartAttributes) {
   EXPECT_EQ(spans[0].name, "send questions");
   EXPECT_EQ(*FindAttribute(spans[0].attributes, "messaging.system"),
             AttributeValue(std::string("kafka")));
+  // Set at start for the sampler, and not again at the acknowledgement.
+  EXPECT_TRUE(KeysAreUnique(spans[0]));
+  EXPECT_EQ(Int(spans[0], "messaging.message.body.size"), 1);
+  EXPECT_GE(Int(spans[0], "messaging.kafka.offset"), 0);
 }
 
 TEST_F(KafkaTracingTest, TombstoneAndBaggageTravel) {

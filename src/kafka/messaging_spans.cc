@@ -50,10 +50,12 @@ std::string_view PartitionText(int32_t partition, char (&buffer)[12]) {
 // Starts "<operation> <topic>" with the sampling-relevant messaging attributes
 // every Kafka span begins with. Samplers that may read them see them at start;
 // for the others (every built-in one) a span that is not sampled skips
-// building them, and a sampled one gets them right after start.
+// building them, and a sampled one gets them right after start (or, without
+// `set_unread_attributes`, from its caller later).
 Span StartMessagingSpan(Tracer& tracer, std::string_view operation,
                         std::string_view topic, std::string_view partition,
-                        SpanOptions&& options) {
+                        SpanOptions&& options,
+                        bool set_unread_attributes = true) {
   auto start_attributes = [&](auto&& set) {
     set(semconv::kMessagingSystem, "kafka");
     set(semconv::kOperationName, operation);
@@ -72,12 +74,54 @@ Span StartMessagingSpan(Tracer& tracer, std::string_view operation,
   std::string long_name;
   Span span = tracer.StartSpan(
       SpanName(operation, topic, name_buffer, long_name), std::move(options));
-  if (span.IsRecording() && !sampler_reads) {
+  if (span.IsRecording() && !sampler_reads && set_unread_attributes) {
     start_attributes([&](std::string_view key, AttributeArg value) {
       span.SetAttribute(key, value);
     });
   }
   return span;
+}
+}  // namespace
+
+namespace {
+// The send span's attributes that samplers never see: all but the messaging
+// start attributes, which `with_start_attributes` adds (with the partition,
+// when known) for a span that started without them.
+void SetSendAttributes(Span& span, const SendSpanInput& input,
+                       bool with_start_attributes) {
+  if (with_start_attributes) {
+    span.SetAttribute(semconv::kMessagingSystem, "kafka");
+    span.SetAttribute(semconv::kOperationName, "send");
+    span.SetAttribute(semconv::kOperationType, "send");
+    if (!input.topic.empty())
+      span.SetAttribute(semconv::kDestinationName, input.topic);
+    if (input.partition != RD_KAFKA_PARTITION_UA) {
+      char partition_buffer[12];
+      span.SetAttribute(semconv::kPartitionId,
+                        PartitionText(input.partition, partition_buffer));
+    }
+  }
+  if (input.key) span.SetAttribute(semconv::kMessageKey, *input.key);
+  if (input.tombstone) span.SetAttribute(semconv::kTombstone, true);
+  span.SetAttribute(semconv::kBodySize, static_cast<int64_t>(input.body_size));
+  if (!input.client_id.empty())
+    span.SetAttribute(semconv::kClientId, input.client_id);
+}
+
+// What the acknowledged (or rejected) record says about itself.
+SendSpanInput SendInputOf(const rd_kafka_message_t* message,
+                          std::string_view client_id) {
+  SendSpanInput input;
+  if (message->rkt != nullptr) input.topic = rd_kafka_topic_name(message->rkt);
+  input.partition = message->partition;
+  if (message->key != nullptr) {
+    input.key = std::string_view(static_cast<const char*>(message->key),
+                                 message->key_len);
+  }
+  input.tombstone = message->payload == nullptr;
+  input.body_size = message->len;
+  input.client_id = client_id;
+  return input;
 }
 }  // namespace
 
@@ -88,20 +132,28 @@ Span StartSendSpan(Tracer& tracer, const SendSpanInput& input) {
           ? std::string_view()
           : PartitionText(input.partition, partition_buffer);
   SpanOptions options{.kind = SpanKind::kProducer, .parent = input.parent};
-  // Everything EndSendSpan may add too: partition (when not known yet),
-  // offset, the two latency parts and error.type.
+  // Everything the span will hold by its end, reserved now: the memory is not
+  // touched until then.
   options.attribute_capacity =
       static_cast<uint32_t>(5 + static_cast<bool>(input.key) + input.tombstone +
                             !input.client_id.empty() + 5);
-  Span span = StartMessagingSpan(tracer, "send", input.topic, partition,
-                                 std::move(options));
-  if (!span.IsRecording()) return span;
-  if (input.key) span.SetAttribute(semconv::kMessageKey, *input.key);
-  if (input.tombstone) span.SetAttribute(semconv::kTombstone, true);
-  span.SetAttribute(semconv::kBodySize, static_cast<int64_t>(input.body_size));
-  if (!input.client_id.empty())
-    span.SetAttribute(semconv::kClientId, input.client_id);
-  return span;
+  // Every attribute a sampler does not read is set when the span ends, from
+  // the acknowledged record (EndSendSpan): nothing reads a span's attributes
+  // in flight, and a record waiting for its acknowledgement then costs its
+  // producer no attribute writes and no cache lines.
+  return StartMessagingSpan(tracer, "send", input.topic, partition,
+                            std::move(options),
+                            /*set_unread_attributes=*/false);
+}
+
+void EndUnsentSendSpan(Span& span, const Tracer& tracer,
+                       const SendSpanInput& input, rd_kafka_resp_err_t error) {
+  if (span.IsRecording()) {
+    SetSendAttributes(span, input, !tracer.SamplerUsesStartAttributes());
+    span.SetAttribute(semconv::kErrorType, rd_kafka_err2name(error));
+    span.SetStatus(SpanStatusCode::kError, rd_kafka_err2str(error));
+  }
+  span.End();
 }
 
 HeaderInjector::HeaderInjector(const TextMapPropagator& propagator)
@@ -164,8 +216,10 @@ void HeaderInjector::Inject(rd_kafka_headers_t* headers,
 }
 
 void EndSendSpan(Span& span, const rd_kafka_message_t* message,
-                 const BrokerRtts* rtts) {
+                 const SendSpanEnd& producer) {
   if (span.IsRecording()) {
+    SetSendAttributes(span, SendInputOf(message, producer.client_id),
+                      !producer.tracer->SamplerUsesStartAttributes());
     char partition_buffer[12];
     span.SetAttribute(semconv::kPartitionId,
                       PartitionText(message->partition, partition_buffer));
@@ -173,8 +227,8 @@ void EndSendSpan(Span& span, const rd_kafka_message_t* message,
       span.SetAttribute(semconv::kOffset, message->offset);
     const int64_t latency_us = rd_kafka_message_latency(message);
     const int32_t broker = rd_kafka_message_broker_id(message);
-    if (rtts != nullptr && latency_us >= 0 && broker >= 0) {
-      const int64_t rtt_us = rtts->Get(broker);
+    if (producer.rtts != nullptr && latency_us >= 0 && broker >= 0) {
+      const int64_t rtt_us = producer.rtts->Get(broker);
       if (rtt_us > 0 && rtt_us <= latency_us) {
         span.SetAttribute(semconv::kBrokerRttMs,
                           static_cast<double>(rtt_us) / 1000.0);

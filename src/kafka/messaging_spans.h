@@ -40,8 +40,24 @@ struct SendSpanInput {
   std::string_view client_id;
   std::optional<SpanContext> parent;  // default: the current span
 };
-// Starts `send <topic>` (PRODUCER) with the attributes samplers see at start.
+// Starts `send <topic>` (PRODUCER). A sampler that reads start attributes
+// (Sampler::UsesStartAttributes) sees the sampling-relevant ones; every other
+// attribute is set when the span ends, from the record itself (EndSendSpan,
+// EndUnsentSendSpan).
 Span StartSendSpan(Tracer& tracer, const SendSpanInput& input);
+
+// What ends a producer's send spans: its tracer (the one that started them),
+// client.id and broker round trips.
+struct SendSpanEnd {
+  const Tracer* tracer;
+  std::string_view client_id;
+  const BrokerRtts* rtts = nullptr;
+};
+
+// Ends the send span of a record librdkafka refused at once (`input` as given
+// to StartSendSpan), with `error`.
+void EndUnsentSendSpan(Span& span, const Tracer& tracer,
+                       const SendSpanInput& input, rd_kafka_resp_err_t error);
 
 // Writes a record's trace context (and the current baggage) into its
 // headers. Built once per producer from its propagator: for tracecontext (with
@@ -67,10 +83,11 @@ class HeaderInjector {
   const TextMapPropagator* baggage_ = nullptr;  // the baggage member, if any
 };
 
-// Ends a send span from the acknowledgement: partition, offset, the local-queue
-// / broker round-trip split, and error.type with an error status on failure.
+// Ends a send span from the acknowledgement: the record's attributes (topic,
+// key, size, ...), partition, offset, the local-queue / broker round-trip
+// split, and error.type with an error status on failure.
 void EndSendSpan(Span& span, const rd_kafka_message_t* message,
-                 const BrokerRtts* rtts);
+                 const SendSpanEnd& producer);
 
 // Reads the producer's context from a consumed record's headers (once, in
 // place).

@@ -9,7 +9,6 @@
 #include <string>
 
 #include "kafka/messaging_spans.h"
-#include "kafka/semconv.h"
 #include "kafkatrace/context.h"
 #include "kafkatrace/kafka/record_headers_carrier.h"
 #include "kafkatrace/propagation/composite_propagator.h"
@@ -98,7 +97,9 @@ struct TracingProducer::Impl final : public RdKafka::DeliveryReportCb {
 
   void EndSpan(Span& span, RdKafka::Message& message) {
     // The owner of this table, TracingProducer, outlives every delivery report.
-    detail::EndSendSpan(span, message.c_ptr(), &rtts);
+    detail::EndSendSpan(
+        span, message.c_ptr(),
+        {.tracer = tracer, .client_id = client_id, .rtts = &rtts});
   }
 };
 
@@ -150,14 +151,15 @@ RdKafka::ErrorCode TracingProducer::Produce(
     const ProducerRecord& record) noexcept {
   Impl& s = *impl_;
   try {
-    Span started = detail::StartSendSpan(
-        *s.tracer, {.topic = record.topic,
-                    .partition = record.partition,
-                    .key = record.key,
-                    .tombstone = !record.value.has_value(),
-                    .body_size = record.value ? record.value->size() : 0,
-                    .client_id = s.client_id,
-                    .parent = record.parent});
+    const detail::SendSpanInput input{
+        .topic = record.topic,
+        .partition = record.partition,
+        .key = record.key,
+        .tombstone = !record.value.has_value(),
+        .body_size = record.value ? record.value->size() : 0,
+        .client_id = s.client_id,
+        .parent = record.parent};
+    Span started = detail::StartSendSpan(*s.tracer, input);
     // Only an application opaque needs a DeliveryState; otherwise a recording
     // span travels as its bare SpanData, and one that is not recording needs
     // nothing at delivery.
@@ -245,11 +247,8 @@ RdKafka::ErrorCode TracingProducer::Produce(
       rd_kafka_headers_destroy(headers);  // still ours on failure
     if (handed_off != nullptr)
       span = kafkatrace::detail::SpanHandoff::Adopt(handed_off, *s.tracer);
-    span.SetAttribute(
-        semconv::kErrorType,
-        rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(error)));
-    span.SetStatus(SpanStatusCode::kError, RdKafka::err2str(error));
-    span.End();
+    detail::EndUnsentSendSpan(span, *s.tracer, input,
+                              static_cast<rd_kafka_resp_err_t>(error));
     return error;
   } catch (...) {
     return RdKafka::ERR__FAIL;

@@ -173,7 +173,9 @@ class Client {
       span = std::move(it->second);
       in_flight_.erase(it);
     }
-    kafka::detail::EndSendSpan(span, message, &rtts_);
+    kafka::detail::EndSendSpan(
+        span, message,
+        {.tracer = tracer_, .client_id = client_id_, .rtts = &rtts_});
   }
 
   void OnConsume(rd_kafka_message_t* message) {

@@ -5,7 +5,10 @@
 // headers on the record with the span's context, and ends the span when the
 // broker's delivery report arrives: partition, offset, errors (error.type), and
 // where the time went (local queue vs broker round trip). A produce call that
-// fails at once ends its span with the error and returns it.
+// fails at once ends its span with the error and returns it. Attributes that
+// the sampler does not read (see Sampler::UsesStartAttributes) are written when
+// the span ends, from the record librdkafka hands back, so Produce() itself
+// writes none; the exported span is the same either way.
 //
 // Ownership: the TracingProducer owns the RdKafka::Producer. The Tracer (and
 // its provider) must outlive it. Destruction purges undelivered records, ending
