@@ -50,6 +50,9 @@ class Span {
     if (data_)
       SetAttributeRecording(key, value);  // inline: free when not recording
   }
+  // Makes room for `count` attributes in all (at most the attribute limit), so
+  // a span that knows what it will get sets it without regrowing its list.
+  void ReserveAttributes(size_t count) noexcept;
   // Adds an event at `time_unix_nanos` (0 = now).
   void AddEvent(std::string_view name, Attributes attributes = {},
                 int64_t time_unix_nanos = 0) noexcept;

@@ -28,10 +28,11 @@ struct SpanOptions {
   Attributes attributes;         // set at start, visible to the sampler
   std::vector<SpanLink> links;   // visible to the sampler
   int64_t start_unix_nanos = 0;  // 0 = now from the provider's clock
-  // How many attributes the span will end up with, if known (0: room for 8).
-  // A recording span reserves this up front: regrowing the list later costs
-  // an allocation and a move of every attribute already set.
-  uint32_t attribute_capacity = 0;
+  // How many attributes to make room for at start (unset: 8). A recording
+  // span reserves this up front: regrowing the list later costs an allocation
+  // and a move of every attribute already set. 0 reserves nothing, for a span
+  // that gets its attributes only at its end (Span::ReserveAttributes then).
+  std::optional<uint32_t> attribute_capacity;
 };
 
 class Tracer {

@@ -84,11 +84,23 @@ Span StartMessagingSpan(Tracer& tracer, std::string_view operation,
 }  // namespace
 
 namespace {
+// How many attributes a send span ends with: system, operation name and type,
+// destination, partition and body size, the optional ones of `input`, and
+// `end_attributes` more.
+constexpr uint32_t kMaxEndAttributes = 4;  // see EndSendSpan
+uint32_t SendAttributeCount(const SendSpanInput& input,
+                            uint32_t end_attributes) {
+  return 6 + static_cast<bool>(input.key) + input.tombstone +
+         !input.client_id.empty() + end_attributes;
+}
+
 // The send span's attributes that samplers never see: all but the messaging
 // start attributes, which `with_start_attributes` adds (with the partition,
-// when known) for a span that started without them.
+// when known) for a span that started without them. Room is made first for
+// these and `end_attributes` more.
 void SetSendAttributes(Span& span, const SendSpanInput& input,
-                       bool with_start_attributes) {
+                       bool with_start_attributes, uint32_t end_attributes) {
+  span.ReserveAttributes(SendAttributeCount(input, end_attributes));
   if (with_start_attributes) {
     span.SetAttribute(semconv::kMessagingSystem, "kafka");
     span.SetAttribute(semconv::kOperationName, "send");
@@ -131,16 +143,16 @@ Span StartSendSpan(Tracer& tracer, const SendSpanInput& input) {
       input.partition == RD_KAFKA_PARTITION_UA
           ? std::string_view()
           : PartitionText(input.partition, partition_buffer);
-  SpanOptions options{.kind = SpanKind::kProducer, .parent = input.parent};
-  // Everything the span will hold by its end, reserved now: the memory is not
-  // touched until then.
-  options.attribute_capacity =
-      static_cast<uint32_t>(5 + static_cast<bool>(input.key) + input.tombstone +
-                            !input.client_id.empty() + 5);
   // Every attribute a sampler does not read is set when the span ends, from
-  // the acknowledged record (EndSendSpan): nothing reads a span's attributes
-  // in flight, and a record waiting for its acknowledgement then costs its
-  // producer no attribute writes and no cache lines.
+  // the acknowledged record (EndSendSpan), and only then is room made for
+  // them: nothing reads a span's attributes in flight, so a record waiting for
+  // its acknowledgement costs its producer no attribute memory (thousands of
+  // records are in flight under load, and their spans' memory goes cold).
+  SpanOptions options{.kind = SpanKind::kProducer, .parent = input.parent};
+  options.attribute_capacity =
+      tracer.SamplerUsesStartAttributes()
+          ? SendAttributeCount(input, kMaxEndAttributes)
+          : 0;
   return StartMessagingSpan(tracer, "send", input.topic, partition,
                             std::move(options),
                             /*set_unread_attributes=*/false);
@@ -149,7 +161,8 @@ Span StartSendSpan(Tracer& tracer, const SendSpanInput& input) {
 void EndUnsentSendSpan(Span& span, const Tracer& tracer,
                        const SendSpanInput& input, rd_kafka_resp_err_t error) {
   if (span.IsRecording()) {
-    SetSendAttributes(span, input, !tracer.SamplerUsesStartAttributes());
+    SetSendAttributes(span, input, !tracer.SamplerUsesStartAttributes(),
+                      /*end_attributes=*/1);
     span.SetAttribute(semconv::kErrorType, rd_kafka_err2name(error));
     span.SetStatus(SpanStatusCode::kError, rd_kafka_err2str(error));
   }
@@ -218,8 +231,13 @@ void HeaderInjector::Inject(rd_kafka_headers_t* headers,
 void EndSendSpan(Span& span, const rd_kafka_message_t* message,
                  const SendSpanEnd& producer) {
   if (span.IsRecording()) {
+    // Offset, broker round trip, local queue time and error.type follow.
+    const uint32_t end_attributes =
+        (message->offset >= 0) + 2 +
+        (message->err != RD_KAFKA_RESP_ERR_NO_ERROR);
     SetSendAttributes(span, SendInputOf(message, producer.client_id),
-                      !producer.tracer->SamplerUsesStartAttributes());
+                      !producer.tracer->SamplerUsesStartAttributes(),
+                      end_attributes);
     char partition_buffer[12];
     span.SetAttribute(semconv::kPartitionId,
                       PartitionText(message->partition, partition_buffer));

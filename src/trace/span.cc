@@ -1,5 +1,6 @@
 #include "kafkatrace/span.h"
 
+#include <algorithm>
 #include <type_traits>
 
 #include "trace/provider_state.h"
@@ -78,6 +79,16 @@ void Span::SetAttributeRecording(std::string_view key,
     value.AppendTo(attributes, key, limits.max_attribute_value_length);
   } catch (...) {
     ++data_->dropped_attributes_count;
+  }
+}
+
+void Span::ReserveAttributes(size_t count) noexcept {
+  if (!data_) return;
+  try {
+    data_->attributes.reserve(
+        std::min<size_t>(count, provider_->limits.max_attributes));
+  } catch (...) {
+    // Out of memory: attributes set later will try again, one by one.
   }
 }
 

@@ -110,6 +110,30 @@ TEST(SpanTest, AttributeCapacityIsReservedAtStart) {
             3000u);  // beyond any recycled span
 }
 
+TEST(SpanTest, AttributesCanBeReservedAfterStart) {
+  auto probe = std::make_unique<ProbeProcessor>();
+  ProbeProcessor* processor = probe.get();
+  TracerProviderOptions options;
+  options.processors.push_back(std::move(probe));
+  options.limits.max_attributes = 100;
+  TracerProvider provider(std::move(options));
+  Tracer& tracer = provider.GetTracer("test");
+  Span later = tracer.StartSpan("later", SpanOptions{.attribute_capacity = 0});
+  later.ReserveAttributes(90);
+  later.SetAttribute("a", 1);
+  later.End();
+  Span capped =
+      tracer.StartSpan("capped", SpanOptions{.attribute_capacity = 0});
+  capped.ReserveAttributes(1'000'000);  // the limit bounds the reservation
+  capped.End();
+  Span().ReserveAttributes(10);  // not recording: nothing to do
+  ASSERT_EQ(processor->ended.size(), 2u);
+  EXPECT_GE(processor->ended[0].attributes.capacity(), 90u);
+  EXPECT_EQ(processor->ended[0].attributes.size(), 1u);
+  EXPECT_GE(processor->ended[1].attributes.capacity(), 100u);
+  EXPECT_LT(processor->ended[1].attributes.capacity(), 1'000'000u);
+}
+
 TEST(SpanTest, SetAttributeReplacesKeysFromEveryOrigin) {
   auto processor = std::make_unique<ProbeProcessor>(/*enrich=*/true);
   ProbeProcessor* enriching = processor.get();

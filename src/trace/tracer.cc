@@ -58,8 +58,7 @@ Span Tracer::Start(std::string_view name, const SpanOptions& options,
     const SpanLimits& limits = provider.limits;
     // A recycled SpanData keeps its attribute capacity: append, never replace.
     data->attributes.reserve(std::max<size_t>(
-        options.attribute_capacity != 0 ? options.attribute_capacity : 8,
-        options.attributes.size()));
+        options.attribute_capacity.value_or(8), options.attributes.size()));
     // Moving is safe when the caller passed a temporary (see StartSpan).
     auto& taken = const_cast<SpanOptions&>(options);
     for (auto& attribute : taken.attributes) {
