@@ -47,6 +47,18 @@ std::string_view PartitionText(int32_t partition, char (&buffer)[12]) {
               std::to_chars(buffer, buffer + 12, partition).ptr - buffer)};
 }
 
+// The sampling-relevant messaging attributes every Kafka span begins with,
+// passed to `set(key, value)`; `partition` empty when not known.
+template <typename SetFn>
+void ForEachStartAttribute(std::string_view operation, std::string_view topic,
+                           std::string_view partition, SetFn&& set) {
+  set(semconv::kMessagingSystem, "kafka");
+  set(semconv::kOperationName, operation);
+  set(semconv::kOperationType, operation);
+  set(semconv::kDestinationName, topic);
+  if (!partition.empty()) set(semconv::kPartitionId, partition);
+}
+
 // Starts "<operation> <topic>" with the sampling-relevant messaging attributes
 // every Kafka span begins with. Samplers that may read them see them at start;
 // for the others (every built-in one) a span that is not sampled skips
@@ -57,11 +69,7 @@ Span StartMessagingSpan(Tracer& tracer, std::string_view operation,
                         SpanOptions&& options,
                         bool set_unread_attributes = true) {
   auto start_attributes = [&](auto&& set) {
-    set(semconv::kMessagingSystem, "kafka");
-    set(semconv::kOperationName, operation);
-    set(semconv::kOperationType, operation);
-    set(semconv::kDestinationName, topic);
-    if (!partition.empty()) set(semconv::kPartitionId, partition);
+    ForEachStartAttribute(operation, topic, partition, set);
   };
   const bool sampler_reads = tracer.SamplerUsesStartAttributes();
   if (sampler_reads) {
@@ -81,13 +89,11 @@ Span StartMessagingSpan(Tracer& tracer, std::string_view operation,
   }
   return span;
 }
-}  // namespace
 
-namespace {
+constexpr uint32_t kMaxEndAttributes = 4;  // see EndSendSpan
 // How many attributes a send span ends with: system, operation name and type,
 // destination, partition and body size, the optional ones of `input`, and
 // `end_attributes` more.
-constexpr uint32_t kMaxEndAttributes = 4;  // see EndSendSpan
 uint32_t SendAttributeCount(const SendSpanInput& input,
                             uint32_t end_attributes) {
   return 6 + static_cast<bool>(input.key) + input.tombstone +
@@ -102,16 +108,15 @@ void SetSendAttributes(Span& span, const SendSpanInput& input,
                        bool with_start_attributes, uint32_t end_attributes) {
   span.ReserveAttributes(SendAttributeCount(input, end_attributes));
   if (with_start_attributes) {
-    span.SetAttribute(semconv::kMessagingSystem, "kafka");
-    span.SetAttribute(semconv::kOperationName, "send");
-    span.SetAttribute(semconv::kOperationType, "send");
-    if (!input.topic.empty())
-      span.SetAttribute(semconv::kDestinationName, input.topic);
-    if (input.partition != RD_KAFKA_PARTITION_UA) {
-      char partition_buffer[12];
-      span.SetAttribute(semconv::kPartitionId,
-                        PartitionText(input.partition, partition_buffer));
-    }
+    char partition_buffer[12];
+    ForEachStartAttribute(
+        "send", input.topic,
+        input.partition == RD_KAFKA_PARTITION_UA
+            ? std::string_view()
+            : PartitionText(input.partition, partition_buffer),
+        [&](std::string_view key, AttributeArg value) {
+          span.SetAttribute(key, value);
+        });
   }
   if (input.key) span.SetAttribute(semconv::kMessageKey, *input.key);
   if (input.tombstone) span.SetAttribute(semconv::kTombstone, true);
