@@ -240,12 +240,18 @@ void EndSendSpan(Span& span, const rd_kafka_message_t* message,
     const uint32_t end_attributes =
         (message->offset >= 0) + 2 +
         (message->err != RD_KAFKA_RESP_ERR_NO_ERROR);
+    const bool start_attributes_now =
+        !producer.tracer->SamplerUsesStartAttributes();
     SetSendAttributes(span, SendInputOf(message, producer.client_id),
-                      !producer.tracer->SamplerUsesStartAttributes(),
-                      end_attributes);
-    char partition_buffer[12];
-    span.SetAttribute(semconv::kPartitionId,
-                      PartitionText(message->partition, partition_buffer));
+                      start_attributes_now, end_attributes);
+    // The partition the record went to: already among the start attributes
+    // just set, unless they were set at start (before it was chosen) or it is
+    // unassigned.
+    if (!start_attributes_now || message->partition == RD_KAFKA_PARTITION_UA) {
+      char partition_buffer[12];
+      span.SetAttribute(semconv::kPartitionId,
+                        PartitionText(message->partition, partition_buffer));
+    }
     if (message->offset >= 0)
       span.SetAttribute(semconv::kOffset, message->offset);
     const int64_t latency_us = rd_kafka_message_latency(message);
