@@ -4,6 +4,7 @@
 
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "kafkatrace/kafka/tracing_consumer.h"
 #include "kafkatrace/kafka/tracing_producer.h"
@@ -290,6 +291,98 @@ TEST_F(KafkaTracingTest,
   const size_t before = tracing_.spans().size();
   EXPECT_TRUE(consumer->PollBatch(10, 200).empty());
   EXPECT_EQ(tracing_.spans().size(), before);  // an empty poll records nothing
+}
+
+// server.address/server.port name the broker that handled each record: the
+// partition leader for send, process and poll spans, the group coordinator for
+// commit spans. Three brokers, each leading one partition, tell them apart.
+TEST_F(KafkaTracingTest, SpansNameTheBrokerThatHandledEachRecord) {
+  MockCluster three(3);
+  three.CreateTopic("spread", 3);
+  for (int partition = 0; partition < 3; ++partition) {
+    ASSERT_EQ(rd_kafka_mock_partition_set_leader(three.get(), "spread",
+                                                 partition, partition + 1),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+  ASSERT_EQ(rd_kafka_mock_coordinator_set(three.get(), "group", "g3", 2),
+            RD_KAFKA_RESP_ERR_NO_ERROR);
+  // The mock lists its brokers in id order: "host:port,host:port,...".
+  std::vector<std::pair<std::string, int64_t>> brokers;
+  std::stringstream list(three.bootstrap_servers());
+  for (std::string entry; std::getline(list, entry, ',');) {
+    const size_t colon = entry.rfind(':');
+    brokers.emplace_back(entry.substr(0, colon),
+                         std::stoll(entry.substr(colon + 1)));
+  }
+  ASSERT_EQ(brokers.size(), 3u);
+  auto expect_broker = [&](const auto& attributes, int broker_id,
+                           const std::string& what) {
+    const AttributeValue* host = FindAttribute(attributes, "server.address");
+    const AttributeValue* port = FindAttribute(attributes, "server.port");
+    ASSERT_NE(host, nullptr) << what;
+    ASSERT_NE(port, nullptr) << what;
+    EXPECT_EQ(std::get<std::string>(*host), brokers[broker_id - 1].first)
+        << what;
+    EXPECT_EQ(std::get<int64_t>(*port), brokers[broker_id - 1].second) << what;
+  };
+
+  auto producer = Producer(three.ProducerConf());
+  for (int partition = 0; partition < 3; ++partition) {
+    ASSERT_EQ(producer->Produce({.topic = "spread",
+                                 .partition = partition,
+                                 .value = "v" + std::to_string(partition)}),
+              RdKafka::ERR_NO_ERROR);
+  }
+  ASSERT_EQ(producer->Flush(5000), RdKafka::ERR_NO_ERROR);
+  auto sends = Named(tracing_.spans(), "send spread");
+  ASSERT_EQ(sends.size(), 3u);
+  for (const auto& send : sends) {
+    const int partition =
+        std::stoi(Str(send, "messaging.destination.partition.id"));
+    expect_broker(send.attributes, partition + 1,
+                  "send to partition " + std::to_string(partition));
+    EXPECT_TRUE(KeysAreUnique(send));
+  }
+
+  auto consumer = Consumer("spread", {}, three.ConsumerConf("g3"));
+  std::vector<ConsumedRecord> records;
+  for (int i = 0; i < 50 && records.size() < 3; ++i) {
+    for (auto& r : consumer->PollBatch(10, 200))
+      records.push_back(std::move(r));
+  }
+  ASSERT_EQ(records.size(), 3u);
+  for (const auto& record : records) {
+    ProcessSpanScope process(*consumer, record);
+  }
+  for (const auto& process : Named(tracing_.spans(), "process spread")) {
+    expect_broker(
+        process.attributes,
+        std::stoi(Str(process, "messaging.destination.partition.id")) + 1,
+        "process");
+  }
+  // A poll's broker goes on the span when all its records came from one,
+  // else on each record's link.
+  for (const auto& poll : Named(tracing_.spans(), "poll spread")) {
+    const bool on_span =
+        FindAttribute(poll.attributes, "server.address") != nullptr;
+    for (const auto& link : poll.links) {
+      const auto* partition =
+          FindAttribute(link.attributes, "messaging.destination.partition.id");
+      ASSERT_NE(partition, nullptr);
+      const int broker = std::stoi(std::get<std::string>(*partition)) + 1;
+      if (on_span) {
+        expect_broker(poll.attributes, broker, "poll");
+        EXPECT_EQ(FindAttribute(link.attributes, "server.address"), nullptr);
+      } else {
+        expect_broker(link.attributes, broker, "link");
+      }
+    }
+  }
+
+  EXPECT_EQ(consumer->CommitSync(), RdKafka::ERR_NO_ERROR);
+  auto commits = Named(tracing_.spans(), "commit spread");
+  ASSERT_EQ(commits.size(), 1u);
+  expect_broker(commits[0].attributes, 2, "commit (coordinator)");
 }
 
 TEST_F(KafkaTracingTest, CommitSpansForManualAndAutomaticCommits) {

@@ -12,15 +12,9 @@
 
 namespace kafkatrace::kafka::detail {
 
-void BrokerRtts::Record(int32_t broker_id, int64_t rtt) {
-  if (broker_id >= 0 && rtt >= 0)
-    rtt_us[broker_id & 255].store(rtt, std::memory_order_relaxed);
-}
-
-int64_t BrokerRtts::Get(int32_t broker_id) const {
-  return broker_id < 0
-             ? 0
-             : rtt_us[broker_id & 255].load(std::memory_order_relaxed);
+void SetServerAttributes(Span& span, const BrokerAddress& broker) {
+  span.SetAttribute(semconv::kServerAddress, broker.host);
+  span.SetAttribute(semconv::kServerPort, broker.port);
 }
 
 namespace {
@@ -48,15 +42,21 @@ std::string_view PartitionText(int32_t partition, char (&buffer)[12]) {
 }
 
 // The sampling-relevant messaging attributes every Kafka span begins with,
-// passed to `set(key, value)`; `partition` empty when not known.
+// passed to `set(key, value)`; `partition` empty and `server` null when not
+// known.
 template <typename SetFn>
 void ForEachStartAttribute(std::string_view operation, std::string_view topic,
-                           std::string_view partition, SetFn&& set) {
+                           std::string_view partition,
+                           const BrokerAddress* server, SetFn&& set) {
   set(semconv::kMessagingSystem, "kafka");
   set(semconv::kOperationName, operation);
   set(semconv::kOperationType, operation);
   set(semconv::kDestinationName, topic);
   if (!partition.empty()) set(semconv::kPartitionId, partition);
+  if (server != nullptr) {
+    set(semconv::kServerAddress, server->host);
+    set(semconv::kServerPort, server->port);
+  }
 }
 
 // Starts "<operation> <topic>" with the sampling-relevant messaging attributes
@@ -66,14 +66,14 @@ void ForEachStartAttribute(std::string_view operation, std::string_view topic,
 // `set_unread_attributes`, from its caller later).
 Span StartMessagingSpan(Tracer& tracer, std::string_view operation,
                         std::string_view topic, std::string_view partition,
-                        SpanOptions&& options,
+                        const BrokerAddress* server, SpanOptions&& options,
                         bool set_unread_attributes = true) {
   auto start_attributes = [&](auto&& set) {
-    ForEachStartAttribute(operation, topic, partition, set);
+    ForEachStartAttribute(operation, topic, partition, server, set);
   };
   const bool sampler_reads = tracer.SamplerUsesStartAttributes();
   if (sampler_reads) {
-    options.attributes.reserve(5);
+    options.attributes.reserve(7);
     start_attributes([&](std::string_view key, AttributeArg value) {
       options.attributes.emplace_back(key, value.ToValue());
     });
@@ -90,7 +90,7 @@ Span StartMessagingSpan(Tracer& tracer, std::string_view operation,
   return span;
 }
 
-constexpr uint32_t kMaxEndAttributes = 4;  // see EndSendSpan
+constexpr uint32_t kMaxEndAttributes = 6;  // see EndSendSpan
 // How many attributes a send span ends with: system, operation name and type,
 // destination, partition and body size, the optional ones of `input`, and
 // `end_attributes` more.
@@ -114,6 +114,7 @@ void SetSendAttributes(Span& span, const SendSpanInput& input,
         input.partition == RD_KAFKA_PARTITION_UA
             ? std::string_view()
             : PartitionText(input.partition, partition_buffer),
+        /*server=*/nullptr,  // set by EndSendSpan when known
         [&](std::string_view key, AttributeArg value) {
           span.SetAttribute(key, value);
         });
@@ -159,7 +160,7 @@ Span StartSendSpan(Tracer& tracer, const SendSpanInput& input) {
           ? SendAttributeCount(input, kMaxEndAttributes)
           : 0;
   return StartMessagingSpan(tracer, "send", input.topic, partition,
-                            std::move(options),
+                            /*server=*/nullptr, std::move(options),
                             /*set_unread_attributes=*/false);
 }
 
@@ -236,9 +237,14 @@ void HeaderInjector::Inject(rd_kafka_headers_t* headers,
 void EndSendSpan(Span& span, const rd_kafka_message_t* message,
                  const SendSpanEnd& producer) {
   if (span.IsRecording()) {
-    // Offset, broker round trip, local queue time and error.type follow.
+    // Offset, server address and port, broker round trip, local queue time
+    // and error.type follow.
+    const int32_t broker = rd_kafka_message_broker_id(message);
+    const BrokerAddress* server = producer.brokers != nullptr
+                                      ? producer.brokers->AddressOf(broker)
+                                      : nullptr;
     const uint32_t end_attributes =
-        (message->offset >= 0) + 2 +
+        (message->offset >= 0) + (server != nullptr ? 2 : 0) + 2 +
         (message->err != RD_KAFKA_RESP_ERR_NO_ERROR);
     const bool start_attributes_now =
         !producer.tracer->SamplerUsesStartAttributes();
@@ -254,10 +260,10 @@ void EndSendSpan(Span& span, const rd_kafka_message_t* message,
     }
     if (message->offset >= 0)
       span.SetAttribute(semconv::kOffset, message->offset);
+    if (server != nullptr) SetServerAttributes(span, *server);
     const int64_t latency_us = rd_kafka_message_latency(message);
-    const int32_t broker = rd_kafka_message_broker_id(message);
-    if (producer.rtts != nullptr && latency_us >= 0 && broker >= 0) {
-      const int64_t rtt_us = producer.rtts->Get(broker);
+    if (producer.brokers != nullptr && latency_us >= 0) {
+      const int64_t rtt_us = producer.brokers->ProduceRttUs(broker);
       if (rtt_us > 0 && rtt_us <= latency_us) {
         span.SetAttribute(semconv::kBrokerRttMs,
                           static_cast<double>(rtt_us) / 1000.0);
@@ -289,7 +295,7 @@ Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
       (input.producer_context ? *input.producer_context : kNone).span_context;
   const SpanContext& ambient = Context::Current().span_context;
   SpanOptions options{.kind = SpanKind::kConsumer,
-                      .attribute_capacity = 13};  // every one set below
+                      .attribute_capacity = 15};  // every one set below
   if (producer.IsValid()) {
     switch (input.policy) {
       case ProducerContextPolicy::kParent:
@@ -310,9 +316,10 @@ Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
     options.root = true;
   }
   char partition_buffer[12];
-  Span span = StartMessagingSpan(
-      tracer, "process", input.topic,
-      PartitionText(input.partition, partition_buffer), std::move(options));
+  Span span =
+      StartMessagingSpan(tracer, "process", input.topic,
+                         PartitionText(input.partition, partition_buffer),
+                         input.server, std::move(options));
   if (span.IsRecording()) {
     span.SetAttribute(semconv::kOffset, input.offset);
     if (input.key) span.SetAttribute(semconv::kMessageKey, *input.key);
@@ -365,8 +372,10 @@ std::map<std::string, Span> StartCommitSpans(
 
 void EndCommitSpans(std::map<std::string, Span>& spans,
                     const std::vector<CommittedOffset>& offsets,
-                    rd_kafka_resp_err_t error) {
+                    rd_kafka_resp_err_t error,
+                    const BrokerAddress* coordinator) {
   for (auto& [topic, span] : spans) {
+    if (coordinator != nullptr) SetServerAttributes(span, *coordinator);
     std::vector<std::string> committed;
     const CommittedOffset* single = nullptr;
     rd_kafka_resp_err_t topic_error = error;

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kafka/broker_table.h"
 #include "kafkatrace/context.h"
 #include "kafkatrace/kafka/tracing_consumer.h"
 #include "kafkatrace/propagation/text_map_propagator.h"
@@ -22,14 +23,6 @@
 #include "kafkatrace/tracer.h"
 
 namespace kafkatrace::kafka::detail {
-
-// Latest ProduceRequest round trip per broker id, fed by an
-// on_response_received interceptor.
-struct BrokerRtts {
-  std::array<std::atomic<int64_t>, 256> rtt_us{};
-  void Record(int32_t broker_id, int64_t rtt);
-  int64_t Get(int32_t broker_id) const;
-};
 
 struct SendSpanInput {
   std::string_view topic;
@@ -47,11 +40,11 @@ struct SendSpanInput {
 Span StartSendSpan(Tracer& tracer, const SendSpanInput& input);
 
 // What ends a producer's send spans: its tracer (the one that started them),
-// client.id and broker round trips.
+// client.id, and its brokers' addresses and round trips.
 struct SendSpanEnd {
   const Tracer* tracer;
   std::string_view client_id;
-  const BrokerRtts* rtts = nullptr;
+  const BrokerTable* brokers = nullptr;
 };
 
 // Ends the send span of a record librdkafka refused at once (`input` as given
@@ -84,8 +77,8 @@ class HeaderInjector {
 };
 
 // Ends a send span from the acknowledgement: the record's attributes (topic,
-// key, size, ...), partition, offset, the local-queue / broker round-trip
-// split, and error.type with an error status on failure.
+// key, size, ...), partition, offset, the broker's address, the local-queue /
+// broker round-trip split, and error.type with an error status on failure.
 void EndSendSpan(Span& span, const rd_kafka_message_t* message,
                  const SendSpanEnd& producer);
 
@@ -105,6 +98,7 @@ struct ProcessSpanInput {
   double queue_wait_ms = 0;
   std::string_view group;
   std::string_view client_id;
+  const BrokerAddress* server = nullptr;  // the broker it was fetched from
   const Context* producer_context = nullptr;
   ProducerContextPolicy policy = ProducerContextPolicy::kParent;
 };
@@ -126,8 +120,12 @@ std::map<std::string, Span> StartCommitSpans(
     Tracer& tracer, const std::vector<CommittedOffset>& offsets,
     std::string_view group, std::string_view client_id,
     int64_t start_unix_nanos);
+// `coordinator`: the broker that answered the commit, if known.
 void EndCommitSpans(std::map<std::string, Span>& spans,
                     const std::vector<CommittedOffset>& offsets,
-                    rd_kafka_resp_err_t error);
+                    rd_kafka_resp_err_t error,
+                    const BrokerAddress* coordinator);
+// server.address and server.port of `broker`.
+void SetServerAttributes(Span& span, const BrokerAddress& broker);
 
 }  // namespace kafkatrace::kafka::detail

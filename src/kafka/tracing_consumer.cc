@@ -63,6 +63,7 @@ struct TracingConsumer::Impl final : public RdKafka::OffsetCommitCb {
   RdKafka::OffsetCommitCb* application_callback = nullptr;
   std::string group_id;
   std::string client_id;
+  detail::BrokerTable brokers;
   // librdkafka also reports synchronous commits to offset_commit_cb, later,
   // from a poll; those are already traced around the call, so that many
   // callbacks are skipped.
@@ -106,12 +107,12 @@ struct TracingConsumer::Impl final : public RdKafka::OffsetCommitCb {
     return detail::StartCommitSpans(*tracer, ToCommitted(offsets), group_id,
                                     client_id, start);
   }
-  static void EndCommitSpans(
-      std::map<std::string, Span>& spans,
-      const std::vector<RdKafka::TopicPartition*>& offsets,
-      RdKafka::ErrorCode error) {
+  void EndCommitSpans(std::map<std::string, Span>& spans,
+                      const std::vector<RdKafka::TopicPartition*>& offsets,
+                      RdKafka::ErrorCode error) const {
     detail::EndCommitSpans(spans, ToCommitted(offsets),
-                           static_cast<rd_kafka_resp_err_t>(error));
+                           static_cast<rd_kafka_resp_err_t>(error),
+                           brokers.Coordinator());
   }
 };
 
@@ -132,6 +133,7 @@ Result<std::unique_ptr<TracingConsumer>> TracingConsumer::Create(
   if (conf->get("client.id", impl->client_id) != RdKafka::Conf::CONF_OK)
     impl->client_id.clear();
   (void)conf->get(impl->application_callback);
+  impl->brokers.Attach(conf->c_ptr_global());
   std::string error;
   if (conf->set("offset_commit_cb",
                 static_cast<RdKafka::OffsetCommitCb*>(impl.get()),
@@ -205,6 +207,19 @@ std::vector<ConsumedRecord> TracingConsumer::PollBatch(size_t max_records,
                         {semconv::kOperationType, std::string("receive")}};
   if (one_topic)
     options.attributes.emplace_back(semconv::kDestinationName, topic);
+  // The broker each record was fetched from: on the span when all share one.
+  auto server_of = [&](const ConsumedRecord& r) {
+    return impl_->brokers.AddressOf(
+        rd_kafka_message_broker_id(r.message().c_ptr()));
+  };
+  const detail::BrokerAddress* server = server_of(batch.front());
+  bool one_server = true;
+  for (const auto& r : batch) one_server = one_server && server_of(r) == server;
+  if (one_server && server != nullptr) {
+    options.attributes.emplace_back(semconv::kServerAddress, server->host);
+    options.attributes.emplace_back(semconv::kServerPort,
+                                    static_cast<int64_t>(server->port));
+  }
   for (const auto& r : batch) {
     if (r.error() != RdKafka::ERR_NO_ERROR) continue;
     const SpanContext& producer = r.producer_context().span_context;
@@ -214,6 +229,13 @@ std::vector<ConsumedRecord> TracingConsumer::PollBatch(size_t max_records,
         {semconv::kOffset, r.offset()}};
     if (!one_topic)
       link_attributes.emplace_back(semconv::kDestinationName, r.topic());
+    if (const detail::BrokerAddress* record_server = server_of(r);
+        !one_server && record_server != nullptr) {
+      link_attributes.emplace_back(semconv::kServerAddress,
+                                   record_server->host);
+      link_attributes.emplace_back(semconv::kServerPort,
+                                   static_cast<int64_t>(record_server->port));
+    }
     options.links.push_back(SpanLink{producer, std::move(link_attributes), 0});
   }
   Span span = impl_->tracer->StartSpan(
@@ -285,6 +307,8 @@ ProcessSpanScope::ProcessSpanScope(TracingConsumer& consumer,
                      .queue_wait_ms = record.queue_wait_ms(),
                      .group = impl.group_id,
                      .client_id = impl.client_id,
+                     .server = impl.brokers.AddressOf(
+                         rd_kafka_message_broker_id(record.message().c_ptr())),
                      .producer_context = &record.producer_context(),
                      .policy = impl.policy});
   scope_.emplace(Context{span_.context(), record.producer_context().baggage});

@@ -2,8 +2,6 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include <array>
-#include <atomic>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -16,36 +14,6 @@
 
 namespace kafkatrace::kafka {
 namespace {
-
-constexpr int16_t kProduceApiKey = 0;
-constexpr const char* kInterceptorName = "kafkatrace-producer";
-
-rd_kafka_resp_err_t OnResponseReceived(rd_kafka_t*, int, const char*,
-                                       int32_t broker_id, int16_t api_key,
-                                       int16_t, int32_t, size_t, int64_t rtt,
-                                       rd_kafka_resp_err_t, void* opaque) {
-  if (api_key == kProduceApiKey) {
-    static_cast<detail::BrokerRtts*>(opaque)->Record(broker_id, rtt);
-  }
-  return RD_KAFKA_RESP_ERR_NO_ERROR;
-}
-
-rd_kafka_resp_err_t OnNew(rd_kafka_t* rk, const rd_kafka_conf_t*, void* opaque,
-                          char*, size_t) {
-  return rd_kafka_interceptor_add_on_response_received(
-      rk, kInterceptorName, OnResponseReceived, opaque);
-}
-
-// librdkafka copies configurations without their interceptors; re-register on
-// each copy.
-rd_kafka_resp_err_t OnConfDup(rd_kafka_conf_t* new_conf, const rd_kafka_conf_t*,
-                              size_t, const char**, void* opaque) {
-  rd_kafka_conf_interceptor_add_on_new(new_conf, kInterceptorName, OnNew,
-                                       opaque);
-  rd_kafka_conf_interceptor_add_on_conf_dup(new_conf, kInterceptorName,
-                                            OnConfDup, opaque);
-  return RD_KAFKA_RESP_ERR_NO_ERROR;
-}
 
 // A record's librdkafka opaque, from Produce() to its delivery report, is one
 // of: null (a span that is not recording and no application opaque), the
@@ -72,7 +40,7 @@ struct TracingProducer::Impl final : public RdKafka::DeliveryReportCb {
   Tracer* tracer = nullptr;
   std::optional<detail::HeaderInjector> injector;
   RdKafka::DeliveryReportCb* application_callback = nullptr;
-  detail::BrokerRtts rtts;
+  detail::BrokerTable brokers;
   std::string client_id;
 
   void dr_cb(RdKafka::Message& message) override {
@@ -99,7 +67,7 @@ struct TracingProducer::Impl final : public RdKafka::DeliveryReportCb {
     // The owner of this table, TracingProducer, outlives every delivery report.
     detail::EndSendSpan(
         span, message.c_ptr(),
-        {.tracer = tracer, .client_id = client_id, .rtts = &rtts});
+        {.tracer = tracer, .client_id = client_id, .brokers = &brokers});
   }
 };
 
@@ -118,13 +86,7 @@ Result<std::unique_ptr<TracingProducer>> TracingProducer::Create(
                 error) != RdKafka::Conf::CONF_OK) {
     return Status::InvalidArgument("TracingProducer: " + error);
   }
-  rd_kafka_conf_t* c_conf = conf->c_ptr_global();
-  if (c_conf != nullptr) {
-    rd_kafka_conf_interceptor_add_on_new(c_conf, kInterceptorName, OnNew,
-                                         &impl->rtts);
-    rd_kafka_conf_interceptor_add_on_conf_dup(c_conf, kInterceptorName,
-                                              OnConfDup, &impl->rtts);
-  }
+  impl->brokers.Attach(conf->c_ptr_global());
   if (conf->get("client.id", impl->client_id) != RdKafka::Conf::CONF_OK)
     impl->client_id.clear();
   std::unique_ptr<RdKafka::Producer> producer(

@@ -39,9 +39,11 @@ namespace kafkatrace::plugin {
 namespace {
 
 constexpr const char* kName = "kafkatrace";
-constexpr int16_t kProduceApiKey = 0;
 
-// The plugin's own properties, as set through librdkafka's configuration.
+class Client;
+
+// The plugin's own properties, as set through librdkafka's configuration; one
+// per configuration object, so one per client instance.
 struct Settings {
   std::string service_name;  // kafkatrace.service.name
   std::string exporter;      // kafkatrace.exporter: otlp, console, none
@@ -53,6 +55,11 @@ struct Settings {
   std::string sampler_arg;  // kafkatrace.sampler.arg
   kafka::ProducerContextPolicy policy = kafka::ProducerContextPolicy::kParent;
   int flush_timeout_ms = 2000;  // kafkatrace.flush.timeout.ms
+  // The client instance created from this configuration (on_new). Deleted
+  // with the configuration, which librdkafka destroys only after its own
+  // threads are gone: they call the client's interceptors until then, even
+  // after on_destroy.
+  Client* client = nullptr;
 };
 
 constexpr const char* kKnownProperties =
@@ -175,7 +182,7 @@ class Client {
     }
     kafka::detail::EndSendSpan(
         span, message,
-        {.tracer = tracer_, .client_id = client_id_, .rtts = &rtts_});
+        {.tracer = tracer_, .client_id = client_id_, .brokers = &brokers_});
   }
 
   void OnConsume(rd_kafka_message_t* message) {
@@ -204,6 +211,7 @@ class Client {
          .queue_wait_ms = wait,
          .group = group_,
          .client_id = client_id_,
+         .server = brokers_.AddressOf(rd_kafka_message_broker_id(message)),
          .producer_context = &producer,
          .policy = settings_.policy});
     // An interceptor sees the hand-over to the application, not the end of its
@@ -218,11 +226,13 @@ class Client {
     if (committed.empty()) return;
     auto spans = kafka::detail::StartCommitSpans(*tracer_, committed, group_,
                                                  client_id_, 0);
-    kafka::detail::EndCommitSpans(spans, committed, error);
+    kafka::detail::EndCommitSpans(spans, committed, error,
+                                  brokers_.Coordinator());
   }
 
-  void OnResponse(int32_t broker, int16_t api_key, int64_t rtt) {
-    if (api_key == kProduceApiKey) rtts_.Record(broker, rtt);
+  void OnResponse(const char* broker_name, int32_t broker, int16_t api_key,
+                  int64_t rtt) {
+    brokers_.OnResponse(broker_name, broker, api_key, rtt);
   }
 
   // Ends what is still open and exports it, bounded by the flush timeout.
@@ -250,7 +260,7 @@ class Client {
   kafka::detail::HeaderInjector injector_;  // over propagator_
   std::string group_;
   std::string client_id_;
-  kafka::detail::BrokerRtts rtts_;
+  kafka::detail::BrokerTable brokers_;
   std::mutex mutex_;
   std::unordered_map<const void*, Span> in_flight_;  // guarded by mutex_
 };
@@ -352,11 +362,12 @@ rd_kafka_resp_err_t OnCommit(rd_kafka_t*,
   return RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
-rd_kafka_resp_err_t OnResponseReceived(rd_kafka_t*, int, const char*,
-                                       int32_t broker, int16_t api_key, int16_t,
-                                       int32_t, size_t, int64_t rtt,
-                                       rd_kafka_resp_err_t, void* opaque) {
-  static_cast<Client*>(opaque)->OnResponse(broker, api_key, rtt);
+rd_kafka_resp_err_t OnResponseReceived(rd_kafka_t*, int,
+                                       const char* broker_name, int32_t broker,
+                                       int16_t api_key, int16_t, int32_t,
+                                       size_t, int64_t rtt, rd_kafka_resp_err_t,
+                                       void* opaque) {
+  static_cast<Client*>(opaque)->OnResponse(broker_name, broker, api_key, rtt);
   return RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
@@ -371,21 +382,22 @@ rd_kafka_resp_err_t OnDestroy(rd_kafka_t*, void* opaque) {
     if (registered) client->Flush();  // else the exit handler already did
   } catch (...) {
   }
-  delete client;
+  // Not deleted here: librdkafka's broker threads still run (see Settings).
   return RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
 rd_kafka_resp_err_t OnNew(rd_kafka_t* rk, const rd_kafka_conf_t* conf,
                           void* opaque, char* errstr, size_t errstr_size) {
   try {
-    const Settings& settings = *static_cast<Settings*>(opaque);
-    auto provider = MakeProvider(settings);
+    auto provider = MakeProvider(*static_cast<const Settings*>(opaque));
     if (!provider.ok()) {
       std::snprintf(errstr, errstr_size, "kafkatrace: %s",
                     provider.status().message().c_str());
       return RD_KAFKA_RESP_ERR__INVALID_ARG;
     }
+    Settings& settings = *static_cast<Settings*>(opaque);
     auto* client = new Client(settings, rk, conf, std::move(provider.value()));
+    settings.client = client;  // one client per configuration
     {
       std::lock_guard lock(g_clients_mutex);
       static const bool registered = [] {
@@ -426,7 +438,13 @@ rd_kafka_conf_res_t OnConfSet(rd_kafka_conf_t*, const char* name,
 }
 
 rd_kafka_resp_err_t OnConfDestroy(void* opaque) {
-  delete static_cast<Settings*>(opaque);
+  auto* settings = static_cast<Settings*>(opaque);
+  if (settings->client != nullptr) {
+    std::lock_guard lock(g_clients_mutex);
+    g_clients->erase(settings->client);  // already, unless on_destroy never ran
+  }
+  delete settings->client;
+  delete settings;
   return RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
@@ -434,7 +452,9 @@ void Register(rd_kafka_conf_t* conf, Settings* settings);
 
 rd_kafka_resp_err_t OnConfDup(rd_kafka_conf_t* new_conf, const rd_kafka_conf_t*,
                               size_t, const char**, void* opaque) {
-  Register(new_conf, new Settings(*static_cast<Settings*>(opaque)));
+  auto* copy = new Settings(*static_cast<Settings*>(opaque));
+  copy->client = nullptr;  // a copy is a new client's configuration
+  Register(new_conf, copy);
   return RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 

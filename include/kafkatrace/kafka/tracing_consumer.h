@@ -7,7 +7,8 @@
 // destroyed. PollBatch() records one CLIENT span `poll <topic>` per non-empty
 // batch, linked to every record's producer context. Commits made through this
 // class, and librdkafka's automatic commits, produce CLIENT spans `commit
-// <topic>`.
+// <topic>`. Each span names its broker (server.address/server.port): the one a
+// record was fetched from, or the group coordinator for commits.
 //
 // Ownership: the TracingConsumer owns the RdKafka::KafkaConsumer and closes it
 // on destruction. The Tracer (and its provider) must outlive it. Threading:

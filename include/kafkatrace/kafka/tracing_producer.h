@@ -3,8 +3,10 @@
 // Every Produce() starts a PRODUCER span `send <topic>` (child of the current
 // span, or of an explicit parent), replaces any traceparent/tracestate/baggage
 // headers on the record with the span's context, and ends the span when the
-// broker's delivery report arrives: partition, offset, errors (error.type), and
-// where the time went (local queue vs broker round trip). A produce call that
+// broker's delivery report arrives: partition, offset, the broker that took the
+// record (server.address/server.port, learned from librdkafka's responses),
+// errors (error.type), and where the time went (local queue vs broker round
+// trip). A produce call that
 // fails at once ends its span with the error and returns it. Attributes that
 // the sampler does not read (see Sampler::UsesStartAttributes) are written when
 // the span ends, from the record librdkafka hands back, so Produce() itself
