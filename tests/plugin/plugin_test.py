@@ -109,6 +109,12 @@ class PluginTest(unittest.TestCase):
         self.assertEqual(process[0]["traceId"], send[0]["traceId"])
         self.assertEqual(process[0]["parentSpanId"], send[0]["spanId"])
         self.assertEqual(process[0]["kind"], 5)
+        # Both name the one broker, as librdkafka knows it.
+        process_attributes = {a["key"]: a["value"] for a in process[0]["attributes"]}
+        self.assertTrue(attributes["server.address"]["stringValue"])
+        self.assertGreater(int(attributes["server.port"]["intValue"]), 0)
+        for key in ("server.address", "server.port"):
+            self.assertEqual(process_attributes[key], attributes[key])
 
     def test_existing_traceparent_is_continued_and_replaced(self):
         subprocess.run(["kcat", "-b", self.bootstrap, "-t", "k2", "-P", "-H", "traceparent=" + TRACEPARENT,
