@@ -1,5 +1,7 @@
 #include "kafka/messaging_spans.h"
 
+#include <array>
+#include <cassert>
 #include <charconv>
 #include <cstring>
 #include <span>
@@ -59,35 +61,43 @@ void ForEachStartAttribute(std::string_view operation, std::string_view topic,
   }
 }
 
-// Starts "<operation> <topic>" with the sampling-relevant messaging attributes
-// every Kafka span begins with. Samplers that may read them see them at start;
-// for the others (every built-in one) a span that is not sampled skips
-// building them, and a sampled one gets them right after start (or, without
-// `set_unread_attributes`, from its caller later).
+// Attributes gathered on the stack and set on a span in one
+// Span::SetAttributes call (a Kafka span gets a dozen or more). Values are
+// borrowed: what they point to must outlive SetOn. Callable as a `set(key,
+// value)` for ForEachStartAttribute.
+class AttributeBatch {
+ public:
+  static constexpr size_t kCapacity = 16;  // the most any Kafka span gets: 15
+  void operator()(std::string_view key, AttributeArg value) {
+    assert(size_ < kCapacity);
+    if (size_ < kCapacity) items_[size_++] = {key, value};
+  }
+  void SetOn(Span& span) const { span.SetAttributes({items_.data(), size_}); }
+
+ private:
+  std::array<AttributeKeyValue, kCapacity> items_;
+  size_t size_ = 0;
+};
+
+// Starts "<operation> <topic>". A sampler that may read the sampling-relevant
+// messaging attributes sees them at start; for the others (every built-in one)
+// nothing is built before the decision, and a recording span gets them from
+// its caller afterwards, with the rest of its attributes.
 Span StartMessagingSpan(Tracer& tracer, std::string_view operation,
                         std::string_view topic, std::string_view partition,
-                        const BrokerAddress* server, SpanOptions&& options,
-                        bool set_unread_attributes = true) {
-  auto start_attributes = [&](auto&& set) {
-    ForEachStartAttribute(operation, topic, partition, server, set);
-  };
-  const bool sampler_reads = tracer.SamplerUsesStartAttributes();
-  if (sampler_reads) {
+                        const BrokerAddress* server, SpanOptions&& options) {
+  if (tracer.SamplerUsesStartAttributes()) {
     options.attributes.reserve(7);
-    start_attributes([&](std::string_view key, AttributeArg value) {
-      options.attributes.emplace_back(key, value.ToValue());
-    });
+    ForEachStartAttribute(operation, topic, partition, server,
+                          [&](std::string_view key, AttributeArg value) {
+                            options.attributes.emplace_back(key,
+                                                            value.ToValue());
+                          });
   }
   char name_buffer[256];
   std::string long_name;
-  Span span = tracer.StartSpan(
-      SpanName(operation, topic, name_buffer, long_name), std::move(options));
-  if (span.IsRecording() && !sampler_reads && set_unread_attributes) {
-    start_attributes([&](std::string_view key, AttributeArg value) {
-      span.SetAttribute(key, value);
-    });
-  }
-  return span;
+  return tracer.StartSpan(SpanName(operation, topic, name_buffer, long_name),
+                          std::move(options));
 }
 
 constexpr uint32_t kMaxEndAttributes = 6;  // see EndSendSpan
@@ -100,30 +110,19 @@ uint32_t SendAttributeCount(const SendSpanInput& input,
          !input.client_id.empty() + end_attributes;
 }
 
-// The send span's attributes that samplers never see: all but the messaging
-// start attributes, which `with_start_attributes` adds (with the partition,
-// when known) for a span that started without them. Room is made first for
-// these and `end_attributes` more.
-void SetSendAttributes(Span& span, const SendSpanInput& input,
-                       bool with_start_attributes, uint32_t end_attributes) {
-  span.ReserveAttributes(SendAttributeCount(input, end_attributes));
+// A send span's attributes that describe the record and never go to a
+// sampler, and, with `with_start_attributes` (the span started without them),
+// the messaging start attributes with `partition` (empty: unassigned).
+void AddSendAttributes(AttributeBatch& batch, const SendSpanInput& input,
+                       bool with_start_attributes, std::string_view partition) {
   if (with_start_attributes) {
-    char partition_buffer[12];
-    ForEachStartAttribute(
-        "send", input.topic,
-        input.partition == RD_KAFKA_PARTITION_UA
-            ? std::string_view()
-            : PartitionText(input.partition, partition_buffer),
-        /*server=*/nullptr,  // set by EndSendSpan when known
-        [&](std::string_view key, AttributeArg value) {
-          span.SetAttribute(key, value);
-        });
+    ForEachStartAttribute("send", input.topic, partition, /*server=*/nullptr,
+                          batch);
   }
-  if (input.key) span.SetAttribute(semconv::kMessageKey, *input.key);
-  if (input.tombstone) span.SetAttribute(semconv::kTombstone, true);
-  span.SetAttribute(semconv::kBodySize, static_cast<int64_t>(input.body_size));
-  if (!input.client_id.empty())
-    span.SetAttribute(semconv::kClientId, input.client_id);
+  if (input.key) batch(semconv::kMessageKey, *input.key);
+  if (input.tombstone) batch(semconv::kTombstone, true);
+  batch(semconv::kBodySize, static_cast<int64_t>(input.body_size));
+  if (!input.client_id.empty()) batch(semconv::kClientId, input.client_id);
 }
 
 // What the acknowledged (or rejected) record says about itself.
@@ -160,16 +159,20 @@ Span StartSendSpan(Tracer& tracer, const SendSpanInput& input) {
           ? SendAttributeCount(input, kMaxEndAttributes)
           : 0;
   return StartMessagingSpan(tracer, "send", input.topic, partition,
-                            /*server=*/nullptr, std::move(options),
-                            /*set_unread_attributes=*/false);
+                            /*server=*/nullptr, std::move(options));
 }
 
 void EndUnsentSendSpan(Span& span, const Tracer& tracer,
                        const SendSpanInput& input, rd_kafka_resp_err_t error) {
   if (span.IsRecording()) {
-    SetSendAttributes(span, input, !tracer.SamplerUsesStartAttributes(),
-                      /*end_attributes=*/1);
-    span.SetAttribute(semconv::kErrorType, rd_kafka_err2name(error));
+    char partition_buffer[12];
+    AttributeBatch batch;
+    AddSendAttributes(batch, input, !tracer.SamplerUsesStartAttributes(),
+                      input.partition == RD_KAFKA_PARTITION_UA
+                          ? std::string_view()
+                          : PartitionText(input.partition, partition_buffer));
+    batch(semconv::kErrorType, rd_kafka_err2name(error));
+    batch.SetOn(span);
     span.SetStatus(SpanStatusCode::kError, rd_kafka_err2str(error));
   }
   span.End();
@@ -237,44 +240,45 @@ void HeaderInjector::Inject(rd_kafka_headers_t* headers,
 void EndSendSpan(Span& span, const rd_kafka_message_t* message,
                  const SendSpanEnd& producer) {
   if (span.IsRecording()) {
-    // Offset, server address and port, broker round trip, local queue time
-    // and error.type follow.
-    const int32_t broker = rd_kafka_message_broker_id(message);
-    const BrokerAddress* server = producer.brokers != nullptr
-                                      ? producer.brokers->AddressOf(broker)
-                                      : nullptr;
-    const uint32_t end_attributes =
-        (message->offset >= 0) + (server != nullptr ? 2 : 0) + 2 +
-        (message->err != RD_KAFKA_RESP_ERR_NO_ERROR);
+    char partition_buffer[12];
+    const std::string_view partition =
+        message->partition == RD_KAFKA_PARTITION_UA
+            ? std::string_view()
+            : PartitionText(message->partition, partition_buffer);
     const bool start_attributes_now =
         !producer.tracer->SamplerUsesStartAttributes();
-    SetSendAttributes(span, SendInputOf(message, producer.client_id),
-                      start_attributes_now, end_attributes);
-    // The partition the record went to: already among the start attributes
-    // just set, unless they were set at start (before it was chosen) or it is
-    // unassigned.
-    if (!start_attributes_now || message->partition == RD_KAFKA_PARTITION_UA) {
-      char partition_buffer[12];
-      span.SetAttribute(semconv::kPartitionId,
-                        PartitionText(message->partition, partition_buffer));
+    AttributeBatch batch;
+    AddSendAttributes(batch, SendInputOf(message, producer.client_id),
+                      start_attributes_now, partition);
+    // The partition the record went to, unless just set among the start
+    // attributes: those set at start did not have it when it was chosen by
+    // librdkafka's partitioner.
+    if (!start_attributes_now && !partition.empty())
+      batch(semconv::kPartitionId, partition);
+    if (message->offset >= 0) batch(semconv::kOffset, message->offset);
+    const int32_t broker = rd_kafka_message_broker_id(message);
+    if (producer.brokers != nullptr) {
+      if (const BrokerAddress* server = producer.brokers->AddressOf(broker)) {
+        batch(semconv::kServerAddress, server->host);
+        batch(semconv::kServerPort, server->port);
+      }
     }
-    if (message->offset >= 0)
-      span.SetAttribute(semconv::kOffset, message->offset);
-    if (server != nullptr) SetServerAttributes(span, *server);
+    // Where the time went: librdkafka's latency is from produce() to the
+    // acknowledgement; the broker's round trip is the produce request's.
     const int64_t latency_us = rd_kafka_message_latency(message);
     if (producer.brokers != nullptr && latency_us >= 0) {
       const int64_t rtt_us = producer.brokers->ProduceRttUs(broker);
       if (rtt_us > 0 && rtt_us <= latency_us) {
-        span.SetAttribute(semconv::kBrokerRttMs,
-                          static_cast<double>(rtt_us) / 1000.0);
-        span.SetAttribute(semconv::kLocalQueueMs,
-                          static_cast<double>(latency_us - rtt_us) / 1000.0);
+        batch(semconv::kBrokerRttMs, static_cast<double>(rtt_us) / 1000.0);
+        batch(semconv::kLocalQueueMs,
+              static_cast<double>(latency_us - rtt_us) / 1000.0);
       }
     }
-    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      span.SetAttribute(semconv::kErrorType, rd_kafka_err2name(message->err));
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      batch(semconv::kErrorType, rd_kafka_err2name(message->err));
+    batch.SetOn(span);
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR)
       span.SetStatus(SpanStatusCode::kError, rd_kafka_err2str(message->err));
-    }
   }
   span.End();
 }
@@ -294,8 +298,8 @@ Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
   const SpanContext& producer =
       (input.producer_context ? *input.producer_context : kNone).span_context;
   const SpanContext& ambient = Context::Current().span_context;
-  SpanOptions options{.kind = SpanKind::kConsumer,
-                      .attribute_capacity = 15};  // every one set below
+  // No room made at start: SetAttributes below makes it for all at once.
+  SpanOptions options{.kind = SpanKind::kConsumer, .attribute_capacity = 0};
   if (producer.IsValid()) {
     switch (input.policy) {
       case ProducerContextPolicy::kParent:
@@ -316,24 +320,27 @@ Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
     options.root = true;
   }
   char partition_buffer[12];
-  Span span =
-      StartMessagingSpan(tracer, "process", input.topic,
-                         PartitionText(input.partition, partition_buffer),
-                         input.server, std::move(options));
+  const std::string_view partition =
+      PartitionText(input.partition, partition_buffer);
+  Span span = StartMessagingSpan(tracer, "process", input.topic, partition,
+                                 input.server, std::move(options));
   if (span.IsRecording()) {
-    span.SetAttribute(semconv::kOffset, input.offset);
-    if (input.key) span.SetAttribute(semconv::kMessageKey, *input.key);
-    if (input.tombstone) span.SetAttribute(semconv::kTombstone, true);
-    span.SetAttribute(semconv::kBodySize,
-                      static_cast<int64_t>(input.body_size));
-    if (!input.group.empty())
-      span.SetAttribute(semconv::kConsumerGroup, input.group);
-    if (!input.client_id.empty())
-      span.SetAttribute(semconv::kClientId, input.client_id);
-    if (input.timestamp_ms > 0) {
-      span.SetAttribute(semconv::kRecordTimestampMs, input.timestamp_ms);
-      span.SetAttribute(semconv::kQueueWaitMs, input.queue_wait_ms);
+    AttributeBatch batch;
+    if (!tracer.SamplerUsesStartAttributes()) {
+      ForEachStartAttribute("process", input.topic, partition, input.server,
+                            batch);
     }
+    batch(semconv::kOffset, input.offset);
+    if (input.key) batch(semconv::kMessageKey, *input.key);
+    if (input.tombstone) batch(semconv::kTombstone, true);
+    batch(semconv::kBodySize, static_cast<int64_t>(input.body_size));
+    if (!input.group.empty()) batch(semconv::kConsumerGroup, input.group);
+    if (!input.client_id.empty()) batch(semconv::kClientId, input.client_id);
+    if (input.timestamp_ms > 0) {
+      batch(semconv::kRecordTimestampMs, input.timestamp_ms);
+      batch(semconv::kQueueWaitMs, input.queue_wait_ms);
+    }
+    batch.SetOn(span);
   }
   return span;
 }

@@ -54,31 +54,61 @@ Span& Span::operator=(Span&& other) noexcept {
   return *this;
 }
 
-void Span::SetAttributeRecording(std::string_view key,
-                                 AttributeArg value) noexcept {
-  // In place: no temporary value, key or Attribute on the per-span path.
-  try {
-    const SpanLimits& limits = provider_->limits;
-    Attributes& attributes = data_->attributes;
-    const uint64_t key_size_bit = KeySizeBit(key);
-    if ((key_sizes_ & key_size_bit) != 0) {
-      for (auto& attribute : attributes) {
-        if (attribute.key == key) {
-          value.AssignTo(attribute.value, limits.max_attribute_value_length);
-          return;
-        }
+// Sets or replaces one attribute, in place: no temporary value, key or
+// Attribute on the per-span path. May throw (allocation).
+[[gnu::always_inline]] inline void Span::SetOne(std::string_view key,
+                                                AttributeArg value) {
+  const SpanLimits& limits = provider_->limits;
+  Attributes& attributes = data_->attributes;
+  const uint64_t key_size_bit = KeySizeBit(key);
+  if ((key_sizes_ & key_size_bit) != 0) {
+    for (auto& attribute : attributes) {
+      if (attribute.key == key) {
+        value.AssignTo(attribute.value, limits.max_attribute_value_length);
+        return;
       }
     }
-    if (attributes.size() >= limits.max_attributes) {
-      ++data_->dropped_attributes_count;
-      return;
-    }
-    // Set first: an append that throws halfway may leave the key behind, and
-    // a bit set for an absent key only costs a scan.
-    key_sizes_ |= key_size_bit;
-    value.AppendTo(attributes, key, limits.max_attribute_value_length);
+  }
+  if (attributes.size() >= limits.max_attributes) {
+    ++data_->dropped_attributes_count;
+    return;
+  }
+  // Set first: an append that throws halfway may leave the key behind, and
+  // a bit set for an absent key only costs a scan.
+  key_sizes_ |= key_size_bit;
+  value.AppendTo(attributes, key, limits.max_attribute_value_length);
+}
+
+void Span::SetAttributeRecording(std::string_view key,
+                                 AttributeArg value) noexcept {
+  try {
+    SetOne(key, value);
   } catch (...) {
     ++data_->dropped_attributes_count;
+  }
+}
+
+void Span::SetAttributesRecording(
+    std::span<const AttributeKeyValue> list) noexcept {
+  Attributes& attributes = data_->attributes;
+  // Exactly what is needed the first time (a send span starts with none),
+  // geometric growth after that (callers adding a few at a time).
+  const size_t needed = attributes.size() + list.size();
+  try {
+    if (needed > attributes.capacity()) {
+      attributes.reserve(
+          std::min<size_t>(std::max(needed, 2 * attributes.capacity()),
+                           provider_->limits.max_attributes));
+    }
+  } catch (...) {
+    // Out of memory: each append below tries again.
+  }
+  for (const auto& [key, value] : list) {
+    try {
+      SetOne(key, value);
+    } catch (...) {
+      ++data_->dropped_attributes_count;
+    }
   }
 }
 

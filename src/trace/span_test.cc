@@ -159,6 +159,51 @@ TEST(SpanTest, SetAttributeReplacesKeysFromEveryOrigin) {
   EXPECT_EQ(std::get<int64_t>(*FindAttribute(attributes, "other")), 5);
 }
 
+TEST(SpanTest, SetAttributesActsLikeOneSetAttributePerEntry) {
+  auto probe = std::make_unique<ProbeProcessor>();
+  ProbeProcessor* processor = probe.get();
+  TracerProviderOptions options;
+  options.processors.push_back(std::move(probe));
+  options.limits.max_attributes = 4;
+  options.limits.max_attribute_value_length = 5;
+  TracerProvider provider(std::move(options));
+  Tracer& tracer = provider.GetTracer("test");
+  Span span = tracer.StartSpan("op", SpanOptions{.attribute_capacity = 0});
+  span.SetAttribute("kept", int64_t{1});
+  const std::string long_value = "truncated to five";
+  const AttributeKeyValue batch[] = {
+      {"s", long_value}, {"kept", int64_t{2}},     // replaces
+      {"b", true},       {"s", "again"},           // later entry wins
+      {"d", 0.5},        {"beyond", int64_t{9}}};  // over limit
+  span.SetAttributes(batch);
+  span.SetAttributes({});       // nothing to set
+  Span().SetAttributes(batch);  // not recording: nothing to do
+  span.End();
+  ASSERT_EQ(processor->ended.size(), 1u);
+  const SpanData& d = processor->ended[0];
+  ASSERT_EQ(d.attributes.size(), 4u);
+  EXPECT_EQ(d.attributes[0].key, "kept");
+  EXPECT_EQ(std::get<int64_t>(d.attributes[0].value), 2);
+  EXPECT_EQ(std::get<std::string>(*FindAttribute(d.attributes, "s")), "again");
+  EXPECT_EQ(std::get<bool>(*FindAttribute(d.attributes, "b")), true);
+  EXPECT_EQ(std::get<double>(*FindAttribute(d.attributes, "d")), 0.5);
+  EXPECT_EQ(FindAttribute(d.attributes, "beyond"), nullptr);
+  EXPECT_EQ(d.dropped_attributes_count, 1u);
+  // Room made once for the whole batch, within the limit.
+  EXPECT_GE(d.attributes.capacity(), 4u);
+}
+
+TEST(SpanTest, SetAttributesTruncatesLikeSetAttribute) {
+  SpanLimits limits;
+  limits.max_attribute_value_length = 3;
+  TestTracing t(nullptr, limits);
+  Span span = t.tracer().StartSpan("op");
+  const AttributeKeyValue batch[] = {{"s", "abcdef"}};
+  span.SetAttributes(batch);
+  span.End();
+  EXPECT_EQ(std::get<std::string>(t.spans()[0].attributes[0].value), "abc");
+}
+
 TEST(SpanTest, EndIsIdempotentAndDestructorEndsOpenSpans) {
   TestTracing t;
   {
