@@ -675,6 +675,44 @@ TEST_F(KafkaTracingTest, ACustomSamplerSeesTheStartAttributes) {
   EXPECT_TRUE(partition == "0" || partition == "1") << partition;
 }
 
+TEST_F(KafkaTracingTest, AnExplicitParentWinsOverTheCurrentSpan) {
+  // Both ways a send span starts: with options shared by every record (the
+  // sampler reads no start attributes) and with per-record options.
+  const SpanContext explicit_parent(
+      *TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736"),
+      *SpanId::FromHex("00f067aa0ba902b7"), kTraceFlagSampled,
+      /*remote=*/true);
+  TestTracing by_topic(std::make_unique<TopicSampler>());
+  for (TestTracing* tracing : {&tracing_, &by_topic}) {
+    auto producer =
+        TracingProducer::Create(cluster_.ProducerConf(), tracing->tracer())
+            .value();
+    Span ambient = tracing->tracer().StartSpan("ambient");
+    {
+      ContextScope scope(ambient);
+      ASSERT_EQ(producer->Produce({.topic = "questions",
+                                   .value = "explicit",
+                                   .parent = explicit_parent}),
+                RdKafka::ERR_NO_ERROR);
+      ASSERT_EQ(producer->Produce({.topic = "questions", .value = "ambient"}),
+                RdKafka::ERR_NO_ERROR);
+    }
+    ASSERT_EQ(producer->Flush(5000), RdKafka::ERR_NO_ERROR);
+    const SpanContext ambient_context = ambient.context();
+    ambient.End();
+    const auto sends = Named(tracing->spans(), "send questions");
+    ASSERT_EQ(sends.size(), 2u);
+    for (const auto& send : sends) {
+      const bool is_explicit = Int(send, "messaging.message.body.size") == 8;
+      const SpanContext& parent =
+          is_explicit ? explicit_parent : ambient_context;
+      EXPECT_EQ(send.context.trace_id(), parent.trace_id()) << is_explicit;
+      EXPECT_EQ(send.parent_span_id, parent.span_id()) << is_explicit;
+      EXPECT_EQ(send.parent_is_remote, is_explicit);
+    }
+  }
+}
+
 TEST_F(KafkaTracingTest, TombstoneAndBaggageTravel) {
   auto producer = Producer();
   Span parent = tracing_.tracer().StartSpan("parent");

@@ -17,6 +17,7 @@ namespace kafkatrace {
 namespace detail {
 struct ProviderState;
 struct SpanHandoff;  // src/trace/span_handoff.h
+struct SpanStarter;  // src/trace/span_starter.h
 }  // namespace detail
 
 struct SpanOptions {
@@ -61,10 +62,15 @@ class Tracer {
 
  private:
   friend struct detail::SpanHandoff;
+  friend struct detail::SpanStarter;
   // Taking options by reference spares every span a 128-byte move and
   // destruction; `movable` says whether attributes and links may be taken.
   Span Start(std::string_view name, const SpanOptions& options,
              bool movable) noexcept;
+  // Start with the parent already resolved (null: a root span); the options'
+  // parent and root are not read.
+  Span StartChildOf(std::string_view name, const SpanOptions& options,
+                    bool movable, const SpanContext* parent) noexcept;
 
   const detail::ProviderState* provider_;
   InstrumentationScope scope_;

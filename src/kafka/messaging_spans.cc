@@ -11,6 +11,7 @@
 #include "kafkatrace/propagation/baggage_propagator.h"
 #include "kafkatrace/propagation/composite_propagator.h"
 #include "kafkatrace/propagation/trace_context_propagator.h"
+#include "trace/span_starter.h"
 
 namespace kafkatrace::kafka::detail {
 
@@ -143,17 +144,30 @@ SendSpanInput SendInputOf(const rd_kafka_message_t* message,
 }  // namespace
 
 Span StartSendSpan(Tracer& tracer, const SendSpanInput& input) {
-  char partition_buffer[12];
-  const std::string_view partition =
-      input.partition == RD_KAFKA_PARTITION_UA
-          ? std::string_view()
-          : PartitionText(input.partition, partition_buffer);
   // Every attribute a sampler does not read is set when the span ends, from
   // the acknowledged record (EndSendSpan), and only then is room made for
   // them: nothing reads a span's attributes in flight, so a record waiting for
   // its acknowledgement costs its producer no attribute memory (thousands of
   // records are in flight under load, and their spans' memory goes cold).
-  SpanOptions options{.kind = SpanKind::kProducer, .parent = input.parent};
+  const SpanContext& parent =
+      input.parent != nullptr ? *input.parent : Context::Current().span_context;
+  if (!tracer.SamplerUsesStartAttributes()) {
+    // Nothing in the options varies per record: one constant for all, so an
+    // unsampled record builds and destroys no SpanOptions.
+    static const SpanOptions kOptions{.kind = SpanKind::kProducer,
+                                      .attribute_capacity = 0};
+    char name_buffer[256];
+    std::string long_name;
+    return kafkatrace::detail::SpanStarter::StartChildOf(
+        tracer, SpanName("send", input.topic, name_buffer, long_name), kOptions,
+        parent);
+  }
+  char partition_buffer[12];
+  const std::string_view partition =
+      input.partition == RD_KAFKA_PARTITION_UA
+          ? std::string_view()
+          : PartitionText(input.partition, partition_buffer);
+  SpanOptions options{.kind = SpanKind::kProducer, .parent = parent};
   options.attribute_capacity =
       tracer.SamplerUsesStartAttributes()
           ? SendAttributeCount(input, kMaxEndAttributes)

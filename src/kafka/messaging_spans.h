@@ -31,7 +31,7 @@ struct SendSpanInput {
   bool tombstone = false;
   size_t body_size = 0;
   std::string_view client_id;
-  std::optional<SpanContext> parent;  // default: the current span
+  const SpanContext* parent = nullptr;  // null: the current span
 };
 // Starts `send <topic>` (PRODUCER). A sampler that reads start attributes
 // (Sampler::UsesStartAttributes) sees the sampling-relevant ones; every other

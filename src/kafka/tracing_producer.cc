@@ -120,7 +120,7 @@ RdKafka::ErrorCode TracingProducer::Produce(
         .tombstone = !record.value.has_value(),
         .body_size = record.value ? record.value->size() : 0,
         .client_id = s.client_id,
-        .parent = record.parent};
+        .parent = record.parent ? &*record.parent : nullptr};
     Span started = detail::StartSendSpan(*s.tracer, input);
     // Only an application opaque needs a DeliveryState; otherwise a recording
     // span travels as its bare SpanData, and one that is not recording needs

@@ -142,11 +142,11 @@ class Client {
     // A context the application (or its own OpenTelemetry SDK) already put in
     // the record is this span's parent; otherwise the thread's current span, if
     // any.
-    std::optional<SpanContext> parent;
-    if (had_headers) {
-      Context incoming = kafka::detail::ExtractContext(*propagator_, message);
-      if (incoming.span_context.IsValid()) parent = incoming.span_context;
-    }
+    Context incoming;
+    if (had_headers)
+      incoming = kafka::detail::ExtractContext(*propagator_, message);
+    const SpanContext* parent =
+        incoming.span_context.IsValid() ? &incoming.span_context : nullptr;
     Span span = kafka::detail::StartSendSpan(
         *tracer_,
         {.topic = rd_kafka_topic_name(message->rkt),

@@ -11,13 +11,19 @@ namespace kafkatrace {
 
 Span Tracer::Start(std::string_view name, const SpanOptions& options,
                    bool movable) noexcept {
-  static const SpanContext kNoParent;
-  const detail::ProviderState& provider = *provider_;
-  const SpanContext* parent = &kNoParent;
+  const SpanContext* parent = nullptr;
   if (!options.root) {
     parent =
         options.parent ? &*options.parent : &Context::Current().span_context;
   }
+  return StartChildOf(name, options, movable, parent);
+}
+
+Span Tracer::StartChildOf(std::string_view name, const SpanOptions& options,
+                          bool movable, const SpanContext* parent) noexcept {
+  static const SpanContext kNoParent;
+  const detail::ProviderState& provider = *provider_;
+  if (parent == nullptr) parent = &kNoParent;
   const bool has_parent = parent->IsValid();
   TraceId trace_id;
   SpanId span_id;
