@@ -106,6 +106,17 @@ class KafkaTracingTest : public ::testing::Test {
     ASSERT_EQ(raw->flush(5000), RdKafka::ERR_NO_ERROR);
   }
 
+  // The id the mock cluster reports in its metadata, asked by a client of
+  // its own.
+  std::string ClusterIdOfTheMock() {
+    auto producer = Producer();
+    char* id = rd_kafka_clusterid(producer->producer().c_ptr(), 5000);
+    EXPECT_NE(id, nullptr);
+    std::string result = id != nullptr ? id : "";
+    rd_kafka_mem_free(nullptr, id);
+    return result;
+  }
+
   MockCluster cluster_;
   TestTracing tracing_;
 };
@@ -184,6 +195,13 @@ TEST_F(KafkaTracingTest, RoundTripFormsOneConnectedTrace) {
 
   EXPECT_EQ(answer[0].context.trace_id(), trace);
   EXPECT_EQ(answer[0].parent_span_id, process[0].context.span_id());
+
+  // messaging.kafka.cluster.id, from librdkafka's metadata.
+  const std::string cluster = ClusterIdOfTheMock();
+  ASSERT_FALSE(cluster.empty());
+  EXPECT_EQ(Str(send[0], "messaging.kafka.cluster.id"), cluster);
+  EXPECT_EQ(Str(process[0], "messaging.kafka.cluster.id"), cluster);
+  EXPECT_EQ(Str(answer[0], "messaging.kafka.cluster.id"), cluster);
 }
 
 TEST_F(KafkaTracingTest, LinkPolicyKeepsAmbientTraceAndLinksProducer) {
@@ -269,6 +287,7 @@ TEST_F(KafkaTracingTest,
     for (auto& r : consumer->PollBatch(10, 200)) all.push_back(std::move(r));
   }
   ASSERT_EQ(all.size(), 5u);
+  const std::string cluster = ClusterIdOfTheMock();
   auto polls = Named(tracing_.spans(), "poll answers");
   ASSERT_GE(polls.size(), 1u);
   size_t links = 0;
@@ -276,6 +295,7 @@ TEST_F(KafkaTracingTest,
   for (const auto& poll : polls) {
     EXPECT_EQ(poll.kind, SpanKind::kClient);
     EXPECT_EQ(Str(poll, "messaging.operation.type"), "receive");
+    EXPECT_EQ(Str(poll, "messaging.kafka.cluster.id"), cluster);
     counted += Int(poll, "messaging.batch.message_count");
     links += poll.links.size();
     for (const auto& link : poll.links) {
@@ -403,6 +423,8 @@ TEST_F(KafkaTracingTest, CommitSpansForManualAndAutomaticCommits) {
     EXPECT_EQ(Str(commits[0], "messaging.operation.type"), "settle");
     EXPECT_EQ(Str(commits[0], "messaging.consumer.group.name"), "g1");
     EXPECT_EQ(Int(commits[0], "messaging.kafka.offset"), record->offset() + 1);
+    EXPECT_EQ(Str(commits[0], "messaging.kafka.cluster.id"),
+              ClusterIdOfTheMock());
     EXPECT_EQ(commits[0].status_code, SpanStatusCode::kUnset);
     ASSERT_TRUE(PollOne(*consumer));
     EXPECT_EQ(consumer->CommitSync(), RdKafka::ERR_NO_ERROR);

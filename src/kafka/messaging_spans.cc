@@ -68,7 +68,7 @@ void ForEachStartAttribute(std::string_view operation, std::string_view topic,
 // value)` for ForEachStartAttribute.
 class AttributeBatch {
  public:
-  static constexpr size_t kCapacity = 16;  // the most any Kafka span gets: 15
+  static constexpr size_t kCapacity = 20;  // the most any Kafka span gets: 16
   void operator()(std::string_view key, AttributeArg value) {
     assert(size_ < kCapacity);
     if (size_ < kCapacity) items_[size_++] = {key, value};
@@ -288,6 +288,8 @@ void EndSendSpan(Span& span, const rd_kafka_message_t* message,
               static_cast<double>(latency_us - rtt_us) / 1000.0);
       }
     }
+    if (!producer.cluster_id.empty())
+      batch(semconv::kClusterId, producer.cluster_id);
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR)
       batch(semconv::kErrorType, rd_kafka_err2name(message->err));
     batch.SetOn(span);
@@ -350,6 +352,7 @@ Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
     batch(semconv::kBodySize, static_cast<int64_t>(input.body_size));
     if (!input.group.empty()) batch(semconv::kConsumerGroup, input.group);
     if (!input.client_id.empty()) batch(semconv::kClientId, input.client_id);
+    if (!input.cluster_id.empty()) batch(semconv::kClusterId, input.cluster_id);
     if (input.timestamp_ms > 0) {
       batch(semconv::kRecordTimestampMs, input.timestamp_ms);
       batch(semconv::kQueueWaitMs, input.queue_wait_ms);
@@ -373,7 +376,7 @@ std::vector<CommittedOffset> ToCommittedOffsets(
 std::map<std::string, Span> StartCommitSpans(
     Tracer& tracer, const std::vector<CommittedOffset>& offsets,
     std::string_view group, std::string_view client_id,
-    int64_t start_unix_nanos) {
+    std::string_view cluster_id, int64_t start_unix_nanos) {
   std::map<std::string, Span> spans;
   for (const auto& tp : offsets) {
     if (spans.count(tp.topic)) continue;
@@ -386,6 +389,7 @@ std::map<std::string, Span> StartCommitSpans(
     Span span = tracer.StartSpan("commit " + tp.topic, std::move(options));
     if (!group.empty()) span.SetAttribute(semconv::kConsumerGroup, group);
     if (!client_id.empty()) span.SetAttribute(semconv::kClientId, client_id);
+    if (!cluster_id.empty()) span.SetAttribute(semconv::kClusterId, cluster_id);
     spans.emplace(tp.topic, std::move(span));
   }
   return spans;

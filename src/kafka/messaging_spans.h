@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kafka/broker_table.h"
+#include "kafka/cluster_id.h"
 #include "kafkatrace/context.h"
 #include "kafkatrace/kafka/tracing_consumer.h"
 #include "kafkatrace/propagation/text_map_propagator.h"
@@ -40,11 +41,13 @@ struct SendSpanInput {
 Span StartSendSpan(Tracer& tracer, const SendSpanInput& input);
 
 // What ends a producer's send spans: its tracer (the one that started them),
-// client.id, and its brokers' addresses and round trips.
+// client.id, its brokers' addresses and round trips, and the cluster's id
+// (empty while unknown).
 struct SendSpanEnd {
   const Tracer* tracer;
   std::string_view client_id;
   const BrokerTable* brokers = nullptr;
+  std::string_view cluster_id;
 };
 
 // Ends the send span of a record librdkafka refused at once (`input` as given
@@ -98,6 +101,7 @@ struct ProcessSpanInput {
   double queue_wait_ms = 0;
   std::string_view group;
   std::string_view client_id;
+  std::string_view cluster_id;            // empty: unknown
   const BrokerAddress* server = nullptr;  // the broker it was fetched from
   const Context* producer_context = nullptr;
   ProducerContextPolicy policy = ProducerContextPolicy::kParent;
@@ -115,11 +119,11 @@ struct CommittedOffset {
 std::vector<CommittedOffset> ToCommittedOffsets(
     const rd_kafka_topic_partition_list_t* offsets);
 // `commit <topic>` (CLIENT) spans, one per topic, started at `start_unix_nanos`
-// (0: now).
+// (0: now). `cluster_id` may be empty (unknown).
 std::map<std::string, Span> StartCommitSpans(
     Tracer& tracer, const std::vector<CommittedOffset>& offsets,
     std::string_view group, std::string_view client_id,
-    int64_t start_unix_nanos);
+    std::string_view cluster_id, int64_t start_unix_nanos);
 // `coordinator`: the broker that answered the commit, if known.
 void EndCommitSpans(std::map<std::string, Span>& spans,
                     const std::vector<CommittedOffset>& offsets,

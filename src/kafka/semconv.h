@@ -14,6 +14,7 @@ inline constexpr const char* kOffset = "messaging.kafka.offset";
 inline constexpr const char* kTombstone = "messaging.kafka.message.tombstone";
 inline constexpr const char* kConsumerGroup = "messaging.consumer.group.name";
 inline constexpr const char* kClientId = "messaging.client.id";
+inline constexpr const char* kClusterId = "messaging.kafka.cluster.id";
 inline constexpr const char* kBodySize = "messaging.message.body.size";
 inline constexpr const char* kBatchCount = "messaging.batch.message_count";
 inline constexpr const char* kServerAddress = "server.address";

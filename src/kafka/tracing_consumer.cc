@@ -64,6 +64,7 @@ struct TracingConsumer::Impl final : public RdKafka::OffsetCommitCb {
   std::string group_id;
   std::string client_id;
   detail::BrokerTable brokers;
+  detail::ClusterId cluster_id;
   // librdkafka also reports synchronous commits to offset_commit_cb, later,
   // from a poll; those are already traced around the call, so that many
   // callbacks are skipped.
@@ -105,7 +106,7 @@ struct TracingConsumer::Impl final : public RdKafka::OffsetCommitCb {
   std::map<std::string, Span> StartCommitSpans(
       const std::vector<RdKafka::TopicPartition*>& offsets, int64_t start) {
     return detail::StartCommitSpans(*tracer, ToCommitted(offsets), group_id,
-                                    client_id, start);
+                                    client_id, cluster_id.value(), start);
   }
   void EndCommitSpans(std::map<std::string, Span>& spans,
                       const std::vector<RdKafka::TopicPartition*>& offsets,
@@ -170,6 +171,7 @@ std::optional<ConsumedRecord> TracingConsumer::Poll(int timeout_ms) {
     return std::nullopt;
   }
   const int64_t now = NowNanos();
+  impl_->cluster_id.Learn(consumer_->c_ptr());  // known by now, usually
   Context context;
   if (message->err() == RdKafka::ERR_NO_ERROR) {
     // Headers are read once, in place (rd_kafka_message_headers does not copy).
@@ -244,6 +246,10 @@ std::vector<ConsumedRecord> TracingConsumer::PollBatch(size_t max_records,
   span.SetAttribute(semconv::kConsumerGroup, impl_->group_id);
   if (!impl_->client_id.empty())
     span.SetAttribute(semconv::kClientId, impl_->client_id);
+  if (const std::string_view cluster = impl_->cluster_id.value();
+      !cluster.empty()) {
+    span.SetAttribute(semconv::kClusterId, cluster);
+  }
   span.End();
   return batch;
 }
@@ -307,6 +313,7 @@ ProcessSpanScope::ProcessSpanScope(TracingConsumer& consumer,
                      .queue_wait_ms = record.queue_wait_ms(),
                      .group = impl.group_id,
                      .client_id = impl.client_id,
+                     .cluster_id = impl.cluster_id.value(),
                      .server = impl.brokers.AddressOf(
                          rd_kafka_message_broker_id(record.message().c_ptr())),
                      .producer_context = &record.producer_context(),

@@ -41,6 +41,8 @@ struct TracingProducer::Impl final : public RdKafka::DeliveryReportCb {
   std::optional<detail::HeaderInjector> injector;
   RdKafka::DeliveryReportCb* application_callback = nullptr;
   detail::BrokerTable brokers;
+  detail::ClusterId cluster_id;
+  rd_kafka_t* handle = nullptr;  // the producer's, for the cluster id
   std::string client_id;
 
   void dr_cb(RdKafka::Message& message) override {
@@ -64,10 +66,16 @@ struct TracingProducer::Impl final : public RdKafka::DeliveryReportCb {
   }
 
   void EndSpan(Span& span, RdKafka::Message& message) {
-    // The owner of this table, TracingProducer, outlives every delivery report.
-    detail::EndSendSpan(
-        span, message.c_ptr(),
-        {.tracer = tracer, .client_id = client_id, .brokers = &brokers});
+    // Delivery reports are served on the application's thread (poll):
+    // librdkafka may be asked for the cluster id here.
+    if (span.IsRecording()) cluster_id.Learn(handle);
+    // The owner of these tables, TracingProducer, outlives every delivery
+    // report.
+    detail::EndSendSpan(span, message.c_ptr(),
+                        {.tracer = tracer,
+                         .client_id = client_id,
+                         .brokers = &brokers,
+                         .cluster_id = cluster_id.value()});
   }
 };
 
@@ -93,6 +101,7 @@ Result<std::unique_ptr<TracingProducer>> TracingProducer::Create(
       RdKafka::Producer::create(conf.get(), error));
   if (!producer)
     return Status::InvalidArgument("cannot create Kafka producer: " + error);
+  impl->handle = producer->c_ptr();
   std::unique_ptr<TracingProducer> result(new TracingProducer());
   result->impl_ = std::move(impl);
   result->producer_ = std::move(producer);

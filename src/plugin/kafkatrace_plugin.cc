@@ -135,7 +135,8 @@ class Client {
     (void)rk;
   }
 
-  void OnSend(rd_kafka_message_t* message) {
+  // On the application's thread, in produce().
+  void OnSend(rd_kafka_t* rk, rd_kafka_message_t* message) {
     rd_kafka_headers_t* headers = nullptr;
     const bool had_headers = rd_kafka_message_headers(message, &headers) ==
                              RD_KAFKA_RESP_ERR_NO_ERROR;
@@ -167,6 +168,8 @@ class Client {
     }
     injector_.Inject(headers, span.context(), had_headers);
     if (!span.IsRecording()) return;  // nothing to end at the acknowledgement
+    // Asked here, not at the acknowledgement (librdkafka's broker threads).
+    cluster_id_.Learn(rk);
     std::lock_guard lock(mutex_);
     in_flight_.emplace(message, std::move(span));
   }
@@ -180,14 +183,18 @@ class Client {
       span = std::move(it->second);
       in_flight_.erase(it);
     }
-    kafka::detail::EndSendSpan(
-        span, message,
-        {.tracer = tracer_, .client_id = client_id_, .brokers = &brokers_});
+    kafka::detail::EndSendSpan(span, message,
+                               {.tracer = tracer_,
+                                .client_id = client_id_,
+                                .brokers = &brokers_,
+                                .cluster_id = cluster_id_.value()});
   }
 
-  void OnConsume(rd_kafka_message_t* message) {
+  // On the application's thread, in poll().
+  void OnConsume(rd_kafka_t* rk, rd_kafka_message_t* message) {
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR || message->rkt == nullptr)
       return;
+    cluster_id_.Learn(rk);
     Context producer = kafka::detail::ExtractContext(*propagator_, message);
     rd_kafka_timestamp_type_t type;
     const int64_t timestamp = rd_kafka_message_timestamp(message, &type);
@@ -211,6 +218,7 @@ class Client {
          .queue_wait_ms = wait,
          .group = group_,
          .client_id = client_id_,
+         .cluster_id = cluster_id_.value(),
          .server = brokers_.AddressOf(rd_kafka_message_broker_id(message)),
          .producer_context = &producer,
          .policy = settings_.policy});
@@ -224,8 +232,8 @@ class Client {
                 rd_kafka_resp_err_t error) {
     auto committed = kafka::detail::ToCommittedOffsets(offsets);
     if (committed.empty()) return;
-    auto spans = kafka::detail::StartCommitSpans(*tracer_, committed, group_,
-                                                 client_id_, 0);
+    auto spans = kafka::detail::StartCommitSpans(
+        *tracer_, committed, group_, client_id_, cluster_id_.value(), 0);
     kafka::detail::EndCommitSpans(spans, committed, error,
                                   brokers_.Coordinator());
   }
@@ -261,6 +269,7 @@ class Client {
   std::string group_;
   std::string client_id_;
   kafka::detail::BrokerTable brokers_;
+  kafka::detail::ClusterId cluster_id_;
   std::mutex mutex_;
   std::unordered_map<const void*, Span> in_flight_;  // guarded by mutex_
 };
@@ -325,10 +334,10 @@ Result<std::unique_ptr<TracerProvider>> MakeProvider(const Settings& s) {
 
 // ---- interceptor trampolines: C frames, so nothing may escape ----
 
-rd_kafka_resp_err_t OnSend(rd_kafka_t*, rd_kafka_message_t* message,
+rd_kafka_resp_err_t OnSend(rd_kafka_t* rk, rd_kafka_message_t* message,
                            void* opaque) {
   try {
-    static_cast<Client*>(opaque)->OnSend(message);
+    static_cast<Client*>(opaque)->OnSend(rk, message);
   } catch (...) {
   }
   return RD_KAFKA_RESP_ERR_NO_ERROR;
@@ -343,10 +352,10 @@ rd_kafka_resp_err_t OnAcknowledgement(rd_kafka_t*, rd_kafka_message_t* message,
   return RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
-rd_kafka_resp_err_t OnConsume(rd_kafka_t*, rd_kafka_message_t* message,
+rd_kafka_resp_err_t OnConsume(rd_kafka_t* rk, rd_kafka_message_t* message,
                               void* opaque) {
   try {
-    static_cast<Client*>(opaque)->OnConsume(message);
+    static_cast<Client*>(opaque)->OnConsume(rk, message);
   } catch (...) {
   }
   return RD_KAFKA_RESP_ERR_NO_ERROR;

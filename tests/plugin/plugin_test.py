@@ -115,6 +115,12 @@ class PluginTest(unittest.TestCase):
         self.assertGreater(int(attributes["server.port"]["intValue"]), 0)
         for key in ("server.address", "server.port"):
             self.assertEqual(process_attributes[key], attributes[key])
+        # The cluster's id from librdkafka's metadata (the embedded broker is
+        # librdkafka's mock cluster). The send span of kcat's one record may
+        # lack it: it is asked on application threads only, and that record's
+        # on_send came before the first metadata.
+        self.assertTrue(process_attributes["messaging.kafka.cluster.id"]["stringValue"]
+                        .startswith("mockCluster"), process_attributes)
 
     def test_existing_traceparent_is_continued_and_replaced(self):
         subprocess.run(["kcat", "-b", self.bootstrap, "-t", "k2", "-P", "-H", "traceparent=" + TRACEPARENT,

@@ -8,7 +8,8 @@
 // batch, linked to every record's producer context. Commits made through this
 // class, and librdkafka's automatic commits, produce CLIENT spans `commit
 // <topic>`. Each span names its broker (server.address/server.port): the one a
-// record was fetched from, or the group coordinator for commits.
+// record was fetched from, or the group coordinator for commits; and its
+// cluster (messaging.kafka.cluster.id), once librdkafka's metadata has it.
 //
 // Ownership: the TracingConsumer owns the RdKafka::KafkaConsumer and closes it
 // on destruction. The Tracer (and its provider) must outlive it. Threading:

@@ -5,9 +5,10 @@
 // headers on the record with the span's context, and ends the span when the
 // broker's delivery report arrives: partition, offset, the broker that took the
 // record (server.address/server.port, learned from librdkafka's responses),
-// errors (error.type), and where the time went (local queue vs broker round
-// trip). A produce call that
-// fails at once ends its span with the error and returns it. Attributes that
+// the cluster's id (messaging.kafka.cluster.id, once librdkafka's metadata has
+// it), errors (error.type), and where the time went (local queue vs broker
+// round trip). A produce call that fails at once ends its span with the error
+// and returns it. Attributes that
 // the sampler does not read (see Sampler::UsesStartAttributes) are written when
 // the span ends, from the record librdkafka hands back, so Produce() itself
 // writes none; the exported span is the same either way.

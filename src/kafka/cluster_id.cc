@@ -1,0 +1,35 @@
+#include "kafka/cluster_id.h"
+
+#include <chrono>
+
+namespace kafkatrace::kafka::detail {
+
+ClusterId::~ClusterId() { delete id_.load(std::memory_order_acquire); }
+
+void ClusterId::Learn(rd_kafka_t* rk) noexcept {
+  if (rk == nullptr || id_.load(std::memory_order_acquire) != nullptr) return;
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  int64_t next = next_attempt_ns_.load(std::memory_order_relaxed);
+  // One thread asks per interval; the others go on without it.
+  if (now < next || !next_attempt_ns_.compare_exchange_strong(
+                        next, now + 100'000'000, std::memory_order_relaxed)) {
+    return;
+  }
+  char* id = rd_kafka_clusterid(rk, /*timeout_ms=*/0);
+  if (id == nullptr) return;
+  try {
+    auto* learned = new std::string(id);
+    const std::string* expected = nullptr;
+    if (!id_.compare_exchange_strong(expected, learned,
+                                     std::memory_order_acq_rel)) {
+      delete learned;
+    }
+  } catch (...) {
+    // Out of memory: asked again after the interval.
+  }
+  rd_kafka_mem_free(rk, id);
+}
+
+}  // namespace kafkatrace::kafka::detail

@@ -1,0 +1,45 @@
+// ClusterId: the id of the Kafka cluster a client talks to
+// (messaging.kafka.cluster.id), from librdkafka's metadata cache. librdkafka
+// learns it with its first metadata response, after the client's first
+// records may already be on their way, so it is asked lazily and kept once
+// known; it is never waited for.
+//
+// Threading: Learn() only on application threads (where librdkafka's API may
+// be called: produce(), poll() and the callbacks it serves, the on_send and
+// on_consume interceptors), never on librdkafka's own threads; value() on any
+// thread. Ownership: the view value() returns lives as long as the object.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace kafkatrace::kafka::detail {
+
+class ClusterId {
+ public:
+  ClusterId() = default;
+  ~ClusterId();
+  ClusterId(const ClusterId&) = delete;
+  ClusterId& operator=(const ClusterId&) = delete;
+
+  // Reads the id from librdkafka if it is not known yet, without blocking.
+  // Once known this is one atomic load; until then librdkafka is asked at
+  // most every 100 ms (older brokers and api.version.request=false never
+  // report one).
+  void Learn(rd_kafka_t* rk) noexcept;
+  // Empty until known.
+  std::string_view value() const noexcept {
+    const std::string* id = id_.load(std::memory_order_acquire);
+    return id != nullptr ? std::string_view(*id) : std::string_view();
+  }
+
+ private:
+  std::atomic<const std::string*> id_{nullptr};  // owned; set once
+  std::atomic<int64_t> next_attempt_ns_{0};      // steady clock
+};
+
+}  // namespace kafkatrace::kafka::detail
