@@ -1,5 +1,7 @@
 #include "trace/span_data_pool.h"
 
+#include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <vector>
 
@@ -9,6 +11,14 @@ namespace {
 constexpr size_t kSharedCapacity = 4096;  // spans kept for reuse process-wide
 constexpr size_t kThreadCapacity = 64;    // per application thread
 constexpr size_t kRefill = 32;            // taken from the shared pool at once
+// Replenish: at most this many spans allocated ahead per call, each with room
+// for this many attributes (a Kafka span gets up to 16).
+constexpr size_t kMaxReplenish = 1024;
+constexpr size_t kPreparedAttributes = 16;
+
+// Spans application threads had to allocate because the pools were empty,
+// since the last ReplenishSpanDataPool: the demand to prepare for.
+std::atomic<size_t> g_allocated_on_demand{0};
 
 struct SharedPool {
   std::mutex mutex;
@@ -51,15 +61,22 @@ std::unique_ptr<SpanData> AcquireSpanData() {
       shared.spans.pop_back();
     }
   }
-  if (t_cache.empty()) return std::make_unique<SpanData>();
+  if (t_cache.empty()) {
+    g_allocated_on_demand.fetch_add(1, std::memory_order_relaxed);
+    return std::make_unique<SpanData>();
+  }
   std::unique_ptr<SpanData> span = std::move(t_cache.back());
   t_cache.pop_back();
-  Clear(*span);  // on the acquiring thread, so any frees happen where memory
-                 // was allocated
-  return span;
+  return span;  // cleared when it was recycled
 }
 
 void RecycleSpanData(std::span<std::unique_ptr<SpanData>> spans) noexcept {
+  // Cleared here, where their memory is warm (just exported), so that
+  // application threads take spans ready to use: clearing a recycled span on
+  // its next use touched cold memory on the application's hot path.
+  for (auto& span : spans) {
+    if (span) Clear(*span);
+  }
   try {
     if (t_cache.capacity() < kThreadCapacity) t_cache.reserve(kThreadCapacity);
     size_t i = 0;
@@ -79,6 +96,32 @@ void RecycleSpanData(std::span<std::unique_ptr<SpanData>> spans) noexcept {
   } catch (...) {
   }
   // Anything not taken is freed by the caller's unique_ptrs.
+}
+
+void ReplenishSpanDataPool() noexcept {
+  const size_t wanted =
+      std::min(g_allocated_on_demand.exchange(0, std::memory_order_relaxed),
+               kMaxReplenish);
+  if (wanted == 0) return;
+  try {
+    std::vector<std::unique_ptr<SpanData>> prepared;
+    prepared.reserve(wanted);
+    for (size_t i = 0; i < wanted; ++i) {
+      auto span = std::make_unique<SpanData>();
+      span->attributes.reserve(kPreparedAttributes);
+      prepared.push_back(std::move(span));
+    }
+    SharedPool& shared = Shared();
+    std::lock_guard lock(shared.mutex);
+    if (shared.spans.capacity() < kSharedCapacity)
+      shared.spans.reserve(kSharedCapacity);
+    for (auto& span : prepared) {
+      if (shared.spans.size() >= kSharedCapacity) break;
+      shared.spans.push_back(std::move(span));
+    }
+  } catch (...) {
+    // Out of memory: application threads allocate their own, as before.
+  }
 }
 
 }  // namespace kafkatrace::detail
