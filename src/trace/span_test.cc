@@ -95,13 +95,26 @@ class ProbeProcessor final : public SpanProcessor {
   bool enrich_;
 };
 
+// A provider whose only processor is a ProbeProcessor.
+struct ProbedProvider {
+  explicit ProbedProvider(SpanLimits limits = {}, bool enrich = false) {
+    auto owned = std::make_unique<ProbeProcessor>(enrich);
+    probe = owned.get();
+    TracerProviderOptions options;
+    options.processors.push_back(std::move(owned));
+    options.limits = limits;
+    provider = std::make_unique<TracerProvider>(std::move(options));
+  }
+  Tracer& tracer() { return provider->GetTracer("test"); }
+
+  ProbeProcessor* probe = nullptr;  // owned by the provider
+  std::unique_ptr<TracerProvider> provider;
+};
+
 TEST(SpanTest, AttributeCapacityIsReservedAtStart) {
-  auto probe = std::make_unique<ProbeProcessor>();
-  ProbeProcessor* capacities = probe.get();
-  TracerProviderOptions options;
-  options.processors.push_back(std::move(probe));
-  TracerProvider provider(std::move(options));
-  Tracer& tracer = provider.GetTracer("test");
+  ProbedProvider probed;
+  ProbeProcessor* capacities = probed.probe;
+  Tracer& tracer = probed.tracer();
   tracer.StartSpan("default").End();
   tracer.StartSpan("kafka", SpanOptions{.attribute_capacity = 3000}).End();
   ASSERT_EQ(capacities->start_capacities.size(), 2u);
@@ -111,13 +124,11 @@ TEST(SpanTest, AttributeCapacityIsReservedAtStart) {
 }
 
 TEST(SpanTest, AttributesCanBeReservedAfterStart) {
-  auto probe = std::make_unique<ProbeProcessor>();
-  ProbeProcessor* processor = probe.get();
-  TracerProviderOptions options;
-  options.processors.push_back(std::move(probe));
-  options.limits.max_attributes = 100;
-  TracerProvider provider(std::move(options));
-  Tracer& tracer = provider.GetTracer("test");
+  SpanLimits limits;
+  limits.max_attributes = 100;
+  ProbedProvider probed(limits);
+  ProbeProcessor* processor = probed.probe;
+  Tracer& tracer = probed.tracer();
   Span later = tracer.StartSpan("later", SpanOptions{.attribute_capacity = 0});
   later.ReserveAttributes(90);
   later.SetAttribute("a", 1);
@@ -135,12 +146,9 @@ TEST(SpanTest, AttributesCanBeReservedAfterStart) {
 }
 
 TEST(SpanTest, SetAttributeReplacesKeysFromEveryOrigin) {
-  auto processor = std::make_unique<ProbeProcessor>(/*enrich=*/true);
-  ProbeProcessor* enriching = processor.get();
-  TracerProviderOptions options;
-  options.processors.push_back(std::move(processor));
-  TracerProvider provider(std::move(options));
-  Span span = provider.GetTracer("test").StartSpan(
+  ProbedProvider probed(SpanLimits{}, /*enrich=*/true);
+  ProbeProcessor* enriching = probed.probe;
+  Span span = probed.tracer().StartSpan(
       "op", SpanOptions{.attributes = {{"at.start", int64_t{1}}}});
   span.SetAttribute("at.start", int64_t{2});     // from the options
   span.SetAttribute("enriched", "by the span");  // from a processor's OnStart
@@ -160,14 +168,12 @@ TEST(SpanTest, SetAttributeReplacesKeysFromEveryOrigin) {
 }
 
 TEST(SpanTest, SetAttributesActsLikeOneSetAttributePerEntry) {
-  auto probe = std::make_unique<ProbeProcessor>();
-  ProbeProcessor* processor = probe.get();
-  TracerProviderOptions options;
-  options.processors.push_back(std::move(probe));
-  options.limits.max_attributes = 4;
-  options.limits.max_attribute_value_length = 5;
-  TracerProvider provider(std::move(options));
-  Tracer& tracer = provider.GetTracer("test");
+  SpanLimits limits;
+  limits.max_attributes = 4;
+  limits.max_attribute_value_length = 5;
+  ProbedProvider probed(limits);
+  ProbeProcessor* processor = probed.probe;
+  Tracer& tracer = probed.tracer();
   Span span = tracer.StartSpan("op", SpanOptions{.attribute_capacity = 0});
   span.SetAttribute("kept", int64_t{1});
   const std::string long_value = "truncated to five";
