@@ -46,7 +46,7 @@ TEST(SpanDataPoolTest, RecycledSpansComeBackClearedWithTheirCapacity) {
 }
 
 TEST(SpanDataPoolTest, ReplenishingPreparesSpansForTheDemandSeen) {
-  ReplenishSpanDataPool();  // forget earlier tests' demand
+  ReplenishSpanDataPool();      // forget earlier tests' demand
   auto held = DrainThePools();  // some of these were allocated on demand
   ReplenishSpanDataPool();      // what the batch worker does after an export
   // Taken from the shared pool: prepared, with room for a Kafka span's
