@@ -43,6 +43,11 @@ std::string_view PartitionText(int32_t partition, char (&buffer)[12]) {
           static_cast<size_t>(
               std::to_chars(buffer, buffer + 12, partition).ptr - buffer)};
 }
+// The same, or empty for a record librdkafka has not assigned a partition.
+std::string_view AssignedPartitionText(int32_t partition, char (&buffer)[12]) {
+  return partition == RD_KAFKA_PARTITION_UA ? std::string_view()
+                                            : PartitionText(partition, buffer);
+}
 
 // The sampling-relevant messaging attributes every Kafka span begins with,
 // passed to `set(key, value)`; `partition` empty and `server` null when not
@@ -101,7 +106,9 @@ Span StartMessagingSpan(Tracer& tracer, std::string_view operation,
                           std::move(options));
 }
 
-constexpr uint32_t kMaxEndAttributes = 6;  // see EndSendSpan
+// Offset, server address and port, broker round trip and local queue time,
+// cluster id, error.type: see EndSendSpan.
+constexpr uint32_t kMaxEndAttributes = 7;
 // How many attributes a send span ends with: system, operation name and type,
 // destination, partition and body size, the optional ones of `input`, and
 // `end_attributes` more.
@@ -162,18 +169,16 @@ Span StartSendSpan(Tracer& tracer, const SendSpanInput& input) {
         tracer, SpanName("send", input.topic, name_buffer, long_name), kOptions,
         parent);
   }
+  // The sampler reads the start attributes: room for every attribute now.
   char partition_buffer[12];
-  const std::string_view partition =
-      input.partition == RD_KAFKA_PARTITION_UA
-          ? std::string_view()
-          : PartitionText(input.partition, partition_buffer);
-  SpanOptions options{.kind = SpanKind::kProducer, .parent = parent};
-  options.attribute_capacity =
-      tracer.SamplerUsesStartAttributes()
-          ? SendAttributeCount(input, kMaxEndAttributes)
-          : 0;
-  return StartMessagingSpan(tracer, "send", input.topic, partition,
-                            /*server=*/nullptr, std::move(options));
+  SpanOptions options{
+      .kind = SpanKind::kProducer,
+      .parent = parent,
+      .attribute_capacity = SendAttributeCount(input, kMaxEndAttributes)};
+  return StartMessagingSpan(
+      tracer, "send", input.topic,
+      AssignedPartitionText(input.partition, partition_buffer),
+      /*server=*/nullptr, std::move(options));
 }
 
 void EndUnsentSendSpan(Span& span, const Tracer& tracer,
@@ -182,9 +187,7 @@ void EndUnsentSendSpan(Span& span, const Tracer& tracer,
     char partition_buffer[12];
     AttributeBatch batch;
     AddSendAttributes(batch, input, !tracer.SamplerUsesStartAttributes(),
-                      input.partition == RD_KAFKA_PARTITION_UA
-                          ? std::string_view()
-                          : PartitionText(input.partition, partition_buffer));
+                      AssignedPartitionText(input.partition, partition_buffer));
     batch(semconv::kErrorType, rd_kafka_err2name(error));
     batch.SetOn(span);
     span.SetStatus(SpanStatusCode::kError, rd_kafka_err2str(error));
@@ -256,9 +259,7 @@ void EndSendSpan(Span& span, const rd_kafka_message_t* message,
   if (span.IsRecording()) {
     char partition_buffer[12];
     const std::string_view partition =
-        message->partition == RD_KAFKA_PARTITION_UA
-            ? std::string_view()
-            : PartitionText(message->partition, partition_buffer);
+        AssignedPartitionText(message->partition, partition_buffer);
     const bool start_attributes_now =
         !producer.tracer->SamplerUsesStartAttributes();
     AttributeBatch batch;
