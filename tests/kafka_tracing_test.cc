@@ -123,6 +123,10 @@ class KafkaTracingTest : public ::testing::Test {
 
 TEST_F(KafkaTracingTest, RoundTripFormsOneConnectedTrace) {
   auto producer = Producer();
+  // Until librdkafka's metadata has the cluster id, spans go without it; wait
+  // for it here, so that even the first record's span must carry it.
+  rd_kafka_mem_free(nullptr,
+                    rd_kafka_clusterid(producer->producer().c_ptr(), 5000));
   Span request = tracing_.tracer().StartSpan("POST /questions",
                                              {.kind = SpanKind::kServer});
   {

@@ -7,15 +7,22 @@ namespace kafkatrace::kafka::detail {
 ClusterId::~ClusterId() { delete id_.load(std::memory_order_acquire); }
 
 void ClusterId::Learn(rd_kafka_t* rk) noexcept {
+  constexpr uint32_t kEagerAttempts = 64;
+  constexpr int64_t kRetryIntervalNs = 100'000'000;
   if (rk == nullptr || id_.load(std::memory_order_acquire) != nullptr) return;
-  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          std::chrono::steady_clock::now().time_since_epoch())
-                          .count();
-  int64_t next = next_attempt_ns_.load(std::memory_order_relaxed);
-  // One thread asks per interval; the others go on without it.
-  if (now < next || !next_attempt_ns_.compare_exchange_strong(
-                        next, now + 100'000'000, std::memory_order_relaxed)) {
-    return;
+  if (attempts_.load(std::memory_order_relaxed) < kEagerAttempts) {
+    attempts_.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch())
+                            .count();
+    int64_t next = next_attempt_ns_.load(std::memory_order_relaxed);
+    // One thread asks per interval; the others go on without it.
+    if (now < next ||
+        !next_attempt_ns_.compare_exchange_strong(next, now + kRetryIntervalNs,
+                                                  std::memory_order_relaxed)) {
+      return;
+    }
   }
   char* id = rd_kafka_clusterid(rk, /*timeout_ms=*/0);
   if (id == nullptr) return;

@@ -27,9 +27,10 @@ class ClusterId {
   ClusterId& operator=(const ClusterId&) = delete;
 
   // Reads the id from librdkafka if it is not known yet, without blocking.
-  // Once known this is one atomic load; until then librdkafka is asked at
-  // most every 100 ms (older brokers and api.version.request=false never
-  // report one).
+  // Once known this is one atomic load. Until then librdkafka is asked on
+  // each of the first 64 calls (the id usually arrives within the first
+  // records' round trips), then at most every 100 ms (older brokers, and
+  // api.version.request=false, never report one).
   void Learn(rd_kafka_t* rk) noexcept;
   // Empty until known.
   std::string_view value() const noexcept {
@@ -39,7 +40,8 @@ class ClusterId {
 
  private:
   std::atomic<const std::string*> id_{nullptr};  // owned; set once
-  std::atomic<int64_t> next_attempt_ns_{0};      // steady clock
+  std::atomic<uint32_t> attempts_{0};
+  std::atomic<int64_t> next_attempt_ns_{0};  // steady clock
 };
 
 }  // namespace kafkatrace::kafka::detail
