@@ -51,6 +51,49 @@ void BM_SpanNonRecordingFiveAttributes(benchmark::State& state) {
 }
 BENCHMARK(BM_SpanNonRecordingFiveAttributes);
 
+// Fourteen attributes, as a Kafka send span ends with: one SetAttribute call
+// each, or one SetAttributes call for all.
+const AttributeKeyValue kSendAttributes[] = {
+    {"messaging.system", "kafka"},
+    {"messaging.operation.name", "send"},
+    {"messaging.operation.type", "send"},
+    {"messaging.destination.name", "orders"},
+    {"messaging.destination.partition.id", "3"},
+    {"messaging.kafka.message.key", "customer-42"},
+    {"messaging.message.body.size", int64_t{100}},
+    {"messaging.client.id", "rdkafka"},
+    {"messaging.kafka.offset", int64_t{12345}},
+    {"server.address", "127.0.0.1"},
+    {"server.port", int64_t{9092}},
+    {"kafkatrace.send.broker_rtt_ms", 0.4},
+    {"kafkatrace.send.local_queue_ms", 5.1},
+    {"messaging.kafka.cluster.id", "mockCluster1571ccca25e0"}};
+
+void BM_SpanSampledFourteenAttributesOneByOne(benchmark::State& state) {
+  auto provider = MakeProvider(std::make_unique<AlwaysOnSampler>());
+  Tracer& tracer = provider->GetTracer("bench");
+  for (auto _ : state) {
+    Span span = tracer.StartSpan("send orders",
+                                 SpanOptions{.kind = SpanKind::kProducer});
+    for (const auto& [key, value] : kSendAttributes)
+      span.SetAttribute(key, value);
+    span.End();
+  }
+}
+BENCHMARK(BM_SpanSampledFourteenAttributesOneByOne);
+
+void BM_SpanSampledFourteenAttributesAtOnce(benchmark::State& state) {
+  auto provider = MakeProvider(std::make_unique<AlwaysOnSampler>());
+  Tracer& tracer = provider->GetTracer("bench");
+  for (auto _ : state) {
+    Span span = tracer.StartSpan("send orders",
+                                 SpanOptions{.kind = SpanKind::kProducer});
+    span.SetAttributes(kSendAttributes);
+    span.End();
+  }
+}
+BENCHMARK(BM_SpanSampledFourteenAttributesAtOnce);
+
 void BM_SpanSampledNoAttributes(benchmark::State& state) {
   auto provider = MakeProvider(std::make_unique<AlwaysOnSampler>());
   Tracer& tracer = provider->GetTracer("bench");
