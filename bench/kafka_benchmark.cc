@@ -1,7 +1,9 @@
 // End-to-end harness: TracingProducer/TracingConsumer against bare librdkafka,
 // in one run, on the in-process mock cluster. Usage: kafka_benchmark [records]
 // [consume-records] [producer variants, default "abcd"; e.g. "c" alone, to
-// profile one variant]
+// profile one variant] [records in flight at most: the producers'
+// queue.buffering.max.messages, default 1000000; librdkafka's own default is
+// 100000]
 //
 // Producer runs report two times: the produce() loop alone (the caller's cost,
 // with delivery reports served every 1,024 records) and until the last record
@@ -52,13 +54,16 @@ std::unique_ptr<kafkatrace::TracerProvider> Provider(bool sampled) {
   return std::make_unique<kafkatrace::TracerProvider>(std::move(options));
 }
 
+// queue.buffering.max.messages of every producer (main's fourth argument).
+std::string g_max_in_flight = "1000000";
+
 std::unique_ptr<RdKafka::Conf> Conf(const std::string& bootstrap) {
   std::string e;
   std::unique_ptr<RdKafka::Conf> conf(
       RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   conf->set("bootstrap.servers", bootstrap, e);
   conf->set("linger.ms", "5", e);
-  conf->set("queue.buffering.max.messages", "1000000", e);
+  conf->set("queue.buffering.max.messages", g_max_in_flight, e);
   conf->set("log_level", "0", e);
   // librdkafka < 2.2 pauses fetching for a second when the prefetch queue
   // fills.
@@ -233,6 +238,7 @@ int main(int argc, char** argv) {
   const int consume_n =
       argc > 2 ? std::atoi(argv[2]) : 30'000;  // stays under the mock's ~5 MiB
   const std::string variants = argc > 3 ? argv[3] : "abcd";
+  if (argc > 4) g_max_in_flight = argv[4];
   auto runs_variant = [&](char v) {
     return variants.find(v) != std::string::npos;
   };
@@ -242,8 +248,10 @@ int main(int argc, char** argv) {
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, error, sizeof(error));
   rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(rk, 1);
   const std::string bootstrap = rd_kafka_mock_cluster_bootstraps(cluster);
-  std::printf("librdkafka %s, mock cluster, %d records per producer run\n",
-              rd_kafka_version_str(), n);
+  std::printf(
+      "librdkafka %s, mock cluster, %d records per producer run, at most %s "
+      "in flight\n",
+      rd_kafka_version_str(), n, g_max_in_flight.c_str());
 
   for (size_t size : {size_t{100}, size_t{1024}}) {
     const std::string value(size, 'v');
