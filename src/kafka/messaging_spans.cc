@@ -15,12 +15,13 @@
 
 namespace kafkatrace::kafka::detail {
 
+namespace {
+// server.address and server.port of `broker` (commit spans: the coordinator).
 void SetServerAttributes(Span& span, const BrokerAddress& broker) {
   span.SetAttribute(semconv::kServerAddress, broker.host);
   span.SetAttribute(semconv::kServerPort, broker.port);
 }
 
-namespace {
 // "<operation> <topic>" built in `buffer`, on the caller's stack, when it fits
 // (Kafka topic names have at most 249 characters), else in `fallback`: a span
 // name per record should not cost an allocation.

@@ -129,7 +129,5 @@ void EndCommitSpans(std::map<std::string, Span>& spans,
                     const std::vector<CommittedOffset>& offsets,
                     rd_kafka_resp_err_t error,
                     const BrokerAddress* coordinator);
-// server.address and server.port of `broker`.
-void SetServerAttributes(Span& span, const BrokerAddress& broker);
 
 }  // namespace kafkatrace::kafka::detail
