@@ -71,13 +71,23 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     check(down.status === 503 && (await down.json()).error.includes('Kafka is unavailable'),
           `outage answer ${down.status}`);
     await control(true);
+    // Each try asks its own question: a try answered with an error while the
+    // client reconnects may still be delivered later (at least once), and must
+    // not be mistaken for the accepted one on the board.
     let accepted = null;
+    let acceptedQuestion = null;
     for (let i = 0; i < 30 && !accepted; i++) {
-      const r = await post('asked after the outage');
-      if (r.status === 202) accepted = await r.json(); else await sleep(1000);
+      const question = `asked after the outage (try ${i})`;
+      const r = await post(question);
+      if (r.status === 202) {
+        accepted = await r.json();
+        acceptedQuestion = question;
+      } else {
+        await sleep(1000);
+      }
     }
     check(accepted, 'the api did not recover after the broker came back');
-    await boardPage.locator('li', { hasText: 'asked after the outage' }).waitFor({ timeout: 60000 });
+    await boardPage.locator('li', { hasText: acceptedQuestion }).waitFor({ timeout: 60000 });
     const viewerPage = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await viewerPage.goto(viewer);
     await viewerPage.locator(`tr[data-trace="${traceId}"]`).click();
