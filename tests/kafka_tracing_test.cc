@@ -739,6 +739,81 @@ TEST_F(KafkaTracingTest, AnExplicitParentWinsOverTheCurrentSpan) {
   }
 }
 
+// Each send span's attributes as text, by body size: what varies from run to
+// run (offset, timings) only checked for presence.
+std::map<std::string, std::map<std::string, std::string>> SendAttributesByBody(
+    const std::vector<SpanData>& spans) {
+  std::map<std::string, std::map<std::string, std::string>> out;
+  for (const auto& span : spans) {
+    if (span.name != "send questions") continue;
+    EXPECT_TRUE(KeysAreUnique(span));
+    std::map<std::string, std::string> attributes;
+    for (const auto& [key, value] : span.attributes) {
+      const std::string name = key.str();
+      const bool varies = name == "messaging.kafka.offset" ||
+                          name == "kafkatrace.send.broker_rtt_ms" ||
+                          name == "kafkatrace.send.local_queue_ms";
+      attributes[name] = varies ? "(present)" : AttributeValueToString(value);
+    }
+    const std::string size = attributes["messaging.message.body.size"];
+    EXPECT_EQ(out.count(size), 0u) << "two spans with body size " << size;
+    out[size] = std::move(attributes);
+  }
+  return out;
+}
+
+TEST_F(KafkaTracingTest, SendSpansEndTheSameWhenTheBatchWorkerWritesThem) {
+  // Under a BatchSpanProcessor a send span's attributes are written on its
+  // worker from facts kept at the acknowledgement; under any other processor
+  // at the acknowledgement. Both must give the same span, and so must a
+  // sampler that reads the start attributes (set at start, not again later).
+  using Processor = TestTracing::Processor;
+  TestTracing batch(nullptr, {}, Processor::kBatch);
+  TestTracing batch_by_topic(std::make_unique<TopicSampler>(), {},
+                             Processor::kBatch);
+  const std::string max_deferred_key(36, 'k');  // kept in the span's facts
+  const std::string long_key(37, 'l');          // too long: written at once
+  std::vector<std::map<std::string, std::map<std::string, std::string>>> runs;
+  for (TestTracing* tracing : {&tracing_, &batch, &batch_by_topic}) {
+    auto producer =
+        TracingProducer::Create(cluster_.ProducerConf(), tracing->tracer())
+            .value();
+    // So that every span carries the cluster id.
+    rd_kafka_mem_free(nullptr,
+                      rd_kafka_clusterid(producer->producer().c_ptr(), 5000));
+    ASSERT_EQ(producer->Produce({.topic = "questions",
+                                 .partition = 0,
+                                 .key = "user-7",
+                                 .value = "1"}),
+              RdKafka::ERR_NO_ERROR);
+    ASSERT_EQ(
+        producer->Produce(
+            {.topic = "questions", .key = max_deferred_key, .value = "22"}),
+        RdKafka::ERR_NO_ERROR);
+    ASSERT_EQ(producer->Produce(
+                  {.topic = "questions", .key = long_key, .value = "333"}),
+              RdKafka::ERR_NO_ERROR);
+    ASSERT_EQ(producer->Produce({.topic = "questions", .partition = 1}),
+              RdKafka::ERR_NO_ERROR);  // a tombstone, without a key
+    ASSERT_EQ(producer->Flush(5000), RdKafka::ERR_NO_ERROR);
+    runs.push_back(SendAttributesByBody(tracing->spans()));
+  }
+  ASSERT_EQ(runs[0].size(), 4u);
+  const auto& first = runs[0].at("1");
+  EXPECT_EQ(first.at("messaging.kafka.message.key"), "\"user-7\"");
+  EXPECT_EQ(first.at("messaging.destination.partition.id"), "\"0\"");
+  EXPECT_EQ(first.at("messaging.kafka.offset"), "(present)");
+  EXPECT_EQ(first.at("kafkatrace.send.broker_rtt_ms"), "(present)");
+  EXPECT_EQ(first.count("server.address"), 1u);
+  EXPECT_EQ(first.count("server.port"), 1u);
+  EXPECT_EQ(first.count("messaging.kafka.cluster.id"), 1u);
+  EXPECT_EQ(runs[0].at("2").at("messaging.kafka.message.key"),
+            "\"" + max_deferred_key + "\"");
+  EXPECT_EQ(runs[0].at("0").at("messaging.kafka.message.tombstone"), "true");
+  EXPECT_EQ(runs[1], runs[0]);
+  EXPECT_EQ(runs[2], runs[0]);
+}
+
 TEST_F(KafkaTracingTest, TombstoneAndBaggageTravel) {
   auto producer = Producer();
   Span parent = tracing_.tracer().StartSpan("parent");

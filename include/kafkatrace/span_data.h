@@ -5,8 +5,11 @@
 // (std::unique_ptr).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "kafkatrace/attribute_value.h"
@@ -15,6 +18,47 @@
 namespace kafkatrace {
 
 class Resource;
+struct SpanData;
+
+namespace detail {
+struct ProviderState;
+
+// Attributes that kafkatrace's own instrumentation recorded as raw facts when
+// its span ended, to be turned into `attributes` later on the batch span
+// processor's worker: under load the thread that ends Kafka send spans is the
+// bottleneck, and a dozen attributes cost it more than the rest of the span.
+// Internal: every span a processor's OnEnd or an exporter receives has its
+// attributes complete, except the batch span processor's own OnEnd, which
+// resolves them (ResolveDeferredAttributes) before export. `facts` must not
+// borrow memory that may be freed before then (strings are interned).
+struct DeferredAttributes {
+  using Resolver = void (*)(const DeferredAttributes& deferred, SpanData& span);
+  static constexpr size_t kFactsSize = 112;
+
+  // Stores `facts` for `resolver`, which reads them back with Facts<T>().
+  template <typename T>
+  void Store(Resolver to, const ProviderState* by, const T& facts) noexcept {
+    static_assert(std::is_trivially_copyable_v<T> && sizeof(T) <= kFactsSize &&
+                  alignof(T) <= 8);
+    std::memcpy(facts_, &facts, sizeof(T));
+    provider = by;
+    resolver = to;
+  }
+  template <typename T>
+  T Facts() const noexcept {
+    T facts;
+    std::memcpy(&facts, facts_, sizeof(T));
+    return facts;
+  }
+
+  Resolver resolver = nullptr;  // null: nothing deferred
+  // Whose limits apply (the provider outlives its spans).
+  const ProviderState* provider = nullptr;
+  alignas(8) std::byte facts_[kFactsSize];
+};
+// Writes `span`'s deferred attributes, if any, and clears them.
+void ResolveDeferredAttributes(SpanData& span) noexcept;
+}  // namespace detail
 
 // Values match the OTLP enum, so exporters can write them unchanged.
 enum class SpanKind : uint8_t {
@@ -79,6 +123,9 @@ struct SpanData {
   // Owned by the TracerProvider, which outlives every span it created.
   const Resource* resource = nullptr;
   const InstrumentationScope* scope = nullptr;
+  // Internal to kafkatrace (see DeferredAttributes): always empty when a
+  // processor other than BatchSpanProcessor or an exporter sees the span.
+  detail::DeferredAttributes deferred;
 };
 
 }  // namespace kafkatrace

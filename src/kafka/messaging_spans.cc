@@ -6,11 +6,13 @@
 #include <cstring>
 #include <span>
 
+#include "kafka/interned_names.h"
 #include "kafka/semconv.h"
 #include "kafkatrace/kafka/record_headers_carrier.h"
 #include "kafkatrace/propagation/baggage_propagator.h"
 #include "kafkatrace/propagation/composite_propagator.h"
 #include "kafkatrace/propagation/trace_context_propagator.h"
+#include "trace/span_handoff.h"
 #include "trace/span_starter.h"
 
 namespace kafkatrace::kafka::detail {
@@ -79,7 +81,10 @@ class AttributeBatch {
     assert(size_ < kCapacity);
     if (size_ < kCapacity) items_[size_++] = {key, value};
   }
-  void SetOn(Span& span) const { span.SetAttributes({items_.data(), size_}); }
+  std::span<const AttributeKeyValue> items() const {
+    return {items_.data(), size_};
+  }
+  void SetOn(Span& span) const { span.SetAttributes(items()); }
 
  private:
   std::array<AttributeKeyValue, kCapacity> items_;
@@ -255,49 +260,181 @@ void HeaderInjector::Inject(rd_kafka_headers_t* headers,
     baggage_->Inject(Context{SpanContext(), baggage}, carrier);
 }
 
+namespace {
+// What an acknowledged record's send span ends with (see EndSendSpan).
+struct AcknowledgedRecord {
+  SendSpanInput input;
+  bool start_attributes_set = false;  // by a sampler that reads them
+  int64_t offset = -1;                // < 0: none
+  std::string_view host;              // the leader's; empty: unknown
+  int32_t port = 0;
+  int64_t broker_rtt_us = -1;  // with local_queue_us; < 0: unknown
+  int64_t local_queue_us = -1;
+  std::string_view cluster_id;  // empty: unknown
+  rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
+};
+
+AcknowledgedRecord AcknowledgedRecordOf(const rd_kafka_message_t* message,
+                                        const SendSpanEnd& producer) {
+  AcknowledgedRecord record;
+  record.input = SendInputOf(message, producer.client_id);
+  record.start_attributes_set = producer.tracer->SamplerUsesStartAttributes();
+  record.offset = message->offset;
+  record.cluster_id = producer.cluster_id;
+  record.error = message->err;
+  if (producer.brokers == nullptr) return record;
+  const int32_t broker = rd_kafka_message_broker_id(message);
+  if (const BrokerAddress* server = producer.brokers->AddressOf(broker)) {
+    record.host = server->host;
+    record.port = server->port;
+  }
+  // Where the time went: librdkafka's latency is from produce() to the
+  // acknowledgement; the broker's round trip is the produce request's.
+  const int64_t latency_us = rd_kafka_message_latency(message);
+  if (latency_us >= 0) {
+    const int64_t rtt_us = producer.brokers->ProduceRttUs(broker);
+    if (rtt_us > 0 && rtt_us <= latency_us) {
+      record.broker_rtt_us = rtt_us;
+      record.local_queue_us = latency_us - rtt_us;
+    }
+  }
+  return record;
+}
+
+void AddAcknowledgedAttributes(AttributeBatch& batch,
+                               const AcknowledgedRecord& record) {
+  char partition_buffer[12];
+  const std::string_view partition =
+      AssignedPartitionText(record.input.partition, partition_buffer);
+  AddSendAttributes(batch, record.input, !record.start_attributes_set,
+                    partition);
+  // The partition the record went to, unless just set among the start
+  // attributes: those set at start did not have it when it was chosen by
+  // librdkafka's partitioner.
+  if (record.start_attributes_set && !partition.empty())
+    batch(semconv::kPartitionId, partition);
+  if (record.offset >= 0) batch(semconv::kOffset, record.offset);
+  if (!record.host.empty()) {
+    batch(semconv::kServerAddress, record.host);
+    batch(semconv::kServerPort, record.port);
+  }
+  if (record.broker_rtt_us >= 0) {
+    batch(semconv::kBrokerRttMs,
+          static_cast<double>(record.broker_rtt_us) / 1000.0);
+    batch(semconv::kLocalQueueMs,
+          static_cast<double>(record.local_queue_us) / 1000.0);
+  }
+  if (!record.cluster_id.empty()) batch(semconv::kClusterId, record.cluster_id);
+  if (record.error != RD_KAFKA_RESP_ERR_NO_ERROR)
+    batch(semconv::kErrorType, rd_kafka_err2name(record.error));
+}
+
+// An AcknowledgedRecord as it waits in its span for the batch processor's
+// worker: the names interned, the key copied (a record's key and its topic
+// handle are librdkafka's, gone after the delivery report).
+struct DeferredSendFacts {
+  static constexpr size_t kMaxKey = 36;  // a UUID's text fits
+
+  // False when `record` cannot wait: an error (its status is set now), a key
+  // longer than kMaxKey, or a name the intern pool has no room for.
+  bool Capture(const AcknowledgedRecord& record) noexcept {
+    const SendSpanInput& in = record.input;
+    if (record.error != RD_KAFKA_RESP_ERR_NO_ERROR) return false;
+    if (in.key && in.key->size() > kMaxKey) return false;
+    if (!Intern(in.topic, topic) || !Intern(in.client_id, client_id) ||
+        !Intern(record.cluster_id, cluster_id) || !Intern(record.host, host)) {
+      return false;
+    }
+    offset = record.offset;
+    body_size = static_cast<int64_t>(in.body_size);
+    broker_rtt_us = record.broker_rtt_us;
+    local_queue_us = record.local_queue_us;
+    partition = in.partition;
+    port = record.port;
+    tombstone = in.tombstone;
+    start_attributes_set = record.start_attributes_set;
+    has_key = in.key.has_value();
+    key_size = has_key ? static_cast<uint8_t>(in.key->size()) : 0;
+    if (key_size > 0) std::memcpy(key, in.key->data(), key_size);
+    return true;
+  }
+  // The record again; views into this object and the intern pool.
+  AcknowledgedRecord Record() const noexcept {
+    AcknowledgedRecord record;
+    record.input.topic = topic;
+    record.input.partition = partition;
+    if (has_key) record.input.key = std::string_view(key, key_size);
+    record.input.tombstone = tombstone;
+    record.input.body_size = static_cast<size_t>(body_size);
+    if (client_id != nullptr) record.input.client_id = client_id;
+    record.start_attributes_set = start_attributes_set;
+    record.offset = offset;
+    if (host != nullptr) record.host = host;
+    record.port = port;
+    record.broker_rtt_us = broker_rtt_us;
+    record.local_queue_us = local_queue_us;
+    if (cluster_id != nullptr) record.cluster_id = cluster_id;
+    return record;
+  }
+
+  // Interned NUL-terminated names; null for an empty one.
+  const char* topic;
+  const char* client_id;
+  const char* cluster_id;
+  const char* host;
+  int64_t offset;
+  int64_t body_size;
+  int64_t broker_rtt_us;
+  int64_t local_queue_us;
+  int32_t partition;
+  int32_t port;
+  bool tombstone;
+  bool start_attributes_set;
+  bool has_key;
+  uint8_t key_size;
+  char key[kMaxKey];
+
+ private:
+  static bool Intern(std::string_view name, const char*& to) noexcept {
+    to = name.empty() ? nullptr : InternedNames::Intern(name);
+    return name.empty() || to != nullptr;
+  }
+};
+static_assert(sizeof(DeferredSendFacts) <=
+              kafkatrace::detail::DeferredAttributes::kFactsSize);
+
+// Runs on the batch processor's worker.
+void ResolveSendFacts(const kafkatrace::detail::DeferredAttributes& deferred,
+                      SpanData& span) {
+  const auto facts = deferred.Facts<DeferredSendFacts>();
+  AttributeBatch batch;
+  AddAcknowledgedAttributes(batch, facts.Record());  // views into `facts`
+  kafkatrace::detail::SpanHandoff::SetAttributesOn(span, deferred.provider,
+                                                   batch.items());
+}
+}  // namespace
+
 void EndSendSpan(Span& span, const rd_kafka_message_t* message,
                  const SendSpanEnd& producer) {
-  if (span.IsRecording()) {
-    char partition_buffer[12];
-    const std::string_view partition =
-        AssignedPartitionText(message->partition, partition_buffer);
-    const bool start_attributes_now =
-        !producer.tracer->SamplerUsesStartAttributes();
-    AttributeBatch batch;
-    AddSendAttributes(batch, SendInputOf(message, producer.client_id),
-                      start_attributes_now, partition);
-    // The partition the record went to, unless just set among the start
-    // attributes: those set at start did not have it when it was chosen by
-    // librdkafka's partitioner.
-    if (!start_attributes_now && !partition.empty())
-      batch(semconv::kPartitionId, partition);
-    if (message->offset >= 0) batch(semconv::kOffset, message->offset);
-    const int32_t broker = rd_kafka_message_broker_id(message);
-    if (producer.brokers != nullptr) {
-      if (const BrokerAddress* server = producer.brokers->AddressOf(broker)) {
-        batch(semconv::kServerAddress, server->host);
-        batch(semconv::kServerPort, server->port);
-      }
+  if (!span.IsRecording()) return;
+  const AcknowledgedRecord record = AcknowledgedRecordOf(message, producer);
+  // The attributes are a dozen values written into memory that went cold
+  // while the record was in flight: on this thread (the application's, or
+  // librdkafka's for the plugin) they cost more than the rest of the span, so
+  // the batch processor's worker writes them when it can.
+  if (kafkatrace::detail::SpanHandoff::CanDeferAttributes(span)) {
+    DeferredSendFacts facts;
+    if (facts.Capture(record)) {
+      kafkatrace::detail::SpanHandoff::EndWithDeferredAttributes(
+          span, &ResolveSendFacts, facts);
+      return;
     }
-    // Where the time went: librdkafka's latency is from produce() to the
-    // acknowledgement; the broker's round trip is the produce request's.
-    const int64_t latency_us = rd_kafka_message_latency(message);
-    if (producer.brokers != nullptr && latency_us >= 0) {
-      const int64_t rtt_us = producer.brokers->ProduceRttUs(broker);
-      if (rtt_us > 0 && rtt_us <= latency_us) {
-        batch(semconv::kBrokerRttMs, static_cast<double>(rtt_us) / 1000.0);
-        batch(semconv::kLocalQueueMs,
-              static_cast<double>(latency_us - rtt_us) / 1000.0);
-      }
-    }
-    if (!producer.cluster_id.empty())
-      batch(semconv::kClusterId, producer.cluster_id);
-    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR)
-      batch(semconv::kErrorType, rd_kafka_err2name(message->err));
-    batch.SetOn(span);
-    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR)
-      span.SetStatus(SpanStatusCode::kError, rd_kafka_err2str(message->err));
   }
+  AttributeBatch batch;
+  AddAcknowledgedAttributes(batch, record);
+  batch.SetOn(span);
+  if (record.error != RD_KAFKA_RESP_ERR_NO_ERROR)
+    span.SetStatus(SpanStatusCode::kError, rd_kafka_err2str(record.error));
   span.End();
 }
 

@@ -72,6 +72,9 @@ struct BatchSpanProcessor::State {
 
 void BatchSpanProcessor::State::ExportAll(
     std::vector<std::unique_ptr<SpanData>>& batch) {
+  // Attributes the application's thread left to this one: every exporter
+  // sees complete spans.
+  for (const auto& span : batch) detail::ResolveDeferredAttributes(*span);
   const size_t step = options.max_export_batch_size;
   for (size_t i = 0; i < batch.size(); i += step) {
     size_t n = std::min(step, batch.size() - i);

@@ -22,6 +22,9 @@ struct ProviderState {
   std::unique_ptr<IdGenerator> id_generator;
   bool trace_ids_are_random = false;          // id_generator's, asked once
   bool sampler_uses_start_attributes = true;  // sampler's, asked once
+  // Every processor is a BatchSpanProcessor, which resolves a span's
+  // DeferredAttributes on its worker: instrumentation may defer them.
+  bool defer_attributes = false;
   Clock* clock = nullptr;
   SpanLimits limits;
   std::vector<std::unique_ptr<SpanProcessor>> processors;

@@ -23,6 +23,13 @@ bool SetLimitedAttribute(Attributes& attributes, std::string_view key,
   return true;
 }
 
+void ResolveDeferredAttributes(SpanData& span) noexcept {
+  const DeferredAttributes::Resolver resolver = span.deferred.resolver;
+  if (resolver == nullptr) return;
+  span.deferred.resolver = nullptr;  // resolved once, even if copied after
+  resolver(span.deferred, span);
+}
+
 uint32_t LimitAttributes(Attributes& attributes, uint32_t max_count,
                          uint32_t max_value_length) {
   uint32_t dropped = 0;

@@ -47,6 +47,7 @@ void Clear(SpanData& span) {
   span.dropped_links_count = 0;
   span.resource = nullptr;
   span.scope = nullptr;
+  span.deferred.resolver = nullptr;
 }
 
 }  // namespace

@@ -30,6 +30,8 @@ TEST(SpanDataPoolTest, RecycledSpansComeBackClearedWithTheirCapacity) {
   span->status_code = SpanStatusCode::kError;
   span->status_message = "failed";
   span->dropped_attributes_count = 3;
+  span->deferred.Store(
+      [](const DeferredAttributes&, SpanData&) { ADD_FAILURE(); }, nullptr, 0);
   SpanData* const address = span.get();
   std::unique_ptr<SpanData> recycled[] = {std::move(span)};
   RecycleSpanData(recycled);
@@ -43,6 +45,7 @@ TEST(SpanDataPoolTest, RecycledSpansComeBackClearedWithTheirCapacity) {
   EXPECT_EQ(again->status_code, SpanStatusCode::kUnset);
   EXPECT_TRUE(again->status_message.empty());
   EXPECT_EQ(again->dropped_attributes_count, 0u);
+  EXPECT_EQ(again->deferred.resolver, nullptr);
 }
 
 TEST(SpanDataPoolTest, ReplenishingPreparesSpansForTheDemandSeen) {

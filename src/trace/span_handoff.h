@@ -1,15 +1,19 @@
 // SpanHandoff: carries a recording span through a C library's `void*` slot
 // (librdkafka's per-record opaque) as its bare SpanData, so instrumentation
-// needs no wrapper allocation per record. Internal to kafkatrace.
+// needs no wrapper allocation per record; and ends spans with attributes
+// deferred to the batch processor's worker (SpanData's DeferredAttributes).
+// Internal to kafkatrace.
 // Ownership: Release hands the SpanData to the caller, who must give it back
 // to Adopt exactly once (or the span is lost, never exported).
 // Threading: like Span, one thread at a time; Adopt may run on another thread.
 #pragma once
 
 #include <memory>
+#include <span>
 
 #include "kafkatrace/span.h"
 #include "kafkatrace/tracer.h"
+#include "trace/provider_state.h"
 
 namespace kafkatrace::detail {
 
@@ -21,6 +25,31 @@ struct SpanHandoff {
   // The span again, from data Released by a span that `tracer` started.
   static Span Adopt(SpanData* data, const Tracer& tracer) noexcept {
     return Span(std::unique_ptr<SpanData>(data), tracer.provider_);
+  }
+
+  // Whether `span` (recording) may end with deferred attributes: every
+  // processor of its provider resolves them before export.
+  static bool CanDeferAttributes(const Span& span) noexcept {
+    return span.provider_->defer_attributes;
+  }
+  // Ends `span` (recording, CanDeferAttributes) with `facts`, from which
+  // `resolver` sets the rest of its attributes (SetAttributesOn) later, on
+  // another thread.
+  template <typename Facts>
+  static void EndWithDeferredAttributes(Span& span,
+                                        DeferredAttributes::Resolver resolver,
+                                        const Facts& facts) noexcept {
+    span.data_->deferred.Store(resolver, span.provider_, facts);
+    span.End();
+  }
+  // For resolvers: sets `attributes` on an ended span's data as
+  // Span::SetAttributes would have (limits, later keys replacing earlier).
+  static void SetAttributesOn(
+      SpanData& data, const ProviderState* provider,
+      std::span<const AttributeKeyValue> attributes) noexcept {
+    Span span(std::unique_ptr<SpanData>(&data), provider);
+    span.SetAttributes(attributes);
+    (void)span.data_.release();  // still the caller's
   }
 };
 

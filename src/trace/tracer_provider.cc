@@ -1,5 +1,6 @@
 #include "kafkatrace/tracer_provider.h"
 
+#include "kafkatrace/batch_span_processor.h"
 #include "trace/provider_state.h"
 
 namespace kafkatrace {
@@ -20,6 +21,12 @@ TracerProvider::TracerProvider(TracerProviderOptions options)
       options.clock != nullptr ? options.clock : &SystemClock::Instance();
   state_->limits = options.limits;
   state_->processors = std::move(options.processors);
+  // Only the batch processor resolves deferred attributes (on its worker).
+  state_->defer_attributes = !state_->processors.empty();
+  for (const auto& processor : state_->processors) {
+    if (dynamic_cast<const BatchSpanProcessor*>(processor.get()) == nullptr)
+      state_->defer_attributes = false;
+  }
 }
 
 TracerProvider::~TracerProvider() {

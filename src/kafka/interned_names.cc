@@ -1,0 +1,71 @@
+#include "kafka/interned_names.h"
+
+#include <array>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+
+namespace kafkatrace::kafka::detail {
+namespace {
+
+struct Pool {
+  std::mutex mutex;
+  std::unordered_set<std::string> names;  // guarded; nodes never move
+  size_t bytes = 0;                       // guarded
+};
+
+Pool& ThePool() {
+  // Never destroyed: batch workers may read names until the process exits.
+  static Pool* pool = new Pool();
+  return *pool;
+}
+
+const char* InternShared(std::string_view name) noexcept {
+  Pool& pool = ThePool();
+  try {
+    std::lock_guard lock(pool.mutex);
+    if (auto it = pool.names.find(std::string(name)); it != pool.names.end())
+      return it->c_str();
+    if (pool.names.size() >= InternedNames::kMaxNames ||
+        pool.bytes + name.size() > InternedNames::kMaxBytes) {
+      return nullptr;
+    }
+    pool.bytes += name.size();
+    return pool.names.emplace(name).first->c_str();
+  } catch (...) {  // out of memory
+    return nullptr;
+  }
+}
+
+// This thread's latest names: a producer's topic, client id, cluster id and
+// broker hosts, looked up once per record each.
+struct RecentNames {
+  static constexpr size_t kSize = 8;
+  std::array<const char*, kSize> names{};
+  std::array<size_t, kSize> sizes{};
+  size_t next = 0;  // the entry replaced next
+};
+thread_local RecentNames t_recent;
+
+}  // namespace
+
+const char* InternedNames::Intern(std::string_view name) noexcept {
+  RecentNames& recent = t_recent;
+  for (size_t i = 0; i < RecentNames::kSize; ++i) {
+    if (recent.sizes[i] == name.size() && recent.names[i] != nullptr &&
+        std::memcmp(recent.names[i], name.data(), name.size()) == 0) {
+      return recent.names[i];
+    }
+  }
+  if (name.find('\0') != std::string_view::npos) return nullptr;
+  const char* interned = InternShared(name);
+  if (interned != nullptr) {
+    recent.names[recent.next] = interned;
+    recent.sizes[recent.next] = name.size();
+    recent.next = (recent.next + 1) % RecentNames::kSize;
+  }
+  return interned;
+}
+
+}  // namespace kafkatrace::kafka::detail

@@ -1,0 +1,33 @@
+// InternedNames: the names Kafka spans repeat on every record (topics, client
+// ids, cluster ids, broker hosts), copied once and kept for the life of the
+// process, so a span can refer to them by pointer after the client that named
+// them is gone (send spans whose attributes are written on the batch
+// processor's worker, see SpanData's DeferredAttributes).
+//
+// Bounded: past kMaxNames names or kMaxBytes characters, Intern returns null
+// and callers fall back to copying the name into the span. Kafka clusters have
+// few such names; an application that creates topics without end reaches the
+// bound and only loses the deferral.
+//
+// Threading: Intern on any thread. Each thread remembers its last few names,
+// so the per-record lookup is a few comparisons; only a name new to the
+// thread takes the process-wide lock. Ownership: the returned characters are
+// NUL-terminated and never freed.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace kafkatrace::kafka::detail {
+
+class InternedNames {
+ public:
+  static constexpr size_t kMaxNames = 4096;
+  static constexpr size_t kMaxBytes = 1 << 20;
+
+  // The interned copy of `name`; null when the bound is reached, or when
+  // `name` contains a NUL (it could not be read back whole).
+  static const char* Intern(std::string_view name) noexcept;
+};
+
+}  // namespace kafkatrace::kafka::detail

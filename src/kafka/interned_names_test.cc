@@ -1,0 +1,69 @@
+// InternedNames: one immortal copy per name, found again from any thread,
+// bounded.
+#include "kafka/interned_names.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <thread>
+
+namespace kafkatrace::kafka::detail {
+namespace {
+
+TEST(InternedNamesTest, OneCopyPerNameThatOutlivesTheCaller) {
+  const char* first;
+  {
+    std::string topic = "questions";
+    first = InternedNames::Intern(topic);
+    topic = "overwritten";  // the caller's string changes, the copy does not
+  }
+  ASSERT_NE(first, nullptr);
+  EXPECT_STREQ(first, "questions");
+  EXPECT_EQ(InternedNames::Intern("questions"), first);
+  EXPECT_NE(InternedNames::Intern("answers"), first);
+  EXPECT_STREQ(InternedNames::Intern("answers"), "answers");
+  // A prefix is another name, not a hit on the longer one.
+  EXPECT_STREQ(InternedNames::Intern("quest"), "quest");
+}
+
+TEST(InternedNamesTest, NamesAreFoundAgainPastThisThreadsRecentOnes) {
+  // More names than a thread remembers, twice round: the second round finds
+  // the same copies in the shared pool.
+  std::vector<const char*> copies;
+  for (int i = 0; i < 20; ++i)
+    copies.push_back(InternedNames::Intern("topic-" + std::to_string(i)));
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(InternedNames::Intern("topic-" + std::to_string(i)), copies[i]);
+    EXPECT_EQ(std::string(copies[i]), "topic-" + std::to_string(i));
+  }
+  const char* from_another_thread = nullptr;
+  std::thread([&] {
+    from_another_thread = InternedNames::Intern("topic-3");
+  }).join();
+  EXPECT_EQ(from_another_thread, copies[3]);
+}
+
+TEST(InternedNamesTest, ANameWithANulIsRefused) {
+  EXPECT_EQ(InternedNames::Intern(std::string_view("a\0b", 3)), nullptr);
+}
+
+TEST(InternedNamesTest, PastTheBoundNewNamesAreRefusedAndOldOnesStillFound) {
+  // Too many characters: refused while there is room for other names.
+  EXPECT_EQ(
+      InternedNames::Intern(std::string(InternedNames::kMaxBytes + 1, 'x')),
+      nullptr);
+  const char* early = InternedNames::Intern("early");
+  ASSERT_NE(early, nullptr);
+  size_t interned = 0;
+  for (size_t i = 0; i < InternedNames::kMaxNames + 10; ++i) {
+    if (InternedNames::Intern("filler-" + std::to_string(i)) != nullptr)
+      ++interned;
+  }
+  EXPECT_LT(interned, InternedNames::kMaxNames);
+  EXPECT_EQ(InternedNames::Intern("one too many"), nullptr);
+  EXPECT_EQ(InternedNames::Intern("early"), early);
+}
+
+}  // namespace
+}  // namespace kafkatrace::kafka::detail

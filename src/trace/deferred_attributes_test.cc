@@ -1,0 +1,118 @@
+// Deferred attributes: a span ended with raw facts gets its attributes written
+// by the batch processor's worker, before any exporter sees it, and only a
+// pipeline of batch processors lets instrumentation defer them.
+#include <gtest/gtest.h>
+
+#include "kafkatrace/batch_span_processor.h"
+#include "kafkatrace/in_memory_span_exporter.h"
+#include "support/test_tracing.h"
+#include "trace/span_handoff.h"
+
+namespace kafkatrace {
+namespace {
+
+using testing::TestTracing;
+using Processor = TestTracing::Processor;
+
+struct Facts {
+  int64_t number;
+  const char* text;  // a literal: outlives the span
+};
+
+// Sets "late.number" and "late.text" from the facts.
+void ResolveFacts(const detail::DeferredAttributes& deferred, SpanData& span) {
+  const auto facts = deferred.Facts<Facts>();
+  const AttributeKeyValue attributes[] = {{"late.number", facts.number},
+                                          {"late.text", facts.text}};
+  detail::SpanHandoff::SetAttributesOn(span, deferred.provider, attributes);
+}
+
+// Starts a span with one attribute and ends it with deferred ones.
+void EndWithFacts(Tracer& tracer) {
+  Span span = tracer.StartSpan("deferring");
+  span.SetAttribute("early", true);
+  ASSERT_TRUE(detail::SpanHandoff::CanDeferAttributes(span));
+  detail::SpanHandoff::EndWithDeferredAttributes(span, &ResolveFacts,
+                                                 Facts{42, "facts"});
+  EXPECT_FALSE(span.IsRecording());
+}
+
+TEST(DeferredAttributesTest, TheBatchWorkerWritesThemBeforeExport) {
+  TestTracing tracing(nullptr, {}, Processor::kBatch);
+  EndWithFacts(tracing.tracer());
+  const auto spans = tracing.spans();
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(spans[0].attributes.size(), 3u);
+  EXPECT_EQ(*FindAttribute(spans[0].attributes, "early"), AttributeValue(true));
+  EXPECT_EQ(*FindAttribute(spans[0].attributes, "late.number"),
+            AttributeValue(int64_t{42}));
+  EXPECT_EQ(*FindAttribute(spans[0].attributes, "late.text"),
+            AttributeValue(std::string("facts")));
+  EXPECT_EQ(spans[0].deferred.resolver, nullptr);  // exporters see none
+}
+
+TEST(DeferredAttributesTest, TheSpanLimitsApply) {
+  TestTracing tracing(nullptr, {.max_attributes = 2}, Processor::kBatch);
+  EndWithFacts(tracing.tracer());
+  const auto spans = tracing.spans();
+  ASSERT_EQ(spans.size(), 1u);
+  ASSERT_EQ(spans[0].attributes.size(), 2u);
+  EXPECT_EQ(*FindAttribute(spans[0].attributes, "late.number"),
+            AttributeValue(int64_t{42}));
+  EXPECT_EQ(FindAttribute(spans[0].attributes, "late.text"), nullptr);
+  EXPECT_EQ(spans[0].dropped_attributes_count, 1u);
+}
+
+TEST(DeferredAttributesTest, EachBatchProcessorGetsThemWritten) {
+  auto first = std::make_shared<InMemorySpanStore>();
+  auto second = std::make_shared<InMemorySpanStore>();
+  TracerProviderOptions options;
+  for (const auto& store : {first, second}) {
+    options.processors.push_back(std::make_unique<BatchSpanProcessor>(
+        std::make_unique<InMemorySpanExporter>(store)));
+  }
+  TracerProvider provider(std::move(options));
+  EndWithFacts(provider.GetTracer("test"));
+  ASSERT_TRUE(provider.ForceFlush(testing::SecondsFromNow(10)));
+  for (const auto& store : {first, second}) {
+    const auto spans = store->Spans();
+    ASSERT_EQ(spans.size(), 1u);
+    EXPECT_EQ(*FindAttribute(spans[0].attributes, "late.text"),
+              AttributeValue(std::string("facts")));
+  }
+}
+
+// Whether a provider with `processors` lets its spans defer attributes.
+bool Defers(std::vector<std::unique_ptr<SpanProcessor>> processors) {
+  TracerProviderOptions options;
+  options.processors = std::move(processors);
+  TracerProvider provider(std::move(options));
+  Span span = provider.GetTracer("test").StartSpan("probe");
+  return detail::SpanHandoff::CanDeferAttributes(span);
+}
+std::unique_ptr<SpanProcessor> Batch() {
+  return std::make_unique<BatchSpanProcessor>(
+      std::make_unique<InMemorySpanExporter>(
+          std::make_shared<InMemorySpanStore>()));
+}
+std::unique_ptr<SpanProcessor> Simple() {
+  return std::make_unique<SimpleSpanProcessor>(
+      std::make_unique<InMemorySpanExporter>(
+          std::make_shared<InMemorySpanStore>()));
+}
+
+TEST(DeferredAttributesTest, OnlyAPipelineOfBatchProcessorsDefers) {
+  // Any other processor reads spans in OnEnd, on the ending thread: it must
+  // get them complete, so instrumentation writes the attributes at once.
+  std::vector<std::unique_ptr<SpanProcessor>> batch_only, simple_only, mixed;
+  batch_only.push_back(Batch());
+  simple_only.push_back(Simple());
+  mixed.push_back(Batch());
+  mixed.push_back(Simple());
+  EXPECT_TRUE(Defers(std::move(batch_only)));
+  EXPECT_FALSE(Defers(std::move(simple_only)));
+  EXPECT_FALSE(Defers(std::move(mixed)));
+}
+
+}  // namespace
+}  // namespace kafkatrace
