@@ -361,7 +361,7 @@ struct DeferredSendFacts {
   // The record again; views into this object and the intern pool.
   AcknowledgedRecord Record() const noexcept {
     AcknowledgedRecord record;
-    record.input.topic = topic;
+    if (topic != nullptr) record.input.topic = topic;
     record.input.partition = partition;
     if (has_key) record.input.key = std::string_view(key, key_size);
     record.input.tombstone = tombstone;
