@@ -301,9 +301,11 @@ AcknowledgedRecord AcknowledgedRecordOf(const rd_kafka_message_t* message,
   return record;
 }
 
+// `partition_buffer` holds the partition's text: the caller's, as it must
+// outlive the batch.
 void AddAcknowledgedAttributes(AttributeBatch& batch,
-                               const AcknowledgedRecord& record) {
-  char partition_buffer[12];
+                               const AcknowledgedRecord& record,
+                               char (&partition_buffer)[12]) {
   const std::string_view partition =
       AssignedPartitionText(record.input.partition, partition_buffer);
   AddSendAttributes(batch, record.input, !record.start_attributes_set,
@@ -407,8 +409,10 @@ static_assert(sizeof(DeferredSendFacts) <=
 void ResolveSendFacts(const kafkatrace::detail::DeferredAttributes& deferred,
                       SpanData& span) {
   const auto facts = deferred.Facts<DeferredSendFacts>();
+  const AcknowledgedRecord record = facts.Record();  // views into `facts`
+  char partition_buffer[12];
   AttributeBatch batch;
-  AddAcknowledgedAttributes(batch, facts.Record());  // views into `facts`
+  AddAcknowledgedAttributes(batch, record, partition_buffer);
   kafkatrace::detail::SpanHandoff::SetAttributesOn(span, deferred.provider,
                                                    batch.items());
 }
@@ -430,8 +434,9 @@ void EndSendSpan(Span& span, const rd_kafka_message_t* message,
       return;
     }
   }
+  char partition_buffer[12];
   AttributeBatch batch;
-  AddAcknowledgedAttributes(batch, record);
+  AddAcknowledgedAttributes(batch, record, partition_buffer);
   batch.SetOn(span);
   if (record.error != RD_KAFKA_RESP_ERR_NO_ERROR)
     span.SetStatus(SpanStatusCode::kError, rd_kafka_err2str(record.error));
