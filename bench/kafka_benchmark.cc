@@ -13,7 +13,9 @@
 // precomputed (what tracing must at least cost on the wire); (c)
 // TracingProducer, every record sampled; (d) TracingProducer, nothing sampled.
 // Consumer variants likewise: (a) bare, (b) bare reading the traceparent
-// header, (c)/(d) TracingConsumer with a process span per record.
+// header, (c)/(d) TracingConsumer with a process span per record; each timed
+// from assignment (the mock's fetch path included) and, separately, with every
+// record already fetched into the consumer's queue (the caller's own cost).
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
@@ -21,6 +23,7 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <thread>
 
 #include "kafkatrace/batch_span_processor.h"
 #include "kafkatrace/kafka/tracing_consumer.h"
@@ -166,9 +169,25 @@ std::unique_ptr<RdKafka::KafkaConsumer> AssignedConsumer(
   return consumer;
 }
 
+// With `prefetched`, waits until librdkafka has fetched all `n` records into
+// the consumer's local queue, so the timed loop measures the caller's side
+// alone (polling and processing), not the mock's fetch path.
+void WaitUntilFetched(RdKafka::KafkaConsumer& consumer, int n,
+                      bool prefetched) {
+  if (!prefetched) return;
+  rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(consumer.c_ptr());
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (rd_kafka_queue_length(queue) < static_cast<size_t>(n)) {
+    if (Clock::now() > deadline) std::abort();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  rd_kafka_queue_destroy(queue);
+}
+
 double ConsumeBare(const std::string& bootstrap, const std::string& topic,
-                   int n, bool headers) {
+                   int n, bool headers, bool prefetched) {
   auto consumer = AssignedConsumer(bootstrap, topic);
+  WaitUntilFetched(*consumer, n, prefetched);
   int seen = 0;
   size_t found = 0;
   auto start = Clock::now();
@@ -195,7 +214,7 @@ double ConsumeBare(const std::string& bootstrap, const std::string& topic,
 }
 
 double ConsumeTraced(const std::string& bootstrap, const std::string& topic,
-                     int n, bool sampled) {
+                     int n, bool sampled, bool prefetched) {
   auto provider = Provider(sampled);
   auto conf = Conf(bootstrap);
   std::string e;
@@ -206,6 +225,7 @@ double ConsumeTraced(const std::string& bootstrap, const std::string& topic,
   std::unique_ptr<RdKafka::TopicPartition> tp(RdKafka::TopicPartition::create(
       topic, 0, RdKafka::Topic::OFFSET_BEGINNING));
   consumer->consumer().assign({tp.get()});
+  WaitUntilFetched(consumer->consumer(), n, prefetched);
   int seen = 0;
   auto start = Clock::now();
   while (seen < n) {
@@ -298,18 +318,35 @@ int main(int argc, char** argv) {
   rd_kafka_mock_topic_create(cluster, "consume-src", 1, 1);
   (void)RunTraced(bootstrap, "consume-src", consume_n, std::string(100, 'v'),
                   true);
-  const double a = ConsumeBare(bootstrap, "consume-src", consume_n, false);
-  const double b = ConsumeBare(bootstrap, "consume-src", consume_n, true);
-  const double c_sampled =
-      ConsumeTraced(bootstrap, "consume-src", consume_n, true);
-  const double d_unsampled =
-      ConsumeTraced(bootstrap, "consume-src", consume_n, false);
-  Report("(a) bare consumer", consume_n, a, b);
-  Report("(b) bare consumer reading traceparent", consume_n, b, b);
-  Report("(c) TracingConsumer + process span, sampled", consume_n, c_sampled,
-         b);
-  Report("(d) TracingConsumer + process span, not sampled", consume_n,
-         d_unsampled, b);
+  for (bool prefetched : {false, true}) {
+    std::printf("  %s:\n",
+                prefetched
+                    ? "records already fetched (caller side: poll + process)"
+                    : "from assignment to the last record (fetch included)");
+    double runs[4][3] = {};
+    for (int round = 0; round < 3; ++round) {  // interleaved, as above
+      runs[0][round] =
+          ConsumeBare(bootstrap, "consume-src", consume_n, false, prefetched);
+      runs[1][round] =
+          ConsumeBare(bootstrap, "consume-src", consume_n, true, prefetched);
+      runs[2][round] =
+          ConsumeTraced(bootstrap, "consume-src", consume_n, true, prefetched);
+      runs[3][round] =
+          ConsumeTraced(bootstrap, "consume-src", consume_n, false, prefetched);
+    }
+    double medians[4];
+    for (int v = 0; v < 4; ++v) {
+      std::sort(runs[v], runs[v] + 3);
+      medians[v] = runs[v][1];
+    }
+    Report("(a) bare consumer", consume_n, medians[0], medians[1]);
+    Report("(b) bare consumer reading traceparent", consume_n, medians[1],
+           medians[1]);
+    Report("(c) TracingConsumer + process span, sampled", consume_n, medians[2],
+           medians[1]);
+    Report("(d) TracingConsumer + process span, not sampled", consume_n,
+           medians[3], medians[1]);
+  }
 
   rd_kafka_mock_cluster_destroy(cluster);
   rd_kafka_destroy(rk);
