@@ -256,6 +256,43 @@ TEST_F(KafkaTracingTest, NewTracePolicyStartsARootWithALink) {
   EXPECT_EQ(process.links[0].context.span_id(), send.context.span_id());
 }
 
+TEST_F(KafkaTracingTest, ARecordWithoutContextFollowsEachPolicy) {
+  // No producer context and so no link: the per-record fast path, which must
+  // still tell the policies apart (parent and link: the ambient span's child;
+  // new trace: a root).
+  ProduceRaw("questions", {});
+  for (auto policy :
+       {ProducerContextPolicy::kParent, ProducerContextPolicy::kLink,
+        ProducerContextPolicy::kNewTraceWithLink}) {
+    // A group of its own, so each consumer reads the record from the start.
+    auto consumer = Consumer(
+        "questions", {.policy = policy},
+        cluster_.ConsumerConf("g" + std::to_string(static_cast<int>(policy))));
+    auto record = PollOne(*consumer);
+    ASSERT_TRUE(record);
+    EXPECT_FALSE(record->producer_context().span_context.IsValid());
+    Span ambient = tracing_.tracer().StartSpan("worker loop");
+    SpanContext process_context;
+    {
+      ContextScope scope(ambient);
+      ProcessSpanScope process(*consumer, *record);
+      process_context = process.span().context();
+    }
+    ambient.End();
+    const bool root = policy == ProducerContextPolicy::kNewTraceWithLink;
+    EXPECT_EQ(process_context.trace_id() == ambient.context().trace_id(),
+              !root);
+    for (const auto& span : Named(tracing_.spans(), "process questions")) {
+      if (span.context.span_id() != process_context.span_id()) continue;
+      EXPECT_EQ(span.parent_span_id.IsValid(), !root);
+      if (!root) {
+        EXPECT_EQ(span.parent_span_id, ambient.context().span_id());
+      }
+      EXPECT_TRUE(span.links.empty());
+    }
+  }
+}
+
 TEST_F(KafkaTracingTest, ParentPolicyWithAmbientSpanLinksTheAmbient) {
   auto producer = Producer();
   ASSERT_EQ(producer->Produce({.topic = "questions", .value = "q"}),

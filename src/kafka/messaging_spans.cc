@@ -453,12 +453,13 @@ Context ExtractContext(const TextMapPropagator& propagator,
   return propagator.Extract(RecordHeadersCarrier(headers), Context{});
 }
 
-Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
-  static const Context kNone;
-  const SpanContext& producer =
-      (input.producer_context ? *input.producer_context : kNone).span_context;
-  const SpanContext& ambient = Context::Current().span_context;
-  // No room made at start: SetAttributes below makes it for all at once.
+namespace {
+// StartProcessSpan's general way: options built per record (links, root).
+Span StartProcessSpanWithOptions(Tracer& tracer, const ProcessSpanInput& input,
+                                 const SpanContext& producer,
+                                 const SpanContext& ambient,
+                                 std::string_view partition) {
+  // No room made at start: SetAttributes makes it for all at once.
   SpanOptions options{.kind = SpanKind::kConsumer, .attribute_capacity = 0};
   if (producer.IsValid()) {
     switch (input.policy) {
@@ -479,11 +480,43 @@ Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
   } else if (input.policy == ProducerContextPolicy::kNewTraceWithLink) {
     options.root = true;
   }
+  return StartMessagingSpan(tracer, "process", input.topic, partition,
+                            input.server, std::move(options));
+}
+}  // namespace
+
+Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
+  static const Context kNone;
+  const SpanContext& producer =
+      (input.producer_context ? *input.producer_context : kNone).span_context;
+  const SpanContext& ambient = Context::Current().span_context;
   char partition_buffer[12];
   const std::string_view partition =
       PartitionText(input.partition, partition_buffer);
-  Span span = StartMessagingSpan(tracer, "process", input.topic, partition,
-                                 input.server, std::move(options));
+  const bool needs_link =
+      producer.IsValid() &&
+      (input.policy != ProducerContextPolicy::kParent || ambient.IsValid());
+  Span span;
+  if (!needs_link && !tracer.SamplerUsesStartAttributes()) {
+    // The common case (a record continues its producer's trace, or starts
+    // one): nothing in the options varies per record, so one constant serves
+    // them all and a record builds and destroys no SpanOptions.
+    static const SpanOptions kOptions{.kind = SpanKind::kConsumer,
+                                      .attribute_capacity = 0};
+    static const SpanContext kNoParent;
+    const SpanContext& parent =
+        producer.IsValid()                                         ? producer
+        : input.policy == ProducerContextPolicy::kNewTraceWithLink ? kNoParent
+                                                                   : ambient;
+    char name_buffer[256];
+    std::string long_name;
+    span = kafkatrace::detail::SpanStarter::StartChildOf(
+        tracer, SpanName("process", input.topic, name_buffer, long_name),
+        kOptions, parent);
+  } else {
+    span = StartProcessSpanWithOptions(tracer, input, producer, ambient,
+                                       partition);
+  }
   if (span.IsRecording()) {
     AttributeBatch batch;
     if (!tracer.SamplerUsesStartAttributes()) {

@@ -30,7 +30,10 @@ ConsumedRecord::ConsumedRecord(std::unique_ptr<RdKafka::Message> message,
                                Context producer_context,
                                int64_t consumed_unix_nanos)
     : message_(std::move(message)),
-      topic_(message_->topic_name()),
+      // librdkafka's name, not the C++ wrapper's std::string copy of it.
+      topic_(message_->c_ptr()->rkt != nullptr
+                 ? rd_kafka_topic_name(message_->c_ptr()->rkt)
+                 : ""),
       producer_context_(std::move(producer_context)),
       consumed_unix_nanos_(consumed_unix_nanos) {}
 
