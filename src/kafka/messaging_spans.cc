@@ -112,6 +112,22 @@ Span StartMessagingSpan(Tracer& tracer, std::string_view operation,
                           std::move(options));
 }
 
+// Starts "<operation> <topic>" of `kind` as the child of `parent` (a root
+// when `parent` is invalid), with no start attributes (the sampler reads
+// none): one constant SpanOptions per kind serves every record, so a record
+// builds and destroys none.
+template <SpanKind kind>
+Span StartMessagingSpanOfKind(Tracer& tracer, std::string_view operation,
+                              std::string_view topic,
+                              const SpanContext& parent) {
+  static const SpanOptions kOptions{.kind = kind, .attribute_capacity = 0};
+  char name_buffer[256];
+  std::string long_name;
+  return kafkatrace::detail::SpanStarter::StartChildOf(
+      tracer, SpanName(operation, topic, name_buffer, long_name), kOptions,
+      parent);
+}
+
 // Offset, server address and port, broker round trip and local queue time,
 // cluster id, error.type: see EndSendSpan.
 constexpr uint32_t kMaxEndAttributes = 7;
@@ -165,15 +181,9 @@ Span StartSendSpan(Tracer& tracer, const SendSpanInput& input) {
   const SpanContext& parent =
       input.parent != nullptr ? *input.parent : Context::Current().span_context;
   if (!tracer.SamplerUsesStartAttributes()) {
-    // Nothing in the options varies per record: one constant for all, so an
-    // unsampled record builds and destroys no SpanOptions.
-    static const SpanOptions kOptions{.kind = SpanKind::kProducer,
-                                      .attribute_capacity = 0};
-    char name_buffer[256];
-    std::string long_name;
-    return kafkatrace::detail::SpanStarter::StartChildOf(
-        tracer, SpanName("send", input.topic, name_buffer, long_name), kOptions,
-        parent);
+    // Nothing in the options varies per record.
+    return StartMessagingSpanOfKind<SpanKind::kProducer>(tracer, "send",
+                                                         input.topic, parent);
   }
   // The sampler reads the start attributes: room for every attribute now.
   char partition_buffer[12];
@@ -499,20 +509,14 @@ Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
   Span span;
   if (!needs_link && !tracer.SamplerUsesStartAttributes()) {
     // The common case (a record continues its producer's trace, or starts
-    // one): nothing in the options varies per record, so one constant serves
-    // them all and a record builds and destroys no SpanOptions.
-    static const SpanOptions kOptions{.kind = SpanKind::kConsumer,
-                                      .attribute_capacity = 0};
+    // one): nothing in the options varies per record.
     static const SpanContext kNoParent;
     const SpanContext& parent =
         producer.IsValid()                                         ? producer
         : input.policy == ProducerContextPolicy::kNewTraceWithLink ? kNoParent
                                                                    : ambient;
-    char name_buffer[256];
-    std::string long_name;
-    span = kafkatrace::detail::SpanStarter::StartChildOf(
-        tracer, SpanName("process", input.topic, name_buffer, long_name),
-        kOptions, parent);
+    span = StartMessagingSpanOfKind<SpanKind::kConsumer>(tracer, "process",
+                                                         input.topic, parent);
   } else {
     span = StartProcessSpanWithOptions(tracer, input, producer, ambient,
                                        partition);
