@@ -1,7 +1,7 @@
 // End-to-end harness: TracingProducer/TracingConsumer against bare librdkafka,
 // in one run, on the in-process mock cluster. Usage: kafka_benchmark [records]
-// [consume-records] [producer variants, default "abcd"; e.g. "c" alone, to
-// profile one variant] [records in flight at most: the producers'
+// [consume-records] [variants, producer and consumer alike, default "abcd";
+// e.g. "d" alone, to profile one variant] [records in flight at most: the producers'
 // queue.buffering.max.messages, default 1000000; librdkafka's own default is
 // 100000]
 //
@@ -325,14 +325,18 @@ int main(int argc, char** argv) {
                     : "from assignment to the last record (fetch included)");
     double runs[4][3] = {};
     for (int round = 0; round < 3; ++round) {  // interleaved, as above
-      runs[0][round] =
-          ConsumeBare(bootstrap, "consume-src", consume_n, false, prefetched);
-      runs[1][round] =
-          ConsumeBare(bootstrap, "consume-src", consume_n, true, prefetched);
-      runs[2][round] =
-          ConsumeTraced(bootstrap, "consume-src", consume_n, true, prefetched);
-      runs[3][round] =
-          ConsumeTraced(bootstrap, "consume-src", consume_n, false, prefetched);
+      if (runs_variant('a'))
+        runs[0][round] =
+            ConsumeBare(bootstrap, "consume-src", consume_n, false, prefetched);
+      if (runs_variant('b'))
+        runs[1][round] =
+            ConsumeBare(bootstrap, "consume-src", consume_n, true, prefetched);
+      if (runs_variant('c'))
+        runs[2][round] = ConsumeTraced(bootstrap, "consume-src", consume_n,
+                                       true, prefetched);
+      if (runs_variant('d'))
+        runs[3][round] = ConsumeTraced(bootstrap, "consume-src", consume_n,
+                                       false, prefetched);
     }
     double medians[4];
     for (int v = 0; v < 4; ++v) {

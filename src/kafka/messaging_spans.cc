@@ -211,8 +211,7 @@ void EndUnsentSendSpan(Span& span, const Tracer& tracer,
   span.End();
 }
 
-HeaderInjector::HeaderInjector(const TextMapPropagator& propagator)
-    : propagator_(&propagator) {
+DirectPropagation DirectPropagationOf(const TextMapPropagator& propagator) {
   std::vector<const TextMapPropagator*> members;
   if (const auto* composite =
           dynamic_cast<const CompositePropagator*>(&propagator)) {
@@ -222,21 +221,27 @@ HeaderInjector::HeaderInjector(const TextMapPropagator& propagator)
     members.push_back(&propagator);
   }
   int trace_context = 0, baggage = 0;
+  DirectPropagation shape;
   for (const TextMapPropagator* member : members) {
     if (dynamic_cast<const TraceContextPropagator*>(member) != nullptr) {
       ++trace_context;
     } else if (dynamic_cast<const BaggagePropagator*>(member) != nullptr) {
       ++baggage;
-      baggage_ = member;
+      shape.baggage = member;
     } else {
-      return;  // anything else: the generic path
+      return {};  // anything else: the generic path
     }
   }
   // The composite's order is the header order: traceparent must come first.
-  direct_ = trace_context == 1 && baggage <= 1 &&
-            dynamic_cast<const TraceContextPropagator*>(members.front());
-  if (!direct_) baggage_ = nullptr;
+  if (trace_context != 1 || baggage > 1 ||
+      dynamic_cast<const TraceContextPropagator*>(members.front()) == nullptr)
+    return {};
+  shape.direct = true;
+  return shape;
 }
+
+HeaderInjector::HeaderInjector(const TextMapPropagator& propagator)
+    : propagator_(&propagator), shape_(DirectPropagationOf(propagator)) {}
 
 void HeaderInjector::Inject(rd_kafka_headers_t* headers,
                             const SpanContext& context,
@@ -247,7 +252,7 @@ void HeaderInjector::Inject(rd_kafka_headers_t* headers,
   }
   // Cleared (or known empty): appending is enough and skips a scan per write.
   RecordHeadersCarrier carrier(headers, RecordHeadersCarrier::Mode::kAppend);
-  if (!direct_) {
+  if (!shape_.direct) {
     propagator_->Inject(Context{context, Context::Current().baggage}, carrier);
     return;
   }
@@ -264,10 +269,11 @@ void HeaderInjector::Inject(rd_kafka_headers_t* headers,
                           static_cast<ssize_t>(value.size()));
     }
   }
-  if (baggage_ == nullptr) return;  // tracecontext alone: no context lookup
+  if (shape_.baggage == nullptr)
+    return;  // tracecontext alone: no context lookup
   const Baggage& baggage = Context::Current().baggage;
   if (!baggage.empty())
-    baggage_->Inject(Context{SpanContext(), baggage}, carrier);
+    shape_.baggage->Inject(Context{SpanContext(), baggage}, carrier);
 }
 
 namespace {
@@ -453,14 +459,71 @@ void EndSendSpan(Span& span, const rd_kafka_message_t* message,
   span.End();
 }
 
-Context ExtractContext(const TextMapPropagator& propagator,
-                       const rd_kafka_message_t* message) {
+HeaderExtractor::HeaderExtractor(const TextMapPropagator& propagator)
+    : propagator_(&propagator), shape_(DirectPropagationOf(propagator)) {}
+
+Context HeaderExtractor::Extract(const rd_kafka_message_t* message) const {
   rd_kafka_headers_t* headers = nullptr;
   if (rd_kafka_message_headers(message, &headers) !=
       RD_KAFKA_RESP_ERR_NO_ERROR) {
     headers = nullptr;
   }
-  return propagator.Extract(RecordHeadersCarrier(headers), Context{});
+  return Extract(headers);
+}
+
+Context HeaderExtractor::Extract(rd_kafka_headers_t* headers) const {
+  if (!shape_.direct)
+    return propagator_->Extract(RecordHeadersCarrier(headers), Context{});
+  if (headers == nullptr) return {};
+  // What TraceContextPropagator::Extract reads, in one walk of the list.
+  int traceparent_lines = 0;
+  std::string_view first_traceparent;
+  int tracestate_lines = 0;
+  std::string_view first_tracestate;
+  std::string joined_tracestate;  // only for a record with several lines
+  bool has_baggage = false;
+  const char* name;
+  const void* value;
+  size_t size;
+  for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value,
+                                             &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+       ++i) {
+    const std::string_view key(name);
+    const std::string_view text =
+        value != nullptr ? std::string_view(static_cast<const char*>(value), size)
+                         : std::string_view();
+    if (EqualsIgnoreAsciiCase(key, "traceparent")) {
+      if (traceparent_lines >= 0 && ++traceparent_lines == 1)
+        first_traceparent = text;
+    } else if (EqualsIgnoreAsciiCase(key, "tracestate")) {
+      if (++tracestate_lines == 1) {
+        first_tracestate = text;
+      } else {  // rule 7: lines join in order, with ','
+        try {
+          if (tracestate_lines == 2) joined_tracestate = first_tracestate;
+          joined_tracestate += ',';
+          joined_tracestate.append(text);
+        } catch (...) {
+          traceparent_lines = -1;  // out of memory: as the propagator, none
+        }
+      }
+    } else if (EqualsIgnoreAsciiCase(key, "baggage")) {
+      has_baggage = true;
+    }
+  }
+  Context context;
+  std::optional<std::string_view> tracestate;
+  if (tracestate_lines > 0) {
+    tracestate = tracestate_lines == 1 ? first_tracestate
+                                       : std::string_view(joined_tracestate);
+  }
+  context.span_context =
+      TraceContextFromFields(traceparent_lines, first_traceparent, tracestate);
+  if (has_baggage && shape_.baggage != nullptr) {
+    context = shape_.baggage->Extract(RecordHeadersCarrier(headers),
+                                      std::move(context));
+  }
+  return context;
 }
 
 namespace {

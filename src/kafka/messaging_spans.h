@@ -55,6 +55,14 @@ struct SendSpanEnd {
 void EndUnsentSendSpan(Span& span, const Tracer& tracer,
                        const SendSpanInput& input, rd_kafka_resp_err_t error);
 
+// Whether a propagator is the default shape, tracecontext first with at most
+// baggage besides, that HeaderInjector and HeaderExtractor handle directly.
+struct DirectPropagation {
+  bool direct = false;
+  const TextMapPropagator* baggage = nullptr;  // the baggage member, if any
+};
+DirectPropagation DirectPropagationOf(const TextMapPropagator& propagator);
+
 // Writes a record's trace context (and the current baggage) into its
 // headers. Built once per producer from its propagator: for tracecontext (with
 // or without baggage, the default) the traceparent is formatted and added
@@ -71,12 +79,36 @@ class HeaderInjector {
   // first; otherwise the list must not have any.
   void Inject(rd_kafka_headers_t* headers, const SpanContext& context,
               bool clear_existing) const;
-  bool direct() const { return direct_; }
+  bool direct() const { return shape_.direct; }
 
  private:
   const TextMapPropagator* propagator_;
-  bool direct_ = false;  // tracecontext, and at most baggage besides
-  const TextMapPropagator* baggage_ = nullptr;  // the baggage member, if any
+  DirectPropagation shape_;
+};
+
+// Reads the producer's context from a record's headers, in place. Built once
+// per consumer from its propagator: for tracecontext (with or without baggage,
+// the default) the header list is walked once, picking out traceparent,
+// tracestate and baggage in any letter case, and the W3C rules are applied to
+// what it holds (TraceContextFromFields), with no carrier, Context copies or
+// virtual calls per record; the baggage propagator runs only for a record
+// that has a baggage header. Any other propagator runs through
+// RecordHeadersCarrier. Both ways give the same Context.
+// Thread-safety: immutable; Extract may run concurrently.
+class HeaderExtractor {
+ public:
+  // `propagator` is borrowed and must outlive the extractor.
+  explicit HeaderExtractor(const TextMapPropagator& propagator);
+
+  // A record without headers gives an empty Context.
+  Context Extract(const rd_kafka_message_t* message) const;
+  // `headers` may be null.
+  Context Extract(rd_kafka_headers_t* headers) const;
+  bool direct() const { return shape_.direct; }
+
+ private:
+  const TextMapPropagator* propagator_;
+  DirectPropagation shape_;
 };
 
 // Ends a send span from the acknowledgement: the record's attributes (topic,
@@ -84,11 +116,6 @@ class HeaderInjector {
 // broker round-trip split, and error.type with an error status on failure.
 void EndSendSpan(Span& span, const rd_kafka_message_t* message,
                  const SendSpanEnd& producer);
-
-// Reads the producer's context from a consumed record's headers (once, in
-// place).
-Context ExtractContext(const TextMapPropagator& propagator,
-                       const rd_kafka_message_t* message);
 
 struct ProcessSpanInput {
   std::string_view topic;

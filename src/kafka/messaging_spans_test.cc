@@ -1,5 +1,6 @@
-// HeaderInjector: its direct path (tracecontext with or without baggage) must
-// write exactly what the propagator itself writes through the carrier.
+// HeaderInjector and HeaderExtractor: their direct paths (tracecontext with or
+// without baggage) must write and read exactly what the propagator itself
+// writes and reads through the carrier.
 #include "kafka/messaging_spans.h"
 
 #include <gtest/gtest.h>
@@ -18,12 +19,17 @@ namespace {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+// A value of kNullValue is added as a header without a value.
+constexpr std::string_view kNullValue = "<null>";
+
 struct HeaderList {
   explicit HeaderList(const Headers& initial)
       : headers(rd_kafka_headers_new(4)) {
     for (const auto& [key, value] : initial) {
+      const bool null = value == kNullValue;
       rd_kafka_header_add(headers, key.data(), static_cast<ssize_t>(key.size()),
-                          value.data(), static_cast<ssize_t>(value.size()));
+                          null ? nullptr : value.data(),
+                          null ? 0 : static_cast<ssize_t>(value.size()));
     }
   }
   ~HeaderList() { rd_kafka_headers_destroy(headers); }
@@ -132,6 +138,120 @@ TEST(HeaderInjectorTest, DefaultPropagatorReplacesStaleHeadersInOrder) {
           {{"app", "1"}, {"TraceParent", "00-stale"}, {"tracestate", "old=1"}},
           MakeContext("vendor=abc", 0x01)),
       expected);
+}
+
+TEST(HeaderExtractorTest, DirectPathOnlyForTraceContextWithOptionalBaggage) {
+  const std::pair<const char*, bool> cases[] = {
+      {"tracecontext,baggage", true}, {"tracecontext", true},
+      {"baggage,tracecontext", false}, {"tracecontext,b3", false},
+      {"b3multi", false},              {"none", false},
+  };
+  for (const auto& [names, direct] : cases) {
+    auto propagator = MakePropagator(names).value();
+    EXPECT_EQ(HeaderExtractor(*propagator).direct(), direct) << names;
+  }
+}
+
+std::string Describe(const Headers& headers) {
+  std::string out;
+  for (const auto& [key, value] : headers) out += key + ": " + value + "; ";
+  return out;
+}
+
+// Every ordered list of up to three header lines from a pool that has each
+// W3C case in it: one or several traceparents in any letter case, malformed
+// ones, OWS, tracestate over several lines, an invalid tracestate, baggage,
+// look-alike names and a header without a value.
+TEST(HeaderExtractorTest, ReadsWhatThePropagatorReads) {
+  const std::string valid =
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  const Headers pool = {
+      {"traceparent", valid},
+      {"TraceParent",
+       "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"},
+      {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7"},
+      {"TRACEPARENT", " \t" + valid + " "},
+      {"traceparent", std::string(kNullValue)},
+      {"tracestate", "vendor=abc"},
+      {"TraceState", "other=x,third=y"},
+      {"tracestate", "not a list entry"},
+      {"tracestate", ""},
+      {"baggage", "user=a%20b"},
+      {"Baggage", "tier=gold"},
+      {"traceparent2", valid},
+      {"app", "1"},
+  };
+  std::vector<Headers> lists = {{}};
+  for (size_t length = 1; length <= 3; ++length) {
+    std::vector<Headers> longer;
+    for (const Headers& list : lists) {
+      if (list.size() != length - 1) continue;
+      for (const auto& line : pool) {
+        Headers next = list;
+        next.push_back(line);
+        longer.push_back(std::move(next));
+      }
+    }
+    lists.insert(lists.end(), longer.begin(), longer.end());
+  }
+  ASSERT_EQ(lists.size(), 1u + 13u + 13u * 13u + 13u * 13u * 13u);
+  int with_context = 0, with_state = 0, with_baggage = 0;
+  for (const char* names :
+       {"tracecontext,baggage", "tracecontext", "tracecontext,b3"}) {
+    auto propagator = MakePropagator(names).value();
+    const HeaderExtractor extractor(*propagator);
+    for (const Headers& headers : lists) {
+      HeaderList list(headers);
+      const Context expected =
+          propagator->Extract(RecordHeadersCarrier(list.headers), Context{});
+      const Context actual = extractor.Extract(list.headers);
+      ASSERT_EQ(actual.span_context, expected.span_context)
+          << names << ": " << Describe(headers);
+      ASSERT_EQ(actual.baggage, expected.baggage)
+          << names << ": " << Describe(headers);
+      with_context += actual.span_context.IsValid();
+      with_state += !actual.span_context.trace_state().empty();
+      with_baggage += !actual.baggage.empty();
+    }
+  }
+  // The pool does reach every outcome.
+  EXPECT_GT(with_context, 0);
+  EXPECT_GT(with_state, 0);
+  EXPECT_GT(with_baggage, 0);
+  const Context none = HeaderExtractor(*MakePropagator("tracecontext").value())
+                           .Extract(static_cast<rd_kafka_headers_t*>(nullptr));
+  EXPECT_FALSE(none.span_context.IsValid());
+}
+
+TEST(HeaderExtractorTest, AppliesTheW3CRulesOnItsOwn) {
+  auto propagator = MakePropagator("tracecontext,baggage").value();
+  const HeaderExtractor extractor(*propagator);
+  const std::string valid =
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  {  // tracestate lines join in order (rule 7)
+    HeaderList list({{"traceparent", valid},
+                     {"tracestate", "a=1"},
+                     {"app", "x"},
+                     {"TRACESTATE", "b=2"},
+                     {"baggage", "k=v"}});
+    const Context context = extractor.Extract(list.headers);
+    ASSERT_TRUE(context.span_context.IsValid());
+    EXPECT_TRUE(context.span_context.remote());
+    EXPECT_EQ(context.span_context.trace_id().ToHex(),
+              "4bf92f3577b34da6a3ce929d0e0e4736");
+    EXPECT_EQ(context.span_context.trace_state().header(), "a=1,b=2");
+    ASSERT_EQ(context.baggage.entries().size(), 1u);
+  }
+  {  // two traceparents, even the same one in another case: restart
+    HeaderList list({{"traceparent", valid}, {"TraceParent", valid}});
+    EXPECT_FALSE(extractor.Extract(list.headers).span_context.IsValid());
+  }
+  {  // an invalid tracestate is dropped, the trace continues (rule 10)
+    HeaderList list({{"traceparent", valid}, {"tracestate", "=bad"}});
+    const Context context = extractor.Extract(list.headers);
+    EXPECT_TRUE(context.span_context.IsValid());
+    EXPECT_TRUE(context.span_context.trace_state().empty());
+  }
 }
 
 }  // namespace

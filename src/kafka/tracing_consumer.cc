@@ -61,7 +61,7 @@ double ConsumedRecord::queue_wait_ms() const {
 
 struct TracingConsumer::Impl final : public RdKafka::OffsetCommitCb {
   Tracer* tracer = nullptr;
-  const TextMapPropagator* propagator = nullptr;
+  std::optional<detail::HeaderExtractor> extractor;  // over the propagator
   ProducerContextPolicy policy = ProducerContextPolicy::kParent;
   RdKafka::OffsetCommitCb* application_callback = nullptr;
   std::string group_id;
@@ -127,8 +127,8 @@ Result<std::unique_ptr<TracingConsumer>> TracingConsumer::Create(
     return Status::InvalidArgument("TracingConsumer: null configuration");
   auto impl = std::make_unique<Impl>();
   impl->tracer = &tracer;
-  impl->propagator =
-      options.propagator != nullptr ? options.propagator : &DefaultPropagator();
+  impl->extractor.emplace(options.propagator != nullptr ? *options.propagator
+                                                         : DefaultPropagator());
   impl->policy = options.policy;
   if (conf->get("group.id", impl->group_id) != RdKafka::Conf::CONF_OK ||
       impl->group_id.empty()) {
@@ -178,7 +178,7 @@ std::optional<ConsumedRecord> TracingConsumer::Poll(int timeout_ms) {
   Context context;
   if (message->err() == RdKafka::ERR_NO_ERROR) {
     // Headers are read once, in place (rd_kafka_message_headers does not copy).
-    context = detail::ExtractContext(*impl_->propagator, message->c_ptr());
+    context = impl_->extractor->Extract(message->c_ptr());
   }
   return ConsumedRecord(std::move(message), std::move(context), now);
 }

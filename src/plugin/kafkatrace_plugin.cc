@@ -123,7 +123,8 @@ class Client {
       : settings_(settings),
         provider_(std::move(provider)),
         propagator_(MakePropagator("tracecontext,baggage").value()),
-        injector_(*propagator_) {
+        injector_(*propagator_),
+        extractor_(*propagator_) {
     tracer_ = &provider_->GetTracer("kafkatrace.plugin", KAFKATRACE_VERSION);
     char buf[512];
     size_t size = sizeof(buf);
@@ -145,7 +146,7 @@ class Client {
     // any.
     Context incoming;
     if (had_headers)
-      incoming = kafka::detail::ExtractContext(*propagator_, message);
+      incoming = extractor_.Extract(headers);
     const SpanContext* parent =
         incoming.span_context.IsValid() ? &incoming.span_context : nullptr;
     Span span = kafka::detail::StartSendSpan(
@@ -195,7 +196,7 @@ class Client {
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR || message->rkt == nullptr)
       return;
     cluster_id_.Learn(rk);
-    Context producer = kafka::detail::ExtractContext(*propagator_, message);
+    Context producer = extractor_.Extract(message);
     rd_kafka_timestamp_type_t type;
     const int64_t timestamp = rd_kafka_message_timestamp(message, &type);
     const double now_ms =
@@ -265,7 +266,8 @@ class Client {
   std::unique_ptr<TracerProvider> provider_;
   Tracer* tracer_ = nullptr;
   std::unique_ptr<TextMapPropagator> propagator_;
-  kafka::detail::HeaderInjector injector_;  // over propagator_
+  kafka::detail::HeaderInjector injector_;    // over propagator_
+  kafka::detail::HeaderExtractor extractor_;  // over propagator_
   std::string group_;
   std::string client_id_;
   kafka::detail::BrokerTable brokers_;

@@ -96,6 +96,29 @@ void TraceContextPropagator::Inject(const Context& context,
   }
 }
 
+SpanContext TraceContextFromFields(
+    int traceparent_lines, std::string_view first_traceparent,
+    std::optional<std::string_view> tracestate) noexcept {
+  if (traceparent_lines != 1)
+    return {};  // rule 2: none, or more than one, means restart
+  TraceId trace_id;
+  SpanId span_id;
+  uint8_t flags;
+  if (!ParseTraceParentFields(first_traceparent, trace_id, span_id, flags))
+    return {};
+  TraceState trace_state;
+  if (tracestate) {
+    try {
+      auto state = TraceState::Parse(*tracestate);
+      if (state)
+        trace_state = std::move(*state);  // rule 10: invalid means drop it all
+    } catch (...) {  // out of memory: continue the trace without its state
+    }
+  }
+  return SpanContext(trace_id, span_id, flags, /*remote=*/true,
+                     std::move(trace_state));
+}
+
 Context TraceContextPropagator::Extract(const TextMapCarrier& carrier,
                                         Context base) const noexcept {
   try {
@@ -104,14 +127,7 @@ Context TraceContextPropagator::Extract(const TextMapCarrier& carrier,
     carrier.Get(kTraceParent, [&](std::string_view value) {
       if (++count == 1) traceparent = value;
     });
-    if (count != 1)
-      return base;  // rule 2: none, or more than one, means restart
-    TraceId trace_id;
-    SpanId span_id;
-    uint8_t flags;
-    if (!ParseTraceParentFields(traceparent, trace_id, span_id, flags))
-      return base;
-
+    if (count != 1) return base;  // rule 2: no need to read tracestate
     // Rule 7: combine every tracestate field line in order; empty lines add
     // nothing.
     std::string combined;
@@ -122,15 +138,11 @@ Context TraceContextPropagator::Extract(const TextMapCarrier& carrier,
       if (lines > 1) combined += ',';
       combined.append(value);
     });
-    TraceState trace_state;
-    if (lines > 0) {
-      auto state =
-          TraceState::Parse(lines == 1 ? single : std::string_view(combined));
-      if (state)
-        trace_state = std::move(*state);  // rule 10: invalid means drop it all
-    }
-    base.span_context = SpanContext(trace_id, span_id, flags,
-                                    /*remote=*/true, std::move(trace_state));
+    std::optional<std::string_view> trace_state;
+    if (lines > 0)
+      trace_state = lines == 1 ? single : std::string_view(combined);
+    SpanContext context = TraceContextFromFields(count, traceparent, trace_state);
+    if (context.IsValid()) base.span_context = std::move(context);
     return base;
   } catch (...) {
     return base;

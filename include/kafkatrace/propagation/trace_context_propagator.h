@@ -24,6 +24,17 @@ std::optional<SpanContext> ParseTraceParent(std::string_view value) noexcept;
 // bits) to `out`.
 void FormatTraceParent(const SpanContext& context, char* out) noexcept;
 
+// The context a carrier's trace fields give, per the multiplicity and
+// combination rules: `traceparent_lines` is how many traceparent field lines
+// it had and `first_traceparent` the first; `tracestate` the tracestate lines
+// joined in order with ',' (rule 7), nullopt when there were none. Invalid
+// (none, several or malformed traceparent: restart) when there is no context
+// to continue; an invalid tracestate is dropped (rule 10). Shared by
+// TraceContextPropagator::Extract and readers that walk a carrier themselves.
+SpanContext TraceContextFromFields(
+    int traceparent_lines, std::string_view first_traceparent,
+    std::optional<std::string_view> tracestate) noexcept;
+
 class TraceContextPropagator final : public TextMapPropagator {
  public:
   void Inject(const Context& context,
