@@ -851,6 +851,109 @@ TEST_F(KafkaTracingTest, SendSpansEndTheSameWhenTheBatchWorkerWritesThem) {
   EXPECT_EQ(runs[2], runs[0]);
 }
 
+// Each process span as its attributes in order (what varies from run to run,
+// the record's timestamp and time in Kafka, only checked for presence), its
+// status and its event count, by body size.
+std::map<std::string, std::vector<std::string>> ProcessSpansByBody(
+    const std::vector<SpanData>& spans) {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& span : spans) {
+    if (span.name != "process questions") continue;
+    EXPECT_TRUE(KeysAreUnique(span));
+    std::vector<std::string> described;
+    std::string size;
+    for (const auto& [key, value] : span.attributes) {
+      const std::string name = key.str();
+      const bool varies = name == "kafkatrace.record.queue_wait_ms" ||
+                          name == "kafkatrace.record.timestamp_ms";
+      described.push_back(
+          name + "=" + (varies ? "(present)" : AttributeValueToString(value)));
+      if (name == "messaging.message.body.size")
+        size = AttributeValueToString(value);
+    }
+    described.push_back("status=" +
+                        std::to_string(static_cast<int>(span.status_code)));
+    described.push_back("events=" + std::to_string(span.events.size()));
+    EXPECT_EQ(out.count(size), 0u) << "two spans with body size " << size;
+    out[size] = std::move(described);
+  }
+  return out;
+}
+
+TEST_F(KafkaTracingTest, ProcessSpansEndTheSameWhenTheBatchWorkerWritesThem) {
+  // Under a BatchSpanProcessor a process span's attributes are written on its
+  // worker, after it ends, from facts kept at its start; under any other
+  // processor at its start. Both must give the same span, attributes in the
+  // same order, with what the application set while processing (including
+  // a value it replaced) kept; so must a sampler that reads start attributes.
+  using Processor = TestTracing::Processor;
+  TestTracing batch(nullptr, {}, Processor::kBatch);
+  TestTracing batch_by_topic(std::make_unique<TopicSampler>(), {},
+                             Processor::kBatch);
+  auto producer = Producer();
+  const std::string max_deferred_key(36, 'k');  // kept in the span's facts
+  const std::string long_key(37, 'l');          // too long: written at once
+  for (const ProducerRecord& record :
+       {ProducerRecord{.topic = "questions", .key = "user-7", .value = "1"},
+        ProducerRecord{
+            .topic = "questions", .key = max_deferred_key, .value = "22"},
+        ProducerRecord{.topic = "questions", .key = long_key, .value = "333"},
+        ProducerRecord{.topic = "questions", .partition = 1}}) {
+    ASSERT_EQ(producer->Produce(record), RdKafka::ERR_NO_ERROR);
+  }
+  ASSERT_EQ(producer->Flush(5000), RdKafka::ERR_NO_ERROR);
+  std::vector<std::map<std::string, std::vector<std::string>>> runs;
+  for (TestTracing* tracing : {&tracing_, &batch, &batch_by_topic}) {
+    auto consumer = TracingConsumer::Create(cluster_.ConsumerConf("compare"),
+                                            tracing->tracer())
+                        .value();
+    // Assigned, not subscribed: no group to join, and each reads all four.
+    std::vector<std::unique_ptr<RdKafka::TopicPartition>> partitions;
+    std::vector<RdKafka::TopicPartition*> assignment;
+    for (int partition : {0, 1}) {
+      partitions.emplace_back(RdKafka::TopicPartition::create(
+          "questions", partition, RdKafka::Topic::OFFSET_BEGINNING));
+      assignment.push_back(partitions.back().get());
+    }
+    ASSERT_EQ(consumer->consumer().assign(assignment), RdKafka::ERR_NO_ERROR);
+    for (int seen = 0; seen < 4;) {
+      auto record = PollOne(*consumer);
+      ASSERT_TRUE(record);
+      ++seen;
+      ProcessSpanScope process(*consumer, *record);
+      process.span().SetAttribute("app.step", "parsed");
+      if (record->value() == "22") process.RecordError("ParseError", "bad");
+      if (record->value() == "333")
+        process.span().SetAttribute("messaging.consumer.group.name", "mine");
+    }
+    runs.push_back(ProcessSpansByBody(tracing->spans()));
+  }
+  ASSERT_EQ(runs[0].size(), 4u);
+  const std::vector<std::string>& first = runs[0].at("1");
+  ASSERT_GE(first.size(), 3u);
+  EXPECT_EQ(first.front(), "messaging.system=\"kafka\"");
+  EXPECT_EQ(first[first.size() - 3], "app.step=\"parsed\"");
+  const auto has = [](const std::vector<std::string>& span,
+                      const std::string& line) {
+    return std::find(span.begin(), span.end(), line) != span.end();
+  };
+  EXPECT_TRUE(has(first, "messaging.kafka.message.key=\"user-7\""));
+  for (const std::string prefix :
+       {"server.address=", "server.port=", "messaging.kafka.cluster.id="}) {
+    EXPECT_TRUE(std::any_of(first.begin(), first.end(), [&](const auto& line) {
+      return line.starts_with(prefix);
+    })) << prefix;
+  }
+  EXPECT_TRUE(has(first, "kafkatrace.record.queue_wait_ms=(present)"));
+  EXPECT_TRUE(has(runs[0].at("2"),
+                  "messaging.kafka.message.key=\"" + max_deferred_key + "\""));
+  EXPECT_TRUE(has(runs[0].at("2"), "error.type=\"ParseError\""));
+  EXPECT_TRUE(has(runs[0].at("3"), "messaging.consumer.group.name=\"mine\""));
+  EXPECT_TRUE(has(runs[0].at("0"), "messaging.kafka.message.tombstone=true"));
+  EXPECT_EQ(runs[1], runs[0]);
+  EXPECT_EQ(runs[2], runs[0]);
+}
+
 TEST_F(KafkaTracingTest, TombstoneAndBaggageTravel) {
   auto producer = Producer();
   Span parent = tracing_.tracer().StartSpan("parent");

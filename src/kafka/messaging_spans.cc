@@ -58,16 +58,26 @@ std::string_view AssignedPartitionText(int32_t partition, char (&buffer)[12]) {
 template <typename SetFn>
 void ForEachStartAttribute(std::string_view operation, std::string_view topic,
                            std::string_view partition,
-                           const BrokerAddress* server, SetFn&& set) {
+                           std::string_view server_host, int32_t server_port,
+                           SetFn&& set) {
   set(semconv::kMessagingSystem, "kafka");
   set(semconv::kOperationName, operation);
   set(semconv::kOperationType, operation);
   set(semconv::kDestinationName, topic);
   if (!partition.empty()) set(semconv::kPartitionId, partition);
-  if (server != nullptr) {
-    set(semconv::kServerAddress, server->host);
-    set(semconv::kServerPort, server->port);
+  if (!server_host.empty()) {
+    set(semconv::kServerAddress, server_host);
+    set(semconv::kServerPort, server_port);
   }
+}
+template <typename SetFn>
+void ForEachStartAttribute(std::string_view operation, std::string_view topic,
+                           std::string_view partition,
+                           const BrokerAddress* server, SetFn&& set) {
+  ForEachStartAttribute(operation, topic, partition,
+                        server != nullptr ? server->host : std::string_view(),
+                        server != nullptr ? server->port : 0,
+                        std::forward<SetFn>(set));
 }
 
 // Attributes gathered on the stack and set on a span in one
@@ -350,6 +360,16 @@ void AddAcknowledgedAttributes(AttributeBatch& batch,
 // An AcknowledgedRecord as it waits in its span for the batch processor's
 // worker: the names interned, the key copied (a record's key and its topic
 // handle are librdkafka's, gone after the delivery report).
+// `name` interned into `to` (null for an empty name); false when the pool has
+// no room for it.
+bool InternInto(std::string_view name, const char*& to) noexcept {
+  to = name.empty() ? nullptr : InternedNames::Intern(name);
+  return name.empty() || to != nullptr;
+}
+std::string_view ViewOf(const char* interned) noexcept {
+  return interned != nullptr ? std::string_view(interned) : std::string_view();
+}
+
 struct DeferredSendFacts {
   static constexpr size_t kMaxKey = 36;  // a UUID's text fits
 
@@ -359,8 +379,9 @@ struct DeferredSendFacts {
     const SendSpanInput& in = record.input;
     if (record.error != RD_KAFKA_RESP_ERR_NO_ERROR) return false;
     if (in.key && in.key->size() > kMaxKey) return false;
-    if (!Intern(in.topic, topic) || !Intern(in.client_id, client_id) ||
-        !Intern(record.cluster_id, cluster_id) || !Intern(record.host, host)) {
+    if (!InternInto(in.topic, topic) || !InternInto(in.client_id, client_id) ||
+        !InternInto(record.cluster_id, cluster_id) ||
+        !InternInto(record.host, host)) {
       return false;
     }
     offset = record.offset;
@@ -411,12 +432,6 @@ struct DeferredSendFacts {
   bool has_key;
   uint8_t key_size;
   char key[kMaxKey];
-
- private:
-  static bool Intern(std::string_view name, const char*& to) noexcept {
-    to = name.empty() ? nullptr : InternedNames::Intern(name);
-    return name.empty() || to != nullptr;
-  }
 };
 static_assert(sizeof(DeferredSendFacts) <=
               kafkatrace::detail::DeferredAttributes::kFactsSize);
@@ -485,13 +500,15 @@ Context HeaderExtractor::Extract(rd_kafka_headers_t* headers) const {
   const char* name;
   const void* value;
   size_t size;
-  for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value,
-                                             &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+  for (size_t i = 0;
+       rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
+       RD_KAFKA_RESP_ERR_NO_ERROR;
        ++i) {
     const std::string_view key(name);
     const std::string_view text =
-        value != nullptr ? std::string_view(static_cast<const char*>(value), size)
-                         : std::string_view();
+        value != nullptr
+            ? std::string_view(static_cast<const char*>(value), size)
+            : std::string_view();
     if (EqualsIgnoreAsciiCase(key, "traceparent")) {
       if (traceparent_lines >= 0 && ++traceparent_lines == 1)
         first_traceparent = text;
@@ -558,6 +575,118 @@ Span StartProcessSpanWithOptions(Tracer& tracer, const ProcessSpanInput& input,
 }
 }  // namespace
 
+namespace {
+// A process span's attributes that StartProcessSpan does not start it with:
+// with `with_start_attributes` (the sampler read none), the messaging start
+// attributes too, with `partition` and the broker at `server_host` (empty:
+// unknown); `input.server` is not read.
+void AddProcessAttributes(AttributeBatch& batch, const ProcessSpanInput& input,
+                          std::string_view partition,
+                          std::string_view server_host, int32_t server_port,
+                          bool with_start_attributes) {
+  if (with_start_attributes) {
+    ForEachStartAttribute("process", input.topic, partition, server_host,
+                          server_port, batch);
+  }
+  batch(semconv::kOffset, input.offset);
+  if (input.key) batch(semconv::kMessageKey, *input.key);
+  if (input.tombstone) batch(semconv::kTombstone, true);
+  batch(semconv::kBodySize, static_cast<int64_t>(input.body_size));
+  if (!input.group.empty()) batch(semconv::kConsumerGroup, input.group);
+  if (!input.client_id.empty()) batch(semconv::kClientId, input.client_id);
+  if (!input.cluster_id.empty()) batch(semconv::kClusterId, input.cluster_id);
+  if (input.timestamp_ms > 0) {
+    batch(semconv::kRecordTimestampMs, input.timestamp_ms);
+    batch(semconv::kQueueWaitMs, input.queue_wait_ms);
+  }
+}
+
+// A consumed record's facts, kept in its process span for the batch
+// processor's worker to turn into attributes (as DeferredSendFacts).
+struct DeferredProcessFacts {
+  static constexpr size_t kMaxKey = 36;  // a UUID's text fits
+  static constexpr uint8_t kNoKey = 0xFF;
+
+  // False when `in` does not fit: a key longer than kMaxKey, a body over 4
+  // GiB, or a name the intern pool has no room for.
+  bool Capture(const ProcessSpanInput& in) noexcept {
+    if (in.key && in.key->size() > kMaxKey) return false;
+    if (in.body_size > UINT32_MAX) return false;
+    const BrokerAddress* server = in.server;
+    if (server != nullptr && (server->port < 0 || server->port > UINT16_MAX))
+      return false;
+    if (!InternInto(in.topic, topic) || !InternInto(in.group, group) ||
+        !InternInto(in.client_id, client_id) ||
+        !InternInto(in.cluster_id, cluster_id) ||
+        !InternInto(server != nullptr ? server->host : std::string_view(),
+                    host)) {
+      return false;
+    }
+    offset = in.offset;
+    timestamp_ms = in.timestamp_ms;
+    queue_wait_ms = in.queue_wait_ms;
+    body_size = static_cast<uint32_t>(in.body_size);
+    partition = in.partition;
+    port = server != nullptr ? static_cast<uint16_t>(server->port) : 0;
+    tombstone = in.tombstone;
+    key_size = in.key ? static_cast<uint8_t>(in.key->size()) : kNoKey;
+    if (in.key && !in.key->empty())
+      std::memcpy(key, in.key->data(), in.key->size());
+    return true;
+  }
+  // The record again (no server: see host and port); views into this object
+  // and the intern pool.
+  ProcessSpanInput Input() const noexcept {
+    ProcessSpanInput in;
+    in.topic = ViewOf(topic);
+    in.partition = partition;
+    in.offset = offset;
+    if (key_size != kNoKey) in.key = std::string_view(key, key_size);
+    in.tombstone = tombstone;
+    in.body_size = body_size;
+    in.timestamp_ms = timestamp_ms;
+    in.queue_wait_ms = queue_wait_ms;
+    in.group = ViewOf(group);
+    in.client_id = ViewOf(client_id);
+    in.cluster_id = ViewOf(cluster_id);
+    return in;
+  }
+
+  // Interned NUL-terminated names; null for an empty one.
+  const char* topic;
+  const char* group;
+  const char* client_id;
+  const char* cluster_id;
+  const char* host;  // the broker the record was fetched from
+  int64_t offset;
+  int64_t timestamp_ms;
+  double queue_wait_ms;
+  uint32_t body_size;
+  int32_t partition;
+  uint16_t port;
+  bool tombstone;
+  uint8_t key_size;  // kNoKey: the record has none
+  char key[kMaxKey];
+};
+static_assert(sizeof(DeferredProcessFacts) <=
+              kafkatrace::detail::DeferredAttributes::kFactsSize);
+
+// Runs on the batch processor's worker, once the span has ended.
+void ResolveProcessFacts(const kafkatrace::detail::DeferredAttributes& deferred,
+                         SpanData& span) {
+  const auto facts = deferred.Facts<DeferredProcessFacts>();
+  const ProcessSpanInput input = facts.Input();  // views into `facts`
+  char partition_buffer[12];
+  AttributeBatch batch;
+  AddProcessAttributes(batch, input,
+                       PartitionText(input.partition, partition_buffer),
+                       ViewOf(facts.host), facts.port,
+                       /*with_start_attributes=*/true);
+  kafkatrace::detail::SpanHandoff::SetAttributesBefore(span, deferred.provider,
+                                                       batch.items());
+}
+}  // namespace
+
 Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
   static const Context kNone;
   const SpanContext& producer =
@@ -584,25 +713,26 @@ Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
     span = StartProcessSpanWithOptions(tracer, input, producer, ambient,
                                        partition);
   }
-  if (span.IsRecording()) {
-    AttributeBatch batch;
-    if (!tracer.SamplerUsesStartAttributes()) {
-      ForEachStartAttribute("process", input.topic, partition, input.server,
-                            batch);
+  if (!span.IsRecording()) return span;
+  const bool with_start_attributes = !tracer.SamplerUsesStartAttributes();
+  // A dozen attributes cost more than the rest of the span on the consumer's
+  // thread: where only batch processors will read them, the batch worker
+  // writes them, from the record's facts, after the span ends.
+  if (with_start_attributes &&
+      kafkatrace::detail::SpanHandoff::CanDeferAttributes(span)) {
+    DeferredProcessFacts facts;
+    if (facts.Capture(input)) {
+      kafkatrace::detail::SpanHandoff::DeferAttributes(
+          span, &ResolveProcessFacts, facts);
+      return span;
     }
-    batch(semconv::kOffset, input.offset);
-    if (input.key) batch(semconv::kMessageKey, *input.key);
-    if (input.tombstone) batch(semconv::kTombstone, true);
-    batch(semconv::kBodySize, static_cast<int64_t>(input.body_size));
-    if (!input.group.empty()) batch(semconv::kConsumerGroup, input.group);
-    if (!input.client_id.empty()) batch(semconv::kClientId, input.client_id);
-    if (!input.cluster_id.empty()) batch(semconv::kClusterId, input.cluster_id);
-    if (input.timestamp_ms > 0) {
-      batch(semconv::kRecordTimestampMs, input.timestamp_ms);
-      batch(semconv::kQueueWaitMs, input.queue_wait_ms);
-    }
-    batch.SetOn(span);
   }
+  AttributeBatch batch;
+  AddProcessAttributes(
+      batch, input, partition,
+      input.server != nullptr ? input.server->host : std::string_view(),
+      input.server != nullptr ? input.server->port : 0, with_start_attributes);
+  batch.SetOn(span);
   return span;
 }
 

@@ -142,9 +142,12 @@ TEST(HeaderInjectorTest, DefaultPropagatorReplacesStaleHeadersInOrder) {
 
 TEST(HeaderExtractorTest, DirectPathOnlyForTraceContextWithOptionalBaggage) {
   const std::pair<const char*, bool> cases[] = {
-      {"tracecontext,baggage", true}, {"tracecontext", true},
-      {"baggage,tracecontext", false}, {"tracecontext,b3", false},
-      {"b3multi", false},              {"none", false},
+      {"tracecontext,baggage", true},
+      {"tracecontext", true},
+      {"baggage,tracecontext", false},
+      {"tracecontext,b3", false},
+      {"b3multi", false},
+      {"none", false},
   };
   for (const auto& [names, direct] : cases) {
     auto propagator = MakePropagator(names).value();

@@ -128,7 +128,7 @@ Result<std::unique_ptr<TracingConsumer>> TracingConsumer::Create(
   auto impl = std::make_unique<Impl>();
   impl->tracer = &tracer;
   impl->extractor.emplace(options.propagator != nullptr ? *options.propagator
-                                                         : DefaultPropagator());
+                                                        : DefaultPropagator());
   impl->policy = options.policy;
   if (conf->get("group.id", impl->group_id) != RdKafka::Conf::CONF_OK ||
       impl->group_id.empty()) {

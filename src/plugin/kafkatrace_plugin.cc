@@ -145,8 +145,7 @@ class Client {
     // the record is this span's parent; otherwise the thread's current span, if
     // any.
     Context incoming;
-    if (had_headers)
-      incoming = extractor_.Extract(headers);
+    if (had_headers) incoming = extractor_.Extract(headers);
     const SpanContext* parent =
         incoming.span_context.IsValid() ? &incoming.span_context : nullptr;
     Span span = kafka::detail::StartSendSpan(

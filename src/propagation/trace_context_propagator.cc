@@ -141,7 +141,8 @@ Context TraceContextPropagator::Extract(const TextMapCarrier& carrier,
     std::optional<std::string_view> trace_state;
     if (lines > 0)
       trace_state = lines == 1 ? single : std::string_view(combined);
-    SpanContext context = TraceContextFromFields(count, traceparent, trace_state);
+    SpanContext context =
+        TraceContextFromFields(count, traceparent, trace_state);
     if (context.IsValid()) base.span_context = std::move(context);
     return base;
   } catch (...) {

@@ -27,6 +27,15 @@ void ResolveFacts(const detail::DeferredAttributes& deferred, SpanData& span) {
   detail::SpanHandoff::SetAttributesOn(span, deferred.provider, attributes);
 }
 
+// Sets "late.number" and "late.text" as if set before the span's own.
+void ResolveFactsFirst(const detail::DeferredAttributes& deferred,
+                       SpanData& span) {
+  const auto facts = deferred.Facts<Facts>();
+  const AttributeKeyValue attributes[] = {{"late.number", facts.number},
+                                          {"late.text", facts.text}};
+  detail::SpanHandoff::SetAttributesBefore(span, deferred.provider, attributes);
+}
+
 // Starts a span with one attribute and ends it with deferred ones.
 void EndWithFacts(Tracer& tracer) {
   Span span = tracer.StartSpan("deferring");
@@ -49,6 +58,48 @@ TEST(DeferredAttributesTest, TheBatchWorkerWritesThemBeforeExport) {
   EXPECT_EQ(*FindAttribute(spans[0].attributes, "late.text"),
             AttributeValue(std::string("facts")));
   EXPECT_EQ(spans[0].deferred.resolver, nullptr);  // exporters see none
+}
+
+// Facts kept at start (as process spans keep theirs), while the span records
+// attributes of its own: the span must end as if the facts' attributes had
+// been set first, under the limits, as a span that set them at once.
+TEST(DeferredAttributesTest, FactsKeptAtStartComeFirst) {
+  for (uint32_t max_attributes : {2u, 3u, 4u, 128u}) {
+    std::vector<std::vector<std::string>> ends;
+    std::vector<uint32_t> dropped;
+    for (bool defer : {false, true}) {
+      TestTracing tracing(nullptr, {.max_attributes = max_attributes},
+                          Processor::kBatch);
+      Span span = tracing.tracer().StartSpan("deferring");
+      if (defer) {
+        detail::SpanHandoff::DeferAttributes(span, &ResolveFactsFirst,
+                                             Facts{42, "facts"});
+      } else {
+        const AttributeKeyValue at_once[] = {{"late.number", 42},
+                                             {"late.text", "facts"}};
+        span.SetAttributes(at_once);
+      }
+      span.SetAttribute("own", true);
+      span.SetAttribute("late.text", "replaced while live");
+      span.SetAttribute("own.2", 2);
+      span.End();
+      const auto spans = tracing.spans();
+      ASSERT_EQ(spans.size(), 1u);
+      std::vector<std::string> described;
+      for (const auto& [key, value] : spans[0].attributes)
+        described.push_back(key.str() + "=" + AttributeValueToString(value));
+      ends.push_back(described);
+      dropped.push_back(spans[0].dropped_attributes_count);
+    }
+    EXPECT_EQ(ends[1], ends[0]) << max_attributes;
+    EXPECT_EQ(dropped[1], dropped[0]) << max_attributes;
+    if (max_attributes == 128) {
+      EXPECT_EQ(ends[1],
+                (std::vector<std::string>{"late.number=42",
+                                          "late.text=\"replaced while live\"",
+                                          "own=true", "own.2=2"}));
+    }
+  }
 }
 
 TEST(DeferredAttributesTest, TheSpanLimitsApply) {

@@ -42,6 +42,14 @@ struct SpanHandoff {
     span.data_->deferred.Store(resolver, span.provider_, facts);
     span.End();
   }
+  // Keeps `facts` in `span` (recording, CanDeferAttributes), still live, for
+  // `resolver` to set its first attributes from after it ends
+  // (SetAttributesBefore): those the application sets meanwhile are kept.
+  template <typename Facts>
+  static void DeferAttributes(Span& span, DeferredAttributes::Resolver resolver,
+                              const Facts& facts) noexcept {
+    span.data_->deferred.Store(resolver, span.provider_, facts);
+  }
   // For resolvers: sets `attributes` on an ended span's data as
   // Span::SetAttributes would have (limits, later keys replacing earlier).
   static void SetAttributesOn(
@@ -49,6 +57,24 @@ struct SpanHandoff {
       std::span<const AttributeKeyValue> attributes) noexcept {
     Span span(std::unique_ptr<SpanData>(&data), provider);
     span.SetAttributes(attributes);
+    (void)span.data_.release();  // still the caller's
+  }
+  // For resolvers of facts deferred at start: the span ends as if
+  // `attributes` had been set before those it has (set while it was live),
+  // which keep their values and order, and the limits drop the same ones.
+  static void SetAttributesBefore(
+      SpanData& data, const ProviderState* provider,
+      std::span<const AttributeKeyValue> attributes) noexcept {
+    if (data.attributes.empty()) {  // the usual case: nothing to re-apply
+      SetAttributesOn(data, provider, attributes);
+      return;
+    }
+    Attributes later;
+    later.swap(data.attributes);
+    Span span(std::unique_ptr<SpanData>(&data), provider);
+    span.SetAttributes(attributes);
+    for (const Attribute& attribute : later)
+      span.SetAttribute(attribute.key.view(), attribute.value);
     (void)span.data_.release();  // still the caller's
   }
 };
