@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "kafka/interned_names.h"
+
 namespace kafkatrace::kafka::detail {
 namespace {
 
@@ -96,6 +98,7 @@ void BrokerTable::UpdateAddress(Slot& slot, const char* broker_name,
   std::optional<BrokerAddress> parsed = ParseBrokerName(broker_name);
   if (!parsed) return;
   parsed->broker_id = broker_id;
+  parsed->interned_host = InternedNames::Intern(parsed->host);
   std::lock_guard lock(mutex_);
   if (addresses_.size() >= kMaxAddresses) return;
   try {

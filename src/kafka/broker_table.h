@@ -32,6 +32,16 @@ struct BrokerAddress {
   std::string name;  // as librdkafka gave it, to notice renames
   std::string host;  // without brackets for IPv6
   int32_t port = 0;
+  // `host`'s interned copy (InternedNames), set by BrokerTable; null if none.
+  const char* interned_host = nullptr;
+
+  // The host, viewed in its interned copy when there is one: such views stay
+  // valid after the table is gone, and intern by address.
+  std::string_view stable_host() const {
+    return interned_host != nullptr
+               ? std::string_view(interned_host, host.size())
+               : std::string_view(host);
+  }
 };
 // Parses "[proto://]host:port[/id]"; nullopt when there is no port.
 std::optional<BrokerAddress> ParseBrokerName(std::string_view name);

@@ -7,6 +7,8 @@
 #include <string>
 #include <thread>
 
+#include "kafka/interned_names.h"
+
 namespace kafkatrace::kafka::detail {
 namespace {
 
@@ -53,6 +55,10 @@ TEST(BrokerTableTest, LearnsEachBrokersAddressFromItsResponses) {
   ASSERT_NE(table.AddressOf(2), nullptr);
   EXPECT_EQ(table.AddressOf(1)->host, "10.0.0.1");
   EXPECT_EQ(table.AddressOf(2)->port, 9094);
+  // Its host also has an interned copy, which outlives the table.
+  EXPECT_EQ(table.AddressOf(1)->stable_host(), "10.0.0.1");
+  EXPECT_EQ(table.AddressOf(1)->stable_host().data(),
+            InternedNames::Intern("10.0.0.1"));
   EXPECT_EQ(table.AddressOf(3), nullptr);
   // Repeated responses reuse the published address.
   const BrokerAddress* first = table.AddressOf(1);

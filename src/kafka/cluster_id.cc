@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "kafka/interned_names.h"
+
 namespace kafkatrace::kafka::detail {
 
 ClusterId::~ClusterId() { delete id_.load(std::memory_order_acquire); }
@@ -27,8 +29,13 @@ void ClusterId::Learn(rd_kafka_t* rk) noexcept {
   char* id = rd_kafka_clusterid(rk, /*timeout_ms=*/0);
   if (id == nullptr) return;
   try {
-    auto* learned = new std::string(id);
-    const std::string* expected = nullptr;
+    auto* learned = new Learned;
+    learned->view = InternedNames::InternOrKeep(id);
+    if (learned->view.data() == id) {  // not interned: keep a copy
+      learned->copy = id;
+      learned->view = learned->copy;
+    }
+    const Learned* expected = nullptr;
     if (!id_.compare_exchange_strong(expected, learned,
                                      std::memory_order_acq_rel)) {
       delete learned;

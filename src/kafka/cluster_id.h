@@ -7,7 +7,8 @@
 // Threading: Learn() only on application threads (where librdkafka's API may
 // be called: produce(), poll() and the callbacks it serves, the on_send and
 // on_consume interceptors), never on librdkafka's own threads; value() on any
-// thread. Ownership: the view value() returns lives as long as the object.
+// thread. Ownership: the view value() returns lives as long as the object
+// (usually longer: it views the id's interned copy, see InternedNames).
 #pragma once
 
 #include <librdkafka/rdkafka.h>
@@ -34,12 +35,16 @@ class ClusterId {
   void Learn(rd_kafka_t* rk) noexcept;
   // Empty until known.
   std::string_view value() const noexcept {
-    const std::string* id = id_.load(std::memory_order_acquire);
-    return id != nullptr ? std::string_view(*id) : std::string_view();
+    const Learned* id = id_.load(std::memory_order_acquire);
+    return id != nullptr ? id->view : std::string_view();
   }
 
  private:
-  std::atomic<const std::string*> id_{nullptr};  // owned; set once
+  struct Learned {
+    std::string copy;       // used only when the intern pool is full
+    std::string_view view;  // the interned copy, or `copy`
+  };
+  std::atomic<const Learned*> id_{nullptr};  // owned; set once
   std::atomic<uint32_t> attempts_{0};
   std::atomic<int64_t> next_attempt_ns_{0};  // steady clock
 };

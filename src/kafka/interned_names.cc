@@ -54,7 +54,8 @@ const char* InternedNames::Intern(std::string_view name) noexcept {
   RecentNames& recent = t_recent;
   for (size_t i = 0; i < RecentNames::kSize; ++i) {
     if (recent.sizes[i] == name.size() && recent.names[i] != nullptr &&
-        std::memcmp(recent.names[i], name.data(), name.size()) == 0) {
+        (recent.names[i] == name.data() ||
+         std::memcmp(recent.names[i], name.data(), name.size()) == 0)) {
       return recent.names[i];
     }
   }
@@ -66,6 +67,12 @@ const char* InternedNames::Intern(std::string_view name) noexcept {
     recent.next = (recent.next + 1) % RecentNames::kSize;
   }
   return interned;
+}
+
+std::string_view InternedNames::InternOrKeep(std::string_view name) noexcept {
+  if (name.empty()) return name;
+  const char* interned = Intern(name);
+  return interned != nullptr ? std::string_view(interned, name.size()) : name;
 }
 
 }  // namespace kafkatrace::kafka::detail

@@ -26,8 +26,13 @@ class InternedNames {
   static constexpr size_t kMaxBytes = 1 << 20;
 
   // The interned copy of `name`; null when the bound is reached, or when
-  // `name` contains a NUL (it could not be read back whole).
+  // `name` contains a NUL (it could not be read back whole). A `name` that
+  // already points into the pool is recognized by its address alone.
   static const char* Intern(std::string_view name) noexcept;
+  // For a name a client keeps for its whole life (client id, group id): the
+  // interned copy, or `name` itself when it cannot be interned. Views of the
+  // copy make each record's Intern an address comparison.
+  static std::string_view InternOrKeep(std::string_view name) noexcept;
 };
 
 }  // namespace kafkatrace::kafka::detail

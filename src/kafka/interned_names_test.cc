@@ -25,6 +25,13 @@ TEST(InternedNamesTest, OneCopyPerNameThatOutlivesTheCaller) {
   EXPECT_STREQ(InternedNames::Intern("answers"), "answers");
   // A prefix is another name, not a hit on the longer one.
   EXPECT_STREQ(InternedNames::Intern("quest"), "quest");
+  // A view of the copy, as clients keep their own names, finds the copy.
+  const std::string client = "client-1";
+  const std::string_view kept = InternedNames::InternOrKeep(client);
+  EXPECT_EQ(kept, "client-1");
+  EXPECT_NE(kept.data(), client.data());
+  EXPECT_EQ(InternedNames::Intern(kept), kept.data());
+  EXPECT_EQ(InternedNames::InternOrKeep(""), "");
 }
 
 TEST(InternedNamesTest, NamesAreFoundAgainPastThisThreadsRecentOnes) {
@@ -63,6 +70,10 @@ TEST(InternedNamesTest, PastTheBoundNewNamesAreRefusedAndOldOnesStillFound) {
   EXPECT_LT(interned, InternedNames::kMaxNames);
   EXPECT_EQ(InternedNames::Intern("one too many"), nullptr);
   EXPECT_EQ(InternedNames::Intern("early"), early);
+  // A client's own name, not interned, is kept where it is.
+  const std::string client = "client-too-many";
+  EXPECT_EQ(InternedNames::InternOrKeep(client).data(), client.data());
+  EXPECT_EQ(InternedNames::InternOrKeep("early").data(), early);
 }
 
 }  // namespace

@@ -311,7 +311,7 @@ AcknowledgedRecord AcknowledgedRecordOf(const rd_kafka_message_t* message,
   if (producer.brokers == nullptr) return record;
   const int32_t broker = rd_kafka_message_broker_id(message);
   if (const BrokerAddress* server = producer.brokers->AddressOf(broker)) {
-    record.host = server->host;
+    record.host = server->stable_host();
     record.port = server->port;
   }
   // Where the time went: librdkafka's latency is from produce() to the
@@ -618,8 +618,9 @@ struct DeferredProcessFacts {
     if (!InternInto(in.topic, topic) || !InternInto(in.group, group) ||
         !InternInto(in.client_id, client_id) ||
         !InternInto(in.cluster_id, cluster_id) ||
-        !InternInto(server != nullptr ? server->host : std::string_view(),
-                    host)) {
+        !InternInto(
+            server != nullptr ? server->stable_host() : std::string_view(),
+            host)) {
       return false;
     }
     offset = in.offset;

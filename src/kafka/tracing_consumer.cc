@@ -6,6 +6,7 @@
 #include <deque>
 #include <map>
 
+#include "kafka/interned_names.h"
 #include "kafka/messaging_spans.h"
 #include "kafka/semconv.h"
 #include "kafkatrace/clock.h"
@@ -66,6 +67,8 @@ struct TracingConsumer::Impl final : public RdKafka::OffsetCommitCb {
   RdKafka::OffsetCommitCb* application_callback = nullptr;
   std::string group_id;
   std::string client_id;
+  // The same, interned: the process spans' deferred facts find them by address.
+  std::string_view group_name, client_name;
   detail::BrokerTable brokers;
   detail::ClusterId cluster_id;
   // librdkafka also reports synchronous commits to offset_commit_cb, later,
@@ -136,6 +139,8 @@ Result<std::unique_ptr<TracingConsumer>> TracingConsumer::Create(
   }
   if (conf->get("client.id", impl->client_id) != RdKafka::Conf::CONF_OK)
     impl->client_id.clear();
+  impl->group_name = detail::InternedNames::InternOrKeep(impl->group_id);
+  impl->client_name = detail::InternedNames::InternOrKeep(impl->client_id);
   (void)conf->get(impl->application_callback);
   impl->brokers.Attach(conf->c_ptr_global());
   std::string error;
@@ -314,8 +319,8 @@ ProcessSpanScope::ProcessSpanScope(TracingConsumer& consumer,
                      .body_size = value ? value->size() : 0,
                      .timestamp_ms = record.timestamp_ms(),
                      .queue_wait_ms = record.queue_wait_ms(),
-                     .group = impl.group_id,
-                     .client_id = impl.client_id,
+                     .group = impl.group_name,
+                     .client_id = impl.client_name,
                      .cluster_id = impl.cluster_id.value(),
                      .server = impl.brokers.AddressOf(
                          rd_kafka_message_broker_id(record.message().c_ptr())),

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "kafka/interned_names.h"
 #include "kafka/messaging_spans.h"
 #include "kafkatrace/context.h"
 #include "kafkatrace/kafka/record_headers_carrier.h"
@@ -44,6 +45,8 @@ struct TracingProducer::Impl final : public RdKafka::DeliveryReportCb {
   detail::ClusterId cluster_id;
   rd_kafka_t* handle = nullptr;  // the producer's, for the cluster id
   std::string client_id;
+  // The same, interned: the send spans' deferred facts find it by address.
+  std::string_view client_name;
 
   void dr_cb(RdKafka::Message& message) override {
     // Exceptions must not cross back into librdkafka's C frames.
@@ -73,7 +76,7 @@ struct TracingProducer::Impl final : public RdKafka::DeliveryReportCb {
     // report.
     detail::EndSendSpan(span, message.c_ptr(),
                         {.tracer = tracer,
-                         .client_id = client_id,
+                         .client_id = client_name,
                          .brokers = &brokers,
                          .cluster_id = cluster_id.value()});
   }
@@ -97,6 +100,7 @@ Result<std::unique_ptr<TracingProducer>> TracingProducer::Create(
   impl->brokers.Attach(conf->c_ptr_global());
   if (conf->get("client.id", impl->client_id) != RdKafka::Conf::CONF_OK)
     impl->client_id.clear();
+  impl->client_name = detail::InternedNames::InternOrKeep(impl->client_id);
   std::unique_ptr<RdKafka::Producer> producer(
       RdKafka::Producer::create(conf.get(), error));
   if (!producer)
@@ -128,7 +132,7 @@ RdKafka::ErrorCode TracingProducer::Produce(
         .key = record.key,
         .tombstone = !record.value.has_value(),
         .body_size = record.value ? record.value->size() : 0,
-        .client_id = s.client_id,
+        .client_id = s.client_name,
         .parent = record.parent ? &*record.parent : nullptr};
     Span started = detail::StartSendSpan(*s.tracer, input);
     // Only an application opaque needs a DeliveryState; otherwise a recording

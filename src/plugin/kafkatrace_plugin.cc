@@ -28,6 +28,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "kafka/interned_names.h"
 #include "kafka/messaging_spans.h"
 #include "kafkatrace/batch_span_processor.h"
 #include "kafkatrace/console_span_exporter.h"
@@ -129,10 +130,12 @@ class Client {
     char buf[512];
     size_t size = sizeof(buf);
     if (rd_kafka_conf_get(conf, "group.id", buf, &size) == RD_KAFKA_CONF_OK)
-      group_ = buf;
+      group_storage_ = buf;
     size = sizeof(buf);
     if (rd_kafka_conf_get(conf, "client.id", buf, &size) == RD_KAFKA_CONF_OK)
-      client_id_ = buf;
+      client_id_storage_ = buf;
+    group_ = kafka::detail::InternedNames::InternOrKeep(group_storage_);
+    client_id_ = kafka::detail::InternedNames::InternOrKeep(client_id_storage_);
     (void)rk;
   }
 
@@ -267,8 +270,10 @@ class Client {
   std::unique_ptr<TextMapPropagator> propagator_;
   kafka::detail::HeaderInjector injector_;    // over propagator_
   kafka::detail::HeaderExtractor extractor_;  // over propagator_
-  std::string group_;
-  std::string client_id_;
+  std::string group_storage_, client_id_storage_;
+  // Views of the interned copies (or of the storage above): spans' deferred
+  // facts find them by address.
+  std::string_view group_, client_id_;
   kafka::detail::BrokerTable brokers_;
   kafka::detail::ClusterId cluster_id_;
   std::mutex mutex_;
