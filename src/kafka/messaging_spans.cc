@@ -8,6 +8,7 @@
 
 #include "kafka/interned_names.h"
 #include "kafka/semconv.h"
+#include "kafkatrace/clock.h"
 #include "kafkatrace/kafka/record_headers_carrier.h"
 #include "kafkatrace/propagation/baggage_propagator.h"
 #include "kafkatrace/propagation/composite_propagator.h"
@@ -575,13 +576,20 @@ Span StartProcessSpanWithOptions(Tracer& tracer, const ProcessSpanInput& input,
 }
 }  // namespace
 
+double QueueWaitMs(int64_t consumed_unix_nanos, int64_t timestamp_ms) {
+  if (timestamp_ms <= 0) return 0;
+  const double wait = static_cast<double>(consumed_unix_nanos) / 1e6 -
+                      static_cast<double>(timestamp_ms);
+  return wait > 0 ? wait : 0;
+}
+
 namespace {
 // A process span's attributes that StartProcessSpan does not start it with:
 // with `with_start_attributes` (the sampler read none), the messaging start
 // attributes too, with `partition` and the broker at `server_host` (empty:
 // unknown); `input.server` is not read.
 void AddProcessAttributes(AttributeBatch& batch, const ProcessSpanInput& input,
-                          std::string_view partition,
+                          double queue_wait_ms, std::string_view partition,
                           std::string_view server_host, int32_t server_port,
                           bool with_start_attributes) {
   if (with_start_attributes) {
@@ -597,7 +605,7 @@ void AddProcessAttributes(AttributeBatch& batch, const ProcessSpanInput& input,
   if (!input.cluster_id.empty()) batch(semconv::kClusterId, input.cluster_id);
   if (input.timestamp_ms > 0) {
     batch(semconv::kRecordTimestampMs, input.timestamp_ms);
-    batch(semconv::kQueueWaitMs, input.queue_wait_ms);
+    batch(semconv::kQueueWaitMs, queue_wait_ms);
   }
 }
 
@@ -609,7 +617,7 @@ struct DeferredProcessFacts {
 
   // False when `in` does not fit: a key longer than kMaxKey, a body over 4
   // GiB, or a name the intern pool has no room for.
-  bool Capture(const ProcessSpanInput& in) noexcept {
+  bool Capture(const ProcessSpanInput& in, double wait_ms) noexcept {
     if (in.key && in.key->size() > kMaxKey) return false;
     if (in.body_size > UINT32_MAX) return false;
     const BrokerAddress* server = in.server;
@@ -625,7 +633,7 @@ struct DeferredProcessFacts {
     }
     offset = in.offset;
     timestamp_ms = in.timestamp_ms;
-    queue_wait_ms = in.queue_wait_ms;
+    queue_wait_ms = wait_ms;
     body_size = static_cast<uint32_t>(in.body_size);
     partition = in.partition;
     port = server != nullptr ? static_cast<uint16_t>(server->port) : 0;
@@ -646,7 +654,6 @@ struct DeferredProcessFacts {
     in.tombstone = tombstone;
     in.body_size = body_size;
     in.timestamp_ms = timestamp_ms;
-    in.queue_wait_ms = queue_wait_ms;
     in.group = ViewOf(group);
     in.client_id = ViewOf(client_id);
     in.cluster_id = ViewOf(cluster_id);
@@ -679,7 +686,7 @@ void ResolveProcessFacts(const kafkatrace::detail::DeferredAttributes& deferred,
   const ProcessSpanInput input = facts.Input();  // views into `facts`
   char partition_buffer[12];
   AttributeBatch batch;
-  AddProcessAttributes(batch, input,
+  AddProcessAttributes(batch, input, facts.queue_wait_ms,
                        PartitionText(input.partition, partition_buffer),
                        ViewOf(facts.host), facts.port,
                        /*with_start_attributes=*/true);
@@ -715,6 +722,10 @@ Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
                                        partition);
   }
   if (!span.IsRecording()) return span;
+  const double queue_wait_ms = QueueWaitMs(
+      input.consumed_unix_nanos != 0 ? input.consumed_unix_nanos
+                                     : SystemClock::Instance().NowNanos(),
+      input.timestamp_ms);
   const bool with_start_attributes = !tracer.SamplerUsesStartAttributes();
   // A dozen attributes cost more than the rest of the span on the consumer's
   // thread: where only batch processors will read them, the batch worker
@@ -722,7 +733,7 @@ Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
   if (with_start_attributes &&
       kafkatrace::detail::SpanHandoff::CanDeferAttributes(span)) {
     DeferredProcessFacts facts;
-    if (facts.Capture(input)) {
+    if (facts.Capture(input, queue_wait_ms)) {
       kafkatrace::detail::SpanHandoff::DeferAttributes(
           span, &ResolveProcessFacts, facts);
       return span;
@@ -730,7 +741,7 @@ Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
   }
   AttributeBatch batch;
   AddProcessAttributes(
-      batch, input, partition,
+      batch, input, queue_wait_ms, partition,
       input.server != nullptr ? input.server->host : std::string_view(),
       input.server != nullptr ? input.server->port : 0, with_start_attributes);
   batch.SetOn(span);

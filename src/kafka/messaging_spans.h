@@ -125,7 +125,9 @@ struct ProcessSpanInput {
   bool tombstone = false;
   size_t body_size = 0;
   int64_t timestamp_ms = 0;  // <= 0: unknown
-  double queue_wait_ms = 0;
+  // When it was consumed, for the time it waited in Kafka; 0: now. Read (and
+  // the clock with it) only for a recording span.
+  int64_t consumed_unix_nanos = 0;
   std::string_view group;
   std::string_view client_id;
   std::string_view cluster_id;            // empty: unknown
@@ -133,6 +135,10 @@ struct ProcessSpanInput {
   const Context* producer_context = nullptr;
   ProducerContextPolicy policy = ProducerContextPolicy::kParent;
 };
+// How long a record waited in Kafka: from its timestamp (<= 0: unknown, 0
+// returned) to when it was consumed, never negative (clocks differ).
+double QueueWaitMs(int64_t consumed_unix_nanos, int64_t timestamp_ms);
+
 // Starts `process <topic>` (CONSUMER) related to the producer's span per the
 // policy.
 Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input);

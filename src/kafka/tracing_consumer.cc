@@ -51,11 +51,7 @@ std::optional<std::string_view> ConsumedRecord::value() const {
 }
 
 double ConsumedRecord::queue_wait_ms() const {
-  const int64_t timestamp = timestamp_ms();
-  if (timestamp <= 0) return 0;
-  const double wait = static_cast<double>(consumed_unix_nanos_) / 1e6 -
-                      static_cast<double>(timestamp);
-  return wait > 0 ? wait : 0;
+  return detail::QueueWaitMs(consumed_unix_nanos_, timestamp_ms());
 }
 
 // ---- TracingConsumer ----
@@ -318,7 +314,7 @@ ProcessSpanScope::ProcessSpanScope(TracingConsumer& consumer,
                      .tombstone = !value.has_value(),
                      .body_size = value ? value->size() : 0,
                      .timestamp_ms = record.timestamp_ms(),
-                     .queue_wait_ms = record.queue_wait_ms(),
+                     .consumed_unix_nanos = record.consumed_unix_nanos(),
                      .group = impl.group_name,
                      .client_id = impl.client_name,
                      .cluster_id = impl.cluster_id.value(),

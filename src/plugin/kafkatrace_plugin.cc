@@ -201,11 +201,6 @@ class Client {
     Context producer = extractor_.Extract(message);
     rd_kafka_timestamp_type_t type;
     const int64_t timestamp = rd_kafka_message_timestamp(message, &type);
-    const double now_ms =
-        static_cast<double>(SystemClock::Instance().NowNanos()) / 1e6;
-    const double wait =
-        timestamp > 0 ? std::max(0.0, now_ms - static_cast<double>(timestamp))
-                      : 0;
     Span span = kafka::detail::StartProcessSpan(
         *tracer_,
         {.topic = rd_kafka_topic_name(message->rkt),
@@ -218,7 +213,6 @@ class Client {
          .tombstone = message->payload == nullptr,
          .body_size = message->len,
          .timestamp_ms = timestamp,
-         .queue_wait_ms = wait,
          .group = group_,
          .client_id = client_id_,
          .cluster_id = cluster_id_.value(),

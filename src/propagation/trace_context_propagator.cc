@@ -41,12 +41,9 @@ bool ParseTraceParentFields(std::string_view value, TraceId& trace_id,
   std::array<uint8_t, TraceId::kSize> trace;
   std::array<uint8_t, SpanId::kSize> span;
   // Every chunk is decoded (no early exit): one branch for all of them.
-  const bool hex = detail::DecodeLowerHex8(p + 3, &trace[0]) &
-                   detail::DecodeLowerHex8(p + 11, &trace[4]) &
-                   detail::DecodeLowerHex8(p + 19, &trace[8]) &
-                   detail::DecodeLowerHex8(p + 27, &trace[12]) &
-                   detail::DecodeLowerHex8(p + 36, &span[0]) &
-                   detail::DecodeLowerHex8(p + 44, &span[4]) &
+  const bool hex = detail::DecodeLowerHex16(p + 3, &trace[0]) &
+                   detail::DecodeLowerHex16(p + 19, &trace[8]) &
+                   detail::DecodeLowerHex16(p + 36, &span[0]) &
                    detail::DecodeLowerHex(v.substr(53, 2), &flags, 1);
   trace_id = TraceId(std::span<const uint8_t, TraceId::kSize>(trace));
   span_id = SpanId(std::span<const uint8_t, SpanId::kSize>(span));

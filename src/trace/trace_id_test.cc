@@ -49,6 +49,29 @@ TEST(TraceIdTest, WordAtATimeHexDecodeMatchesPerCharacterRules) {
   }
 }
 
+// The 16-at-a-time decoder (SSE2 on x86-64) likewise, in every position.
+TEST(TraceIdTest, SixteenAtATimeHexDecodeMatchesPerCharacterRules) {
+  for (int position = 0; position < 16; ++position) {
+    for (int c = 0; c < 256; ++c) {
+      char chunk[16];
+      std::memcpy(chunk, "09afc3e7b1d28f46", 16);
+      chunk[position] = static_cast<char>(c);
+      const bool valid = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+      uint8_t out[8];
+      ASSERT_EQ(detail::DecodeLowerHex16(chunk, out), valid)
+          << "byte " << c << " at " << position;
+      if (!valid) continue;
+      for (int i = 0; i < 8; ++i) {
+        const int
+            hi = detail::kLowerHexValues[static_cast<uint8_t>(chunk[2 * i])],
+            lo =
+                detail::kLowerHexValues[static_cast<uint8_t>(chunk[2 * i + 1])];
+        ASSERT_EQ(out[i], hi * 16 + lo) << position << " " << c;
+      }
+    }
+  }
+}
+
 TEST(TraceIdTest, WordAtATimeHexEncodeMatchesEveryByteValue) {
   for (int b = 0; b < 256; ++b) {
     for (int position = 0; position < 4; ++position) {
