@@ -498,18 +498,7 @@ Context HeaderExtractor::Extract(rd_kafka_headers_t* headers) const {
   std::string_view first_tracestate;
   std::string joined_tracestate;  // only for a record with several lines
   bool has_baggage = false;
-  const char* name;
-  const void* value;
-  size_t size;
-  for (size_t i = 0;
-       rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-       RD_KAFKA_RESP_ERR_NO_ERROR;
-       ++i) {
-    const std::string_view key(name);
-    const std::string_view text =
-        value != nullptr
-            ? std::string_view(static_cast<const char*>(value), size)
-            : std::string_view();
+  ForEachHeader(headers, [&](std::string_view key, std::string_view text) {
     if (EqualsIgnoreAsciiCase(key, "traceparent")) {
       if (traceparent_lines >= 0 && ++traceparent_lines == 1)
         first_traceparent = text;
@@ -528,7 +517,7 @@ Context HeaderExtractor::Extract(rd_kafka_headers_t* headers) const {
     } else if (EqualsIgnoreAsciiCase(key, "baggage")) {
       has_baggage = true;
     }
-  }
+  });
   Context context;
   std::optional<std::string_view> tracestate;
   if (tracestate_lines > 0) {

@@ -35,16 +35,9 @@ struct HeaderList {
   ~HeaderList() { rd_kafka_headers_destroy(headers); }
   Headers Read() const {
     Headers out;
-    const char* name;
-    const void* value;
-    size_t size;
-    for (size_t i = 0;
-         rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-         RD_KAFKA_RESP_ERR_NO_ERROR;
-         ++i) {
-      out.emplace_back(name,
-                       std::string(static_cast<const char*>(value), size));
-    }
+    ForEachHeader(headers, [&](std::string_view name, std::string_view value) {
+      out.emplace_back(name, value);
+    });
     return out;
   }
   rd_kafka_headers_t* headers;

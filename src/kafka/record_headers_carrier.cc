@@ -9,35 +9,18 @@ namespace kafkatrace::kafka {
 
 void RecordHeadersCarrier::Get(
     std::string_view key, FunctionRef<void(std::string_view)> visit) const {
-  if (headers_ == nullptr) return;
-  const char* name;
-  const void* value;
-  size_t size;
-  for (size_t i = 0;
-       rd_kafka_header_get_all(headers_, i, &name, &value, &size) ==
-       RD_KAFKA_RESP_ERR_NO_ERROR;
-       ++i) {
-    if (EqualsIgnoreAsciiCase(name, key)) {
-      visit(value != nullptr
-                ? std::string_view(static_cast<const char*>(value), size)
-                : std::string_view());
-    }
-  }
+  ForEachHeader(headers_, [&](std::string_view name, std::string_view value) {
+    if (EqualsIgnoreAsciiCase(name, key)) visit(value);
+  });
 }
 
 void RecordHeadersCarrier::Remove(std::string_view key) {
   if (headers_ == nullptr || mode_ == Mode::kAppend) return;
   // rd_kafka_header_remove matches names exactly; collect every spelling first.
   std::vector<std::string> spellings;
-  const char* name;
-  const void* value;
-  size_t size;
-  for (size_t i = 0;
-       rd_kafka_header_get_all(headers_, i, &name, &value, &size) ==
-       RD_KAFKA_RESP_ERR_NO_ERROR;
-       ++i) {
+  ForEachHeader(headers_, [&](std::string_view name, std::string_view) {
     if (EqualsIgnoreAsciiCase(name, key)) spellings.emplace_back(name);
-  }
+  });
   for (const auto& spelling : spellings)
     rd_kafka_header_remove(headers_, spelling.c_str());
 }
@@ -51,16 +34,8 @@ void RecordHeadersCarrier::Set(std::string_view key, std::string_view value) {
 
 void RecordHeadersCarrier::Keys(
     FunctionRef<void(std::string_view)> visit) const {
-  if (headers_ == nullptr) return;
-  const char* name;
-  const void* value;
-  size_t size;
-  for (size_t i = 0;
-       rd_kafka_header_get_all(headers_, i, &name, &value, &size) ==
-       RD_KAFKA_RESP_ERR_NO_ERROR;
-       ++i) {
-    visit(name);
-  }
+  ForEachHeader(headers_,
+                [&](std::string_view name, std::string_view) { visit(name); });
 }
 
 }  // namespace kafkatrace::kafka

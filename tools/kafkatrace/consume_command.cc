@@ -10,6 +10,7 @@
 #include "cli_support.h"
 #include "commands.h"
 #include "common/json_writer.h"
+#include "kafkatrace/kafka/record_headers_carrier.h"
 #include "kafkatrace/kafka/tracing_consumer.h"
 #include "kafkatrace/propagation/baggage_propagator.h"
 #include "kafkatrace/propagation/trace_context_propagator.h"
@@ -29,17 +30,10 @@ std::vector<Header> HeadersOf(const kafka::ConsumedRecord& record) {
       RD_KAFKA_RESP_ERR_NO_ERROR) {
     return out;
   }
-  const char* name;
-  const void* value;
-  size_t size;
-  for (size_t i = 0;
-       rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-       RD_KAFKA_RESP_ERR_NO_ERROR;
-       ++i) {
-    out.push_back(
-        {name,
-         value ? std::string(static_cast<const char*>(value), size) : ""});
-  }
+  kafka::ForEachHeader(headers,
+                       [&](std::string_view name, std::string_view value) {
+                         out.push_back({std::string(name), std::string(value)});
+                       });
   return out;
 }
 

@@ -6,11 +6,33 @@
 // like the headers it wraps, one thread at a time.
 #pragma once
 
+#include <librdkafka/rdkafka.h>
+
+#include <string_view>
+
 #include "kafkatrace/propagation/text_map_carrier.h"
 
-struct rd_kafka_headers_s;
-
 namespace kafkatrace::kafka {
+
+// Visits each header of `headers` (may be null: none) in order, as
+// visit(name, value), without copying; a header without a value is visited
+// with an empty one. The views live as long as the headers are unchanged.
+template <typename Visit>
+void ForEachHeader(const rd_kafka_headers_t* headers, Visit&& visit) {
+  if (headers == nullptr) return;
+  const char* name;
+  const void* value;
+  size_t size;
+  for (size_t i = 0;
+       rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
+       RD_KAFKA_RESP_ERR_NO_ERROR;
+       ++i) {
+    visit(std::string_view(name),
+          value != nullptr
+              ? std::string_view(static_cast<const char*>(value), size)
+              : std::string_view());
+  }
+}
 
 class RecordHeadersCarrier final : public TextMapCarrier {
  public:
