@@ -9,6 +9,7 @@
 #include "kafka/interned_names.h"
 #include "kafka/messaging_spans.h"
 #include "kafka/semconv.h"
+#include "kafka/trace_headers.h"
 #include "kafkatrace/clock.h"
 #include "kafkatrace/propagation/composite_propagator.h"
 

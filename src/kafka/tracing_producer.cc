@@ -8,6 +8,7 @@
 
 #include "kafka/interned_names.h"
 #include "kafka/messaging_spans.h"
+#include "kafka/trace_headers.h"
 #include "kafkatrace/context.h"
 #include "kafkatrace/kafka/record_headers_carrier.h"
 #include "kafkatrace/propagation/composite_propagator.h"

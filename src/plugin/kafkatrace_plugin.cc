@@ -30,6 +30,7 @@
 
 #include "kafka/interned_names.h"
 #include "kafka/messaging_spans.h"
+#include "kafka/trace_headers.h"
 #include "kafkatrace/batch_span_processor.h"
 #include "kafkatrace/console_span_exporter.h"
 #include "kafkatrace/otlp/otlp_http_exporter.h"

@@ -1,7 +1,7 @@
 // HeaderInjector and HeaderExtractor: their direct paths (tracecontext with or
 // without baggage) must write and read exactly what the propagator itself
 // writes and reads through the carrier.
-#include "kafka/messaging_spans.h"
+#include "kafka/trace_headers.h"
 
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
