@@ -14,6 +14,26 @@ TEST(BaggageTest, ParsesMembersPropertiesAndPercentEncoding) {
   EXPECT_EQ(b.Get("flag"), "\xE2\x9C\x93");
 }
 
+TEST(BaggageTest, CopiesShareEntriesAndChangesMakeNewOnes) {
+  const Baggage empty;
+  EXPECT_TRUE(empty.empty());
+  EXPECT_TRUE(empty.entries().empty());
+  const Baggage one = empty.With("user", "a").With("tier", "gold");
+  const Baggage copy = one;  // as each ContextScope copies its Context
+  EXPECT_EQ(&copy.entries(), &one.entries());
+  const Baggage changed = copy.With("user", "b");
+  EXPECT_EQ(one.Get("user"), "a");  // the original is untouched
+  EXPECT_EQ(changed.Get("user"), "b");
+  EXPECT_EQ(changed.entries().size(), 2u);
+  EXPECT_NE(changed, one);
+  EXPECT_EQ(one, Baggage().With("user", "a").With("tier", "gold"));
+  const Baggage fewer = one.Without("user");
+  EXPECT_EQ(fewer.entries().size(), 1u);
+  EXPECT_EQ(one.entries().size(), 2u);
+  EXPECT_TRUE(fewer.Without("tier").empty());
+  EXPECT_EQ(fewer.Without("tier"), Baggage());
+}
+
 TEST(BaggageTest, MalformedMembersAreSkipped) {
   Baggage b =
       ParseBaggage("good=1,novalue,bad key=2,=3,pct=%zz,quote=\"x\",ok=2");
