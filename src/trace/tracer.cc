@@ -71,9 +71,12 @@ Span Tracer::StartChildOf(std::string_view name, const SpanOptions& options,
       movable ? data->attributes.emplace_back(std::move(attribute))
               : data->attributes.emplace_back(attribute);
     }
+    // Messaging spans start with none (their attributes come later).
     data->dropped_attributes_count =
-        detail::LimitAttributes(data->attributes, limits.max_attributes,
-                                limits.max_attribute_value_length);
+        data->attributes.empty()
+            ? 0
+            : detail::LimitAttributes(data->attributes, limits.max_attributes,
+                                      limits.max_attribute_value_length);
     for (auto& attribute : sampling.attributes) {
       if (!detail::SetLimitedAttribute(
               data->attributes, attribute.key, std::move(attribute.value),
