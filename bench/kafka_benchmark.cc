@@ -92,9 +92,19 @@ class IgnoreDeliveryReports final : public RdKafka::DeliveryReportCb {
   void dr_cb(RdKafka::Message&) override {}
 };
 
+// CPU time of this process (CLOCK_PROCESS_CPUTIME_ID) or thread
+// (CLOCK_THREAD_CPUTIME_ID), in seconds.
+double CpuSeconds(clockid_t clock) {
+  timespec now;
+  clock_gettime(clock, &now);
+  return static_cast<double>(now.tv_sec) +
+         static_cast<double>(now.tv_nsec) / 1e9;
+}
+
 struct ProduceTimes {
   double loop = 0;       // the produce() loop, seconds
   double delivered = 0;  // until the last delivery report was served
+  double cpu = 0;  // the whole process's CPU time until then (every thread)
 };
 
 ProduceTimes RunBare(const std::string& bootstrap, const std::string& topic,
@@ -106,6 +116,7 @@ ProduceTimes RunBare(const std::string& bootstrap, const std::string& topic,
   std::unique_ptr<RdKafka::Producer> producer(
       RdKafka::Producer::create(conf.get(), e));
   rd_kafka_t* rk = producer->c_ptr();
+  const double cpu_start = CpuSeconds(CLOCK_PROCESS_CPUTIME_ID);
   auto start = Clock::now();
   for (int i = 0; i < n; ++i) {
     rd_kafka_headers_t* headers = nullptr;
@@ -129,6 +140,7 @@ ProduceTimes RunBare(const std::string& bootstrap, const std::string& topic,
   times.loop = std::chrono::duration<double>(Clock::now() - start).count();
   if (producer->flush(60000) != RdKafka::ERR_NO_ERROR) std::abort();
   times.delivered = std::chrono::duration<double>(Clock::now() - start).count();
+  times.cpu = CpuSeconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_start;
   return times;
 }
 
@@ -138,6 +150,7 @@ ProduceTimes RunTraced(const std::string& bootstrap, const std::string& topic,
   auto producer =
       TracingProducer::Create(Conf(bootstrap), provider->GetTracer("bench"))
           .value();
+  const double cpu_start = CpuSeconds(CLOCK_PROCESS_CPUTIME_ID);
   auto start = Clock::now();
   for (int i = 0; i < n; ++i) {
     while (true) {
@@ -154,6 +167,7 @@ ProduceTimes RunTraced(const std::string& bootstrap, const std::string& topic,
   // Delivery reports end the spans: part of the cost.
   if (producer->Flush(60000) != RdKafka::ERR_NO_ERROR) std::abort();
   times.delivered = std::chrono::duration<double>(Clock::now() - start).count();
+  times.cpu = CpuSeconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_start;
   return times;
 }
 
@@ -195,20 +209,13 @@ struct ConsumeTimes {
   double thread_cpu = 0;
 };
 
-double ThreadCpuSeconds() {
-  timespec now;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) +
-         static_cast<double>(now.tv_nsec) / 1e9;
-}
-
 ConsumeTimes ConsumeBare(const std::string& bootstrap, const std::string& topic,
                          int n, bool headers, bool prefetched) {
   auto consumer = AssignedConsumer(bootstrap, topic);
   WaitUntilFetched(*consumer, n, prefetched);
   int seen = 0;
   size_t found = 0;
-  const double cpu_start = ThreadCpuSeconds();
+  const double cpu_start = CpuSeconds(CLOCK_THREAD_CPUTIME_ID);
   auto start = Clock::now();
   while (seen < n) {
     std::unique_ptr<RdKafka::Message> m(consumer->consume(1000));
@@ -228,7 +235,7 @@ ConsumeTimes ConsumeBare(const std::string& bootstrap, const std::string& topic,
   }
   const ConsumeTimes times{
       std::chrono::duration<double>(Clock::now() - start).count(),
-      ThreadCpuSeconds() - cpu_start};
+      CpuSeconds(CLOCK_THREAD_CPUTIME_ID) - cpu_start};
   consumer->close();
   if (headers && found == 0) std::abort();
   return times;
@@ -249,7 +256,7 @@ ConsumeTimes ConsumeTraced(const std::string& bootstrap,
   consumer->consumer().assign({tp.get()});
   WaitUntilFetched(consumer->consumer(), n, prefetched);
   int seen = 0;
-  const double cpu_start = ThreadCpuSeconds();
+  const double cpu_start = CpuSeconds(CLOCK_THREAD_CPUTIME_ID);
   auto start = Clock::now();
   while (seen < n) {
     auto record = consumer->Poll(1000);
@@ -258,7 +265,7 @@ ConsumeTimes ConsumeTraced(const std::string& bootstrap,
     ++seen;
   }
   return {std::chrono::duration<double>(Clock::now() - start).count(),
-          ThreadCpuSeconds() - cpu_start};
+          CpuSeconds(CLOCK_THREAD_CPUTIME_ID) - cpu_start};
 }
 
 void Report(const char* name, int n, double seconds, double baseline_seconds) {
@@ -336,6 +343,21 @@ int main(int argc, char** argv) {
       Report("(c) TracingProducer, sampled", n, medians[2], medians[1]);
       Report("(d) TracingProducer, not sampled", n, medians[3], medians[1]);
     }
+    // How much of the machine each variant kept busy: on a VM whose woken
+    // threads land on the waker's vCPU, work moved to another thread can run
+    // serialized with the one that woke it.
+    std::printf(
+        "  cores busy until acknowledged (process CPU / wall), median:");
+    for (int v = 0; v < 4; ++v) {
+      double r[3];
+      for (int round = 0; round < 3; ++round) {
+        const ProduceTimes& t = runs[v][round];
+        r[round] = t.delivered > 0 ? t.cpu / t.delivered : 0;
+      }
+      std::sort(r, r + 3);
+      if (r[1] > 0) std::printf(" (%c) %.2f", 'a' + v, r[1]);
+    }
+    std::printf("\n");
   }
 
   std::printf("consume, 100-byte values, %d records per run:\n", consume_n);
