@@ -282,6 +282,23 @@ void Report(const char* name, int n, double seconds, double baseline_seconds) {
       (seconds - baseline_seconds) * 1e9 / n, baseline_seconds / seconds);
 }
 
+double MedianOf3(double a, double b, double c) {
+  double r[3] = {a, b, c};
+  std::sort(r, r + 3);
+  return r[1];
+}
+
+// Each variant's median over its three rounds of `field`, against (b)'s.
+template <typename Times>
+void ReportMedians(const Times (&runs)[4][3], double Times::*field, int n,
+                   const char* const (&names)[4]) {
+  double medians[4];
+  for (int v = 0; v < 4; ++v)
+    medians[v] =
+        MedianOf3(runs[v][0].*field, runs[v][1].*field, runs[v][2].*field);
+  for (int v = 0; v < 4; ++v) Report(names[v], n, medians[v], medians[1]);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -331,17 +348,11 @@ int main(int argc, char** argv) {
       std::printf("  %s:\n", field == &ProduceTimes::loop
                                  ? "produce() loop (caller side)"
                                  : "until every record is acknowledged");
-      double medians[4];
-      for (int v = 0; v < 4; ++v) {
-        double r[3] = {runs[v][0].*field, runs[v][1].*field, runs[v][2].*field};
-        std::sort(r, r + 3);
-        medians[v] = r[1];
-      }
-      Report("(a) bare librdkafka, no headers", n, medians[0], medians[1]);
-      Report("(b) bare librdkafka + precomputed traceparent", n, medians[1],
-             medians[1]);
-      Report("(c) TracingProducer, sampled", n, medians[2], medians[1]);
-      Report("(d) TracingProducer, not sampled", n, medians[3], medians[1]);
+      ReportMedians(
+          runs, field, n,
+          {"(a) bare librdkafka, no headers",
+           "(b) bare librdkafka + precomputed traceparent",
+           "(c) TracingProducer, sampled", "(d) TracingProducer, not sampled"});
     }
     // How much of the machine each variant kept busy: on a VM whose woken
     // threads land on the waker's vCPU, work moved to another thread can run
@@ -349,13 +360,12 @@ int main(int argc, char** argv) {
     std::printf(
         "  cores busy until acknowledged (process CPU / wall), median:");
     for (int v = 0; v < 4; ++v) {
-      double r[3];
-      for (int round = 0; round < 3; ++round) {
-        const ProduceTimes& t = runs[v][round];
-        r[round] = t.delivered > 0 ? t.cpu / t.delivered : 0;
-      }
-      std::sort(r, r + 3);
-      if (r[1] > 0) std::printf(" (%c) %.2f", 'a' + v, r[1]);
+      const auto cores = [&](const ProduceTimes& t) {
+        return t.delivered > 0 ? t.cpu / t.delivered : 0;
+      };
+      const double median =
+          MedianOf3(cores(runs[v][0]), cores(runs[v][1]), cores(runs[v][2]));
+      if (median > 0) std::printf(" (%c) %.2f", 'a' + v, median);
     }
     std::printf("\n");
   }
@@ -389,19 +399,11 @@ int main(int argc, char** argv) {
       std::printf("    %s:\n", field == &ConsumeTimes::wall
                                    ? "wall time"
                                    : "the consuming thread's CPU time");
-      double medians[4];
-      for (int v = 0; v < 4; ++v) {
-        double r[3] = {runs[v][0].*field, runs[v][1].*field, runs[v][2].*field};
-        std::sort(r, r + 3);
-        medians[v] = r[1];
-      }
-      Report("(a) bare consumer", consume_n, medians[0], medians[1]);
-      Report("(b) bare consumer reading traceparent", consume_n, medians[1],
-             medians[1]);
-      Report("(c) TracingConsumer + process span, sampled", consume_n,
-             medians[2], medians[1]);
-      Report("(d) TracingConsumer + process span, not sampled", consume_n,
-             medians[3], medians[1]);
+      ReportMedians(
+          runs, field, consume_n,
+          {"(a) bare consumer", "(b) bare consumer reading traceparent",
+           "(c) TracingConsumer + process span, sampled",
+           "(d) TracingConsumer + process span, not sampled"});
     }
   }
 
