@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
@@ -11,37 +12,48 @@
 namespace kafkatrace {
 namespace {
 
-int64_t Realtime() {
+int64_t Read(clockid_t id) {
   timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
+  clock_gettime(id, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
+int64_t Realtime() { return Read(CLOCK_REALTIME); }
 
 // SystemClock may extrapolate from the TSC (clock.cc); whatever it does, it
 // must stay on CLOCK_REALTIME, through calibration and re-anchoring, on every
-// thread.
+// thread. A step of CLOCK_REALTIME itself (time synchronization: one CI run on
+// a VM saw 5 ms) reaches the extrapolation at the next re-anchor, within a
+// second, as designed; so the bound is 1 ms plus any step seen meanwhile.
 TEST(SystemClockTest, StaysWithinAMillisecondOfRealtimeOnEveryThread) {
+  struct Result {
+    int64_t worst = 0;  // farthest outside [before, after]
+    int64_t step = 0;   // largest change of CLOCK_REALTIME - CLOCK_MONOTONIC
+  };
   auto check = [] {
     Clock& clock = SystemClock::Instance();
     const auto until =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(1300);
-    int64_t worst = 0;
+    Result result;
+    const int64_t offset = Realtime() - Read(CLOCK_MONOTONIC);
     while (std::chrono::steady_clock::now() < until) {
       const int64_t before = Realtime();
       const int64_t ours = clock.NowNanos();
       const int64_t after = Realtime();
-      // Outside [before, after] by more than 1 ms is wrong.
-      worst = std::max({worst, before - ours, ours - after});
+      result.worst = std::max({result.worst, before - ours, ours - after});
+      result.step = std::max(result.step,
+                             std::abs(after - Read(CLOCK_MONOTONIC) - offset));
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
-    return worst;
+    return result;
   };
-  int64_t other = 0;
+  Result other;
   std::thread thread([&] { other = check(); });
-  const int64_t here = check();
+  const Result here = check();
   thread.join();
-  EXPECT_LT(here, 1'000'000);
-  EXPECT_LT(other, 1'000'000);
+  // Reading the two clocks in turn can make a few microseconds of "step".
+  EXPECT_LT(here.worst, 1'000'000 + here.step) << "realtime step " << here.step;
+  EXPECT_LT(other.worst, 1'000'000 + other.step)
+      << "realtime step " << other.step;
 }
 
 TEST(SystemClockTest, MeasuresElapsedTimeLikeTheSteadyClock) {
