@@ -289,9 +289,6 @@ void AddAcknowledgedAttributes(AttributeBatch& batch,
     batch(semconv::kErrorType, rd_kafka_err2name(record.error));
 }
 
-// An AcknowledgedRecord as it waits in its span for the batch processor's
-// worker: the names interned, the key copied (a record's key and its topic
-// handle are librdkafka's, gone after the delivery report).
 // `name` interned into `to` (null for an empty name); false when the pool has
 // no room for it.
 bool InternInto(std::string_view name, const char*& to) noexcept {
@@ -302,6 +299,9 @@ std::string_view ViewOf(const char* interned) noexcept {
   return interned != nullptr ? std::string_view(interned) : std::string_view();
 }
 
+// An AcknowledgedRecord as it waits in its span for the batch processor's
+// worker: the names interned, the key copied (a record's key and its topic
+// handle are librdkafka's, gone after the delivery report).
 struct DeferredSendFacts {
   static constexpr size_t kMaxKey = 36;  // a UUID's text fits
 
@@ -332,19 +332,19 @@ struct DeferredSendFacts {
   // The record again; views into this object and the intern pool.
   AcknowledgedRecord Record() const noexcept {
     AcknowledgedRecord record;
-    if (topic != nullptr) record.input.topic = topic;
+    record.input.topic = ViewOf(topic);
     record.input.partition = partition;
     if (has_key) record.input.key = std::string_view(key, key_size);
     record.input.tombstone = tombstone;
     record.input.body_size = static_cast<size_t>(body_size);
-    if (client_id != nullptr) record.input.client_id = client_id;
+    record.input.client_id = ViewOf(client_id);
     record.start_attributes_set = start_attributes_set;
     record.offset = offset;
-    if (host != nullptr) record.host = host;
+    record.host = ViewOf(host);
     record.port = port;
     record.broker_rtt_us = broker_rtt_us;
     record.local_queue_us = local_queue_us;
-    if (cluster_id != nullptr) record.cluster_id = cluster_id;
+    record.cluster_id = ViewOf(cluster_id);
     return record;
   }
 

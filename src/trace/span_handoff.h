@@ -39,7 +39,7 @@ struct SpanHandoff {
   static void EndWithDeferredAttributes(Span& span,
                                         DeferredAttributes::Resolver resolver,
                                         const Facts& facts) noexcept {
-    span.data_->deferred.Store(resolver, span.provider_, facts);
+    DeferAttributes(span, resolver, facts);
     span.End();
   }
   // Keeps `facts` in `span` (recording, CanDeferAttributes), still live, for
