@@ -8,7 +8,8 @@
 // Producer runs report two times: the produce() loop alone (the caller's cost,
 // with delivery reports served every 1,024 records) and until the last record
 // is acknowledged and its delivery report served (throughput: every span has
-// ended). Each variant runs 3 times, interleaved; medians are reported.
+// ended and been exported). Each variant runs 3 times, interleaved; medians
+// are reported. The batch processor reads OTEL_BSP_* as an application's does.
 // Producer variants: (a) bare, no headers; (b) bare with the same headers
 // precomputed (what tracing must at least cost on the wire); (c)
 // TracingProducer, every record sampled; (d) TracingProducer, nothing sampled.
@@ -22,6 +23,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <string>
 #include <thread>
@@ -46,16 +48,48 @@ class NoopExporter final : public kafkatrace::SpanExporter {
   }
 };
 
-std::unique_ptr<kafkatrace::TracerProvider> Provider(bool sampled) {
+// A provider with a batch processor configured as an application's would be,
+// from the OTEL_BSP_* variables (queue of 2,048 spans by default). Its drops
+// are reported: a producer's delivery reports arrive thousands at a time, and
+// a dropped span skips the worker's attribute writes and export, so a run that
+// drops is cheaper than tracing every record (2-15 % of spans were dropped per
+// 300,000-record run here at the default queue size; run with
+// OTEL_BSP_MAX_QUEUE_SIZE above the records per run to drop none).
+struct TracedPipeline {
+  std::unique_ptr<kafkatrace::TracerProvider> provider;
+  kafkatrace::BatchSpanProcessor* processor = nullptr;  // owned by provider
+
+  // Exports every span ended so far and returns the share of them dropped.
+  double ExportAll() const {
+    if (!provider->ForceFlush(Clock::now() + std::chrono::seconds(60)))
+      std::abort();
+    const auto stats = processor->stats();
+    return stats.spans_ended == 0 ? 0
+                                  : static_cast<double>(stats.spans_dropped) /
+                                        static_cast<double>(stats.spans_ended);
+  }
+};
+
+TracedPipeline Pipeline(bool sampled) {
   kafkatrace::TracerProviderOptions options;
   if (sampled) {
     options.sampler = std::make_unique<kafkatrace::AlwaysOnSampler>();
   } else {
     options.sampler = std::make_unique<kafkatrace::AlwaysOffSampler>();
   }
-  options.processors.push_back(std::make_unique<kafkatrace::BatchSpanProcessor>(
-      std::make_unique<NoopExporter>()));
-  return std::make_unique<kafkatrace::TracerProvider>(std::move(options));
+  auto queue = kafkatrace::BatchSpanProcessorOptions::FromEnv();
+  if (!queue.ok()) {
+    std::fprintf(stderr, "OTEL_BSP_*: %s\n", queue.status().message().c_str());
+    std::exit(2);
+  }
+  auto processor = std::make_unique<kafkatrace::BatchSpanProcessor>(
+      std::make_unique<NoopExporter>(), *queue);
+  TracedPipeline pipeline;
+  pipeline.processor = processor.get();
+  options.processors.push_back(std::move(processor));
+  pipeline.provider =
+      std::make_unique<kafkatrace::TracerProvider>(std::move(options));
+  return pipeline;
 }
 
 // queue.buffering.max.messages of every producer (main's fourth argument).
@@ -104,7 +138,8 @@ double CpuSeconds(clockid_t clock) {
 struct ProduceTimes {
   double loop = 0;       // the produce() loop, seconds
   double delivered = 0;  // until the last delivery report was served
-  double cpu = 0;  // the whole process's CPU time until then (every thread)
+  double cpu = 0;      // the whole process's CPU time until then (every thread)
+  double dropped = 0;  // share of the run's spans the batch processor dropped
 };
 
 ProduceTimes RunBare(const std::string& bootstrap, const std::string& topic,
@@ -146,10 +181,10 @@ ProduceTimes RunBare(const std::string& bootstrap, const std::string& topic,
 
 ProduceTimes RunTraced(const std::string& bootstrap, const std::string& topic,
                        int n, const std::string& value, bool sampled) {
-  auto provider = Provider(sampled);
-  auto producer =
-      TracingProducer::Create(Conf(bootstrap), provider->GetTracer("bench"))
-          .value();
+  const TracedPipeline pipeline = Pipeline(sampled);
+  auto producer = TracingProducer::Create(Conf(bootstrap),
+                                          pipeline.provider->GetTracer("bench"))
+                      .value();
   const double cpu_start = CpuSeconds(CLOCK_PROCESS_CPUTIME_ID);
   auto start = Clock::now();
   for (int i = 0; i < n; ++i) {
@@ -164,8 +199,10 @@ ProduceTimes RunTraced(const std::string& bootstrap, const std::string& topic,
   }
   ProduceTimes times;
   times.loop = std::chrono::duration<double>(Clock::now() - start).count();
-  // Delivery reports end the spans: part of the cost.
+  // Delivery reports end the spans, and the batch worker writes their
+  // attributes and exports them: all part of the cost.
   if (producer->Flush(60000) != RdKafka::ERR_NO_ERROR) std::abort();
+  times.dropped = pipeline.ExportAll();
   times.delivered = std::chrono::duration<double>(Clock::now() - start).count();
   times.cpu = CpuSeconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_start;
   return times;
@@ -207,6 +244,7 @@ void WaitUntilFetched(RdKafka::KafkaConsumer& consumer, int n,
 struct ConsumeTimes {
   double wall = 0;
   double thread_cpu = 0;
+  double dropped = 0;  // as ProduceTimes::dropped
 };
 
 ConsumeTimes ConsumeBare(const std::string& bootstrap, const std::string& topic,
@@ -244,13 +282,13 @@ ConsumeTimes ConsumeBare(const std::string& bootstrap, const std::string& topic,
 ConsumeTimes ConsumeTraced(const std::string& bootstrap,
                            const std::string& topic, int n, bool sampled,
                            bool prefetched) {
-  auto provider = Provider(sampled);
+  const TracedPipeline pipeline = Pipeline(sampled);
   auto conf = Conf(bootstrap);
   std::string e;
   conf->set("group.id", "bench", e);
-  auto consumer =
-      TracingConsumer::Create(std::move(conf), provider->GetTracer("bench"))
-          .value();
+  auto consumer = TracingConsumer::Create(std::move(conf),
+                                          pipeline.provider->GetTracer("bench"))
+                      .value();
   std::unique_ptr<RdKafka::TopicPartition> tp(RdKafka::TopicPartition::create(
       topic, 0, RdKafka::Topic::OFFSET_BEGINNING));
   consumer->consumer().assign({tp.get()});
@@ -264,8 +302,11 @@ ConsumeTimes ConsumeTraced(const std::string& bootstrap,
     kafkatrace::kafka::ProcessSpanScope process(*consumer, *record);
     ++seen;
   }
-  return {std::chrono::duration<double>(Clock::now() - start).count(),
-          CpuSeconds(CLOCK_THREAD_CPUTIME_ID) - cpu_start};
+  ConsumeTimes times{
+      std::chrono::duration<double>(Clock::now() - start).count(),
+      CpuSeconds(CLOCK_THREAD_CPUTIME_ID) - cpu_start};
+  times.dropped = pipeline.ExportAll();  // untimed: the caller's side alone
+  return times;
 }
 
 void Report(const char* name, int n, double seconds, double baseline_seconds) {
@@ -299,6 +340,23 @@ void ReportMedians(const Times (&runs)[4][3], double Times::*field, int n,
   for (int v = 0; v < 4; ++v) Report(names[v], n, medians[v], medians[1]);
 }
 
+// Each traced variant's median share of spans dropped, when any was.
+template <typename Times>
+void ReportDrops(const Times (&runs)[4][3], const char* indent) {
+  bool any = false;
+  for (int v = 2; v < 4; ++v)
+    for (const Times& run : runs[v]) any = any || run.dropped > 0;
+  if (!any) return;
+  std::printf("%sspans dropped by the batch processor's full queue, median:",
+              indent);
+  for (int v = 2; v < 4; ++v) {
+    std::printf(" (%c) %.1f %%", 'a' + v,
+                100 * MedianOf3(runs[v][0].dropped, runs[v][1].dropped,
+                                runs[v][2].dropped));
+  }
+  std::printf("\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -316,10 +374,12 @@ int main(int argc, char** argv) {
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, error, sizeof(error));
   rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(rk, 1);
   const std::string bootstrap = rd_kafka_mock_cluster_bootstraps(cluster);
+  const char* queue_size = std::getenv("OTEL_BSP_MAX_QUEUE_SIZE");
   std::printf(
       "librdkafka %s, mock cluster, %d records per producer run, at most %s "
-      "in flight\n",
-      rd_kafka_version_str(), n, g_max_in_flight.c_str());
+      "in flight, batch processor queue %s\n",
+      rd_kafka_version_str(), n, g_max_in_flight.c_str(),
+      queue_size != nullptr ? queue_size : "2048 (default)");
 
   for (size_t size : {size_t{100}, size_t{1024}}) {
     const std::string value(size, 'v');
@@ -368,6 +428,7 @@ int main(int argc, char** argv) {
       if (median > 0) std::printf(" (%c) %.2f", 'a' + v, median);
     }
     std::printf("\n");
+    ReportDrops(runs, "  ");
   }
 
   std::printf("consume, 100-byte values, %d records per run:\n", consume_n);
@@ -405,6 +466,7 @@ int main(int argc, char** argv) {
            "(c) TracingConsumer + process span, sampled",
            "(d) TracingConsumer + process span, not sampled"});
     }
+    ReportDrops(runs, "    ");
   }
 
   rd_kafka_mock_cluster_destroy(cluster);
