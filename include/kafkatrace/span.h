@@ -93,6 +93,11 @@ class Span {
   void SetAttributesRecording(
       std::span<const AttributeKeyValue> attributes) noexcept;
   inline void SetOne(std::string_view key, AttributeArg value);
+  // SetAttributesRecording on a span without attributes, writing over the
+  // entries of `stale` (a used list) in place instead of constructing new ones;
+  // entries left over are destroyed. Returns the span's own (empty) list.
+  Attributes SetAttributesOverStale(
+      Attributes stale, std::span<const AttributeKeyValue> attributes) noexcept;
   void EndRecording(int64_t end_unix_nanos) noexcept;
   explicit Span(SpanContext context) : context_(std::move(context)) {}
   // Takes the data once the processors' OnStart has run: from then on only

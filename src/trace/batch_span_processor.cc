@@ -72,19 +72,19 @@ struct BatchSpanProcessor::State {
 
 void BatchSpanProcessor::State::ExportAll(
     std::vector<std::unique_ptr<SpanData>>& batch) {
-  // Attributes the application's thread left to this one: every exporter
-  // sees complete spans.
-  for (const auto& span : batch) detail::ResolveDeferredAttributes(*span);
   const size_t step = options.max_export_batch_size;
   for (size_t i = 0; i < batch.size(); i += step) {
-    size_t n = std::min(step, batch.size() - i);
+    const std::span chunk(batch.data() + i, std::min(step, batch.size() - i));
+    // Attributes the application's thread left to this one: every exporter
+    // sees complete spans. Chunk by chunk, so that the attribute lists the
+    // recycling below keeps serve the next chunk's spans.
+    for (const auto& span : chunk) detail::ResolveDeferredAttributes(*span);
     ExportResult result = exporter->Export(
-        std::span(batch.data() + i, n),
-        std::chrono::steady_clock::now() + options.export_timeout);
+        chunk, std::chrono::steady_clock::now() + options.export_timeout);
     (result == ExportResult::kSuccess ? exported : failed)
-        .fetch_add(n, std::memory_order_relaxed);
+        .fetch_add(chunk.size(), std::memory_order_relaxed);
+    detail::RecycleSpanData(chunk, /*keep_spare_attributes=*/true);
   }
-  detail::RecycleSpanData(batch);
   batch.clear();  // frees what the pool did not take, outside the lock
   // On this thread, not the application's: spans for the next records.
   detail::ReplenishSpanDataPool();

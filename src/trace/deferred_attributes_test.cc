@@ -6,6 +6,7 @@
 #include "kafkatrace/batch_span_processor.h"
 #include "kafkatrace/in_memory_span_exporter.h"
 #include "support/test_tracing.h"
+#include "trace/span_data_pool.h"
 #include "trace/span_handoff.h"
 
 namespace kafkatrace {
@@ -98,6 +99,81 @@ TEST(DeferredAttributesTest, FactsKeptAtStartComeFirst) {
                 (std::vector<std::string>{"late.number=42",
                                           "late.text=\"replaced while live\"",
                                           "own=true", "own.2=2"}));
+    }
+  }
+}
+
+// A resolver's attributes written over a used list of the worker's (a spare:
+// its entries still constructed, of other keys, types and lengths) must end
+// exactly as set on a fresh span: same order, values, limits and drops, and
+// nothing of the old entries left.
+struct OverStaleCase {
+  Attributes stale;  // handed to the worker as its spare before resolving
+  std::vector<std::pair<std::string, AttributeValue>> set;
+};
+void ResolveOverStale(const detail::DeferredAttributes& deferred,
+                      SpanData& span) {
+  const OverStaleCase* c = deferred.Facts<const OverStaleCase*>();
+  detail::KeepSpareAttributes(c->stale);
+  std::vector<AttributeKeyValue> list;
+  for (const auto& [key, value] : c->set) list.push_back({key, value});
+  detail::SpanHandoff::SetAttributesOn(span, deferred.provider, list);
+}
+
+TEST(DeferredAttributesTest, WritingOverASpareListEndsAsSettingThemAtOnce) {
+  const std::string long_text(40, 'x');  // past std::string's inline buffer
+  const Attributes used = {
+      {"messaging.destination.name", std::string("old topic, long enough")},
+      {"messaging.kafka.offset", int64_t{7}},
+      {"old.flag", true},
+      {"old.list", std::vector<int64_t>{1, 2, 3}},
+      {"old.ratio", 0.5}};
+  const std::vector<std::pair<std::string, AttributeValue>> sets[] = {
+      {},
+      {{"messaging.kafka.offset", int64_t{9}}},
+      {{"a", long_text},
+       {"messaging.destination.name", std::string("t")},
+       {"b", int64_t{1}},
+       {"a", std::string("replaced")},  // a later key replaces an earlier one
+       {"c", std::vector<std::string>{"x", long_text}},
+       {"d", 1.5},
+       {"e", false},
+       {"f", std::string("more than the stale list had")}},
+  };
+  for (size_t stale_size : {size_t{0}, size_t{2}, used.size()}) {
+    for (const auto& set : sets) {
+      for (SpanLimits limits : {SpanLimits{}, SpanLimits{.max_attributes = 3},
+                                SpanLimits{.max_attribute_value_length = 4}}) {
+        OverStaleCase c{Attributes(used.begin(), used.begin() + stale_size),
+                        set};
+        c.stale.reserve(used.size());  // a spare has room even when empty
+        std::vector<std::string> ends[2];
+        uint32_t dropped[2];
+        for (bool over_stale : {false, true}) {
+          TestTracing tracing(nullptr, limits, Processor::kBatch);
+          Span span = tracing.tracer().StartSpan("resolving");
+          if (over_stale) {
+            detail::SpanHandoff::EndWithDeferredAttributes(
+                span, &ResolveOverStale, &c);
+          } else {
+            for (const auto& [key, value] : set) span.SetAttribute(key, value);
+            span.End();
+          }
+          const auto spans = tracing.spans();
+          ASSERT_EQ(spans.size(), 1u);
+          for (const auto& [key, value] : spans[0].attributes) {
+            ends[over_stale].push_back(key.str() + "=" +
+                                       AttributeValueToString(value));
+          }
+          dropped[over_stale] = spans[0].dropped_attributes_count;
+        }
+        const std::string where = "stale " + std::to_string(stale_size) +
+                                  ", setting " + std::to_string(set.size()) +
+                                  ", max " +
+                                  std::to_string(limits.max_attributes);
+        EXPECT_EQ(ends[1], ends[0]) << where;
+        EXPECT_EQ(dropped[1], dropped[0]) << where;
+      }
     }
   }
 }

@@ -119,6 +119,47 @@ void Span::SetAttributesRecording(
   }
 }
 
+Attributes Span::SetAttributesOverStale(
+    Attributes stale, std::span<const AttributeKeyValue> list) noexcept {
+  Attributes& attributes = data_->attributes;
+  attributes.swap(stale);  // stale: the span had none, so nothing is lost
+  const SpanLimits& limits = provider_->limits;
+  size_t live = 0;  // attributes[0, live) are this span's; the rest are stale
+  for (const auto& [key, value] : list) {
+    try {
+      const uint64_t key_size_bit = KeySizeBit(key);
+      if ((key_sizes_ & key_size_bit) != 0) {
+        auto it = std::find_if(
+            attributes.begin(), attributes.begin() + live,
+            [key = key](const Attribute& a) { return a.key == key; });
+        if (it != attributes.begin() + live) {
+          value.AssignTo(it->value, limits.max_attribute_value_length);
+          continue;
+        }
+      }
+      if (live >= limits.max_attributes) {
+        ++data_->dropped_attributes_count;
+        continue;
+      }
+      key_sizes_ |= key_size_bit;
+      if (live < attributes.size()) {
+        // A throw here leaves the entry stale: it is overwritten or erased.
+        attributes[live].key.Assign(key);
+        value.AssignTo(attributes[live].value,
+                       limits.max_attribute_value_length);
+      } else {
+        value.AppendTo(attributes, key, limits.max_attribute_value_length);
+      }
+      ++live;
+    } catch (...) {
+      ++data_->dropped_attributes_count;
+    }
+  }
+  attributes.erase(attributes.begin() + static_cast<ptrdiff_t>(live),
+                   attributes.end());
+  return stale;
+}
+
 void Span::ReserveAttributes(size_t count) noexcept {
   if (!data_) return;
   try {

@@ -15,6 +15,9 @@ constexpr size_t kRefill = 32;            // taken from the shared pool at once
 // for this many attributes (a Kafka span gets up to 16).
 constexpr size_t kMaxReplenish = 1024;
 constexpr size_t kPreparedAttributes = 16;
+// Attribute lists kept per recycling thread: one export batch's worth (512 by
+// default), at about 1.5 KiB each (a Kafka span's dozen entries).
+constexpr size_t kSpareAttributeLists = 512;
 
 // Spans application threads had to allocate because the pools were empty,
 // since the last ReplenishSpanDataPool: the demand to prepare for.
@@ -32,6 +35,7 @@ SharedPool& Shared() {
 }
 
 thread_local std::vector<std::unique_ptr<SpanData>> t_cache;
+thread_local std::vector<Attributes> t_spare_attributes;
 
 void Clear(SpanData& span) {
   span.parent_span_id = SpanId();
@@ -48,6 +52,18 @@ void Clear(SpanData& span) {
   span.resource = nullptr;
   span.scope = nullptr;
   span.deferred.resolver = nullptr;
+  span.deferred.provider = nullptr;
+}
+
+// Moves `list` to this thread's spares, if there is room. May throw.
+void KeepSpare(Attributes& list) {
+  if (t_spare_attributes.size() >= kSpareAttributeLists ||
+      list.capacity() == 0) {
+    return;
+  }
+  if (t_spare_attributes.capacity() < kSpareAttributeLists)
+    t_spare_attributes.reserve(kSpareAttributeLists);
+  t_spare_attributes.push_back(std::move(list));
 }
 
 }  // namespace
@@ -71,32 +87,77 @@ std::unique_ptr<SpanData> AcquireSpanData() {
   return span;  // cleared when it was recycled
 }
 
-void RecycleSpanData(std::span<std::unique_ptr<SpanData>> spans) noexcept {
+void RecycleSpanData(std::span<std::unique_ptr<SpanData>> spans,
+                     bool keep_spare_attributes) noexcept {
   // Cleared here, where their memory is warm (just exported), so that
   // application threads take spans ready to use: clearing a recycled span on
   // its next use touched cold memory on the application's hot path.
-  for (auto& span : spans) {
-    if (span) Clear(*span);
-  }
   try {
+    // Spans whose attributes a resolver wrote (deferred.provider is still
+    // set) leave their lists here, where the next resolver will need one: the
+    // application's thread that takes the span back starts it without
+    // attributes anyway.
+    if (keep_spare_attributes) {
+      for (auto& span : spans) {
+        if (span && span->deferred.provider != nullptr)
+          KeepSpare(span->attributes);
+      }
+    }
     if (t_cache.capacity() < kThreadCapacity) t_cache.reserve(kThreadCapacity);
     size_t i = 0;
     // The recycling thread keeps a few for itself (a synchronous exporter's
     // caller).
     for (; i < spans.size() && t_cache.size() < kThreadCapacity; ++i) {
-      if (spans[i]) t_cache.push_back(std::move(spans[i]));
+      if (!spans[i]) continue;
+      Clear(*spans[i]);
+      t_cache.push_back(std::move(spans[i]));
     }
     if (i == spans.size()) return;
     SharedPool& shared = Shared();
+    size_t room;
+    {
+      std::lock_guard lock(shared.mutex);
+      room = kSharedCapacity - std::min(shared.spans.size(), kSharedCapacity);
+    }
+    // The first `room` spans go to the shared pool; the rest are freed, after
+    // giving up their attribute lists as spares.
+    size_t pooled_end = i;
+    for (size_t taken = 0; pooled_end < spans.size() && taken < room;
+         ++pooled_end) {
+      if (!spans[pooled_end]) continue;
+      Clear(*spans[pooled_end]);
+      ++taken;
+    }
+    if (keep_spare_attributes) {
+      for (size_t j = pooled_end; j < spans.size(); ++j) {
+        if (spans[j]) KeepSpare(spans[j]->attributes);
+      }
+    }
+    if (pooled_end == i) return;
     std::lock_guard lock(shared.mutex);
     if (shared.spans.capacity() < kSharedCapacity)
       shared.spans.reserve(kSharedCapacity);
-    for (; i < spans.size() && shared.spans.size() < kSharedCapacity; ++i) {
+    for (; i < pooled_end && shared.spans.size() < kSharedCapacity; ++i) {
       if (spans[i]) shared.spans.push_back(std::move(spans[i]));
     }
   } catch (...) {
   }
   // Anything not taken is freed by the caller's unique_ptrs.
+}
+
+void KeepSpareAttributes(Attributes list) noexcept {
+  try {
+    KeepSpare(list);
+  } catch (...) {
+    // Out of memory: `list` is freed instead.
+  }
+}
+
+Attributes TakeSpareAttributes() noexcept {
+  if (t_spare_attributes.empty()) return {};
+  Attributes spare = std::move(t_spare_attributes.back());
+  t_spare_attributes.pop_back();
+  return spare;
 }
 
 void ReplenishSpanDataPool() noexcept {

@@ -18,8 +18,22 @@ namespace kafkatrace::detail {
 // A cleared SpanData, from this thread's cache, the shared pool, or the heap.
 std::unique_ptr<SpanData> AcquireSpanData();
 // Hands spans back, cleared; null entries (moved out by an exporter) are
-// skipped. Bounded: extras are left to the caller's unique_ptrs to free.
-void RecycleSpanData(std::span<std::unique_ptr<SpanData>> spans) noexcept;
+// skipped. Bounded: extras are left to the caller's unique_ptrs to free. With
+// `keep_spare_attributes` (a thread that resolves deferred attributes: the
+// batch worker), the attribute lists of those extras stay on this thread,
+// entries and all, for TakeSpareAttributes.
+void RecycleSpanData(std::span<std::unique_ptr<SpanData>> spans,
+                     bool keep_spare_attributes = false) noexcept;
+// An attribute list kept by RecycleSpanData on this thread, or an empty one.
+// Its entries are still constructed but stale: overwriting them in place
+// (Span::SetAttributesOverStale) reuses their strings' memory too. With
+// thousands of records in flight most spans outgrow the pool and come back
+// from the heap without a list, and allocating one per span, then freeing it
+// and its long strings, cost the batch worker a third of its time.
+Attributes TakeSpareAttributes() noexcept;
+// Keeps `list` (capacity, and any entries) among this thread's spares, if
+// there is room; otherwise frees it.
+void KeepSpareAttributes(Attributes list) noexcept;
 // Allocates spans ahead of demand into the shared pool: as many as threads had
 // to allocate themselves since the last call (at most 1,024), each with room
 // for 16 attributes. Called by BatchSpanProcessor's worker after each export,

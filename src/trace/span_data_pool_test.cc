@@ -48,6 +48,50 @@ TEST(SpanDataPoolTest, RecycledSpansComeBackClearedWithTheirCapacity) {
   EXPECT_EQ(again->deferred.resolver, nullptr);
 }
 
+// The batch worker (keep_spare_attributes) keeps the attribute lists of
+// spans whose attributes it resolved, entries and all, for the next ones it
+// resolves; a span that set its own attributes keeps its list in the pool.
+TEST(SpanDataPoolTest, TheWorkerKeepsResolvedSpansAttributeLists) {
+  while (TakeSpareAttributes().capacity() != 0) {
+  }  // none left by earlier tests
+  auto held = DrainThePools();
+  const auto resolver = [](const DeferredAttributes&, SpanData&) {};
+  static const int kAnyAddress = 0;  // the pool only tells a provider from none
+  const auto provider = reinterpret_cast<const ProviderState*>(&kAnyAddress);
+  auto resolved = AcquireSpanData();
+  resolved->deferred.Store(resolver, provider, 0);
+  resolved->deferred.resolver = nullptr;  // as ResolveDeferredAttributes leaves
+  resolved->attributes.emplace_back("k", std::string(40, 'v'));
+  auto own = AcquireSpanData();
+  own->attributes.reserve(8);
+  own->attributes.emplace_back("own", true);
+  std::unique_ptr<SpanData> recycled[] = {std::move(resolved), std::move(own)};
+  RecycleSpanData(recycled, /*keep_spare_attributes=*/true);
+
+  Attributes spare = TakeSpareAttributes();
+  ASSERT_EQ(spare.size(), 1u);  // stale, to be written over
+  EXPECT_EQ(spare[0].key, "k");
+  EXPECT_EQ(TakeSpareAttributes().capacity(), 0u);  // only that one
+  auto again = AcquireSpanData();  // `own`, the last one cached
+  EXPECT_GE(again->attributes.capacity(), 8u);
+  EXPECT_TRUE(again->attributes.empty());
+  EXPECT_EQ(again->deferred.provider, nullptr);  // cleared
+  auto first = AcquireSpanData();  // `resolved`, without its list now
+  EXPECT_EQ(first->attributes.capacity(), 0u);
+
+  // Other threads' recycling (keep_spare_attributes off) keeps none.
+  first->deferred.Store(resolver, provider, 0);
+  first->attributes.emplace_back("k", true);
+  std::unique_ptr<SpanData> elsewhere[] = {std::move(first)};
+  RecycleSpanData(elsewhere);
+  EXPECT_EQ(TakeSpareAttributes().capacity(), 0u);
+
+  // A list handed back directly is kept too, and taken once.
+  KeepSpareAttributes(std::move(spare));
+  EXPECT_EQ(TakeSpareAttributes().size(), 1u);
+  EXPECT_EQ(TakeSpareAttributes().capacity(), 0u);
+}
+
 TEST(SpanDataPoolTest, ReplenishingPreparesSpansForTheDemandSeen) {
   ReplenishSpanDataPool();      // forget earlier tests' demand
   auto held = DrainThePools();  // some of these were allocated on demand

@@ -14,6 +14,7 @@
 #include "kafkatrace/span.h"
 #include "kafkatrace/tracer.h"
 #include "trace/provider_state.h"
+#include "trace/span_data_pool.h"
 
 namespace kafkatrace::detail {
 
@@ -52,11 +53,21 @@ struct SpanHandoff {
   }
   // For resolvers: sets `attributes` on an ended span's data as
   // Span::SetAttributes would have (limits, later keys replacing earlier).
+  // A span without attributes gets one of this thread's spare lists
+  // (TakeSpareAttributes) and overwrites its entries, reusing their strings;
+  // its own empty list becomes a spare.
   static void SetAttributesOn(
       SpanData& data, const ProviderState* provider,
       std::span<const AttributeKeyValue> attributes) noexcept {
     Span span(std::unique_ptr<SpanData>(&data), provider);
-    span.SetAttributes(attributes);
+    Attributes spare;
+    if (data.attributes.empty()) spare = TakeSpareAttributes();
+    if (spare.capacity() != 0) {
+      KeepSpareAttributes(
+          span.SetAttributesOverStale(std::move(spare), attributes));
+    } else {
+      span.SetAttributes(attributes);
+    }
     (void)span.data_.release();  // still the caller's
   }
   // For resolvers of facts deferred at start: the span ends as if
