@@ -24,6 +24,7 @@
 #include <cstdio>
 #include <deque>
 #include <future>
+#include <memory>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -106,12 +107,28 @@ struct Viewer {
   }
 };
 
+// What a question's delivery report said: its error, and whether the record
+// may have reached Kafka anyway (a timeout while it was in flight).
+struct DeliveryOutcome {
+  RdKafka::ErrorCode error = RdKafka::ERR_NO_ERROR;
+  bool possibly_delivered = false;
+};
+// A request's wait for its record's delivery report. Shared with the report,
+// not on the request's stack: the request stops waiting after a while, and a
+// report arriving later must not write into a returned function's frame.
+using DeliveryWait = std::shared_ptr<std::promise<DeliveryOutcome>>;
+
+// The record's opaque is a heap-held DeliveryWait, owned by its delivery
+// report (librdkafka delivers exactly one per accepted record).
 class DeliveryWaiter : public RdKafka::DeliveryReportCb {
  public:
   void dr_cb(RdKafka::Message& message) override {
-    if (auto* promise = static_cast<std::promise<RdKafka::ErrorCode>*>(
-            message.msg_opaque())) {
-      promise->set_value(message.err());
+    std::unique_ptr<DeliveryWait> wait(
+        static_cast<DeliveryWait*>(message.msg_opaque()));
+    if (wait) {
+      (*wait)->set_value(
+          {message.err(), message.status() ==
+                              RdKafka::Message::MSG_STATUS_POSSIBLY_PERSISTED});
     }
   }
 };
@@ -234,28 +251,39 @@ class Api {
                                  " characters");
     }
     const std::string id = std::to_string(++next_id_);
-    std::promise<RdKafka::ErrorCode> delivered;
-    auto result = delivered.get_future();
-    RdKafka::ErrorCode error;
+    auto wait = std::make_unique<DeliveryWait>(
+        std::make_shared<std::promise<DeliveryOutcome>>());
+    auto result = (*wait)->get_future();
+    DeliveryOutcome outcome;
     {
       ContextScope scope(span);
-      error = producer_->Produce(
+      outcome.error = producer_->Produce(
           {.topic = "questions",
            .key = id,
            .value = json{{"id", id}, {"question", question}}.dump(),
-           .opaque = &delivered});
+           .opaque = wait.get()});
     }
-    if (error == RdKafka::ERR_NO_ERROR) {
-      error =
-          result.wait_for(std::chrono::seconds(4)) == std::future_status::ready
-              ? result.get()
-              : RdKafka::ERR__TIMED_OUT;
+    if (outcome.error == RdKafka::ERR_NO_ERROR) {
+      (void)wait.release();  // the delivery report's now
+      // message.timeout.ms (3 s) bounds the wait for most records; one in
+      // flight when the broker went away can take longer.
+      if (result.wait_for(std::chrono::seconds(4)) ==
+          std::future_status::ready) {
+        outcome = result.get();
+      } else {
+        outcome = {RdKafka::ERR__TIMED_OUT, /*possibly_delivered=*/true};
+      }
     }
-    if (error != RdKafka::ERR_NO_ERROR) {
-      span.SetStatus(SpanStatusCode::kError, RdKafka::err2str(error));
+    if (outcome.error != RdKafka::ERR_NO_ERROR) {
+      span.SetStatus(SpanStatusCode::kError, RdKafka::err2str(outcome.error));
       span.SetAttribute("http.response.status_code", int64_t{503});
-      return fail(503, "Kafka is unavailable (" + RdKafka::err2str(error) +
-                           "); try again");
+      return fail(503, "Kafka is unavailable (" +
+                           RdKafka::err2str(outcome.error) + "); " +
+                           (outcome.possibly_delivered
+                                ? "question " + id +
+                                      " may still arrive, so check the board "
+                                      "before asking again"
+                                : "try again"));
     }
     span.SetAttribute("http.response.status_code", int64_t{202});
     res.status = 202;
