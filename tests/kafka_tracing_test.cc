@@ -49,6 +49,20 @@ std::vector<SpanData> Named(const std::vector<SpanData>& spans,
   return out;
 }
 
+// The messaging conventions' exception event of a failed `operation_type`:
+// librdkafka's error name and description.
+void ExpectExceptionEvent(const SpanData& span, const std::string& type,
+                          const std::string& error_name) {
+  ASSERT_EQ(span.events.size(), 1u) << span.name;
+  const SpanEvent& event = span.events[0];
+  EXPECT_EQ(event.name, "messaging." + type + ".exception");
+  EXPECT_EQ(*FindAttribute(event.attributes, "exception.type"),
+            AttributeValue(error_name));
+  EXPECT_EQ(*FindAttribute(event.attributes, "exception.message"),
+            AttributeValue(span.status_message));
+  EXPECT_FALSE(span.status_message.empty());
+}
+
 class KafkaTracingTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -471,6 +485,23 @@ TEST_F(KafkaTracingTest, CommitSpansForManualAndAutomaticCommits) {
     EXPECT_EQ(consumer->CommitSync(), RdKafka::ERR_NO_ERROR);
     EXPECT_EQ(Named(tracing_.spans(), "commit answers").size(), 2u);
   }
+  {
+    // A failed commit: error status, error.type and the settle exception.
+    auto consumer =
+        Consumer("answers", {}, cluster_.ConsumerConf("g-failing-commit"));
+    auto record = PollOne(*consumer);
+    ASSERT_TRUE(record);
+    rd_kafka_mock_push_request_errors(
+        cluster_.get(), testing::kOffsetCommitApiKey, 1,
+        RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+    EXPECT_NE(consumer->CommitSync(*record), RdKafka::ERR_NO_ERROR);
+    auto commits = Named(tracing_.spans(), "commit answers");
+    ASSERT_EQ(commits.size(), 3u);
+    EXPECT_EQ(commits.back().status_code, SpanStatusCode::kError);
+    EXPECT_EQ(Str(commits.back(), "error.type"), "TOPIC_AUTHORIZATION_FAILED");
+    ExpectExceptionEvent(commits.back(), "settle",
+                         "TOPIC_AUTHORIZATION_FAILED");
+  }
   // Automatic commits, served while polling.
   auto conf = cluster_.ConsumerConf("g-auto");
   MockCluster::Set(*conf, "enable.auto.commit", "true");
@@ -478,11 +509,11 @@ TEST_F(KafkaTracingTest, CommitSpansForManualAndAutomaticCommits) {
   auto consumer = Consumer("answers", {}, std::move(conf));
   ASSERT_TRUE(PollOne(*consumer));
   for (int i = 0;
-       i < 50 && Named(tracing_.spans(), "commit answers").size() < 3; ++i) {
+       i < 50 && Named(tracing_.spans(), "commit answers").size() < 4; ++i) {
     (void)consumer->Poll(100);
   }
   auto commits = Named(tracing_.spans(), "commit answers");
-  ASSERT_GE(commits.size(), 3u);
+  ASSERT_GE(commits.size(), 4u);
   EXPECT_EQ(Str(commits.back(), "messaging.consumer.group.name"), "g-auto");
 }
 
@@ -501,6 +532,7 @@ TEST_F(KafkaTracingTest,
   ASSERT_EQ(send.size(), 1u);
   EXPECT_EQ(send[0].status_code, SpanStatusCode::kError);
   EXPECT_EQ(Str(send[0], "error.type"), "TOPIC_AUTHORIZATION_FAILED");
+  ExpectExceptionEvent(send[0], "send", "TOPIC_AUTHORIZATION_FAILED");
 }
 
 TEST_F(KafkaTracingTest, BrokerDownTimesOutDeliveryWithError) {
@@ -515,6 +547,7 @@ TEST_F(KafkaTracingTest, BrokerDownTimesOutDeliveryWithError) {
   ASSERT_EQ(send.size(), 1u);
   EXPECT_EQ(send[0].status_code, SpanStatusCode::kError);
   EXPECT_EQ(Str(send[0], "error.type"), "_MSG_TIMED_OUT");
+  ExpectExceptionEvent(send[0], "send", "_MSG_TIMED_OUT");
 }
 
 TEST_F(KafkaTracingTest, ImmediateProduceFailureIsReturnedAndEndsTheSpan) {
@@ -528,6 +561,7 @@ TEST_F(KafkaTracingTest, ImmediateProduceFailureIsReturnedAndEndsTheSpan) {
   ASSERT_EQ(send.size(), 1u);
   EXPECT_EQ(send[0].status_code, SpanStatusCode::kError);
   EXPECT_EQ(Str(send[0], "error.type"), "MSG_SIZE_TOO_LARGE");
+  ExpectExceptionEvent(send[0], "send", "MSG_SIZE_TOO_LARGE");
   // Attributes of a record librdkafka never took come from the call itself.
   EXPECT_EQ(Str(send[0], "messaging.system"), "kafka");
   EXPECT_EQ(Str(send[0], "messaging.operation.name"), "send");

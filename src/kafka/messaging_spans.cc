@@ -21,6 +21,24 @@ void SetServerAttributes(Span& span, const BrokerAddress& broker) {
   span.SetAttribute(semconv::kServerPort, broker.port);
 }
 
+// A failed Kafka operation of `operation_type` ("send", "settle"): error
+// status with librdkafka's description, and the `messaging.<type>.exception`
+// event of the messaging conventions (v1.41+), its exception.type the error's
+// name as in error.type. librdkafka reports errors, not exceptions, and these
+// events are how backends list a span's failures. error.type is the caller's:
+// it goes with the span's other attributes.
+void RecordFailure(Span& span, std::string_view operation_type,
+                   rd_kafka_resp_err_t error) {
+  if (!span.IsRecording()) return;
+  const char* description = rd_kafka_err2str(error);
+  span.SetStatus(SpanStatusCode::kError, description);
+  std::string event_name = "messaging.";
+  event_name.append(operation_type).append(".exception");
+  span.AddEvent(event_name,
+                {{"exception.type", std::string(rd_kafka_err2name(error))},
+                 {"exception.message", std::string(description)}});
+}
+
 // "<operation> <topic>" built in `buffer`, on the caller's stack, when it fits
 // (Kafka topic names have at most 249 characters), else in `fallback`: a span
 // name per record should not cost an allocation.
@@ -213,7 +231,7 @@ void EndUnsentSendSpan(Span& span, const Tracer& tracer,
                       AssignedPartitionText(input.partition, partition_buffer));
     batch(semconv::kErrorType, rd_kafka_err2name(error));
     batch.SetOn(span);
-    span.SetStatus(SpanStatusCode::kError, rd_kafka_err2str(error));
+    RecordFailure(span, "send", error);
   }
   span.End();
 }
@@ -402,7 +420,7 @@ void EndSendSpan(Span& span, const rd_kafka_message_t* message,
   AddAcknowledgedAttributes(batch, record, partition_buffer);
   batch.SetOn(span);
   if (record.error != RD_KAFKA_RESP_ERR_NO_ERROR)
-    span.SetStatus(SpanStatusCode::kError, rd_kafka_err2str(record.error));
+    RecordFailure(span, "send", record.error);
   span.End();
 }
 
@@ -667,7 +685,7 @@ void EndCommitSpans(std::map<std::string, Span>& spans,
     }
     if (topic_error != RD_KAFKA_RESP_ERR_NO_ERROR) {
       span.SetAttribute(semconv::kErrorType, rd_kafka_err2name(topic_error));
-      span.SetStatus(SpanStatusCode::kError, rd_kafka_err2str(topic_error));
+      RecordFailure(span, "settle", topic_error);
     }
     span.End();
   }

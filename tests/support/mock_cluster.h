@@ -16,6 +16,7 @@ namespace kafkatrace::testing {
 
 inline constexpr int16_t kProduceApiKey =
     0;  // Kafka protocol ApiKey of ProduceRequest
+inline constexpr int16_t kOffsetCommitApiKey = 8;  // OffsetCommitRequest
 
 class MockCluster {
  public:
