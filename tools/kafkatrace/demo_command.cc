@@ -24,9 +24,9 @@
 #include <cstdio>
 #include <deque>
 #include <future>
-#include <memory>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
