@@ -2,6 +2,8 @@
 // worker thread. OnEnd never blocks and never waits on the exporter: when the
 // bounded queue is full the span is dropped and counted. Accounting is exact:
 // after Shutdown, spans_ended == spans_exported + spans_dropped + spans_failed.
+// Drops are reported on stderr by the worker thread (at most one line per 10
+// s, and one at shutdown), never by OnEnd.
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 

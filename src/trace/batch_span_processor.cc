@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -65,10 +66,40 @@ struct BatchSpanProcessor::State {
   size_t high_watermark = 0;
 
   std::atomic<uint64_t> ended{0}, exported{0}, dropped{0}, failed{0};
+  // Of `dropped`, those the full queue turned away (the rest ended after
+  // Shutdown).
+  std::atomic<uint64_t> dropped_queue_full{0};
+
+  // Drops are reported on stderr by the worker, never by OnEnd (the caller's
+  // hot path): at most one line per kDropLogInterval, and a last one as the
+  // worker exits. A silent drop left a producer at full speed missing a fifth
+  // of its spans with nothing said.
+  static constexpr std::chrono::seconds kDropLogInterval{10};
+  uint64_t drops_logged = 0;                              // worker only
+  std::chrono::steady_clock::time_point last_drop_log{};  // worker only
 
   void Run();
   void ExportAll(std::vector<std::unique_ptr<SpanData>>& batch);
+  void LogDrops(bool exiting);
 };
+
+void BatchSpanProcessor::State::LogDrops(bool exiting) {
+  const uint64_t total = dropped_queue_full.load(std::memory_order_relaxed);
+  if (total == drops_logged) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (!exiting && last_drop_log != std::chrono::steady_clock::time_point{} &&
+      now - last_drop_log < kDropLogInterval) {
+    return;
+  }
+  std::fprintf(stderr,
+               "kafkatrace: the batch span processor dropped %llu spans "
+               "(%llu in all): its queue of %zu spans was full. Raise "
+               "OTEL_BSP_MAX_QUEUE_SIZE, or sample fewer spans.\n",
+               static_cast<unsigned long long>(total - drops_logged),
+               static_cast<unsigned long long>(total), options.max_queue_size);
+  drops_logged = total;
+  last_drop_log = now;
+}
 
 void BatchSpanProcessor::State::ExportAll(
     std::vector<std::unique_ptr<SpanData>>& batch) {
@@ -109,6 +140,7 @@ void BatchSpanProcessor::State::Run() {
     lock.unlock();
 
     ExportAll(batch);
+    LogDrops(/*exiting=*/stop);
     if (flush_target != flush_done) {
       (void)exporter->ForceFlush(std::chrono::steady_clock::now() +
                                  options.export_timeout);
@@ -162,10 +194,11 @@ void BatchSpanProcessor::OnEnd(std::unique_ptr<SpanData> span) noexcept {
   if (!span->context.sampled()) return;
   State& s = *state_;
   s.ended.fetch_add(1, std::memory_order_relaxed);
-  bool wake = false, yield = false;
+  bool wake = false, yield = false, full = false;
   {
     std::lock_guard lock(s.mutex);
-    if (!s.stopping && s.queue.size() < s.options.max_queue_size) {
+    full = s.queue.size() >= s.options.max_queue_size;
+    if (!s.stopping && !full) {
       s.queue.push_back(
           std::move(span));  // never reallocates: capacity reserved
       if (s.worker_waiting &&
@@ -180,6 +213,7 @@ void BatchSpanProcessor::OnEnd(std::unique_ptr<SpanData> span) noexcept {
   }
   if (span) {
     s.dropped.fetch_add(1, std::memory_order_relaxed);
+    if (full) s.dropped_queue_full.fetch_add(1, std::memory_order_relaxed);
     // Outside the lock; back to this thread's pool, so an overloaded producer
     // does not also pay an allocation per span it is about to start.
     std::unique_ptr<SpanData> dropped[1] = {std::move(span)};

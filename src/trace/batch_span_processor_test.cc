@@ -156,6 +156,36 @@ TEST(BatchSpanProcessorTest,
   ASSERT_TRUE(processor.Shutdown(SecondsFromNow(10)));  // destroys the exporter
 }
 
+// Drops are said on stderr, by the worker: once for what the full queue
+// turned away while the exporter was stuck, and not again without new ones.
+TEST(BatchSpanProcessorTest, TheWorkerReportsDropsOnStderr) {
+  auto exporter = std::make_unique<StuckExporter>();
+  StuckExporter* stuck = exporter.get();
+  ::testing::internal::CaptureStderr();
+  {
+    BatchSpanProcessor processor(std::move(exporter),
+                                 {.max_queue_size = 2,
+                                  .max_export_batch_size = 1,
+                                  .schedule_delay = std::chrono::hours(1)});
+    processor.OnEnd(SampledSpan());
+    stuck->WaitUntilEntered();
+    for (int i = 0; i < 5; ++i) processor.OnEnd(SampledSpan(i));  // 2 kept
+    stuck->Release();
+    ASSERT_TRUE(processor.ForceFlush(SecondsFromNow(10)));
+    ASSERT_TRUE(processor.Shutdown(SecondsFromNow(10)));
+    processor.OnEnd(SampledSpan());  // after Shutdown: counted, not "full"
+    EXPECT_EQ(processor.stats().spans_dropped, 4u);
+  }
+  const std::string said = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(said.find("kafkatrace: the batch span processor dropped 3 spans "
+                      "(3 in all): its queue of 2 spans was full. Raise "
+                      "OTEL_BSP_MAX_QUEUE_SIZE"),
+            std::string::npos)
+      << said;
+  EXPECT_EQ(said.find("dropped", said.find("dropped") + 1), std::string::npos)
+      << "reported twice: " << said;
+}
+
 TEST(BatchSpanProcessorTest, ShutdownHonoursDeadlineWithStuckExporter) {
   auto exporter = std::make_unique<StuckExporter>();
   StuckExporter* stuck = exporter.get();
