@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 namespace kafkatrace::detail {
@@ -16,8 +19,13 @@ constexpr size_t kRefill = 32;            // taken from the shared pool at once
 constexpr size_t kMaxReplenish = 1024;
 constexpr size_t kPreparedAttributes = 16;
 // Attribute lists kept per recycling thread: one export batch's worth (512 by
-// default), at about 1.5 KiB each (a Kafka span's dozen entries).
+// default), at about 1.5 KiB each (a Kafka span's dozen entries). Bounded in
+// what each may hold too: room for at most kMaxSpareEntries entries, and no
+// string or array value larger than kMaxSpareValueBytes (an application may
+// set a long value on a process span; a spare must not keep 512 of them).
 constexpr size_t kSpareAttributeLists = 512;
+constexpr size_t kMaxSpareEntries = 32;
+constexpr size_t kMaxSpareValueBytes = 256;
 
 // Spans application threads had to allocate because the pools were empty,
 // since the last ReplenishSpanDataPool: the demand to prepare for.
@@ -55,11 +63,26 @@ void Clear(SpanData& span) {
   span.deferred.provider = nullptr;
 }
 
-// Moves `list` to this thread's spares, if there is room. May throw.
+// Whether `value` holds more than kMaxSpareValueBytes of its own memory.
+bool IsLarge(const AttributeValue& value) {
+  const auto* string = std::get_if<std::string>(&value);
+  if (string != nullptr) return string->capacity() > kMaxSpareValueBytes;
+  // Scalars hold no memory; arrays (rare on Kafka spans) are never kept.
+  static_assert(std::variant_size_v<AttributeValue> == 8 &&
+                std::is_same_v<std::variant_alternative_t<2, AttributeValue>,
+                               double>);
+  return value.index() > 2;  // past bool, int64_t and double
+}
+
+// Moves `list` to this thread's spares, if there is room; large values in it
+// are freed first. May throw.
 void KeepSpare(Attributes& list) {
   if (t_spare_attributes.size() >= kSpareAttributeLists ||
-      list.capacity() == 0) {
+      list.capacity() == 0 || list.capacity() > kMaxSpareEntries) {
     return;
+  }
+  for (Attribute& attribute : list) {
+    if (IsLarge(attribute.value)) attribute.value = int64_t{0};
   }
   if (t_spare_attributes.capacity() < kSpareAttributeLists)
     t_spare_attributes.reserve(kSpareAttributeLists);
@@ -119,19 +142,13 @@ void RecycleSpanData(std::span<std::unique_ptr<SpanData>> spans,
       std::lock_guard lock(shared.mutex);
       room = kSharedCapacity - std::min(shared.spans.size(), kSharedCapacity);
     }
-    // The first `room` spans go to the shared pool; the rest are freed, after
-    // giving up their attribute lists as spares.
+    // The first `room` spans go to the shared pool; the rest are freed.
     size_t pooled_end = i;
     for (size_t taken = 0; pooled_end < spans.size() && taken < room;
          ++pooled_end) {
       if (!spans[pooled_end]) continue;
       Clear(*spans[pooled_end]);
       ++taken;
-    }
-    if (keep_spare_attributes) {
-      for (size_t j = pooled_end; j < spans.size(); ++j) {
-        if (spans[j]) KeepSpare(spans[j]->attributes);
-      }
     }
     if (pooled_end == i) return;
     std::lock_guard lock(shared.mutex);

@@ -20,8 +20,9 @@ std::unique_ptr<SpanData> AcquireSpanData();
 // Hands spans back, cleared; null entries (moved out by an exporter) are
 // skipped. Bounded: extras are left to the caller's unique_ptrs to free. With
 // `keep_spare_attributes` (a thread that resolves deferred attributes: the
-// batch worker), the attribute lists of those extras stay on this thread,
-// entries and all, for TakeSpareAttributes.
+// batch worker), the attribute lists of spans whose deferred attributes were
+// resolved stay on this thread, entries and all (bounded in number and size),
+// for TakeSpareAttributes.
 void RecycleSpanData(std::span<std::unique_ptr<SpanData>> spans,
                      bool keep_spare_attributes = false) noexcept;
 // An attribute list kept by RecycleSpanData on this thread, or an empty one.

@@ -90,6 +90,25 @@ TEST(SpanDataPoolTest, TheWorkerKeepsResolvedSpansAttributeLists) {
   KeepSpareAttributes(std::move(spare));
   EXPECT_EQ(TakeSpareAttributes().size(), 1u);
   EXPECT_EQ(TakeSpareAttributes().capacity(), 0u);
+
+  // Bounded: a long value is freed before its list is kept, and a list with
+  // room for many entries is not kept at all.
+  Attributes with_long_values = {{"short", std::string(40, 's')},
+                                 {"long", std::string(5000, 'l')},
+                                 {"array", std::vector<int64_t>(1000, 7)},
+                                 {"number", int64_t{3}}};
+  KeepSpareAttributes(std::move(with_long_values));
+  Attributes kept = TakeSpareAttributes();
+  ASSERT_EQ(kept.size(), 4u);
+  EXPECT_EQ(kept[0].value, AttributeValue(std::string(40, 's')));
+  EXPECT_FALSE(std::holds_alternative<std::string>(kept[1].value));
+  EXPECT_FALSE(std::holds_alternative<std::vector<int64_t>>(kept[2].value));
+  EXPECT_EQ(kept[3].value, AttributeValue(int64_t{3}));
+  Attributes roomy;
+  roomy.reserve(1000);
+  roomy.emplace_back("k", true);
+  KeepSpareAttributes(std::move(roomy));
+  EXPECT_EQ(TakeSpareAttributes().capacity(), 0u);
 }
 
 TEST(SpanDataPoolTest, ReplenishingPreparesSpansForTheDemandSeen) {
