@@ -68,9 +68,9 @@ bool IsLarge(const AttributeValue& value) {
   const auto* string = std::get_if<std::string>(&value);
   if (string != nullptr) return string->capacity() > kMaxSpareValueBytes;
   // Scalars hold no memory; arrays (rare on Kafka spans) are never kept.
-  static_assert(std::variant_size_v<AttributeValue> == 8 &&
-                std::is_same_v<std::variant_alternative_t<2, AttributeValue>,
-                               double>);
+  static_assert(
+      std::variant_size_v<AttributeValue> == 8 &&
+      std::is_same_v<std::variant_alternative_t<2, AttributeValue>, double>);
   return value.index() > 2;  // past bool, int64_t and double
 }
 
