@@ -25,20 +25,21 @@ TEST(TraceIdTest, RejectsUppercaseWrongLengthAndNonHex) {
   EXPECT_FALSE(SpanId::FromHex("00f067aa0ba902b "));
 }
 
-// The 8-at-a-time decoder against a per-character reference: every byte value
-// in every position of a chunk, around valid digits.
-TEST(TraceIdTest, WordAtATimeHexDecodeMatchesPerCharacterRules) {
-  for (int position = 0; position < 8; ++position) {
+// A chunked hex decoder (`kDigits` digits at a time) against a per-character
+// reference: every byte value in every position of a chunk of valid digits.
+template <size_t kDigits, typename Decode>
+void ExpectDecoderMatchesPerCharacterRules(Decode decode, const char* digits) {
+  for (size_t position = 0; position < kDigits; ++position) {
     for (int c = 0; c < 256; ++c) {
-      char chunk[8];
-      std::memcpy(chunk, "09afc3e7", 8);
+      char chunk[kDigits];
+      std::memcpy(chunk, digits, kDigits);
       chunk[position] = static_cast<char>(c);
       const bool valid = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-      uint8_t out[4];
-      ASSERT_EQ(detail::DecodeLowerHex8(chunk, out), valid)
+      uint8_t out[kDigits / 2];
+      ASSERT_EQ(decode(chunk, out), valid)
           << "byte " << c << " at " << position;
       if (!valid) continue;
-      for (int i = 0; i < 4; ++i) {
+      for (size_t i = 0; i < kDigits / 2; ++i) {
         const int
             hi = detail::kLowerHexValues[static_cast<uint8_t>(chunk[2 * i])],
             lo =
@@ -49,27 +50,21 @@ TEST(TraceIdTest, WordAtATimeHexDecodeMatchesPerCharacterRules) {
   }
 }
 
-// The 16-at-a-time decoder (SSE2 on x86-64) likewise, in every position.
+TEST(TraceIdTest, WordAtATimeHexDecodeMatchesPerCharacterRules) {
+  ExpectDecoderMatchesPerCharacterRules<8>(
+      [](const char* in, uint8_t* out) {
+        return detail::DecodeLowerHex8(in, out);
+      },
+      "09afc3e7");
+}
+
+// The 16-at-a-time decoder (SSE2 on x86-64) likewise.
 TEST(TraceIdTest, SixteenAtATimeHexDecodeMatchesPerCharacterRules) {
-  for (int position = 0; position < 16; ++position) {
-    for (int c = 0; c < 256; ++c) {
-      char chunk[16];
-      std::memcpy(chunk, "09afc3e7b1d28f46", 16);
-      chunk[position] = static_cast<char>(c);
-      const bool valid = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-      uint8_t out[8];
-      ASSERT_EQ(detail::DecodeLowerHex16(chunk, out), valid)
-          << "byte " << c << " at " << position;
-      if (!valid) continue;
-      for (int i = 0; i < 8; ++i) {
-        const int
-            hi = detail::kLowerHexValues[static_cast<uint8_t>(chunk[2 * i])],
-            lo =
-                detail::kLowerHexValues[static_cast<uint8_t>(chunk[2 * i + 1])];
-        ASSERT_EQ(out[i], hi * 16 + lo) << position << " " << c;
-      }
-    }
-  }
+  ExpectDecoderMatchesPerCharacterRules<16>(
+      [](const char* in, uint8_t* out) {
+        return detail::DecodeLowerHex16(in, out);
+      },
+      "09afc3e7b1d28f46");
 }
 
 TEST(TraceIdTest, WordAtATimeHexEncodeMatchesEveryByteValue) {
