@@ -51,6 +51,29 @@ TEST(InternedNamesTest, NamesAreFoundAgainPastThisThreadsRecentOnes) {
   EXPECT_EQ(from_another_thread, copies[3]);
 }
 
+TEST(InternedNamesTest, AViewOfACopyIsRecognizedOnlyWhole) {
+  // Views of copies are recognized by address; a shorter view starting at a
+  // copy is another name and must get its own NUL-terminated copy. Asked
+  // twice each, so the second asks hit what the first remembered, and for
+  // more copies than the thread remembers by address.
+  std::vector<std::string_view> kept;
+  for (int i = 0; i < 40; ++i) {
+    const std::string name = "by-address-" + std::to_string(i);
+    kept.push_back(InternedNames::InternOrKeep(name));
+    ASSERT_NE(kept.back().data(), name.data());
+  }
+  for (int round = 0; round < 2; ++round) {
+    for (const std::string_view whole : kept) {
+      EXPECT_EQ(InternedNames::Intern(whole), whole.data());
+      const std::string_view prefix = whole.substr(0, 9);  // "by-addres"
+      const char* copy = InternedNames::Intern(prefix);
+      ASSERT_NE(copy, nullptr);
+      EXPECT_NE(copy, whole.data());
+      EXPECT_STREQ(copy, "by-addres");
+    }
+  }
+}
+
 TEST(InternedNamesTest, ANameWithANulIsRefused) {
   EXPECT_EQ(InternedNames::Intern(std::string_view("a\0b", 3)), nullptr);
 }

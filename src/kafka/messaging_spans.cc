@@ -580,27 +580,24 @@ Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
   const SpanContext& producer =
       (input.producer_context ? *input.producer_context : kNone).span_context;
   const SpanContext& ambient = Context::Current().span_context;
-  char partition_buffer[12];
-  const std::string_view partition =
-      PartitionText(input.partition, partition_buffer);
+  char partition_buffer[12];  // formatted only when needed
   const bool needs_link =
       producer.IsValid() &&
       (input.policy != ProducerContextPolicy::kParent || ambient.IsValid());
-  Span span;
-  if (!needs_link && !tracer.SamplerUsesStartAttributes()) {
-    // The common case (a record continues its producer's trace, or starts
-    // one): nothing in the options varies per record.
-    static const SpanContext kNoParent;
-    const SpanContext& parent =
-        producer.IsValid()                                         ? producer
-        : input.policy == ProducerContextPolicy::kNewTraceWithLink ? kNoParent
-                                                                   : ambient;
-    span = StartMessagingSpanOfKind<SpanKind::kConsumer>(tracer, "process",
-                                                         input.topic, parent);
-  } else {
-    span = StartProcessSpanWithOptions(tracer, input, producer, ambient,
-                                       partition);
-  }
+  static const SpanContext kNoParent;
+  // The common case (a record continues its producer's trace, or starts one)
+  // needs no options built per record.
+  const bool common = !needs_link && !tracer.SamplerUsesStartAttributes();
+  Span span =
+      common ? StartMessagingSpanOfKind<SpanKind::kConsumer>(
+                   tracer, "process", input.topic,
+                   producer.IsValid() ? producer
+                   : input.policy == ProducerContextPolicy::kNewTraceWithLink
+                       ? kNoParent
+                       : ambient)
+             : StartProcessSpanWithOptions(
+                   tracer, input, producer, ambient,
+                   PartitionText(input.partition, partition_buffer));
   if (!span.IsRecording()) return span;
   const double queue_wait_ms = QueueWaitMs(
       input.consumed_unix_nanos != 0 ? input.consumed_unix_nanos
@@ -621,7 +618,8 @@ Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
   }
   AttributeBatch batch;
   AddProcessAttributes(
-      batch, input, queue_wait_ms, partition,
+      batch, input, queue_wait_ms,
+      PartitionText(input.partition, partition_buffer),
       input.server != nullptr ? input.server->host : std::string_view(),
       input.server != nullptr ? input.server->port : 0, with_start_attributes);
   batch.SetOn(span);

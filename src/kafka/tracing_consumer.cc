@@ -32,7 +32,8 @@ ConsumedRecord::ConsumedRecord(std::unique_ptr<RdKafka::Message> message,
                                Context producer_context,
                                int64_t consumed_unix_nanos)
     : message_(std::move(message)),
-      // librdkafka's name, not the C++ wrapper's std::string copy of it.
+      // librdkafka's name, not a copy: the message holds its topic handle
+      // (a copy of a name longer than 15 characters allocated per record).
       topic_(message_->c_ptr()->rkt != nullptr
                  ? rd_kafka_topic_name(message_->c_ptr()->rkt)
                  : ""),
@@ -171,18 +172,20 @@ Status TracingConsumer::Subscribe(const std::vector<std::string>& topics) {
 
 std::optional<ConsumedRecord> TracingConsumer::Poll(int timeout_ms) {
   std::unique_ptr<RdKafka::Message> message(consumer_->consume(timeout_ms));
-  if (!message || message->err() == RdKafka::ERR__TIMED_OUT ||
-      message->err() == RdKafka::ERR__PARTITION_EOF) {
+  if (!message) return std::nullopt;
+  const rd_kafka_message_t* c = message->c_ptr();
+  if (c->err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+      c->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
     return std::nullopt;
   }
   const int64_t now = NowNanos();
   impl_->cluster_id.Learn(consumer_->c_ptr());  // known by now, usually
-  Context context;
-  if (message->err() == RdKafka::ERR_NO_ERROR) {
-    // Headers are read once, in place (rd_kafka_message_headers does not copy).
-    context = impl_->extractor->Extract(message->c_ptr());
-  }
-  return ConsumedRecord(std::move(message), std::move(context), now);
+  // Headers are read once, in place (rd_kafka_message_headers does not copy).
+  return ConsumedRecord(std::move(message),
+                        c->err == RD_KAFKA_RESP_ERR_NO_ERROR
+                            ? impl_->extractor->Extract(c)
+                            : Context(),
+                        now);
 }
 
 std::vector<ConsumedRecord> TracingConsumer::PollBatch(size_t max_records,
@@ -205,7 +208,7 @@ std::vector<ConsumedRecord> TracingConsumer::PollBatch(size_t max_records,
   if (batch.empty()) return batch;
 
   // One receive span for the batch; what varies per record goes on its link.
-  const std::string& topic = batch.front().topic();
+  const std::string_view topic = batch.front().topic();
   bool one_topic = true;
   for (const auto& r : batch) one_topic = one_topic && r.topic() == topic;
   SpanOptions options{.kind = SpanKind::kClient, .start_unix_nanos = start};
@@ -213,7 +216,8 @@ std::vector<ConsumedRecord> TracingConsumer::PollBatch(size_t max_records,
                         {semconv::kOperationName, std::string("poll")},
                         {semconv::kOperationType, std::string("receive")}};
   if (one_topic)
-    options.attributes.emplace_back(semconv::kDestinationName, topic);
+    options.attributes.emplace_back(semconv::kDestinationName,
+                                    std::string(topic));
   // The broker each record was fetched from: on the span when all share one.
   auto server_of = [&](const ConsumedRecord& r) {
     return impl_->brokers.AddressOf(
@@ -235,7 +239,8 @@ std::vector<ConsumedRecord> TracingConsumer::PollBatch(size_t max_records,
         {semconv::kPartitionId, std::to_string(r.partition())},
         {semconv::kOffset, r.offset()}};
     if (!one_topic)
-      link_attributes.emplace_back(semconv::kDestinationName, r.topic());
+      link_attributes.emplace_back(semconv::kDestinationName,
+                                   std::string(r.topic()));
     if (const detail::BrokerAddress* record_server = server_of(r);
         !one_server && record_server != nullptr) {
       link_attributes.emplace_back(semconv::kServerAddress,
@@ -246,7 +251,8 @@ std::vector<ConsumedRecord> TracingConsumer::PollBatch(size_t max_records,
     options.links.push_back(SpanLink{producer, std::move(link_attributes), 0});
   }
   Span span = impl_->tracer->StartSpan(
-      one_topic ? "poll " + topic : std::string("poll"), std::move(options));
+      one_topic ? "poll " + std::string(topic) : std::string("poll"),
+      std::move(options));
   span.SetAttribute(semconv::kBatchCount, static_cast<int64_t>(batch.size()));
   span.SetAttribute(semconv::kConsumerGroup, impl_->group_id);
   if (!impl_->client_id.empty())
@@ -286,7 +292,7 @@ RdKafka::ErrorCode TracingConsumer::CommitSync() {
 
 RdKafka::ErrorCode TracingConsumer::CommitSync(const ConsumedRecord& record) {
   std::unique_ptr<RdKafka::TopicPartition> tp(RdKafka::TopicPartition::create(
-      record.topic(), record.partition(), record.offset() + 1));
+      std::string(record.topic()), record.partition(), record.offset() + 1));
   std::vector<RdKafka::TopicPartition*> offsets{tp.get()};
   return CommitTraced(offsets);
 }
@@ -303,11 +309,11 @@ Tracer& TracingConsumer::tracer() { return *impl_->tracer; }
 
 // ---- ProcessSpanScope ----
 
-ProcessSpanScope::ProcessSpanScope(TracingConsumer& consumer,
-                                   const ConsumedRecord& record) {
-  const TracingConsumer::Impl& impl = *consumer.impl_;
+namespace {
+Span StartProcessSpanOf(const TracingConsumer::Impl& impl,
+                        const ConsumedRecord& record) {
   const auto value = record.value();
-  span_ = detail::StartProcessSpan(
+  return detail::StartProcessSpan(
       *impl.tracer, {.topic = record.topic(),
                      .partition = record.partition(),
                      .offset = record.offset(),
@@ -323,6 +329,13 @@ ProcessSpanScope::ProcessSpanScope(TracingConsumer& consumer,
                          rd_kafka_message_broker_id(record.message().c_ptr())),
                      .producer_context = &record.producer_context(),
                      .policy = impl.policy});
+}
+}  // namespace
+
+ProcessSpanScope::ProcessSpanScope(TracingConsumer& consumer,
+                                   const ConsumedRecord& record)
+    // Started in place: no empty span to move it into.
+    : span_(StartProcessSpanOf(*consumer.impl_, record)) {
   scope_.emplace(Context{span_.context(), record.producer_context().baggage});
 }
 

@@ -100,8 +100,9 @@ void PrintText(const kafka::ConsumedRecord& r,
   std::string out;
   char wait[64];
   std::snprintf(wait, sizeof(wait), "%.3f s", r.queue_wait_ms() / 1000.0);
-  out += "--- " + r.topic() + " partition " + std::to_string(r.partition()) +
-         " offset " + std::to_string(r.offset()) + "\n";
+  out += "--- " + std::string(r.topic()) + " partition " +
+         std::to_string(r.partition()) + " offset " +
+         std::to_string(r.offset()) + "\n";
   out += "timestamp: " + FormatTimestampMs(r.timestamp_ms()) + " (waited " +
          wait + " in Kafka)\n";
   out += "key: " + (r.key() ? std::string(*r.key()) : std::string("(none)")) +

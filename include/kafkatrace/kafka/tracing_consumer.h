@@ -59,7 +59,8 @@ class ConsumedRecord {
 
   RdKafka::Message& message() const { return *message_; }
   RdKafka::ErrorCode error() const { return message_->err(); }
-  const std::string& topic() const { return topic_; }
+  // librdkafka's name of the record's topic: valid while the record lives.
+  std::string_view topic() const { return topic_; }
   int32_t partition() const { return message_->partition(); }
   int64_t offset() const { return message_->offset(); }
   std::optional<std::string_view> key() const;
@@ -75,7 +76,7 @@ class ConsumedRecord {
 
  private:
   std::unique_ptr<RdKafka::Message> message_;
-  std::string topic_;
+  std::string_view topic_;  // owned by message_'s topic handle
   Context producer_context_;
   int64_t consumed_unix_nanos_;
 };
