@@ -386,7 +386,8 @@ int main(int argc, char** argv) {
     std::printf("produce, %zu-byte values:\n", size);
     int run = 0;
     auto topic = [&] {
-      return "p" + std::to_string(size) + "-" + std::to_string(run++);
+      std::string name = "p";
+      return name.append(std::to_string(size)) + "-" + std::to_string(run++);
     };
     for (int t = 0; t < 12; ++t)
       rd_kafka_mock_topic_create(

@@ -56,8 +56,9 @@ BENCHMARK(BM_ExtractTraceContext);
 void BM_TraceStateParse32Members(benchmark::State& state) {
   std::string header;
   for (int i = 0; i < 32; ++i) {
-    header += (i ? "," : "") + std::string("vendor") + std::to_string(i) +
-              "=value" + std::to_string(i);
+    const std::string number = std::to_string(i);
+    if (i > 0) header += ',';
+    header += "vendor" + number + "=value" + number;
   }
   for (auto _ : state) benchmark::DoNotOptimize(TraceState::Parse(header));
   state.SetLabel(std::to_string(header.size()) + " bytes");

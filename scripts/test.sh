@@ -2,10 +2,11 @@
 # Builds kafkatrace and runs every check CI runs:
 #   1. formatting (clang-format, no diff allowed)
 #   2. optimized build with -Werror, all tests (unit, broker, interop, examples)
+#   2b. the benchmarks' Release (-O3) build with -Werror: GCC warns about more at -O3
 #   3. the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   4. the libFuzzer target over header parsing, for KAFKATRACE_FUZZ_SECONDS (default 60)
-# Installs missing Debian packages first (idempotent). Build trees: build/, build-asan/,
-# build-fuzz/. Prints one summary line at the end; exits non-zero on any failure.
+# Installs missing Debian packages first (idempotent). Build trees: build/, build-bench/,
+# build-asan/, build-fuzz/. Prints one summary line at the end; exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -29,6 +30,11 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKAFKATRACE_WERR
 cmake --build build -j"$jobs"
 (cd build && ctest -j"$jobs" --output-on-failure) | tee build/ctest.log | tail -n 3
 release_summary=$(grep -E 'tests passed' build/ctest.log)
+
+step "benchmarks' Release build (-O3, -Werror)"
+cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
+  -DKAFKATRACE_WERROR=ON >/dev/null
+cmake --build build-bench -j"$jobs"
 
 step "ASan + UBSan build + tests"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKAFKATRACE_SANITIZE=ON \

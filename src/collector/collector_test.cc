@@ -235,8 +235,9 @@ TEST_F(SpanStoreTest, ManyTracesThroughIndexBatches) {
   for (int i = 0; i < n; ++i) {
     char trace[33];
     std::snprintf(trace, sizeof(trace), "%032x", i * 7919 + 1);
-    spans.push_back(Span(trace, "1111111111111111", "", "s",
-                         "n" + std::to_string(i % 10), i, i + 5));
+    const std::string digit = std::to_string(i % 10);
+    spans.push_back(
+        Span(trace, "1111111111111111", "", "s", "n" + digit, i, i + 5));
     if (spans.size() == 512 || i == n - 1) {
       ASSERT_TRUE(store_->Insert(spans).ok());
       spans.clear();

@@ -53,8 +53,11 @@ TEST(BaggageTest, MemberLimitOnExtractAndInject) {
   std::string header;
   Baggage big;
   for (int i = 0; i < 100; ++i) {
-    header += (i ? "," : "") + std::string("k") + std::to_string(i) + "=v";
-    big = big.With("k" + std::to_string(i), "v");
+    const std::string number = std::to_string(i);
+    const std::string key = "k" + number;
+    if (i > 0) header += ',';
+    header += key + "=v";
+    big = big.With(key, "v");
   }
   EXPECT_EQ(ParseBaggage(header).entries().size(), kBaggageMaxMembers);
   Baggage reparsed = ParseBaggage(FormatBaggage(big));

@@ -263,7 +263,9 @@ TEST_F(TraceContextTest, Rule10InvalidMemberDropsTraceStateKeepsTraceParent) {
 TEST_F(TraceContextTest, Rule11MemberLimit) {
   std::string members;
   for (int i = 0; i < 33; ++i) {
-    members += (i ? "," : "") + std::string("k") + std::to_string(i) + "=v";
+    const std::string number = std::to_string(i);
+    if (i > 0) members += ',';
+    members += "k" + number + "=v";
   }
   std::string thirty_two = members.substr(0, members.rfind(','));
   EXPECT_EQ(Values(Hop({{"traceparent", kValid}, {"tracestate", thirty_two}}),

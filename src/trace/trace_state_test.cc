@@ -13,7 +13,8 @@ std::string Members(int n, int first = 0) {
   std::string s;
   for (int i = first; i < first + n; ++i) {
     if (!s.empty()) s += ',';
-    s += "k" + std::to_string(i) + "=v" + std::to_string(i);
+    const std::string number = std::to_string(i);
+    s += "k" + number + "=v" + number;
   }
   return s;
 }
