@@ -89,6 +89,18 @@ void KeepSpare(Attributes& list) {
   t_spare_attributes.push_back(std::move(list));
 }
 
+// Starts moving `span`'s memory into this core's cache, for writing, while
+// the caller works on the span it just took. A span comes back from the batch
+// worker, which exported and cleared it on another core: starting it on that
+// core's lines cost 100 ns and more here, mostly stalls on the span's first
+// writes and on the next atomic instruction, which waits for them.
+void PrefetchForWriting(const SpanData& span) noexcept {
+  const char* p = reinterpret_cast<const char*>(&span);
+  for (size_t offset = 0; offset < sizeof(SpanData); offset += 64)
+    __builtin_prefetch(p + offset, 1, 3);
+  __builtin_prefetch(p + sizeof(SpanData) - 1, 1, 3);
+}
+
 }  // namespace
 
 std::unique_ptr<SpanData> AcquireSpanData() {
@@ -107,6 +119,7 @@ std::unique_ptr<SpanData> AcquireSpanData() {
   }
   std::unique_ptr<SpanData> span = std::move(t_cache.back());
   t_cache.pop_back();
+  if (!t_cache.empty()) PrefetchForWriting(*t_cache.back());
   return span;  // cleared when it was recycled
 }
 
