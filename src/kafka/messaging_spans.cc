@@ -584,20 +584,20 @@ Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
   const bool needs_link =
       producer.IsValid() &&
       (input.policy != ProducerContextPolicy::kParent || ambient.IsValid());
-  static const SpanContext kNoParent;
   // The common case (a record continues its producer's trace, or starts one)
-  // needs no options built per record.
+  // needs no options built per record, only the parent.
   const bool common = !needs_link && !tracer.SamplerUsesStartAttributes();
-  Span span =
-      common ? StartMessagingSpanOfKind<SpanKind::kConsumer>(
-                   tracer, "process", input.topic,
-                   producer.IsValid() ? producer
-                   : input.policy == ProducerContextPolicy::kNewTraceWithLink
-                       ? kNoParent
-                       : ambient)
-             : StartProcessSpanWithOptions(
-                   tracer, input, producer, ambient,
-                   PartitionText(input.partition, partition_buffer));
+  static const SpanContext kNoParent;
+  const SpanContext& parent =
+      producer.IsValid()                                         ? producer
+      : input.policy == ProducerContextPolicy::kNewTraceWithLink ? kNoParent
+                                                                 : ambient;
+  // Started in place (one expression): no empty span to move it into.
+  Span span = common ? StartMessagingSpanOfKind<SpanKind::kConsumer>(
+                           tracer, "process", input.topic, parent)
+                     : StartProcessSpanWithOptions(
+                           tracer, input, producer, ambient,
+                           PartitionText(input.partition, partition_buffer));
   if (!span.IsRecording()) return span;
   const double queue_wait_ms = QueueWaitMs(
       input.consumed_unix_nanos != 0 ? input.consumed_unix_nanos
