@@ -429,7 +429,8 @@ namespace {
 Span StartProcessSpanWithOptions(Tracer& tracer, const ProcessSpanInput& input,
                                  const SpanContext& producer,
                                  const SpanContext& ambient,
-                                 std::string_view partition) {
+                                 std::string_view partition,
+                                 const BrokerAddress* server) {
   // No room made at start: SetAttributes makes it for all at once.
   SpanOptions options{.kind = SpanKind::kConsumer, .attribute_capacity = 0};
   if (producer.IsValid()) {
@@ -451,8 +452,8 @@ Span StartProcessSpanWithOptions(Tracer& tracer, const ProcessSpanInput& input,
   } else if (input.policy == ProducerContextPolicy::kNewTraceWithLink) {
     options.root = true;
   }
-  return StartMessagingSpan(tracer, "process", input.topic, partition,
-                            input.server, std::move(options));
+  return StartMessagingSpan(tracer, "process", input.topic, partition, server,
+                            std::move(options));
 }
 }  // namespace
 
@@ -467,14 +468,15 @@ namespace {
 // A process span's attributes that StartProcessSpan does not start it with:
 // with `with_start_attributes` (the sampler read none), the messaging start
 // attributes too, with `partition` and the broker at `server_host` (empty:
-// unknown); `input.server` is not read.
-void AddProcessAttributes(AttributeBatch& batch, const ProcessSpanInput& input,
+// unknown); `input.server` is not read (the broker comes as host and port).
+void AddProcessAttributes(AttributeBatch& batch, std::string_view topic,
+                          const ConsumedRecordFacts& input,
                           double queue_wait_ms, std::string_view partition,
                           std::string_view server_host, int32_t server_port,
                           bool with_start_attributes) {
   if (with_start_attributes) {
-    ForEachStartAttribute("process", input.topic, partition, server_host,
-                          server_port, batch);
+    ForEachStartAttribute("process", topic, partition, server_host, server_port,
+                          batch);
   }
   batch(semconv::kOffset, input.offset);
   if (input.key) batch(semconv::kMessageKey, *input.key);
@@ -497,13 +499,14 @@ struct DeferredProcessFacts {
 
   // False when `in` does not fit: a key longer than kMaxKey, a body over 4
   // GiB, or a name the intern pool has no room for.
-  bool Capture(const ProcessSpanInput& in, double wait_ms) noexcept {
+  bool Capture(const ProcessSpanInput& start, const ConsumedRecordFacts& in,
+               double wait_ms) noexcept {
     if (in.key && in.key->size() > kMaxKey) return false;
     if (in.body_size > UINT32_MAX) return false;
     const BrokerAddress* server = in.server;
     if (server != nullptr && (server->port < 0 || server->port > UINT16_MAX))
       return false;
-    if (!InternInto(in.topic, topic) || !InternInto(in.group, group) ||
+    if (!InternInto(start.topic, topic) || !InternInto(in.group, group) ||
         !InternInto(in.client_id, client_id) ||
         !InternInto(in.cluster_id, cluster_id) ||
         !InternInto(
@@ -515,7 +518,7 @@ struct DeferredProcessFacts {
     timestamp_ms = in.timestamp_ms;
     queue_wait_ms = wait_ms;
     body_size = static_cast<uint32_t>(in.body_size);
-    partition = in.partition;
+    partition = start.partition;
     port = server != nullptr ? static_cast<uint16_t>(server->port) : 0;
     tombstone = in.tombstone;
     key_size = in.key ? static_cast<uint8_t>(in.key->size()) : kNoKey;
@@ -523,12 +526,10 @@ struct DeferredProcessFacts {
       std::memcpy(key, in.key->data(), in.key->size());
     return true;
   }
-  // The record again (no server: see host and port); views into this object
-  // and the intern pool.
-  ProcessSpanInput Input() const noexcept {
-    ProcessSpanInput in;
-    in.topic = ViewOf(topic);
-    in.partition = partition;
+  // The record's facts again (no server: see host and port); views into this
+  // object and the intern pool.
+  ConsumedRecordFacts Facts() const noexcept {
+    ConsumedRecordFacts in;
     in.offset = offset;
     if (key_size != kNoKey) in.key = std::string_view(key, key_size);
     in.tombstone = tombstone;
@@ -563,11 +564,11 @@ static_assert(sizeof(DeferredProcessFacts) <=
 void ResolveProcessFacts(const kafkatrace::detail::DeferredAttributes& deferred,
                          SpanData& span) {
   const auto facts = deferred.Facts<DeferredProcessFacts>();
-  const ProcessSpanInput input = facts.Input();  // views into `facts`
+  const ConsumedRecordFacts record = facts.Facts();  // views into `facts`
   char partition_buffer[12];
   AttributeBatch batch;
-  AddProcessAttributes(batch, input, facts.queue_wait_ms,
-                       PartitionText(input.partition, partition_buffer),
+  AddProcessAttributes(batch, ViewOf(facts.topic), record, facts.queue_wait_ms,
+                       PartitionText(facts.partition, partition_buffer),
                        ViewOf(facts.host), facts.port,
                        /*with_start_attributes=*/true);
   kafkatrace::detail::SpanHandoff::SetAttributesBefore(span, deferred.provider,
@@ -575,7 +576,8 @@ void ResolveProcessFacts(const kafkatrace::detail::DeferredAttributes& deferred,
 }
 }  // namespace
 
-Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
+Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input,
+                      FunctionRef<ConsumedRecordFacts()> read_facts) {
   static const Context kNone;
   const SpanContext& producer =
       (input.producer_context ? *input.producer_context : kNone).span_context;
@@ -584,33 +586,39 @@ Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
   const bool needs_link =
       producer.IsValid() &&
       (input.policy != ProducerContextPolicy::kParent || ambient.IsValid());
+  const bool sampler_reads_start = tracer.SamplerUsesStartAttributes();
   // The common case (a record continues its producer's trace, or starts one)
   // needs no options built per record, only the parent.
-  const bool common = !needs_link && !tracer.SamplerUsesStartAttributes();
+  const bool common = !needs_link && !sampler_reads_start;
   static const SpanContext kNoParent;
   const SpanContext& parent =
       producer.IsValid()                                         ? producer
       : input.policy == ProducerContextPolicy::kNewTraceWithLink ? kNoParent
                                                                  : ambient;
   // Started in place (one expression): no empty span to move it into.
-  Span span = common ? StartMessagingSpanOfKind<SpanKind::kConsumer>(
-                           tracer, "process", input.topic, parent)
-                     : StartProcessSpanWithOptions(
-                           tracer, input, producer, ambient,
-                           PartitionText(input.partition, partition_buffer));
+  Span span =
+      common ? StartMessagingSpanOfKind<SpanKind::kConsumer>(
+                   tracer, "process", input.topic, parent)
+             : StartProcessSpanWithOptions(
+                   tracer, input, producer, ambient,
+                   PartitionText(input.partition, partition_buffer),
+                   // Only a sampler that reads start attributes sees the
+                   // broker's address, and only then are the facts read first.
+                   sampler_reads_start ? read_facts().server : nullptr);
   if (!span.IsRecording()) return span;
+  const ConsumedRecordFacts record = read_facts();
   const double queue_wait_ms = QueueWaitMs(
-      input.consumed_unix_nanos != 0 ? input.consumed_unix_nanos
-                                     : SystemClock::Instance().NowNanos(),
-      input.timestamp_ms);
-  const bool with_start_attributes = !tracer.SamplerUsesStartAttributes();
+      record.consumed_unix_nanos != 0 ? record.consumed_unix_nanos
+                                      : SystemClock::Instance().NowNanos(),
+      record.timestamp_ms);
+  const bool with_start_attributes = !sampler_reads_start;
   // A dozen attributes cost more than the rest of the span on the consumer's
   // thread: where only batch processors will read them, the batch worker
   // writes them, from the record's facts, after the span ends.
   if (with_start_attributes &&
       kafkatrace::detail::SpanHandoff::CanDeferAttributes(span)) {
     DeferredProcessFacts facts;
-    if (facts.Capture(input, queue_wait_ms)) {
+    if (facts.Capture(input, record, queue_wait_ms)) {
       kafkatrace::detail::SpanHandoff::DeferAttributes(
           span, &ResolveProcessFacts, facts);
       return span;
@@ -618,10 +626,11 @@ Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input) {
   }
   AttributeBatch batch;
   AddProcessAttributes(
-      batch, input, queue_wait_ms,
+      batch, input.topic, record, queue_wait_ms,
       PartitionText(input.partition, partition_buffer),
-      input.server != nullptr ? input.server->host : std::string_view(),
-      input.server != nullptr ? input.server->port : 0, with_start_attributes);
+      record.server != nullptr ? record.server->host : std::string_view(),
+      record.server != nullptr ? record.server->port : 0,
+      with_start_attributes);
   batch.SetOn(span);
   return span;
 }

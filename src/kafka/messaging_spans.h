@@ -19,6 +19,7 @@
 #include "kafka/broker_table.h"
 #include "kafka/cluster_id.h"
 #include "kafkatrace/context.h"
+#include "kafkatrace/function_ref.h"
 #include "kafkatrace/kafka/tracing_consumer.h"
 #include "kafkatrace/span.h"
 #include "kafkatrace/tracer.h"
@@ -61,31 +62,39 @@ void EndUnsentSendSpan(Span& span, const Tracer& tracer,
 void EndSendSpan(Span& span, const rd_kafka_message_t* message,
                  const SendSpanEnd& producer);
 
+// What starting a process span needs before knowing whether it records.
 struct ProcessSpanInput {
   std::string_view topic;
   int32_t partition = 0;
+  const Context* producer_context = nullptr;
+  ProducerContextPolicy policy = ProducerContextPolicy::kParent;
+};
+// A consumed record's facts that only a recording process span (or a sampler
+// that reads start attributes) needs: read through a callback, so a record
+// whose span does not record pays nothing for them.
+struct ConsumedRecordFacts {
   int64_t offset = 0;
   std::optional<std::string_view> key;
   bool tombstone = false;
   size_t body_size = 0;
   int64_t timestamp_ms = 0;  // <= 0: unknown
-  // When it was consumed, for the time it waited in Kafka; 0: now. Read (and
-  // the clock with it) only for a recording span.
+  // When it was consumed, for the time it waited in Kafka; 0: now.
   int64_t consumed_unix_nanos = 0;
   std::string_view group;
   std::string_view client_id;
   std::string_view cluster_id;            // empty: unknown
   const BrokerAddress* server = nullptr;  // the broker it was fetched from
-  const Context* producer_context = nullptr;
-  ProducerContextPolicy policy = ProducerContextPolicy::kParent;
 };
 // How long a record waited in Kafka: from its timestamp (<= 0: unknown, 0
 // returned) to when it was consumed, never negative (clocks differ).
 double QueueWaitMs(int64_t consumed_unix_nanos, int64_t timestamp_ms);
 
 // Starts `process <topic>` (CONSUMER) related to the producer's span per the
-// policy.
-Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input);
+// policy. `read_facts` is called only when the facts are needed: for a
+// recording span, and before the start too for a sampler that reads start
+// attributes. What its result views must stay valid until this returns.
+Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input,
+                      FunctionRef<ConsumedRecordFacts()> read_facts);
 
 struct CommittedOffset {
   std::string topic;

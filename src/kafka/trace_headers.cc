@@ -89,6 +89,61 @@ Context HeaderExtractor::Extract(const rd_kafka_message_t* message) const {
   return Extract(headers);
 }
 
+namespace {
+
+enum class TraceHeader { kOther, kTraceParent, kTraceState, kBaggage };
+
+// Whether librdkafka's NUL-terminated `name` is `lower` (lowercase letters) in
+// any letter case. Compared as it is walked, so no strlen first; OR-ing 0x20
+// maps only 'A'-'Z' onto lowercase letters, and turns the NUL into a space.
+bool NameIs(const char* name, std::string_view lower) noexcept {
+  for (const char c : lower) {
+    if ((*name++ | 0x20) != c) return false;
+  }
+  return *name == '\0';
+}
+
+TraceHeader TraceHeaderOf(const char* name) noexcept {
+  switch (name[0] | 0x20) {
+    case 't':
+      if (NameIs(name, "traceparent")) return TraceHeader::kTraceParent;
+      if (NameIs(name, "tracestate")) return TraceHeader::kTraceState;
+      return TraceHeader::kOther;
+    case 'b':
+      return NameIs(name, "baggage") ? TraceHeader::kBaggage
+                                     : TraceHeader::kOther;
+    default:
+      return TraceHeader::kOther;
+  }
+}
+
+std::string_view ValueView(const void* value, size_t size) noexcept {
+  return value != nullptr
+             ? std::string_view(static_cast<const char*>(value), size)
+             : std::string_view();
+}
+
+// The context of a record with several tracestate lines, which rule 7 joins
+// in order with ','. Rare, so kept out of Extract's walk.
+[[gnu::noinline]] SpanContext FromJoinedTraceState(
+    const rd_kafka_headers_t* headers, std::string_view traceparent) noexcept {
+  std::string joined;
+  bool first = true;
+  try {
+    ForEachHeader(headers, [&](std::string_view name, std::string_view value) {
+      if (!EqualsIgnoreAsciiCase(name, "tracestate")) return;
+      if (!first) joined += ',';
+      first = false;
+      joined.append(value);
+    });
+  } catch (...) {
+    return {};  // out of memory: as the propagator, none
+  }
+  return TraceContextFromFields(1, traceparent, std::string_view(joined));
+}
+
+}  // namespace
+
 Context HeaderExtractor::Extract(rd_kafka_headers_t* headers) const {
   if (!shape_.direct)
     return propagator_->Extract(RecordHeadersCarrier(headers), Context{});
@@ -98,36 +153,39 @@ Context HeaderExtractor::Extract(rd_kafka_headers_t* headers) const {
   std::string_view first_traceparent;
   int tracestate_lines = 0;
   std::string_view first_tracestate;
-  std::string joined_tracestate;  // only for a record with several lines
   bool has_baggage = false;
-  ForEachHeader(headers, [&](std::string_view key, std::string_view text) {
-    if (EqualsIgnoreAsciiCase(key, "traceparent")) {
-      if (traceparent_lines >= 0 && ++traceparent_lines == 1)
-        first_traceparent = text;
-    } else if (EqualsIgnoreAsciiCase(key, "tracestate")) {
-      if (++tracestate_lines == 1) {
-        first_tracestate = text;
-      } else {  // rule 7: lines join in order, with ','
-        try {
-          if (tracestate_lines == 2) joined_tracestate = first_tracestate;
-          joined_tracestate += ',';
-          joined_tracestate.append(text);
-        } catch (...) {
-          traceparent_lines = -1;  // out of memory: as the propagator, none
-        }
-      }
-    } else if (EqualsIgnoreAsciiCase(key, "baggage")) {
-      has_baggage = true;
+  const char* name;
+  const void* value;
+  size_t size;
+  for (size_t i = 0;
+       rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
+       RD_KAFKA_RESP_ERR_NO_ERROR;
+       ++i) {
+    switch (TraceHeaderOf(name)) {
+      case TraceHeader::kTraceParent:
+        if (++traceparent_lines == 1)
+          first_traceparent = ValueView(value, size);
+        break;
+      case TraceHeader::kTraceState:
+        if (++tracestate_lines == 1) first_tracestate = ValueView(value, size);
+        break;
+      case TraceHeader::kBaggage:
+        has_baggage = true;
+        break;
+      case TraceHeader::kOther:
+        break;
     }
-  });
-  Context context;
-  std::optional<std::string_view> tracestate;
-  if (tracestate_lines > 0) {
-    tracestate = tracestate_lines == 1 ? first_tracestate
-                                       : std::string_view(joined_tracestate);
   }
-  context.span_context =
-      TraceContextFromFields(traceparent_lines, first_traceparent, tracestate);
+  Context context;
+  if (tracestate_lines > 1 && traceparent_lines == 1) {
+    context.span_context = FromJoinedTraceState(headers, first_traceparent);
+  } else {
+    context.span_context = TraceContextFromFields(
+        traceparent_lines, first_traceparent,
+        tracestate_lines == 1
+            ? std::optional<std::string_view>(first_tracestate)
+            : std::nullopt);
+  }
   if (has_baggage && shape_.baggage != nullptr) {
     context = shape_.baggage->Extract(RecordHeadersCarrier(headers),
                                       std::move(context));

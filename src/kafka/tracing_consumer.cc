@@ -312,23 +312,26 @@ Tracer& TracingConsumer::tracer() { return *impl_->tracer; }
 namespace {
 Span StartProcessSpanOf(const TracingConsumer::Impl& impl,
                         const ConsumedRecord& record) {
-  const auto value = record.value();
   return detail::StartProcessSpan(
-      *impl.tracer, {.topic = record.topic(),
-                     .partition = record.partition(),
-                     .offset = record.offset(),
-                     .key = record.key(),
-                     .tombstone = !value.has_value(),
-                     .body_size = value ? value->size() : 0,
-                     .timestamp_ms = record.timestamp_ms(),
-                     .consumed_unix_nanos = record.consumed_unix_nanos(),
-                     .group = impl.group_name,
-                     .client_id = impl.client_name,
-                     .cluster_id = impl.cluster_id.value(),
-                     .server = impl.brokers.AddressOf(
-                         rd_kafka_message_broker_id(record.message().c_ptr())),
-                     .producer_context = &record.producer_context(),
-                     .policy = impl.policy});
+      *impl.tracer,
+      {.topic = record.topic(),
+       .partition = record.partition(),
+       .producer_context = &record.producer_context(),
+       .policy = impl.policy},
+      [&]() -> detail::ConsumedRecordFacts {
+        const auto value = record.value();
+        return {.offset = record.offset(),
+                .key = record.key(),
+                .tombstone = !value.has_value(),
+                .body_size = value ? value->size() : 0,
+                .timestamp_ms = record.timestamp_ms(),
+                .consumed_unix_nanos = record.consumed_unix_nanos(),
+                .group = impl.group_name,
+                .client_id = impl.client_name,
+                .cluster_id = impl.cluster_id.value(),
+                .server = impl.brokers.AddressOf(
+                    rd_kafka_message_broker_id(record.message().c_ptr()))};
+      });
 }
 }  // namespace
 

@@ -200,26 +200,29 @@ class Client {
       return;
     cluster_id_.Learn(rk);
     Context producer = extractor_.Extract(message);
-    rd_kafka_timestamp_type_t type;
-    const int64_t timestamp = rd_kafka_message_timestamp(message, &type);
     Span span = kafka::detail::StartProcessSpan(
         *tracer_,
         {.topic = rd_kafka_topic_name(message->rkt),
          .partition = message->partition,
-         .offset = message->offset,
-         .key = message->key ? std::optional<std::string_view>(std::string_view(
+         .producer_context = &producer,
+         .policy = settings_.policy},
+        [&]() -> kafka::detail::ConsumedRecordFacts {
+          rd_kafka_timestamp_type_t type;
+          return {.offset = message->offset,
+                  .key = message->key
+                             ? std::optional<std::string_view>(std::string_view(
                                    static_cast<const char*>(message->key),
                                    message->key_len))
                              : std::nullopt,
-         .tombstone = message->payload == nullptr,
-         .body_size = message->len,
-         .timestamp_ms = timestamp,
-         .group = group_,
-         .client_id = client_id_,
-         .cluster_id = cluster_id_.value(),
-         .server = brokers_.AddressOf(rd_kafka_message_broker_id(message)),
-         .producer_context = &producer,
-         .policy = settings_.policy});
+                  .tombstone = message->payload == nullptr,
+                  .body_size = message->len,
+                  .timestamp_ms = rd_kafka_message_timestamp(message, &type),
+                  .group = group_,
+                  .client_id = client_id_,
+                  .cluster_id = cluster_id_.value(),
+                  .server =
+                      brokers_.AddressOf(rd_kafka_message_broker_id(message))};
+        });
     // An interceptor sees the hand-over to the application, not the end of its
     // processing: the span marks the moment the record was delivered
     // (docs/plugin.md).
