@@ -8,7 +8,7 @@ namespace kafkatrace::kafka::detail {
 
 ClusterId::~ClusterId() { delete id_.load(std::memory_order_acquire); }
 
-void ClusterId::Learn(rd_kafka_t* rk) noexcept {
+void ClusterId::LearnSlow(rd_kafka_t* rk) noexcept {
   constexpr uint32_t kEagerAttempts = 64;
   constexpr int64_t kRetryIntervalNs = 100'000'000;
   if (rk == nullptr || id_.load(std::memory_order_acquire) != nullptr) return;

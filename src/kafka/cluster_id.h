@@ -32,7 +32,9 @@ class ClusterId {
   // each of the first 64 calls (the id usually arrives within the first
   // records' round trips), then at most every 100 ms (older brokers, and
   // api.version.request=false, never report one).
-  void Learn(rd_kafka_t* rk) noexcept;
+  void Learn(rd_kafka_t* rk) noexcept {
+    if (id_.load(std::memory_order_acquire) == nullptr) LearnSlow(rk);
+  }
   // Empty until known.
   std::string_view value() const noexcept {
     const Learned* id = id_.load(std::memory_order_acquire);
@@ -44,6 +46,8 @@ class ClusterId {
     std::string copy;       // used only when the intern pool is full
     std::string_view view;  // the interned copy, or `copy`
   };
+  void LearnSlow(rd_kafka_t* rk) noexcept;
+
   std::atomic<const Learned*> id_{nullptr};  // owned; set once
   std::atomic<uint32_t> attempts_{0};
   std::atomic<int64_t> next_attempt_ns_{0};  // steady clock

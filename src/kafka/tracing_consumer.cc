@@ -181,11 +181,12 @@ std::optional<ConsumedRecord> TracingConsumer::Poll(int timeout_ms) {
   const int64_t now = NowNanos();
   impl_->cluster_id.Learn(consumer_->c_ptr());  // known by now, usually
   // Headers are read once, in place (rd_kafka_message_headers does not copy).
-  return ConsumedRecord(std::move(message),
-                        c->err == RD_KAFKA_RESP_ERR_NO_ERROR
-                            ? impl_->extractor->Extract(c)
-                            : Context(),
-                        now);
+  // Built in place: no ConsumedRecord to move into the optional.
+  return std::optional<ConsumedRecord>(std::in_place, std::move(message),
+                                       c->err == RD_KAFKA_RESP_ERR_NO_ERROR
+                                           ? impl_->extractor->Extract(c)
+                                           : Context(),
+                                       now);
 }
 
 std::vector<ConsumedRecord> TracingConsumer::PollBatch(size_t max_records,
@@ -319,18 +320,22 @@ Span StartProcessSpanOf(const TracingConsumer::Impl& impl,
        .producer_context = &record.producer_context(),
        .policy = impl.policy},
       [&]() -> detail::ConsumedRecordFacts {
-        const auto value = record.value();
-        return {.offset = record.offset(),
-                .key = record.key(),
-                .tombstone = !value.has_value(),
-                .body_size = value ? value->size() : 0,
-                .timestamp_ms = record.timestamp_ms(),
-                .consumed_unix_nanos = record.consumed_unix_nanos(),
-                .group = impl.group_name,
-                .client_id = impl.client_name,
-                .cluster_id = impl.cluster_id.value(),
-                .server = impl.brokers.AddressOf(
-                    rd_kafka_message_broker_id(record.message().c_ptr()))};
+        // From the C message: the C++ accessors are virtual calls each.
+        const rd_kafka_message_t* c = record.message().c_ptr();
+        return {
+            .offset = c->offset,
+            .key = c->key != nullptr
+                       ? std::optional<std::string_view>(std::string_view(
+                             static_cast<const char*>(c->key), c->key_len))
+                       : std::nullopt,
+            .tombstone = c->payload == nullptr,
+            .body_size = c->payload != nullptr ? c->len : 0,
+            .timestamp_ms = rd_kafka_message_timestamp(c, nullptr),
+            .consumed_unix_nanos = record.consumed_unix_nanos(),
+            .group = impl.group_name,
+            .client_id = impl.client_name,
+            .cluster_id = impl.cluster_id.value(),
+            .server = impl.brokers.AddressOf(rd_kafka_message_broker_id(c))};
       });
 }
 }  // namespace

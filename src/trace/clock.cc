@@ -132,11 +132,14 @@ int64_t SystemClock::NowNanos() noexcept {
 }
 
 SystemClock& SystemClock::Instance() {
-  static SystemClock* clock =
-      new SystemClock();  // never destroyed: used until exit
+  // Never destroyed: used until exit. Initialized once, so a call after the
+  // first costs only the guard's check.
+  static SystemClock* clock = [] {
 #if defined(__x86_64__)
-  (void)Base();  // start the TSC calibration baseline now
+    (void)Base();  // start the TSC calibration baseline now
 #endif
+    return new SystemClock();
+  }();
   return *clock;
 }
 
