@@ -71,11 +71,6 @@ class Tracer {
   // parent and root are not read.
   Span StartChildOf(std::string_view name, const SpanOptions& options,
                     bool movable, const SpanContext* parent) noexcept;
-  // StartChildOf's recording half, apart so a dropped span's path stays lean.
-  Span StartRecording(std::string_view name, const SpanOptions& options,
-                      bool movable, const SpanContext& parent,
-                      SpanContext context,
-                      Attributes sampler_attributes) noexcept;
 
   const detail::ProviderState* provider_;
   InstrumentationScope scope_;

@@ -69,4 +69,55 @@ class InternedNames {
   static const char* InternByContent(std::string_view name) noexcept;
 };
 
+// The interned copies of names a client passes with every record (group,
+// client id, cluster id, broker host), for one call site on one thread (keep
+// it thread_local): when the views are the very ones of the last call
+// (address and size) and were interned copies then, they still are (copies
+// are never freed), so N comparisons replace N lookups.
+template <size_t N>
+class RepeatedNames {
+ public:
+  // Each name's copy into `out` (null for an empty name); false when one
+  // cannot be interned (see InternedNames::Intern).
+  bool Intern(const std::array<std::string_view, N>& names,
+              std::array<const char*, N>& out) noexcept {
+    if (SameViewsAsLast(names)) {
+      out = last_copies_;
+      return true;
+    }
+    bool all_copies = true;  // every view is an interned copy itself
+    for (size_t i = 0; i < N; ++i) {
+      if (names[i].empty()) {
+        out[i] = nullptr;
+        continue;
+      }
+      out[i] = InternedNames::Intern(names[i]);
+      if (out[i] == nullptr) return false;
+      all_copies = all_copies && out[i] == names[i].data();
+    }
+    if (all_copies) {
+      last_views_ = names;
+      last_copies_ = out;
+      remembered_ = true;
+    }
+    return true;
+  }
+
+ private:
+  bool SameViewsAsLast(const std::array<std::string_view, N>& names) const {
+    if (!remembered_) return false;
+    for (size_t i = 0; i < N; ++i) {
+      if (names[i].data() != last_views_[i].data() ||
+          names[i].size() != last_views_[i].size()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  std::array<std::string_view, N> last_views_{};
+  std::array<const char*, N> last_copies_{};
+  bool remembered_ = false;
+};
+
 }  // namespace kafkatrace::kafka::detail

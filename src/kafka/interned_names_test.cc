@@ -78,6 +78,39 @@ TEST(InternedNamesTest, ANameWithANulIsRefused) {
   EXPECT_EQ(InternedNames::Intern(std::string_view("a\0b", 3)), nullptr);
 }
 
+TEST(InternedNamesTest, RepeatedNamesRepeatCopiesOnlyForViewsThatAreCopies) {
+  RepeatedNames<3> repeated;
+  const std::string_view group = InternedNames::InternOrKeep("orders-group");
+  const std::string_view client = InternedNames::InternOrKeep("orders-client");
+  std::array<const char*, 3> out{};
+  ASSERT_TRUE(repeated.Intern({group, client, std::string_view()}, out));
+  EXPECT_EQ(out[0], group.data());
+  EXPECT_EQ(out[1], client.data());
+  EXPECT_EQ(out[2], nullptr);  // empty: no name
+  out = {};
+  ASSERT_TRUE(repeated.Intern({group, client, std::string_view()}, out));
+  EXPECT_EQ(out[0], group.data());
+  EXPECT_EQ(out[1], client.data());
+
+  // A caller's own buffer is not a copy: its address says nothing about what
+  // it holds next time, so the same address with other characters is looked
+  // up again.
+  std::string own = "host-a";
+  ASSERT_TRUE(repeated.Intern({group, client, own}, out));
+  EXPECT_STREQ(out[2], "host-a");
+  EXPECT_NE(out[2], own.data());
+  own[5] = 'b';
+  ASSERT_TRUE(repeated.Intern({group, client, own}, out));
+  EXPECT_STREQ(out[2], "host-b");
+  // Another copy in the same place is noticed.
+  const std::string_view other = InternedNames::InternOrKeep("other-group");
+  ASSERT_TRUE(repeated.Intern({other, client, std::string_view()}, out));
+  EXPECT_EQ(out[0], other.data());
+  // A name that cannot be interned fails the whole call.
+  EXPECT_FALSE(repeated.Intern(
+      {group, std::string_view("a\0b", 3), std::string_view()}, out));
+}
+
 TEST(InternedNamesTest, PastTheBoundNewNamesAreRefusedAndOldOnesStillFound) {
   // Too many characters: refused while there is room for other names.
   EXPECT_EQ(

@@ -329,11 +329,16 @@ struct DeferredSendFacts {
     const SendSpanInput& in = record.input;
     if (record.error != RD_KAFKA_RESP_ERR_NO_ERROR) return false;
     if (in.key && in.key->size() > kMaxKey) return false;
-    if (!InternInto(in.topic, topic) || !InternInto(in.client_id, client_id) ||
-        !InternInto(record.cluster_id, cluster_id) ||
-        !InternInto(record.host, host)) {
+    static thread_local RepeatedNames<3> t_client_names;
+    std::array<const char*, 3> names;
+    if (!InternInto(in.topic, topic) ||
+        !t_client_names.Intern({in.client_id, record.cluster_id, record.host},
+                               names)) {
       return false;
     }
+    client_id = names[0];
+    cluster_id = names[1];
+    host = names[2];
     offset = record.offset;
     body_size = static_cast<int64_t>(in.body_size);
     broker_rtt_us = record.broker_rtt_us;
@@ -506,14 +511,19 @@ struct DeferredProcessFacts {
     const BrokerAddress* server = in.server;
     if (server != nullptr && (server->port < 0 || server->port > UINT16_MAX))
       return false;
-    if (!InternInto(start.topic, topic) || !InternInto(in.group, group) ||
-        !InternInto(in.client_id, client_id) ||
-        !InternInto(in.cluster_id, cluster_id) ||
-        !InternInto(
-            server != nullptr ? server->stable_host() : std::string_view(),
-            host)) {
+    static thread_local RepeatedNames<4> t_client_names;
+    std::array<const char*, 4> names;
+    if (!InternInto(start.topic, topic) ||
+        !t_client_names.Intern(
+            {in.group, in.client_id, in.cluster_id,
+             server != nullptr ? server->stable_host() : std::string_view()},
+            names)) {
       return false;
     }
+    group = names[0];
+    client_id = names[1];
+    cluster_id = names[2];
+    host = names[3];
     offset = in.offset;
     timestamp_ms = in.timestamp_ms;
     queue_wait_ms = wait_ms;

@@ -34,39 +34,28 @@ Span Tracer::StartChildOf(std::string_view name, const SpanOptions& options,
     provider.id_generator->NewRootIds(trace_id, span_id);
   }
 
-  SamplingResult sampling = provider.sampler->ShouldSample(
-      SamplingParameters{*parent, trace_id, name, options.kind,
-                         options.attributes, options.links});
-  // The random flag describes the trace id, so it is inherited; a new trace
-  // id from a random generator earns it (W3C Level 2).
-  uint8_t flags = has_parent ? (parent->flags() & kTraceFlagRandom)
-                  : provider.trace_ids_are_random ? kTraceFlagRandom
-                                                  : 0;
-  if (sampling.decision == SamplingDecision::kRecordAndSample)
-    flags |= kTraceFlagSampled;
-  SpanContext context(trace_id, span_id, flags, /*remote=*/false,
-                      has_parent ? parent->trace_state() : TraceState());
-  if (sampling.decision == SamplingDecision::kDrop ||
-      provider.shut_down.load(std::memory_order_relaxed)) {
-    return Span(std::move(context));
-  }
-  return StartRecording(name, options, movable, *parent, std::move(context),
-                        std::move(sampling.attributes));
-}
-
-[[gnu::noinline]] Span Tracer::StartRecording(
-    std::string_view name, const SpanOptions& options, bool movable,
-    const SpanContext& parent, SpanContext context,
-    Attributes sampler_attributes) noexcept {
-  const detail::ProviderState& provider = *provider_;
-  const bool has_parent = parent.IsValid();
-  const TraceId trace_id = context.trace_id();
-  const SpanId span_id = context.span_id();
   try {
+    SamplingResult sampling = provider.sampler->ShouldSample(
+        SamplingParameters{*parent, trace_id, name, options.kind,
+                           options.attributes, options.links});
+    // The random flag describes the trace id, so it is inherited; a new trace
+    // id from a random generator earns it (W3C Level 2).
+    uint8_t flags = has_parent ? (parent->flags() & kTraceFlagRandom)
+                    : provider.trace_ids_are_random ? kTraceFlagRandom
+                                                    : 0;
+    if (sampling.decision == SamplingDecision::kRecordAndSample)
+      flags |= kTraceFlagSampled;
+    SpanContext context(trace_id, span_id, flags, /*remote=*/false,
+                        has_parent ? parent->trace_state() : TraceState());
+    if (sampling.decision == SamplingDecision::kDrop ||
+        provider.shut_down.load(std::memory_order_relaxed)) {
+      return Span(std::move(context));
+    }
+
     std::unique_ptr<SpanData> data = detail::AcquireSpanData();
     data->context = std::move(context);
-    if (has_parent) data->parent_span_id = parent.span_id();
-    data->parent_is_remote = has_parent && parent.remote();
+    if (has_parent) data->parent_span_id = parent->span_id();
+    data->parent_is_remote = has_parent && parent->remote();
     data->name = name;
     data->kind = options.kind;
     data->start_unix_nanos = options.start_unix_nanos != 0
@@ -88,7 +77,7 @@ Span Tracer::StartChildOf(std::string_view name, const SpanOptions& options,
             ? 0
             : detail::LimitAttributes(data->attributes, limits.max_attributes,
                                       limits.max_attribute_value_length);
-    for (auto& attribute : sampler_attributes) {
+    for (auto& attribute : sampling.attributes) {
       if (!detail::SetLimitedAttribute(
               data->attributes, attribute.key, std::move(attribute.value),
               limits.max_attributes, limits.max_attribute_value_length)) {
@@ -110,7 +99,7 @@ Span Tracer::StartChildOf(std::string_view name, const SpanOptions& options,
     }
     data->resource = &provider.resource;
     data->scope = &scope_;
-    provider.OnStart(*data, parent);
+    provider.OnStart(*data, *parent);
     return Span(std::move(data), provider_);
   } catch (...) {
     // Out of memory while recording: degrade to a non-recording span with valid
