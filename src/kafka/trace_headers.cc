@@ -144,9 +144,17 @@ std::string_view ValueView(const void* value, size_t size) noexcept {
 
 }  // namespace
 
+// The uncommon ways, out of line so the common walk keeps a small frame: a
+// propagator other than the default shape, and a record with baggage.
+[[gnu::noinline]] Context HeaderExtractor::ExtractThroughCarrier(
+    rd_kafka_headers_t* headers, Context base) const {
+  const TextMapPropagator& propagator =
+      shape_.direct ? *shape_.baggage : *propagator_;
+  return propagator.Extract(RecordHeadersCarrier(headers), std::move(base));
+}
+
 Context HeaderExtractor::Extract(rd_kafka_headers_t* headers) const {
-  if (!shape_.direct)
-    return propagator_->Extract(RecordHeadersCarrier(headers), Context{});
+  if (!shape_.direct) return ExtractThroughCarrier(headers, Context{});
   if (headers == nullptr) return {};
   // What TraceContextPropagator::Extract reads, in one walk of the list.
   int traceparent_lines = 0;
@@ -176,20 +184,18 @@ Context HeaderExtractor::Extract(rd_kafka_headers_t* headers) const {
         break;
     }
   }
-  Context context;
-  if (tracestate_lines > 1 && traceparent_lines == 1) {
-    context.span_context = FromJoinedTraceState(headers, first_traceparent);
-  } else {
-    context.span_context = TraceContextFromFields(
-        traceparent_lines, first_traceparent,
-        tracestate_lines == 1
-            ? std::optional<std::string_view>(first_tracestate)
-            : std::nullopt);
-  }
-  if (has_baggage && shape_.baggage != nullptr) {
-    context = shape_.baggage->Extract(RecordHeadersCarrier(headers),
-                                      std::move(context));
-  }
+  // Built in the returned Context (no temporary to move from).
+  Context context{
+      tracestate_lines > 1 && traceparent_lines == 1
+          ? FromJoinedTraceState(headers, first_traceparent)
+          : TraceContextFromFields(
+                traceparent_lines, first_traceparent,
+                tracestate_lines == 1
+                    ? std::optional<std::string_view>(first_tracestate)
+                    : std::nullopt),
+      {}};
+  if (has_baggage && shape_.baggage != nullptr)
+    return ExtractThroughCarrier(headers, std::move(context));
   return context;
 }
 

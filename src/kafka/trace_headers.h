@@ -68,6 +68,11 @@ class HeaderExtractor {
   bool direct() const { return shape_.direct; }
 
  private:
+  // Through RecordHeadersCarrier: the whole propagator for another shape, the
+  // baggage member over `base` for the default one.
+  Context ExtractThroughCarrier(rd_kafka_headers_t* headers,
+                                Context base) const;
+
   const TextMapPropagator* propagator_;
   DirectPropagation shape_;
 };
