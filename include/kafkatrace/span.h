@@ -102,7 +102,12 @@ class Span {
   explicit Span(SpanContext context) : context_(std::move(context)) {}
   // Takes the data once the processors' OnStart has run: from then on only
   // this Span changes its attributes.
-  Span(std::unique_ptr<SpanData> data, const detail::ProviderState* provider);
+  // Inline, so the caller sees its pointer emptied and destroys nothing.
+  Span(std::unique_ptr<SpanData>&& data, const detail::ProviderState* provider)
+      : data_(std::move(data)), provider_(provider) {
+    for (const auto& attribute : data_->attributes)
+      key_sizes_ |= KeySizeBit(attribute.key);
+  }
   static uint64_t KeySizeBit(std::string_view key) {
     return uint64_t{1} << (key.size() % 64);
   }

@@ -35,7 +35,7 @@ struct ProviderState {
   }
   // Each processor but the last gets a copy; the common single-processor case
   // copies nothing.
-  void OnEnd(std::unique_ptr<SpanData> span) const noexcept {
+  void OnEnd(std::unique_ptr<SpanData>&& span) const noexcept {
     if (processors.empty()) {
       // Nowhere to go; recycle rather than free on what may be a foreign
       // thread.

@@ -43,13 +43,6 @@ uint32_t LimitAttributes(Attributes& attributes, uint32_t max_count,
 }
 }  // namespace detail
 
-Span::Span(std::unique_ptr<SpanData> data,
-           const detail::ProviderState* provider)
-    : data_(std::move(data)), provider_(provider) {
-  for (const auto& attribute : data_->attributes)
-    key_sizes_ |= KeySizeBit(attribute.key);
-}
-
 Span& Span::operator=(Span&& other) noexcept {
   if (this != &other) {
     End();
