@@ -117,12 +117,6 @@ TraceHeader TraceHeaderOf(const char* name) noexcept {
   }
 }
 
-std::string_view ValueView(const void* value, size_t size) noexcept {
-  return value != nullptr
-             ? std::string_view(static_cast<const char*>(value), size)
-             : std::string_view();
-}
-
 // The context of a record with several tracestate lines, which rule 7 joins
 // in order with ','. Rare, so kept out of Extract's walk.
 [[gnu::noinline]] SpanContext FromJoinedTraceState(
@@ -162,20 +156,13 @@ Context HeaderExtractor::Extract(rd_kafka_headers_t* headers) const {
   int tracestate_lines = 0;
   std::string_view first_tracestate;
   bool has_baggage = false;
-  const char* name;
-  const void* value;
-  size_t size;
-  for (size_t i = 0;
-       rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-       RD_KAFKA_RESP_ERR_NO_ERROR;
-       ++i) {
+  ForEachHeaderNamed(headers, [&](const char* name, std::string_view value) {
     switch (TraceHeaderOf(name)) {
       case TraceHeader::kTraceParent:
-        if (++traceparent_lines == 1)
-          first_traceparent = ValueView(value, size);
+        if (++traceparent_lines == 1) first_traceparent = value;
         break;
       case TraceHeader::kTraceState:
-        if (++tracestate_lines == 1) first_tracestate = ValueView(value, size);
+        if (++tracestate_lines == 1) first_tracestate = value;
         break;
       case TraceHeader::kBaggage:
         has_baggage = true;
@@ -183,7 +170,7 @@ Context HeaderExtractor::Extract(rd_kafka_headers_t* headers) const {
       case TraceHeader::kOther:
         break;
     }
-  }
+  });
   // Built in the returned Context (no temporary to move from).
   Context context{
       tracestate_lines > 1 && traceparent_lines == 1

@@ -15,10 +15,11 @@
 namespace kafkatrace::kafka {
 
 // Visits each header of `headers` (may be null: none) in order, as
-// visit(name, value), without copying; a header without a value is visited
-// with an empty one. The views live as long as the headers are unchanged.
+// visit(name, value) with librdkafka's NUL-terminated name, without measuring
+// or copying it; a header without a value is visited with an empty one. The
+// pointers live as long as the headers are unchanged.
 template <typename Visit>
-void ForEachHeader(const rd_kafka_headers_t* headers, Visit&& visit) {
+void ForEachHeaderNamed(const rd_kafka_headers_t* headers, Visit&& visit) {
   if (headers == nullptr) return;
   const char* name;
   const void* value;
@@ -27,11 +28,18 @@ void ForEachHeader(const rd_kafka_headers_t* headers, Visit&& visit) {
        rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
        RD_KAFKA_RESP_ERR_NO_ERROR;
        ++i) {
-    visit(std::string_view(name),
-          value != nullptr
-              ? std::string_view(static_cast<const char*>(value), size)
-              : std::string_view());
+    visit(name, value != nullptr
+                    ? std::string_view(static_cast<const char*>(value), size)
+                    : std::string_view());
   }
+}
+
+// The same, with the name as a view.
+template <typename Visit>
+void ForEachHeader(const rd_kafka_headers_t* headers, Visit&& visit) {
+  ForEachHeaderNamed(headers, [&](const char* name, std::string_view value) {
+    visit(std::string_view(name), value);
+  });
 }
 
 class RecordHeadersCarrier final : public TextMapCarrier {
