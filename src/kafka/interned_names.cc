@@ -8,8 +8,6 @@
 #include <unordered_set>
 
 namespace kafkatrace::kafka::detail {
-
-constinit thread_local SeenCopies t_seen_copies;
 namespace {
 
 struct Pool {
@@ -48,19 +46,35 @@ struct RecentNames {
   std::array<const char*, kSize> names{};
   std::array<size_t, kSize> sizes{};
   size_t next = 0;  // the entry replaced next
+
+  // Interned copies this thread has seen, by address: most names a client
+  // passes per record (group, client id, cluster id, broker host) are views
+  // of one, recognized here in a few instructions instead of a scan. Pool
+  // copies are never freed, so an address cannot come to mean another name.
+  static constexpr size_t kCopySlots = 16;
+  std::array<const char*, kCopySlots> copies{};
+  std::array<size_t, kCopySlots> copy_sizes{};
+  static size_t SlotOf(const char* p) noexcept {
+    // Copies live in separately allocated (16-byte aligned) nodes.
+    return (reinterpret_cast<uintptr_t>(p) >> 4) % kCopySlots;
+  }
+  void RememberCopy(const char* copy, size_t size) noexcept {
+    copies[SlotOf(copy)] = copy;
+    copy_sizes[SlotOf(copy)] = size;
+  }
 };
 thread_local RecentNames t_recent;
 
-}  // namespace
-
-const char* InternedNames::InternByContent(std::string_view name) noexcept {
-  RecentNames& recent = t_recent;
+// Intern past the address check: kept out of line so that the check alone
+// saves no registers.
+[[gnu::noinline]] const char* InternByContent(RecentNames& recent,
+                                              std::string_view name) noexcept {
   for (size_t i = 0; i < RecentNames::kSize; ++i) {
     if (recent.sizes[i] == name.size() && recent.names[i] != nullptr &&
         (recent.names[i] == name.data() ||
          std::memcmp(recent.names[i], name.data(), name.size()) == 0)) {
       if (recent.names[i] == name.data())
-        t_seen_copies.Remember(name.data(), name.size());
+        recent.RememberCopy(name.data(), name.size());
       return recent.names[i];
     }
   }
@@ -70,9 +84,21 @@ const char* InternedNames::InternByContent(std::string_view name) noexcept {
     recent.names[recent.next] = interned;
     recent.sizes[recent.next] = name.size();
     recent.next = (recent.next + 1) % RecentNames::kSize;
-    if (interned == name.data()) t_seen_copies.Remember(interned, name.size());
+    if (interned == name.data()) recent.RememberCopy(interned, name.size());
   }
   return interned;
+}
+
+}  // namespace
+
+const char* InternedNames::Intern(std::string_view name) noexcept {
+  RecentNames& recent = t_recent;
+  if (const size_t slot = RecentNames::SlotOf(name.data());
+      recent.copies[slot] == name.data() &&
+      recent.copy_sizes[slot] == name.size() && !name.empty()) {
+    return name.data();
+  }
+  return InternByContent(recent, name);
 }
 
 std::string_view InternedNames::InternOrKeep(std::string_view name) noexcept {

@@ -17,36 +17,9 @@
 
 #include <array>
 #include <cstddef>
-#include <cstdint>
 #include <string_view>
 
 namespace kafkatrace::kafka::detail {
-
-// Interned copies this thread has seen, by address: most names a client passes
-// per record (group, client id, cluster id, broker host) are views of one,
-// recognized inline in a few instructions. Pool copies are never freed, so an
-// address cannot come to mean another name. Used only by InternedNames.
-struct SeenCopies {
-  static constexpr size_t kSlots = 16;
-  std::array<const char*, kSlots> copies{};
-  std::array<size_t, kSlots> sizes{};
-
-  static size_t SlotOf(const char* p) noexcept {
-    // Copies live in separately allocated (16-byte aligned) nodes.
-    return (reinterpret_cast<uintptr_t>(p) >> 4) % kSlots;
-  }
-  void Remember(const char* copy, size_t size) noexcept {
-    copies[SlotOf(copy)] = copy;
-    sizes[SlotOf(copy)] = size;
-  }
-  bool Has(std::string_view name) const noexcept {
-    const size_t slot = SlotOf(name.data());
-    return copies[slot] == name.data() && sizes[slot] == name.size() &&
-           !name.empty();
-  }
-};
-// Statically initialized, so other files reach it without a TLS wrapper call.
-extern constinit thread_local SeenCopies t_seen_copies;
 
 class InternedNames {
  public:
@@ -56,17 +29,11 @@ class InternedNames {
   // The interned copy of `name`; null when the bound is reached, or when
   // `name` contains a NUL (it could not be read back whole). A `name` that
   // already points into the pool is recognized by its address alone.
-  static const char* Intern(std::string_view name) noexcept {
-    return t_seen_copies.Has(name) ? name.data() : InternByContent(name);
-  }
+  static const char* Intern(std::string_view name) noexcept;
   // For a name a client keeps for its whole life (client id, group id): the
   // interned copy, or `name` itself when it cannot be interned. Views of the
   // copy make each record's Intern an address comparison.
   static std::string_view InternOrKeep(std::string_view name) noexcept;
-
- private:
-  // Intern past the address check: out of line, so the check alone is inline.
-  static const char* InternByContent(std::string_view name) noexcept;
 };
 
 // The interned copies of names a client passes with every record (group,

@@ -473,9 +473,9 @@ namespace {
 // A process span's attributes that StartProcessSpan does not start it with:
 // with `with_start_attributes` (the sampler read none), the messaging start
 // attributes too, with `partition` and the broker at `server_host` (empty:
-// unknown); `input.server` is not read (the broker comes as host and port).
+// unknown); `record.server` is not read (the broker comes as host and port).
 void AddProcessAttributes(AttributeBatch& batch, std::string_view topic,
-                          const ConsumedRecordFacts& input,
+                          const ConsumedRecordFacts& record,
                           double queue_wait_ms, std::string_view partition,
                           std::string_view server_host, int32_t server_port,
                           bool with_start_attributes) {
@@ -483,15 +483,15 @@ void AddProcessAttributes(AttributeBatch& batch, std::string_view topic,
     ForEachStartAttribute("process", topic, partition, server_host, server_port,
                           batch);
   }
-  batch(semconv::kOffset, input.offset);
-  if (input.key) batch(semconv::kMessageKey, *input.key);
-  if (input.tombstone) batch(semconv::kTombstone, true);
-  batch(semconv::kBodySize, static_cast<int64_t>(input.body_size));
-  if (!input.group.empty()) batch(semconv::kConsumerGroup, input.group);
-  if (!input.client_id.empty()) batch(semconv::kClientId, input.client_id);
-  if (!input.cluster_id.empty()) batch(semconv::kClusterId, input.cluster_id);
-  if (input.timestamp_ms > 0) {
-    batch(semconv::kRecordTimestampMs, input.timestamp_ms);
+  batch(semconv::kOffset, record.offset);
+  if (record.key) batch(semconv::kMessageKey, *record.key);
+  if (record.tombstone) batch(semconv::kTombstone, true);
+  batch(semconv::kBodySize, static_cast<int64_t>(record.body_size));
+  if (!record.group.empty()) batch(semconv::kConsumerGroup, record.group);
+  if (!record.client_id.empty()) batch(semconv::kClientId, record.client_id);
+  if (!record.cluster_id.empty()) batch(semconv::kClusterId, record.cluster_id);
+  if (record.timestamp_ms > 0) {
+    batch(semconv::kRecordTimestampMs, record.timestamp_ms);
     batch(semconv::kQueueWaitMs, queue_wait_ms);
   }
 }
