@@ -99,8 +99,8 @@ struct Anchor {
 __attribute__((tls_model("initial-exec"))) thread_local Anchor t_anchor;
 
 int64_t TscNow() noexcept {
-  TscBase& base = Base();
-  if (!base.usable) return ReadClock(CLOCK_REALTIME);
+  // A live anchor exists only where the TSC is usable: the common case reads
+  // it before touching the process-wide state.
   Anchor& anchor = t_anchor;
   const uint64_t now = __rdtsc();
   // Unsigned: a TSC behind the anchor (another core) also re-anchors.
@@ -110,6 +110,8 @@ int64_t TscNow() noexcept {
            static_cast<int64_t>(static_cast<double>(since) *
                                 anchor.ns_per_tick);
   }
+  TscBase& base = Base();
+  if (!base.usable) return ReadClock(CLOCK_REALTIME);
   if (!Calibrate(base)) return ReadClock(CLOCK_REALTIME);
   anchor.ns_per_tick = base.ns_per_tick.load(std::memory_order_relaxed);
   const Pair realtime = ReadPair(CLOCK_REALTIME);
