@@ -85,6 +85,23 @@ struct ConsumedRecordFacts {
   std::string_view cluster_id;            // empty: unknown
   const BrokerAddress* server = nullptr;  // the broker it was fetched from
 };
+// What librdkafka's message itself tells: offset, key, tombstone, body size,
+// timestamp and the broker it came from (`brokers`' entry, if known). The
+// caller adds its names and the consume time. Views into `message`. Inline:
+// read per recorded span.
+inline ConsumedRecordFacts MessageFactsOf(const rd_kafka_message_t* message,
+                                          const BrokerTable& brokers) noexcept {
+  return {.offset = message->offset,
+          .key = message->key != nullptr
+                     ? std::optional<std::string_view>(std::string_view(
+                           static_cast<const char*>(message->key),
+                           message->key_len))
+                     : std::nullopt,
+          .tombstone = message->payload == nullptr,
+          .body_size = message->payload != nullptr ? message->len : 0,
+          .timestamp_ms = rd_kafka_message_timestamp(message, nullptr),
+          .server = brokers.AddressOf(rd_kafka_message_broker_id(message))};
+}
 // How long a record waited in Kafka: from its timestamp (<= 0: unknown, 0
 // returned) to when it was consumed, never negative (clocks differ).
 double QueueWaitMs(int64_t consumed_unix_nanos, int64_t timestamp_ms);

@@ -319,23 +319,15 @@ Span StartProcessSpanOf(const TracingConsumer::Impl& impl,
        .partition = record.partition(),
        .producer_context = &record.producer_context(),
        .policy = impl.policy},
-      [&]() -> detail::ConsumedRecordFacts {
+      [&] {
         // From the C message: the C++ accessors are virtual calls each.
-        const rd_kafka_message_t* c = record.message().c_ptr();
-        return {
-            .offset = c->offset,
-            .key = c->key != nullptr
-                       ? std::optional<std::string_view>(std::string_view(
-                             static_cast<const char*>(c->key), c->key_len))
-                       : std::nullopt,
-            .tombstone = c->payload == nullptr,
-            .body_size = c->payload != nullptr ? c->len : 0,
-            .timestamp_ms = rd_kafka_message_timestamp(c, nullptr),
-            .consumed_unix_nanos = record.consumed_unix_nanos(),
-            .group = impl.group_name,
-            .client_id = impl.client_name,
-            .cluster_id = impl.cluster_id.value(),
-            .server = impl.brokers.AddressOf(rd_kafka_message_broker_id(c))};
+        detail::ConsumedRecordFacts facts =
+            detail::MessageFactsOf(record.message().c_ptr(), impl.brokers);
+        facts.consumed_unix_nanos = record.consumed_unix_nanos();
+        facts.group = impl.group_name;
+        facts.client_id = impl.client_name;
+        facts.cluster_id = impl.cluster_id.value();
+        return facts;
       });
 }
 }  // namespace

@@ -206,22 +206,13 @@ class Client {
          .partition = message->partition,
          .producer_context = &producer,
          .policy = settings_.policy},
-        [&]() -> kafka::detail::ConsumedRecordFacts {
-          rd_kafka_timestamp_type_t type;
-          return {.offset = message->offset,
-                  .key = message->key
-                             ? std::optional<std::string_view>(std::string_view(
-                                   static_cast<const char*>(message->key),
-                                   message->key_len))
-                             : std::nullopt,
-                  .tombstone = message->payload == nullptr,
-                  .body_size = message->len,
-                  .timestamp_ms = rd_kafka_message_timestamp(message, &type),
-                  .group = group_,
-                  .client_id = client_id_,
-                  .cluster_id = cluster_id_.value(),
-                  .server =
-                      brokers_.AddressOf(rd_kafka_message_broker_id(message))};
+        [&] {
+          kafka::detail::ConsumedRecordFacts facts =
+              kafka::detail::MessageFactsOf(message, brokers_);
+          facts.group = group_;
+          facts.client_id = client_id_;
+          facts.cluster_id = cluster_id_.value();
+          return facts;
         });
     // An interceptor sees the hand-over to the application, not the end of its
     // processing: the span marks the moment the record was delivered
