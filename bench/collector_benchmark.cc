@@ -73,7 +73,7 @@ void BM_DecodeAndIngest512(benchmark::State& state) {
     const std::string request = Request(++seed);
     state.ResumeTiming();
     auto spans = collector::DecodeOtlpProtobuf(request);
-    if (!store->Insert(*spans).ok()) state.SkipWithError("insert failed");
+    if (!store->Insert(spans->spans).ok()) state.SkipWithError("insert failed");
   }
   state.SetItemsProcessed(state.iterations() * 512);
 }
@@ -117,7 +117,8 @@ void BM_LoadTrace1000Spans(benchmark::State& state) {
     // full batch of spans not indexed yet, which the lookup scans.
     uint64_t seed = 1'000'000;
     for (int64_t n = 0; n + 512 < state.range(0); n += 512)
-      (void)store->Insert(*collector::DecodeOtlpProtobuf(Request(++seed)));
+      (void)store->Insert(
+          collector::DecodeOtlpProtobuf(Request(++seed))->spans);
   }
   for (auto _ : state) {
     auto trace = store->GetTrace(trace_id);

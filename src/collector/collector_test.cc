@@ -3,12 +3,15 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "collector/kafka_hops.h"
 #include "collector/otlp_decoder.h"
+#include "collector/otlp_receiver.h"
 #include "collector/span_store.h"
 #include "otlp/otlp_encoder.h"
+#include "otlp/protobuf_writer.h"
 #include "support/rich_span.h"
 
 namespace kafkatrace::collector {
@@ -50,19 +53,21 @@ void ExpectRich(const StoredSpan& s) {
 TEST(OtlpDecoderTest, ProtobufRoundTrip) {
   std::string body;
   otlp::EncodeProtobuf(Batch(), body);
-  auto spans = DecodeOtlpProtobuf(body);
-  ASSERT_TRUE(spans.ok()) << spans.status().message();
-  ASSERT_EQ(spans->size(), 1u);
-  ExpectRich((*spans)[0]);
+  auto decoded = DecodeOtlpProtobuf(body);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  ASSERT_EQ(decoded->spans.size(), 1u);
+  EXPECT_EQ(decoded->rejected, 0);
+  ExpectRich(decoded->spans[0]);
 }
 
 TEST(OtlpDecoderTest, JsonRoundTrip) {
   std::string body;
   otlp::EncodeJson(Batch(), body);
-  auto spans = DecodeOtlpJson(body);
-  ASSERT_TRUE(spans.ok()) << spans.status().message();
-  ASSERT_EQ(spans->size(), 1u);
-  ExpectRich((*spans)[0]);
+  auto decoded = DecodeOtlpJson(body);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  ASSERT_EQ(decoded->spans.size(), 1u);
+  EXPECT_EQ(decoded->rejected, 0);
+  ExpectRich(decoded->spans[0]);
 }
 
 TEST(OtlpDecoderTest, MalformedInputIsAnErrorWithAReason) {
@@ -77,11 +82,247 @@ TEST(OtlpDecoderTest, MalformedInputIsAnErrorWithAReason) {
   ASSERT_FALSE(garbage.ok());
   EXPECT_FALSE(garbage.status().message().empty());
   EXPECT_FALSE(DecodeOtlpJson("{not json").ok());
-  auto bad_id = DecodeOtlpJson(
-      R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"xyz","spanId":"00f067aa0ba902b7"}]}]}]})");
-  ASSERT_FALSE(bad_id.ok());
-  EXPECT_NE(bad_id.status().message().find("traceId"), std::string::npos);
+  EXPECT_FALSE(DecodeOtlpJson(R"({"resourceSpans":{}})").ok());
   EXPECT_TRUE(DecodeOtlpProtobuf("").ok());  // an empty request is valid
+  EXPECT_TRUE(DecodeOtlpJson("{}").ok());
+}
+
+// Spans with the given ids (hex; "" leaves the field out) around one valid
+// span, as protobuf built by our encoder with the ids patched, and as JSON.
+std::string JsonWithIds(const std::string& trace_id, const std::string& span_id,
+                        const std::string& parent = "") {
+  auto span = [](const std::string& name, const std::string& t,
+                 const std::string& s, const std::string& p) {
+    return R"({"name":")" + name + R"(","traceId":")" + t + R"(","spanId":")" +
+           s + R"(","parentSpanId":")" + p + R"("})";
+  };
+  return R"({"resourceSpans":[{"scopeSpans":[{"spans":[)" +
+         span("bad", trace_id, span_id, parent) + "," +
+         span("good", "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7",
+              "") +
+         "]}]}]}";
+}
+
+// A request of two spans, "bad" with the given ids and "good" with valid
+// ones, written field by field, so ids can have any size.
+std::string ProtobufWithIds(std::string_view trace_id,
+                            std::string_view span_id) {
+  otlp::ProtobufWriter w;
+  const size_t resource_spans = w.BeginMessage(1);
+  const size_t scope_spans = w.BeginMessage(2);
+  auto span = [&](std::string_view name, std::string_view t,
+                  std::string_view s) {
+    const size_t message = w.BeginMessage(2);
+    w.BytesField(1, t);
+    w.BytesField(2, s);
+    w.BytesField(5, name);
+    w.EndMessage(message);
+  };
+  span("bad", trace_id, span_id);
+  span("good",
+       std::string_view("\x4b\xf9\x2f\x35\x77\xb3\x4d\xa6"
+                        "\xa3\xce\x92\x9d\x0e\x0e\x47\x36",
+                        16),
+       std::string_view("\x00\xf0\x67\xaa\x0b\xa9\x02\xb7", 8));
+  w.EndMessage(scope_spans);
+  w.EndMessage(resource_spans);
+  return std::string(w.view());
+}
+
+// A span invalid on its own (OTLP: ids of the wrong size or all zeros) is
+// rejected alone and counted; the request's other spans are kept.
+TEST(OtlpDecoderTest, InvalidSpansAreRejectedOneByOneAndTheRestKept) {
+  const std::string zeros32(32, '0'), zeros16(16, '0');
+  struct Case {
+    std::string trace_id, span_id, parent, reason;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"xyz", "00f067aa0ba902b7", "", "trace id"},
+           {zeros32, "00f067aa0ba902b7", "", "trace id"},
+           {"", "00f067aa0ba902b7", "", "trace id"},
+           {"4bf92f3577b34da6a3ce929d0e0e4736", zeros16, "", "span id"},
+           {"4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba9", "", "span id"},
+           {"4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", "1122",
+            "parent"},
+       }) {
+    auto decoded = DecodeOtlpJson(JsonWithIds(c.trace_id, c.span_id, c.parent));
+    ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+    EXPECT_EQ(decoded->rejected, 1) << c.trace_id << " " << c.span_id;
+    ASSERT_EQ(decoded->spans.size(), 1u);
+    EXPECT_EQ(decoded->spans[0].name, "good");
+    EXPECT_NE(decoded->rejection.find("\"bad\""), std::string::npos)
+        << decoded->rejection;
+    EXPECT_NE(decoded->rejection.find(c.reason), std::string::npos)
+        << decoded->rejection;
+  }
+  // An all-zero parent id means no parent.
+  auto root = DecodeOtlpJson(JsonWithIds("4bf92f3577b34da6a3ce929d0e0e4736",
+                                         "1111111111111111", zeros16));
+  ASSERT_TRUE(root.ok());
+  EXPECT_EQ(root->rejected, 0);
+  ASSERT_EQ(root->spans.size(), 2u);
+  EXPECT_EQ(root->spans[0].parent_span_id, "");
+
+  const std::string trace_id(
+      "\x4b\xf9\x2f\x35\x77\xb3\x4d\xa6"
+      "\xa3\xce\x92\x9d\x0e\x0e\x47\x36",
+      16);
+  const std::string span_id("\x11\x22\x33\x44\x55\x66\x77\x88", 8);
+  for (auto [t, id] : std::vector<std::pair<std::string, std::string>>{
+           {std::string(16, '\0'), span_id},
+           {trace_id.substr(0, 15), span_id},
+           {"", span_id},
+           {trace_id, std::string(8, '\0')},
+           {trace_id, span_id + "9"},
+       }) {
+    auto decoded = DecodeOtlpProtobuf(ProtobufWithIds(t, id));
+    ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+    EXPECT_EQ(decoded->rejected, 1);
+    ASSERT_EQ(decoded->spans.size(), 1u);
+    EXPECT_EQ(decoded->spans[0].name, "good");
+    EXPECT_NE(decoded->rejection.find("\"bad\""), std::string::npos)
+        << decoded->rejection;
+  }
+  // With valid ids both spans are kept: the ids above are what was rejected.
+  auto both = DecodeOtlpProtobuf(ProtobufWithIds(trace_id, span_id));
+  ASSERT_TRUE(both.ok());
+  EXPECT_EQ(both->rejected, 0);
+  EXPECT_EQ(both->spans.size(), 2u);
+}
+
+// A rejection quotes the span's name as JSON does, so an untrusted name with
+// invalid UTF-8 or control characters still gives a valid UTF-8 reason.
+TEST(OtlpDecoderTest, ARejectionReasonIsValidUtf8WhateverTheName) {
+  const std::string json =
+      R"({"resourceSpans":[{"scopeSpans":[{"spans":[)"
+      R"({"name":"a\u0001b","traceId":"x","spanId":"y"}]}]}]})";
+  auto decoded = DecodeOtlpJson(json);
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_NE(decoded->rejection.find(R"("a\u0001b")"), std::string::npos)
+      << decoded->rejection;
+
+  auto bad = testing::RichSpan();
+  bad->name = std::string("\xff\xfe", 2) + std::string(200, 'n');
+  bad->context = SpanContext(TraceId{}, bad->context.span_id(), 0x01, false);
+  std::vector<std::unique_ptr<SpanData>> batch;
+  batch.push_back(std::move(bad));
+  std::string body;
+  otlp::EncodeProtobuf(batch, body);
+  auto rejected = DecodeOtlpProtobuf(body);
+  ASSERT_TRUE(rejected.ok());
+  ASSERT_EQ(rejected->rejected, 1);
+  EXPECT_NE(rejected->rejection.find(R"("\ufffd\ufffdnnn)"), std::string::npos)
+      << rejected->rejection;
+  EXPECT_NE(rejected->rejection.find("nnn...\""), std::string::npos);
+  EXPECT_LT(rejected->rejection.size(), 200u);
+}
+
+TEST(OtlpReceiverTest, EncodingComesFromTheMediaTypeAlone) {
+  EXPECT_EQ(OtlpEncodingOf("application/x-protobuf"), OtlpEncoding::kProtobuf);
+  EXPECT_EQ(OtlpEncodingOf("Application/JSON; charset=utf-8"),
+            OtlpEncoding::kJson);
+  EXPECT_EQ(OtlpEncodingOf(" application/json "), OtlpEncoding::kJson);
+  EXPECT_EQ(OtlpEncodingOf("application/jsonl"), std::nullopt);
+  EXPECT_EQ(OtlpEncodingOf("application/x-protobuffer"), std::nullopt);
+  EXPECT_EQ(OtlpEncodingOf("text/plain"), std::nullopt);
+  EXPECT_EQ(OtlpEncodingOf(""), std::nullopt);
+}
+
+// Response bodies are read back with the exporter's own decoders, which read
+// them as the OTLP protos define them.
+TEST(OtlpReceiverTest, ResponseBodiesAreTheProtosOfOtlpHttp) {
+  EXPECT_EQ(ExportTraceResponseBody(OtlpEncoding::kProtobuf, 0, ""), "");
+  EXPECT_EQ(ExportTraceResponseBody(OtlpEncoding::kJson, 0, ""), "{}");
+  for (OtlpEncoding e : {OtlpEncoding::kProtobuf, OtlpEncoding::kJson}) {
+    const std::string body =
+        ExportTraceResponseBody(e, 300, std::string(200, 'm'));
+    auto partial = e == OtlpEncoding::kJson
+                       ? otlp::DecodeResponseJson(body)
+                       : otlp::DecodeResponseProtobuf(body);
+    ASSERT_TRUE(partial.has_value());
+    EXPECT_EQ(partial->rejected_spans, 300);
+    EXPECT_EQ(partial->error_message, std::string(200, 'm'));
+  }
+  // google.rpc.Status { code = 3; message = "no" }, byte for byte.
+  EXPECT_EQ(RpcStatusBody(OtlpEncoding::kProtobuf, 3, "no"),
+            std::string("\x08\x03\x12\x02no", 6));
+  auto status = nlohmann::json::parse(
+      RpcStatusBody(OtlpEncoding::kJson, 14, "store \"down\""));
+  EXPECT_EQ(status["code"], 14);
+  EXPECT_EQ(status["message"], "store \"down\"");
+}
+
+class OtlpReceiverStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir[] = "/tmp/kafkatrace-receiver-XXXXXX";
+    dir_ = mkdtemp(dir);
+    auto store = SpanStore::Open(dir_ + "/spans.db");
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    store_ = std::move(store.value());
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::string dir_;
+  std::unique_ptr<SpanStore> store_;
+};
+
+TEST_F(OtlpReceiverStoreTest,
+       StoresValidSpansAndReportsRejectedOnesAsPartialSuccess) {
+  const std::string json = JsonWithIds("", "00f067aa0ba902b7");
+  OtlpReply reply = ReceiveOtlpTraces("application/json", json, *store_);
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.content_type, "application/json");
+  auto partial = otlp::DecodeResponseJson(reply.body);
+  ASSERT_TRUE(partial.has_value()) << reply.body;
+  EXPECT_EQ(partial->rejected_spans, 1);
+  EXPECT_NE(partial->error_message.find("1 of 2 spans rejected"),
+            std::string::npos)
+      << partial->error_message;
+  auto stored = store_->GetTrace("4bf92f3577b34da6a3ce929d0e0e4736");
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ((*stored)[0].name, "good");
+
+  reply = ReceiveOtlpTraces(
+      "application/x-protobuf",
+      ProtobufWithIds(std::string(16, '\0'), std::string(8, '\1')), *store_);
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.content_type, "application/x-protobuf");
+  partial = otlp::DecodeResponseProtobuf(reply.body);
+  ASSERT_TRUE(partial.has_value());
+  EXPECT_EQ(partial->rejected_spans, 1);
+
+  std::string all_valid;
+  otlp::EncodeProtobuf(Batch(), all_valid);
+  reply = ReceiveOtlpTraces("application/x-protobuf", all_valid, *store_);
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.body, "");  // nothing rejected: an empty response message
+}
+
+TEST_F(OtlpReceiverStoreTest, FailuresAnswerAStatusInTheRequestsEncoding) {
+  OtlpReply reply =
+      ReceiveOtlpTraces("application/x-protobuf", "\xff\xff\xff", *store_);
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_EQ(reply.content_type, "application/x-protobuf");
+  ASSERT_GE(reply.body.size(), 4u);
+  EXPECT_EQ(reply.body.substr(0, 4),
+            std::string("\x08\x03\x12", 3) +
+                static_cast<char>(reply.body.size() - 4));
+  EXPECT_NE(reply.body.find("malformed"), std::string::npos);
+
+  reply = ReceiveOtlpTraces("application/json; charset=utf-8", "{", *store_);
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_EQ(reply.content_type, "application/json");
+  auto status = nlohmann::json::parse(reply.body);
+  EXPECT_EQ(status["code"], 3);
+  EXPECT_EQ(status["message"], "body is not valid JSON");
+
+  reply = ReceiveOtlpTraces("text/plain", "{}", *store_);
+  EXPECT_EQ(reply.status, 415);
+  EXPECT_NE(reply.body.find("application/x-protobuf"), std::string::npos);
 }
 
 class SpanStoreTest : public ::testing::Test {

@@ -259,6 +259,57 @@ std::string AttributesJson(std::string_view message, uint32_t field,
   return out;
 }
 
+// A span's name as JSON quotes it, so that a reason quoting an untrusted name
+// stays valid UTF-8 (OTLP's error_message and Status.message are proto3
+// strings) and shows control characters.
+std::string Quoted(std::string_view name) {
+  constexpr size_t kMaxShown = 80;
+  std::string out;
+  json::AppendString(out, name.substr(0, kMaxShown));
+  if (name.size() > kMaxShown) out.insert(out.size() - 1, "...");
+  return out;
+}
+
+bool AllZero(std::string_view hex) {
+  return hex.find_first_not_of('0') == std::string_view::npos;
+}
+
+bool IsHex(std::string_view s, size_t size) {
+  if (s.size() != size) return false;
+  for (char c : s)
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
+// OTLP's rules for a span's ids (already lower-case hex): a trace id of 16
+// bytes and a span id of 8, neither all zeros; a parent id empty or 8 bytes.
+// An all-zero parent id is taken as "no parent", as some senders write it.
+bool CheckIds(StoredSpan& span, std::string& error) {
+  if (!IsHex(span.trace_id, 32) || AllZero(span.trace_id)) {
+    error = "span " + Quoted(span.name) +
+            " has no valid trace id (16 bytes, not all zero)";
+    return false;
+  }
+  if (!IsHex(span.span_id, 16) || AllZero(span.span_id)) {
+    error = "span " + Quoted(span.name) +
+            " has no valid span id (8 bytes, not all zero)";
+    return false;
+  }
+  if (!span.parent_span_id.empty() && !IsHex(span.parent_span_id, 16)) {
+    error = "span " + Quoted(span.name) +
+            " has a parent span id of other than 8 bytes";
+    return false;
+  }
+  if (AllZero(span.parent_span_id)) span.parent_span_id.clear();
+  return true;
+}
+
+bool Malformed(const StoredSpan& span, std::string& error) {
+  error = "malformed span " + Quoted(span.name) + ": " + error;
+  return false;
+}
+
+// One protobuf Span message; false with a reason if it must be rejected.
 bool ParseSpan(std::string_view bytes, StoredSpan& span, std::string& error) {
   Reader r(bytes);
   uint32_t field, type;
@@ -380,33 +431,22 @@ bool ParseSpan(std::string_view bytes, StoredSpan& span, std::string& error) {
         r.Skip(type);
     }
   }
-  if (!r.ok()) {
-    error = r.error();
-    return false;
-  }
-  if (!ok) return false;
+  if (!r.ok()) error = r.error();
+  if (!r.ok() || !ok) return Malformed(span, error);
   events_writer.EndArray();
   links_writer.EndArray();
   span.events_json = events;
   span.links_json = links;
   span.attributes_json =
       AttributesJson(bytes, 9, &span.topic, nullptr, error, ok);
-  if (!ok) return false;
-  if (span.trace_id.size() != 32 || span.span_id.size() != 16) {
-    error = "span without a 16-byte trace_id and an 8-byte span_id";
-    return false;
-  }
-  if (!span.parent_span_id.empty() && span.parent_span_id.size() != 16) {
-    error = "parent_span_id must be 8 bytes";
-    return false;
-  }
-  return true;
+  if (!ok) return Malformed(span, error);
+  return CheckIds(span, error);
 }
 
 }  // namespace
 
-Result<std::vector<StoredSpan>> DecodeOtlpProtobuf(std::string_view body) {
-  std::vector<StoredSpan> spans;
+Result<DecodedSpans> DecodeOtlpProtobuf(std::string_view body) {
+  DecodedSpans decoded;
   std::string error;
   Reader request(body);
   uint32_t field, type;
@@ -466,9 +506,12 @@ Result<std::vector<StoredSpan>> DecodeOtlpProtobuf(std::string_view body) {
         StoredSpan span;
         span.service = service;
         span.scope = scope;
-        if (!ParseSpan(message, span, error))
-          return Status::InvalidArgument("malformed span: " + error);
-        spans.push_back(std::move(span));
+        std::string reason;
+        if (ParseSpan(message, span, reason)) {
+          decoded.spans.push_back(std::move(span));
+        } else {
+          decoded.Reject(reason);
+        }
       }
     }
     if (!rs.ok())
@@ -476,7 +519,7 @@ Result<std::vector<StoredSpan>> DecodeOtlpProtobuf(std::string_view body) {
   }
   if (!request.ok())
     return Status::InvalidArgument("malformed request: " + request.error());
-  return spans;
+  return decoded;
 }
 
 namespace {
@@ -565,14 +608,6 @@ bool JsonAttributes(const json& holder, std::string& out, std::string* topic,
   return true;
 }
 
-bool IsHex(const std::string& s, size_t size) {
-  if (s.size() != size) return false;
-  for (char c : s) {
-    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return true;
-}
-
 std::string Lower(std::string s) {
   for (auto& c : s)
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -587,17 +622,96 @@ int64_t JsonNanos(const json& v) {
   return 0;
 }
 
+bool Fail(std::string& error, const StoredSpan& span, const char* what) {
+  error = "span " + Quoted(span.name) + " has " + what;
+  return false;
+}
+
+// One OTLP/JSON span; false with a reason if it must be rejected.
+bool ParseJsonSpan(const json& s, StoredSpan& span, std::string& error) {
+  auto text = [&](const char* key) {
+    auto it = s.find(key);
+    return it != s.end() && it->is_string() ? it->get<std::string>()
+                                            : std::string();
+  };
+  span.trace_id = Lower(text("traceId"));
+  span.span_id = Lower(text("spanId"));
+  span.parent_span_id = Lower(text("parentSpanId"));
+  span.trace_state = text("traceState");
+  span.name = text("name");
+  if (!CheckIds(span, error)) return false;
+  if (auto kind = s.find("kind");
+      kind != s.end() && kind->is_number_integer()) {
+    span.kind = kind->get<int>();
+  }
+  if (s.contains("startTimeUnixNano"))
+    span.start_unix_nanos = JsonNanos(s["startTimeUnixNano"]);
+  if (s.contains("endTimeUnixNano"))
+    span.end_unix_nanos = JsonNanos(s["endTimeUnixNano"]);
+  span.attributes_json.clear();
+  if (!JsonAttributes(s, span.attributes_json, &span.topic, nullptr)) {
+    error = "span " + Quoted(span.name) + " has malformed attributes";
+    return false;
+  }
+  std::string events;
+  kafkatrace::json::Writer ew(events);
+  ew.BeginArray();
+  if (auto list_events = s.find("events");
+      list_events != s.end() && list_events->is_array()) {
+    for (const auto& e : *list_events) {
+      if (!e.is_object()) return Fail(error, span, "a malformed event");
+      std::string attrs;
+      if (!JsonAttributes(e, attrs, nullptr, nullptr))
+        return Fail(error, span, "a malformed event");
+      ew.BeginObject().Key("name").String(e.value("name", std::string()));
+      ew.Key("time_unix_nano")
+          .Int(e.contains("timeUnixNano") ? JsonNanos(e["timeUnixNano"]) : 0);
+      ew.Key("attributes").Raw(attrs).EndObject();
+    }
+  }
+  ew.EndArray();
+  span.events_json = events;
+  std::string links;
+  kafkatrace::json::Writer lw(links);
+  lw.BeginArray();
+  if (auto list_links = s.find("links");
+      list_links != s.end() && list_links->is_array()) {
+    for (const auto& l : *list_links) {
+      if (!l.is_object()) return Fail(error, span, "a malformed link");
+      std::string attrs;
+      if (!JsonAttributes(l, attrs, nullptr, nullptr))
+        return Fail(error, span, "a malformed link");
+      lw.BeginObject()
+          .Key("trace_id")
+          .String(Lower(l.value("traceId", std::string())));
+      lw.Key("span_id").String(Lower(l.value("spanId", std::string())));
+      lw.Key("attributes").Raw(attrs).EndObject();
+    }
+  }
+  lw.EndArray();
+  span.links_json = links;
+  if (auto status = s.find("status");
+      status != s.end() && status->is_object()) {
+    if (auto code = status->find("code");
+        code != status->end() && code->is_number_integer()) {
+      span.status_code = code->get<int>();
+    }
+    span.status_message = status->value("message", std::string());
+  }
+  return true;
+}
+
 }  // namespace
 
-Result<std::vector<StoredSpan>> DecodeOtlpJson(std::string_view body) {
+Result<DecodedSpans> DecodeOtlpJson(std::string_view body) {
   auto request = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (request.is_discarded())
     return Status::InvalidArgument("body is not valid JSON");
   if (!request.is_object())
     return Status::InvalidArgument("body is not a JSON object");
-  std::vector<StoredSpan> spans;
+  DecodedSpans decoded;
   auto resource_spans = request.find("resourceSpans");
-  if (resource_spans == request.end()) return spans;
+  if (resource_spans == request.end()) return decoded;
   if (!resource_spans->is_array())
     return Status::InvalidArgument("resourceSpans is not an array");
   for (const auto& rs : *resource_spans) {
@@ -628,93 +742,21 @@ Result<std::vector<StoredSpan>> DecodeOtlpJson(std::string_view body) {
       if (!list->is_array())
         return Status::InvalidArgument("spans is not an array");
       for (const auto& s : *list) {
-        if (!s.is_object())
-          return Status::InvalidArgument("span is not an object");
         StoredSpan span;
         span.service = service;
         span.scope = scope;
-        auto text = [&](const char* key) {
-          auto it = s.find(key);
-          return it != s.end() && it->is_string() ? it->get<std::string>()
-                                                  : std::string();
-        };
-        span.trace_id = Lower(text("traceId"));
-        span.span_id = Lower(text("spanId"));
-        span.parent_span_id = Lower(text("parentSpanId"));
-        span.trace_state = text("traceState");
-        span.name = text("name");
-        if (!IsHex(span.trace_id, 32) || !IsHex(span.span_id, 16) ||
-            (!span.parent_span_id.empty() && !IsHex(span.parent_span_id, 16))) {
-          return Status::InvalidArgument(
-              "span \"" + span.name +
-              "\" has a malformed traceId, spanId or parentSpanId");
+        std::string error;
+        if (!s.is_object()) {
+          decoded.Reject("a span is not a JSON object");
+        } else if (!ParseJsonSpan(s, span, error)) {
+          decoded.Reject(error);
+        } else {
+          decoded.spans.push_back(std::move(span));
         }
-        if (auto kind = s.find("kind");
-            kind != s.end() && kind->is_number_integer()) {
-          span.kind = kind->get<int>();
-        }
-        if (s.contains("startTimeUnixNano"))
-          span.start_unix_nanos = JsonNanos(s["startTimeUnixNano"]);
-        if (s.contains("endTimeUnixNano"))
-          span.end_unix_nanos = JsonNanos(s["endTimeUnixNano"]);
-        span.attributes_json.clear();
-        if (!JsonAttributes(s, span.attributes_json, &span.topic, nullptr)) {
-          return Status::InvalidArgument("span \"" + span.name +
-                                         "\" has malformed attributes");
-        }
-        std::string events;
-        kafkatrace::json::Writer ew(events);
-        ew.BeginArray();
-        if (auto list_events = s.find("events");
-            list_events != s.end() && list_events->is_array()) {
-          for (const auto& e : *list_events) {
-            if (!e.is_object())
-              return Status::InvalidArgument("malformed event");
-            std::string attrs;
-            if (!JsonAttributes(e, attrs, nullptr, nullptr))
-              return Status::InvalidArgument("malformed event");
-            ew.BeginObject().Key("name").String(e.value("name", std::string()));
-            ew.Key("time_unix_nano")
-                .Int(e.contains("timeUnixNano") ? JsonNanos(e["timeUnixNano"])
-                                                : 0);
-            ew.Key("attributes").Raw(attrs).EndObject();
-          }
-        }
-        ew.EndArray();
-        span.events_json = events;
-        std::string links;
-        kafkatrace::json::Writer lw(links);
-        lw.BeginArray();
-        if (auto list_links = s.find("links");
-            list_links != s.end() && list_links->is_array()) {
-          for (const auto& l : *list_links) {
-            if (!l.is_object())
-              return Status::InvalidArgument("malformed link");
-            std::string attrs;
-            if (!JsonAttributes(l, attrs, nullptr, nullptr))
-              return Status::InvalidArgument("malformed link");
-            lw.BeginObject()
-                .Key("trace_id")
-                .String(Lower(l.value("traceId", std::string())));
-            lw.Key("span_id").String(Lower(l.value("spanId", std::string())));
-            lw.Key("attributes").Raw(attrs).EndObject();
-          }
-        }
-        lw.EndArray();
-        span.links_json = links;
-        if (auto status = s.find("status");
-            status != s.end() && status->is_object()) {
-          if (auto code = status->find("code");
-              code != status->end() && code->is_number_integer()) {
-            span.status_code = code->get<int>();
-          }
-          span.status_message = status->value("message", std::string());
-        }
-        spans.push_back(std::move(span));
       }
     }
   }
-  return spans;
+  return decoded;
 }
 
 }  // namespace kafkatrace::collector

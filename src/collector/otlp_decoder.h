@@ -1,8 +1,10 @@
 // Decodes OTLP ExportTraceServiceRequest bodies (protobuf or OTLP/JSON) into
 // StoredSpans. Input is untrusted: every length is checked, and malformed input
-// is an error with a reason (the receiver answers 400 with it), never a crash.
+// is an error or a rejected span with a reason, never a crash.
 #pragma once
 
+#include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -11,7 +13,22 @@
 
 namespace kafkatrace::collector {
 
-Result<std::vector<StoredSpan>> DecodeOtlpProtobuf(std::string_view body);
-Result<std::vector<StoredSpan>> DecodeOtlpJson(std::string_view body);
+// What one export request carried. A request that cannot be read as a whole
+// (broken framing, a malformed resource) is an error; a span that is invalid
+// on its own (bad ids, broken attributes) is rejected alone and counted, so the
+// receiver can answer with OTLP's partial success and keep the valid spans
+// rather than refuse them all.
+struct DecodedSpans {
+  std::vector<StoredSpan> spans;
+  int64_t rejected = 0;
+  std::string rejection;  // the first rejected span's reason
+
+  void Reject(std::string reason) {
+    if (rejected++ == 0) rejection = std::move(reason);
+  }
+};
+
+Result<DecodedSpans> DecodeOtlpProtobuf(std::string_view body);
+Result<DecodedSpans> DecodeOtlpJson(std::string_view body);
 
 }  // namespace kafkatrace::collector

@@ -115,6 +115,17 @@ class ViewerTest(unittest.TestCase):
         self.assertIn(b"malformed", body)
         status, body = post(self.otlp, b"{", "application/json")
         self.assertEqual(status, 400)
+        self.assertEqual(json.loads(body), {"code": 3, "message": "body is not valid JSON"})  # google.rpc.Status
+        # One invalid span is rejected alone (OTLP partial success); the valid one is stored.
+        spans = [{"traceId": "0" * 32, "spanId": "1" * 16, "name": "zero trace id"},
+                 {"traceId": "5" * 32, "spanId": "1" * 16, "name": "kept"}]
+        request = {"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]}
+        status, body = post(self.otlp, json.dumps(request).encode(), "application/json; charset=utf-8")
+        self.assertEqual(status, 200)
+        partial = json.loads(body)["partialSuccess"]
+        self.assertEqual(partial["rejectedSpans"], "1")
+        self.assertIn('"zero trace id"', partial["errorMessage"])
+        self.assertEqual([s["name"] for s in self.wait_for_trace("5" * 32, 1)["spans"]], ["kept"])
         status, body = post(self.otlp, b"{}", "text/plain")
         self.assertEqual(status, 415)
         status, body = post(self.otlp, b"x" * (17 << 20), "application/x-protobuf")

@@ -9,7 +9,7 @@
 
 #include "cli_support.h"
 #include "collector/kafka_hops.h"
-#include "collector/otlp_decoder.h"
+#include "collector/otlp_receiver.h"
 #include "collector/span_store.h"
 #include "commands.h"
 #include "common/json_writer.h"
@@ -98,27 +98,14 @@ int RunView(const ViewArgs& args) {
 
   httplib::Server otlp;
   otlp.set_payload_max_length(kMaxBodyBytes);
-  otlp.Post("/v1/traces", [&](const httplib::Request& req,
-                              httplib::Response& res) {
-    const std::string type = req.get_header_value("Content-Type");
-    const bool json = type.rfind("application/json", 0) == 0;
-    if (!json && type.rfind("application/x-protobuf", 0) != 0) {
-      return Error(
-          res, 415,
-          "Content-Type must be application/x-protobuf or application/json");
-    }
-    auto spans = json ? collector::DecodeOtlpJson(req.body)
-                      : collector::DecodeOtlpProtobuf(req.body);
-    if (!spans.ok()) return Error(res, 400, spans.status().message());
-    if (Status s = store.Insert(*spans); !s.ok())
-      return Error(res, 503, "cannot store spans: " + s.message());
-    res.status = 200;  // acknowledged only once committed
-    if (json) {
-      res.set_content("{}", "application/json");
-    } else {
-      res.set_content("", "application/x-protobuf");
-    }
-  });
+  otlp.Post("/v1/traces",
+            [&](const httplib::Request& req, httplib::Response& res) {
+              collector::OtlpReply reply = collector::ReceiveOtlpTraces(
+                  req.get_header_value("Content-Type"), req.body, store);
+              res.status = reply.status;
+              if (reply.status == 503) res.set_header("Retry-After", "1");
+              res.set_content(std::move(reply.body), reply.content_type);
+            });
   otlp.Get("/v1/traces", [](const httplib::Request&, httplib::Response& res) {
     Error(res, 405, "POST OTLP spans here");
   });

@@ -1,0 +1,48 @@
+// The OTLP/HTTP trace receiver's protocol, apart from the HTTP server that
+// carries it: which encoding a request uses, what is stored, and the response
+// OTLP/HTTP prescribes, always in the request's own encoding:
+//  - success: 200 with an ExportTraceServiceResponse, whose partial_success
+//    counts the spans rejected one by one (bad ids, broken attributes) while
+//    the valid spans of the same request are kept;
+//  - a body that cannot be read: 400 with a google.rpc.Status (not retryable);
+//  - the store failing: 503 with a google.rpc.Status (the sender retries);
+//  - an unknown Content-Type: 415, in plain text, as no OTLP encoding applies.
+// Thread-safe as far as the SpanStore is (SpanStore::Insert serializes).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "collector/span_store.h"
+
+namespace kafkatrace::collector {
+
+enum class OtlpEncoding { kProtobuf, kJson };
+
+// application/x-protobuf or application/json, with or without parameters,
+// in any letter case; nullopt for anything else.
+std::optional<OtlpEncoding> OtlpEncodingOf(std::string_view content_type);
+
+struct OtlpReply {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+};
+
+// Answers one POST of an ExportTraceServiceRequest to /v1/traces. Spans are
+// acknowledged (200) only once the store has committed them.
+OtlpReply ReceiveOtlpTraces(std::string_view content_type,
+                            std::string_view body, SpanStore& store);
+
+// The response bodies, for the receiver and for tests of senders.
+std::string ExportTraceResponseBody(OtlpEncoding encoding,
+                                    int64_t rejected_spans,
+                                    std::string_view error_message);
+// google.rpc.Status; `code` is a google.rpc.Code (3 INVALID_ARGUMENT,
+// 14 UNAVAILABLE).
+std::string RpcStatusBody(OtlpEncoding encoding, int32_t code,
+                          std::string_view message);
+
+}  // namespace kafkatrace::collector
