@@ -4,14 +4,15 @@
 #   2. optimized build with -Werror, all tests (unit, broker, interop, examples)
 #   2b. the benchmarks' Release (-O3) build with -Werror: GCC warns about more at -O3
 #   3. the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
-#   4. the libFuzzer target over header parsing, for KAFKATRACE_FUZZ_SECONDS (default 60)
+#   4. the libFuzzer targets over header parsing and over OTLP decoding, each for
+#      KAFKATRACE_FUZZ_SECONDS (default 45)
 # Installs missing Debian packages first (idempotent). Build trees: build/, build-bench/,
 # build-asan/, build-fuzz/. Prints one summary line at the end; exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 jobs=$(nproc)
-fuzz_seconds=${KAFKATRACE_FUZZ_SECONDS:-60}
+fuzz_seconds=${KAFKATRACE_FUZZ_SECONDS:-45}
 started=$(date +%s)
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -45,16 +46,21 @@ cmake --build build-asan -j"$jobs"
   | tee build-asan/ctest.log | tail -n 3
 asan_summary=$(grep -E 'tests passed' build-asan/ctest.log)
 
-step "fuzz header parsing for ${fuzz_seconds}s"
+step "fuzz header parsing and OTLP decoding, ${fuzz_seconds}s each"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DKAFKATRACE_FUZZ=ON -DKAFKATRACE_SANITIZE=ON -DBUILD_TESTING=OFF >/dev/null
-cmake --build build-fuzz -j"$jobs" --target propagation_fuzzer
-corpus=$(mktemp -d)
-cp fuzz/corpus/* "$corpus"/
-(cd build-fuzz && ./fuzz/propagation_fuzzer -max_total_time="$fuzz_seconds" -print_final_stats=1 \
-  "$corpus" "$root/fuzz/corpus" 2>&1 | tail -n 4)
-rm -rf "$corpus"
+cmake --build build-fuzz -j"$jobs" --target propagation_fuzzer otlp_decoder_fuzzer
+fuzz() {  # <target> <seed corpus>: a scratch corpus, so the seeds stay as committed
+  local corpus
+  corpus=$(mktemp -d)
+  cp "$2"/* "$corpus"/
+  (cd build-fuzz && ./fuzz/"$1" -max_total_time="$fuzz_seconds" -print_final_stats=1 \
+    "$corpus" "$2" 2>&1 | tail -n 4)
+  rm -rf "$corpus"
+}
+fuzz propagation_fuzzer "$root/fuzz/corpus"
+fuzz otlp_decoder_fuzzer "$root/fuzz/otlp_corpus"
 
 elapsed=$(($(date +%s) - started))
 echo
-echo "kafkatrace tests: release: ${release_summary}; asan+ubsan: ${asan_summary}; fuzz: ${fuzz_seconds}s clean; ${elapsed}s total"
+echo "kafkatrace tests: release: ${release_summary}; asan+ubsan: ${asan_summary}; fuzz: 2 x ${fuzz_seconds}s clean; ${elapsed}s total"

@@ -190,6 +190,26 @@ TEST(OtlpDecoderTest, InvalidSpansAreRejectedOneByOneAndTheRestKept) {
   EXPECT_EQ(both->spans.size(), 2u);
 }
 
+// OTLP/JSON fields of another type than the proto's are read as absent, never
+// as an exception (found by the decoder's fuzzer: a link's traceId as an
+// array threw from inside nlohmann::json).
+TEST(OtlpDecoderTest, JsonFieldsOfTheWrongTypeAreReadAsAbsent) {
+  const std::string json =
+      R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"odd",)"
+      R"("traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b7",)"
+      R"("traceState":7,"events":[{"name":5}],"links":[{"traceId":[],"spanId":{}}],)"
+      R"("status":{"code":2,"message":false}}]}]}]})";
+  auto decoded = DecodeOtlpJson(json);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  ASSERT_EQ(decoded->spans.size(), 1u);
+  const StoredSpan& span = decoded->spans[0];
+  EXPECT_EQ(span.trace_state, "");
+  EXPECT_EQ(nlohmann::json::parse(span.events_json)[0]["name"], "");
+  EXPECT_EQ(nlohmann::json::parse(span.links_json)[0]["trace_id"], "");
+  EXPECT_EQ(span.status_code, 2);
+  EXPECT_EQ(span.status_message, "");
+}
+
 // A rejection quotes the span's name as JSON does, so an untrusted name with
 // invalid UTF-8 or control characters still gives a valid UTF-8 reason.
 TEST(OtlpDecoderTest, ARejectionReasonIsValidUtf8WhateverTheName) {

@@ -582,6 +582,15 @@ bool JsonAnyValue(const json& value, kafkatrace::json::Writer& w,
   return true;
 }
 
+// The string at `key`, or "" when absent or not a string (json::value would
+// throw for another type).
+std::string StringField(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string()
+             ? it->get_ref<const std::string&>()
+             : std::string();
+}
+
 // Attributes array -> JSON object text; false if malformed.
 bool JsonAttributes(const json& holder, std::string& out, std::string* topic,
                     std::string* service) {
@@ -629,11 +638,7 @@ bool Fail(std::string& error, const StoredSpan& span, const char* what) {
 
 // One OTLP/JSON span; false with a reason if it must be rejected.
 bool ParseJsonSpan(const json& s, StoredSpan& span, std::string& error) {
-  auto text = [&](const char* key) {
-    auto it = s.find(key);
-    return it != s.end() && it->is_string() ? it->get<std::string>()
-                                            : std::string();
-  };
+  auto text = [&](const char* key) { return StringField(s, key); };
   span.trace_id = Lower(text("traceId"));
   span.span_id = Lower(text("spanId"));
   span.parent_span_id = Lower(text("parentSpanId"));
@@ -663,7 +668,7 @@ bool ParseJsonSpan(const json& s, StoredSpan& span, std::string& error) {
       std::string attrs;
       if (!JsonAttributes(e, attrs, nullptr, nullptr))
         return Fail(error, span, "a malformed event");
-      ew.BeginObject().Key("name").String(e.value("name", std::string()));
+      ew.BeginObject().Key("name").String(StringField(e, "name"));
       ew.Key("time_unix_nano")
           .Int(e.contains("timeUnixNano") ? JsonNanos(e["timeUnixNano"]) : 0);
       ew.Key("attributes").Raw(attrs).EndObject();
@@ -681,10 +686,8 @@ bool ParseJsonSpan(const json& s, StoredSpan& span, std::string& error) {
       std::string attrs;
       if (!JsonAttributes(l, attrs, nullptr, nullptr))
         return Fail(error, span, "a malformed link");
-      lw.BeginObject()
-          .Key("trace_id")
-          .String(Lower(l.value("traceId", std::string())));
-      lw.Key("span_id").String(Lower(l.value("spanId", std::string())));
+      lw.BeginObject().Key("trace_id").String(Lower(StringField(l, "traceId")));
+      lw.Key("span_id").String(Lower(StringField(l, "spanId")));
       lw.Key("attributes").Raw(attrs).EndObject();
     }
   }
@@ -696,14 +699,16 @@ bool ParseJsonSpan(const json& s, StoredSpan& span, std::string& error) {
         code != status->end() && code->is_number_integer()) {
       span.status_code = code->get<int>();
     }
-    span.status_message = status->value("message", std::string());
+    span.status_message = StringField(*status, "message");
   }
   return true;
 }
 
 }  // namespace
 
-Result<DecodedSpans> DecodeOtlpJson(std::string_view body) {
+namespace {
+
+Result<DecodedSpans> DecodeJsonBody(std::string_view body) {
   auto request = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (request.is_discarded())
     return Status::InvalidArgument("body is not valid JSON");
@@ -757,6 +762,18 @@ Result<DecodedSpans> DecodeOtlpJson(std::string_view body) {
     }
   }
   return decoded;
+}
+
+}  // namespace
+
+Result<DecodedSpans> DecodeOtlpJson(std::string_view body) {
+  // Every access above checks types first; this only keeps a missed check
+  // from escaping as an exception (the fuzzer treats this reason as a bug).
+  try {
+    return DecodeJsonBody(body);
+  } catch (const nlohmann::json::exception& e) {
+    return Status::InvalidArgument(std::string(kUnexpectedJson) + e.what());
+  }
 }
 
 }  // namespace kafkatrace::collector

@@ -31,4 +31,8 @@ struct DecodedSpans {
 Result<DecodedSpans> DecodeOtlpProtobuf(std::string_view body);
 Result<DecodedSpans> DecodeOtlpJson(std::string_view body);
 
+// Starts the reason of an OTLP/JSON body the decoder failed to check
+// field by field (a bug, though still a 400 and never a crash).
+inline constexpr std::string_view kUnexpectedJson = "unexpected JSON: ";
+
 }  // namespace kafkatrace::collector
