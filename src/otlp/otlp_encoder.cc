@@ -10,6 +10,7 @@
 
 #include "common/json_writer.h"
 #include "kafkatrace/resource.h"
+#include "otlp/protobuf_reader.h"
 #include "otlp/protobuf_writer.h"
 
 namespace kafkatrace::otlp {
@@ -315,60 +316,6 @@ void WriteJsonSpan(json::Writer& w, const SpanData& span) {
   w.EndObject();
 }
 
-// Minimal protobuf reader for the response: (field, wire type, value)
-// iteration.
-struct Reader {
-  std::string_view data;
-  bool ok = true;
-  bool Done() const { return data.empty() || !ok; }
-  uint64_t Varint() {
-    uint64_t value = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (data.empty()) break;
-      auto byte = static_cast<uint8_t>(data.front());
-      data.remove_prefix(1);
-      value |= static_cast<uint64_t>(byte & 0x7F) << shift;
-      if ((byte & 0x80) == 0) return value;
-    }
-    ok = false;
-    return 0;
-  }
-  std::string_view Len() {
-    uint64_t n = Varint();
-    if (!ok || n > data.size()) {
-      ok = false;
-      return {};
-    }
-    std::string_view out = data.substr(0, n);
-    data.remove_prefix(n);
-    return out;
-  }
-  void Skip(uint32_t type) {
-    switch (type) {
-      case 0:
-        Varint();
-        break;
-      case 1:
-        if (data.size() < 8)
-          ok = false;
-        else
-          data.remove_prefix(8);
-        break;
-      case 2:
-        Len();
-        break;
-      case 5:
-        if (data.size() < 4)
-          ok = false;
-        else
-          data.remove_prefix(4);
-        break;
-      default:
-        ok = false;
-    }
-  }
-};
-
 // Scratch writer reused per thread, so steady-state encoding allocates nothing.
 ProtobufWriter& ScratchWriter() {
   thread_local ProtobufWriter writer;
@@ -444,27 +391,26 @@ void EncodeJson(std::span<const std::unique_ptr<SpanData>> spans,
 
 std::optional<PartialSuccess> DecodeResponseProtobuf(std::string_view body) {
   PartialSuccess result;
-  Reader response{body};
-  while (!response.Done()) {
-    uint64_t tag = response.Varint();
-    if (tag == ((1 << 3) | 2)) {  // partial_success
-      Reader partial{response.Len()};
-      while (!partial.Done()) {
-        uint64_t inner = partial.Varint();
-        if (inner == ((1 << 3) | 0)) {
-          result.rejected_spans = static_cast<int64_t>(partial.Varint());
-        } else if (inner == ((2 << 3) | 2)) {
-          result.error_message = std::string(partial.Len());
-        } else {
-          partial.Skip(static_cast<uint32_t>(inner & 7));
-        }
-      }
-      if (!partial.ok) return std::nullopt;
-    } else {
-      response.Skip(static_cast<uint32_t>(tag & 7));
+  ProtobufReader response(body);
+  uint32_t field, type;
+  while (response.Next(field, type)) {
+    if (field != 1 || type != ProtobufWriter::kLen) {  // partial_success
+      response.Skip(type);
+      continue;
     }
+    ProtobufReader partial(response.Bytes());
+    while (partial.Next(field, type)) {
+      if (field == 1 && type == ProtobufWriter::kVarint) {
+        result.rejected_spans = static_cast<int64_t>(partial.Varint());
+      } else if (field == 2 && type == ProtobufWriter::kLen) {
+        result.error_message = std::string(partial.Bytes());
+      } else {
+        partial.Skip(type);
+      }
+    }
+    if (!partial.ok()) return std::nullopt;
   }
-  if (!response.ok) return std::nullopt;
+  if (!response.ok()) return std::nullopt;
   return result;
 }
 
