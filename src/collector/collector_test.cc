@@ -340,6 +340,15 @@ TEST_F(OtlpReceiverStoreTest, FailuresAnswerAStatusInTheRequestsEncoding) {
   EXPECT_EQ(status["code"], 3);
   EXPECT_EQ(status["message"], "body is not valid JSON");
 
+  reply = RefuseOtlpSignal("application/json", "metrics");
+  EXPECT_EQ(reply.status, 404);
+  EXPECT_EQ(nlohmann::json::parse(reply.body)["message"],
+            "this receiver stores traces only, not metrics; set "
+            "OTEL_METRICS_EXPORTER=none in the sending service");
+  reply = RefuseOtlpSignal("application/x-protobuf", "logs");
+  EXPECT_EQ(reply.content_type, "application/x-protobuf");
+  EXPECT_NE(reply.body.find("OTEL_LOGS_EXPORTER=none"), std::string::npos);
+
   reply = ReceiveOtlpTraces("text/plain", "{}", *store_);
   EXPECT_EQ(reply.status, 415);
   EXPECT_NE(reply.body.find("application/x-protobuf"), std::string::npos);

@@ -12,6 +12,7 @@ namespace {
 
 constexpr int32_t kInvalidArgument = 3;  // google.rpc.Code
 constexpr int32_t kUnavailable = 14;
+constexpr int32_t kUnimplemented = 12;
 
 const char* MediaType(OtlpEncoding encoding) {
   return encoding == OtlpEncoding::kJson ? "application/json"
@@ -115,6 +116,17 @@ OtlpReply ReceiveOtlpTraces(std::string_view content_type,
   }
   return {200, MediaType(*encoding),
           ExportTraceResponseBody(*encoding, decoded->rejected, message)};
+}
+
+OtlpReply RefuseOtlpSignal(std::string_view content_type,
+                           std::string_view signal) {
+  const std::string variable =
+      signal == "logs" ? "OTEL_LOGS_EXPORTER" : "OTEL_METRICS_EXPORTER";
+  return Failure(OtlpEncodingOf(content_type).value_or(OtlpEncoding::kProtobuf),
+                 404, kUnimplemented,
+                 "this receiver stores traces only, not " +
+                     std::string(signal) + "; set " + variable +
+                     "=none in the sending service");
 }
 
 }  // namespace kafkatrace::collector

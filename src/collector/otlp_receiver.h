@@ -6,7 +6,8 @@
 //    the valid spans of the same request are kept;
 //  - a body that cannot be read: 400 with a google.rpc.Status (not retryable);
 //  - the store failing: 503 with a google.rpc.Status (the sender retries);
-//  - an unknown Content-Type: 415, in plain text, as no OTLP encoding applies.
+//  - an unknown Content-Type: 415, in plain text, as no OTLP encoding applies;
+//  - metrics and logs: 404, as this receiver stores traces only.
 // Thread-safe as far as the SpanStore is (SpanStore::Insert serializes).
 #pragma once
 
@@ -35,6 +36,12 @@ struct OtlpReply {
 // acknowledged (200) only once the store has committed them.
 OtlpReply ReceiveOtlpTraces(std::string_view content_type,
                             std::string_view body, SpanStore& store);
+
+// Answers a POST of metrics or logs (`signal`: "metrics", "logs"): 404 with a
+// reason that says how to turn that signal off in an OpenTelemetry SDK, which
+// sends all three to the same endpoint by default.
+OtlpReply RefuseOtlpSignal(std::string_view content_type,
+                           std::string_view signal);
 
 // The response bodies, for the receiver and for tests of senders.
 std::string ExportTraceResponseBody(OtlpEncoding encoding,

@@ -128,6 +128,10 @@ class ViewerTest(unittest.TestCase):
         self.assertEqual([s["name"] for s in self.wait_for_trace("5" * 32, 1)["spans"]], ["kept"])
         status, body = post(self.otlp, b"{}", "text/plain")
         self.assertEqual(status, 415)
+        # An SDK sends metrics and logs to the same endpoint: refused with how to turn them off.
+        status, body = post(self.otlp.replace("/v1/traces", "/v1/metrics"), b"{}", "application/json")
+        self.assertEqual(status, 404)
+        self.assertIn("OTEL_METRICS_EXPORTER=none", json.loads(body)["message"])
         status, body = post(self.otlp, b"x" * (17 << 20), "application/x-protobuf")
         self.assertEqual(status, 413)
         status, body = get(self.ui + "api/traces/not-a-trace")

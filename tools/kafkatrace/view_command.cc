@@ -106,6 +106,15 @@ int RunView(const ViewArgs& args) {
               if (reply.status == 503) res.set_header("Retry-After", "1");
               res.set_content(std::move(reply.body), reply.content_type);
             });
+  for (const char* signal : {"metrics", "logs"}) {
+    otlp.Post(std::string("/v1/") + signal,
+              [signal](const httplib::Request& req, httplib::Response& res) {
+                collector::OtlpReply reply = collector::RefuseOtlpSignal(
+                    req.get_header_value("Content-Type"), signal);
+                res.status = reply.status;
+                res.set_content(std::move(reply.body), reply.content_type);
+              });
+  }
   otlp.Get("/v1/traces", [](const httplib::Request&, httplib::Response& res) {
     Error(res, 405, "POST OTLP spans here");
   });
