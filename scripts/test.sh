@@ -4,15 +4,15 @@
 #   2. optimized build with -Werror, all tests (unit, broker, interop, examples)
 #   2b. the benchmarks' Release (-O3) build with -Werror: GCC warns about more at -O3
 #   3. the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
-#   4. the libFuzzer targets over header parsing and over OTLP decoding, each for
-#      KAFKATRACE_FUZZ_SECONDS (default 45)
+#   4. the libFuzzer targets (header parsing, the Kafka header walk against the propagators,
+#      OTLP decoding), each for KAFKATRACE_FUZZ_SECONDS (default 30)
 # Installs missing Debian packages first (idempotent). Build trees: build/, build-bench/,
 # build-asan/, build-fuzz/. Prints one summary line at the end; exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 jobs=$(nproc)
-fuzz_seconds=${KAFKATRACE_FUZZ_SECONDS:-45}
+fuzz_seconds=${KAFKATRACE_FUZZ_SECONDS:-30}
 started=$(date +%s)
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -46,10 +46,10 @@ cmake --build build-asan -j"$jobs"
   | tee build-asan/ctest.log | tail -n 3
 asan_summary=$(grep -E 'tests passed' build-asan/ctest.log)
 
-step "fuzz header parsing and OTLP decoding, ${fuzz_seconds}s each"
+step "fuzz header parsing, Kafka header walking and OTLP decoding, ${fuzz_seconds}s each"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DKAFKATRACE_FUZZ=ON -DKAFKATRACE_SANITIZE=ON -DBUILD_TESTING=OFF >/dev/null
-cmake --build build-fuzz -j"$jobs" --target propagation_fuzzer otlp_decoder_fuzzer
+cmake --build build-fuzz -j"$jobs" --target propagation_fuzzer kafka_headers_fuzzer otlp_decoder_fuzzer
 fuzz() {  # <target> <seed corpus>: a scratch corpus, so the seeds stay as committed
   local corpus
   corpus=$(mktemp -d)
@@ -59,8 +59,9 @@ fuzz() {  # <target> <seed corpus>: a scratch corpus, so the seeds stay as commi
   rm -rf "$corpus"
 }
 fuzz propagation_fuzzer "$root/fuzz/corpus"
+fuzz kafka_headers_fuzzer "$root/fuzz/kafka_headers_corpus"
 fuzz otlp_decoder_fuzzer "$root/fuzz/otlp_corpus"
 
 elapsed=$(($(date +%s) - started))
 echo
-echo "kafkatrace tests: release: ${release_summary}; asan+ubsan: ${asan_summary}; fuzz: 2 x ${fuzz_seconds}s clean; ${elapsed}s total"
+echo "kafkatrace tests: release: ${release_summary}; asan+ubsan: ${asan_summary}; fuzz: 3 x ${fuzz_seconds}s clean; ${elapsed}s total"

@@ -41,10 +41,10 @@ bool ParseTraceParentFields(std::string_view value, TraceId& trace_id,
   std::array<uint8_t, TraceId::kSize> trace;
   std::array<uint8_t, SpanId::kSize> span;
   // Every chunk is decoded (no early exit): one branch for all of them.
-  const bool hex = detail::DecodeLowerHex16(p + 3, &trace[0]) &
-                   detail::DecodeLowerHex16(p + 19, &trace[8]) &
-                   detail::DecodeLowerHex16(p + 36, &span[0]) &
-                   detail::DecodeLowerHex(v.substr(53, 2), &flags, 1);
+  bool hex = detail::DecodeLowerHex16(p + 3, &trace[0]);
+  hex &= detail::DecodeLowerHex16(p + 19, &trace[8]);
+  hex &= detail::DecodeLowerHex16(p + 36, &span[0]);
+  hex &= detail::DecodeLowerHex(v.substr(53, 2), &flags, 1);
   trace_id = TraceId(std::span<const uint8_t, TraceId::kSize>(trace));
   span_id = SpanId(std::span<const uint8_t, SpanId::kSize>(span));
   flags &= kTraceFlagSampled | kTraceFlagRandom;
