@@ -1,10 +1,9 @@
 #include "collector/otlp_receiver.h"
 
-#include <cctype>
-
 #include "collector/otlp_decoder.h"
 #include "common/json_writer.h"
 #include "common/text.h"
+#include "kafkatrace/propagation/text_map_carrier.h"  // EqualsIgnoreAsciiCase
 #include "otlp/protobuf_writer.h"
 
 namespace kafkatrace::collector {
@@ -24,24 +23,15 @@ OtlpReply Failure(OtlpEncoding encoding, int status, int32_t code,
   return {status, MediaType(encoding), RpcStatusBody(encoding, code, message)};
 }
 
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 std::optional<OtlpEncoding> OtlpEncodingOf(std::string_view content_type) {
   const std::string_view media =
       text::TrimOws(content_type.substr(0, content_type.find(';')));
-  if (EqualsIgnoringCase(media, "application/x-protobuf"))
+  if (EqualsIgnoreAsciiCase(media, "application/x-protobuf"))
     return OtlpEncoding::kProtobuf;
-  if (EqualsIgnoringCase(media, "application/json")) return OtlpEncoding::kJson;
+  if (EqualsIgnoreAsciiCase(media, "application/json"))
+    return OtlpEncoding::kJson;
   return std::nullopt;
 }
 

@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <charconv>
@@ -11,6 +12,7 @@
 #include <random>
 
 #include "common/text.h"
+#include "kafkatrace/propagation/text_map_carrier.h"  // EqualsIgnoreAsciiCase
 #include "otlp/http_client.h"
 #include "otlp/otlp_encoder.h"
 #include "trace/env.h"
@@ -260,6 +262,16 @@ Result<std::unique_ptr<OtlpHttpExporter>> OtlpHttpExporter::Create(
           : "application/x-protobuf");
   if (options.compression == OtlpHttpExporterOptions::Compression::kGzip) {
     impl->request_headers.emplace_back("Content-Encoding", "gzip");
+  }
+  // OTLP exporters SHOULD name themselves, their language and version;
+  // a User-Agent among the configured headers wins.
+  const bool has_user_agent = std::any_of(
+      options.headers.begin(), options.headers.end(), [](const auto& header) {
+        return EqualsIgnoreAsciiCase(header.first, "User-Agent");
+      });
+  if (!has_user_agent) {
+    impl->request_headers.emplace_back(
+        "User-Agent", "kafkatrace-OTLP-Exporter-Cpp/" KAFKATRACE_VERSION);
   }
   impl->options = std::move(options);
   return std::unique_ptr<OtlpHttpExporter>(

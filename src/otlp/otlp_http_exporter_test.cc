@@ -59,8 +59,26 @@ TEST(OtlpHttpExporterTest, PostsProtobufWithHeadersAndGzip) {
   EXPECT_EQ(requests[0].content_type, "application/x-protobuf");
   EXPECT_EQ(requests[0].content_encoding, "gzip");
   EXPECT_EQ(requests[0].headers.find("api-key")->second, "secret-123");
+  // OTLP: exporters SHOULD send a User-Agent naming exporter, language and
+  // version.
+  ASSERT_EQ(requests[0].headers.count("User-Agent"), 1u);
+  EXPECT_EQ(requests[0].headers.find("User-Agent")->second,
+            "kafkatrace-OTLP-Exporter-Cpp/" KAFKATRACE_VERSION);
   EXPECT_EQ(SpansIn(requests[0].body), 3u);
   EXPECT_EQ(exporter->stats().spans_exported, 3u);
+}
+
+TEST(OtlpHttpExporterTest, AConfiguredUserAgentIsTheOnlyOne) {
+  OtlpReceiver receiver;
+  auto exporter = MakeExporter(
+      {.endpoint = receiver.url(), .headers = {{"user-agent", "mine/2"}}});
+  auto batch = Batch(1);
+  EXPECT_EQ(exporter->Export(batch, In(milliseconds(5000))),
+            ExportResult::kSuccess);
+  auto requests = receiver.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  ASSERT_EQ(requests[0].headers.count("User-Agent"), 1u);  // case-insensitive
+  EXPECT_EQ(requests[0].headers.find("User-Agent")->second, "mine/2");
 }
 
 TEST(OtlpHttpExporterTest, PostsJson) {
