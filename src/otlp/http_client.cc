@@ -87,8 +87,6 @@ HttpResponse HttpClient::Post(
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &ReadHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT,
-                   "kafkatrace-otlp/" KAFKATRACE_VERSION);
 
   CURLcode code = curl_easy_perform(curl);
   curl_slist_free_all(header_list);
