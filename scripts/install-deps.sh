@@ -14,7 +14,7 @@ packages=(
   libcpp-httplib-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   protobuf-compiler kcat python3-confluent-kafka
-  curl ca-certificates
+  curl ca-certificates openssl
 )
 # The machine may ship Node.js with its own npm (not Debian's); only add Debian's when absent.
 if ! command -v npm >/dev/null 2>&1; then

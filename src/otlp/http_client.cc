@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <mutex>
+#include <utility>
 
 namespace kafkatrace::otlp {
 namespace {
@@ -43,7 +44,7 @@ size_t ReadHeader(char* data, size_t size, size_t count, void* user) {
 
 }  // namespace
 
-HttpClient::HttpClient() {
+HttpClient::HttpClient(TlsFiles tls) : tls_(std::move(tls)) {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   curl_ = curl_easy_init();
@@ -87,6 +88,12 @@ HttpResponse HttpClient::Post(
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &ReadHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
+  if (!tls_.ca.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, tls_.ca.c_str());
+  if (!tls_.client_certificate.empty()) {
+    curl_easy_setopt(curl, CURLOPT_SSLCERT, tls_.client_certificate.c_str());
+    if (!tls_.client_key.empty())
+      curl_easy_setopt(curl, CURLOPT_SSLKEY, tls_.client_key.c_str());
+  }
 
   CURLcode code = curl_easy_perform(curl);
   curl_slist_free_all(header_list);

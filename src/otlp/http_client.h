@@ -1,5 +1,6 @@
-// A blocking HTTP POST client over one reused libcurl handle (keep-alive,
-// system CA store). Not thread-safe: one caller at a time.
+// A blocking HTTP POST client over one reused libcurl handle (keep-alive;
+// TLS with the system CA store or the given files). Not thread-safe: one caller
+// at a time.
 #pragma once
 
 #include <chrono>
@@ -20,9 +21,17 @@ struct HttpResponse {
   std::string retry_after;  // Retry-After header value, if any
 };
 
+// PEM files for https; empty: libcurl's defaults (the system CA store, no
+// client certificate).
+struct TlsFiles {
+  std::string ca;
+  std::string client_certificate;
+  std::string client_key;
+};
+
 class HttpClient {
  public:
-  HttpClient();
+  explicit HttpClient(TlsFiles tls = {});
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
@@ -34,6 +43,7 @@ class HttpClient {
 
  private:
   void* curl_;  // CURL*, owned
+  TlsFiles tls_;
 };
 
 }  // namespace kafkatrace::otlp

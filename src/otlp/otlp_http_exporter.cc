@@ -1,15 +1,19 @@
 #include "kafkatrace/otlp/otlp_http_exporter.h"
 
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <random>
+#include <tuple>
 
 #include "common/text.h"
 #include "kafkatrace/propagation/text_map_carrier.h"  // EqualsIgnoreAsciiCase
@@ -127,6 +131,20 @@ Status OtlpHttpExporterOptions::Validate() const {
                                      "\" has a line break in its value");
     }
   }
+  if (!client_key.empty() && client_certificate.empty()) {
+    return Status::InvalidArgument("OTLP client key \"" + client_key +
+                                   "\" given without a client certificate");
+  }
+  for (const auto& [what, path] :
+       {std::pair{"CA certificate", &certificate},
+        std::pair{"client certificate", &client_certificate},
+        std::pair{"client key", &client_key}}) {
+    if (!path->empty() && ::access(path->c_str(), R_OK) != 0) {
+      return Status::InvalidArgument(
+          std::string("OTLP ") + what + " \"" + *path +
+          "\" cannot be read: " + std::strerror(errno));
+    }
+  }
   if (timeout.count() <= 0)
     return Status::InvalidArgument("OTLP timeout must be positive");
   if (max_attempts < 1)
@@ -185,6 +203,16 @@ Result<OtlpHttpExporterOptions> OtlpHttpExporterOptions::FromEnv() {
       }
     }
   }
+  for (auto [specific, general, field] :
+       {std::tuple{"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+                   "OTEL_EXPORTER_OTLP_CERTIFICATE", &options.certificate},
+        std::tuple{"OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
+                   "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
+                   &options.client_certificate},
+        std::tuple{"OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY",
+                   "OTEL_EXPORTER_OTLP_CLIENT_KEY", &options.client_key}}) {
+    if (auto [name, v] = pick(specific, general); v) *field = *v;
+  }
   const char* timeout_name = env::Get("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT")
                                  ? "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"
                                  : "OTEL_EXPORTER_OTLP_TIMEOUT";
@@ -199,7 +227,7 @@ Result<OtlpHttpExporterOptions> OtlpHttpExporterOptions::FromEnv() {
 struct OtlpHttpExporter::Impl {
   OtlpHttpExporterOptions options;
   std::vector<std::pair<std::string, std::string>> request_headers;
-  otlp::HttpClient client;
+  std::unique_ptr<otlp::HttpClient> client;
   std::mt19937_64 jitter_rng{std::random_device{}()};
 
   std::mutex mutex;  // guards shut_down and the backoff wait
@@ -273,6 +301,8 @@ Result<std::unique_ptr<OtlpHttpExporter>> OtlpHttpExporter::Create(
     impl->request_headers.emplace_back(
         "User-Agent", "kafkatrace-OTLP-Exporter-Cpp/" KAFKATRACE_VERSION);
   }
+  impl->client = std::make_unique<otlp::HttpClient>(otlp::TlsFiles{
+      options.certificate, options.client_certificate, options.client_key});
   impl->options = std::move(options);
   return std::unique_ptr<OtlpHttpExporter>(
       new OtlpHttpExporter(std::move(impl)));
@@ -313,8 +343,8 @@ ExportResult OtlpHttpExporter::Export(
                                 : reason + ", then deadline exceeded";
         break;
       }
-      otlp::HttpResponse response =
-          s.client.Post(s.options.endpoint, s.request_headers, body, remaining);
+      otlp::HttpResponse response = s.client->Post(
+          s.options.endpoint, s.request_headers, body, remaining);
       if (response.transport_ok && response.status >= 200 &&
           response.status < 300) {
         auto partial = json ? otlp::DecodeResponseJson(response.body)

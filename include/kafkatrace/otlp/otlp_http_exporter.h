@@ -43,12 +43,20 @@ struct OtlpHttpExporterOptions {
   std::chrono::milliseconds initial_backoff{1000};
   std::chrono::milliseconds max_backoff{5000};
   int max_attempts = 5;  // total tries per batch, including the first
+  // TLS for an https endpoint, as PEM file paths. `certificate`: the CA(s) to
+  // trust for the receiver instead of the system store. `client_certificate`
+  // and `client_key`: presented for mutual TLS (the key may sit in the
+  // certificate's file).
+  std::string certificate;
+  std::string client_certificate;
+  std::string client_key;
 
-  // OTEL_EXPORTER_OTLP_[TRACES_]{ENDPOINT,PROTOCOL,HEADERS,COMPRESSION,TIMEOUT}
-  // over the defaults, signal-specific variables first. Malformed values are
-  // one clear error.
+  // OTEL_EXPORTER_OTLP_[TRACES_]{ENDPOINT,PROTOCOL,HEADERS,COMPRESSION,TIMEOUT,
+  // CERTIFICATE,CLIENT_CERTIFICATE,CLIENT_KEY} over the defaults,
+  // signal-specific variables first. Malformed values are one clear error.
   static Result<OtlpHttpExporterOptions> FromEnv();
-  // Checks the endpoint URL and header names; the error says what is wrong.
+  // Checks the endpoint URL, header names and that the TLS files can be
+  // read; the error says what is wrong.
   Status Validate() const;
 };
 
