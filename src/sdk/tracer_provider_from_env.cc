@@ -9,8 +9,27 @@
 namespace kafkatrace {
 namespace {
 
+Result<uint32_t> LimitFromEnv(const char* name, uint32_t fallback) {
+  auto value = env::Uint(name, fallback);
+  if (!value.ok()) return value.status();
+  if (*value > UINT32_MAX)
+    return Status::InvalidArgument(std::string(name) + " is too large");
+  return static_cast<uint32_t>(*value);
+}
+
+// The general attribute limits (OTEL_ATTRIBUTE_*) apply to spans, events and
+// links alike; a span-, event- or link-specific variable takes precedence.
 Result<SpanLimits> SpanLimitsFromEnv() {
   SpanLimits limits;
+  auto count =
+      LimitFromEnv("OTEL_ATTRIBUTE_COUNT_LIMIT", limits.max_attributes);
+  if (!count.ok()) return count.status();
+  auto length = LimitFromEnv("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+                             limits.max_attribute_value_length);
+  if (!length.ok()) return length.status();
+  limits.max_attributes = limits.max_attributes_per_event =
+      limits.max_attributes_per_link = *count;
+  limits.max_attribute_value_length = *length;
   struct Field {
     const char* name;
     uint32_t* value;
@@ -25,12 +44,9 @@ Result<SpanLimits> SpanLimitsFromEnv() {
       {"OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", &limits.max_attributes_per_link},
   };
   for (const Field& field : fields) {
-    auto value = env::Uint(field.name, *field.value);
+    auto value = LimitFromEnv(field.name, *field.value);
     if (!value.ok()) return value.status();
-    if (*value > UINT32_MAX) {
-      return Status::InvalidArgument(std::string(field.name) + " is too large");
-    }
-    *field.value = static_cast<uint32_t>(*value);
+    *field.value = *value;
   }
   return limits;
 }

@@ -11,7 +11,9 @@ class ProviderEnvTest : public ::testing::Test {
   void TearDown() override {
     for (const char* name :
          {"OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER", "OTEL_TRACES_SAMPLER",
-          "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_SERVICE_NAME"}) {
+          "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_SERVICE_NAME",
+          "OTEL_ATTRIBUTE_COUNT_LIMIT", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+          "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT"}) {
       unsetenv(name);
     }
   }
@@ -26,6 +28,29 @@ TEST_F(ProviderEnvTest, DisabledSdkRecordsNothingButPropagates) {
   Span span = provider.GetTracer("t").StartSpan("op");
   EXPECT_FALSE(span.IsRecording());
   EXPECT_TRUE(span.context().IsValid());
+}
+
+// OTEL_ATTRIBUTE_* apply to spans, events and links; the specific variables
+// win.
+TEST_F(ProviderEnvTest, GeneralAttributeLimitsUnderSpecificOnes) {
+  setenv("OTEL_ATTRIBUTE_COUNT_LIMIT", "5", 1);
+  setenv("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "40", 1);
+  auto general = TracerProviderOptions::FromEnv();
+  ASSERT_TRUE(general.ok()) << general.status().message();
+  EXPECT_EQ(general->limits.max_attributes, 5u);
+  EXPECT_EQ(general->limits.max_attributes_per_event, 5u);
+  EXPECT_EQ(general->limits.max_attributes_per_link, 5u);
+  EXPECT_EQ(general->limits.max_attribute_value_length, 40u);
+  EXPECT_EQ(general->limits.max_events, SpanLimits{}.max_events);
+  setenv("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "9", 1);
+  setenv("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", "3", 1);
+  auto specific = TracerProviderOptions::FromEnv();
+  ASSERT_TRUE(specific.ok());
+  EXPECT_EQ(specific->limits.max_attributes, 9u);
+  EXPECT_EQ(specific->limits.max_attributes_per_event, 3u);
+  EXPECT_EQ(specific->limits.max_attributes_per_link, 5u);
+  setenv("OTEL_ATTRIBUTE_COUNT_LIMIT", "many", 1);
+  EXPECT_FALSE(TracerProviderOptions::FromEnv().ok());
 }
 
 TEST_F(ProviderEnvTest, ConsoleAndNoneExporters) {
