@@ -340,6 +340,11 @@ TEST_F(OtlpReceiverStoreTest, FailuresAnswerAStatusInTheRequestsEncoding) {
   EXPECT_EQ(status["code"], 3);
   EXPECT_EQ(status["message"], "body is not valid JSON");
 
+  reply = FailOtlpRequest("", 413, "too big");  // no type: protobuf
+  EXPECT_EQ(reply.status, 413);
+  EXPECT_EQ(reply.content_type, "application/x-protobuf");
+  EXPECT_EQ(reply.body, std::string("\x08\x03\x12\x07too big", 11));
+
   reply = RefuseOtlpSignal("application/json", "metrics");
   EXPECT_EQ(reply.status, 404);
   EXPECT_EQ(nlohmann::json::parse(reply.body)["message"],

@@ -108,15 +108,23 @@ OtlpReply ReceiveOtlpTraces(std::string_view content_type,
           ExportTraceResponseBody(*encoding, decoded->rejected, message)};
 }
 
+OtlpReply FailOtlpRequest(std::string_view content_type, int status,
+                          std::string_view message) {
+  const int32_t code = status == 404   ? kUnimplemented
+                       : status == 503 ? kUnavailable
+                                       : kInvalidArgument;
+  return Failure(OtlpEncodingOf(content_type).value_or(OtlpEncoding::kProtobuf),
+                 status, code, message);
+}
+
 OtlpReply RefuseOtlpSignal(std::string_view content_type,
                            std::string_view signal) {
   const std::string variable =
       signal == "logs" ? "OTEL_LOGS_EXPORTER" : "OTEL_METRICS_EXPORTER";
-  return Failure(OtlpEncodingOf(content_type).value_or(OtlpEncoding::kProtobuf),
-                 404, kUnimplemented,
-                 "this receiver stores traces only, not " +
-                     std::string(signal) + "; set " + variable +
-                     "=none in the sending service");
+  return FailOtlpRequest(content_type, 404,
+                         "this receiver stores traces only, not " +
+                             std::string(signal) + "; set " + variable +
+                             "=none in the sending service");
 }
 
 }  // namespace kafkatrace::collector

@@ -43,6 +43,13 @@ OtlpReply ReceiveOtlpTraces(std::string_view content_type,
 OtlpReply RefuseOtlpSignal(std::string_view content_type,
                            std::string_view signal);
 
+// A failure found before the body reaches ReceiveOtlpTraces (the HTTP layer:
+// an undecodable compressed body, one too large, an unknown path or
+// Content-Encoding), as a google.rpc.Status in the request's encoding
+// (protobuf when it has none).
+OtlpReply FailOtlpRequest(std::string_view content_type, int status,
+                          std::string_view message);
+
 // The response bodies, for the receiver and for tests of senders.
 std::string ExportTraceResponseBody(OtlpEncoding encoding,
                                     int64_t rejected_spans,

@@ -35,8 +35,9 @@ def get(url):
         return e.code, json.loads(e.read() or b"{}")
 
 
-def post(url, body, content_type):
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type}, method="POST")
+def post(url, body, content_type, headers=None):
+    request = urllib.request.Request(url, data=body, headers=dict(headers or {}, **{"Content-Type": content_type}),
+                                     method="POST")
     try:
         with urllib.request.urlopen(request, timeout=10) as r:
             return r.status, r.read()
@@ -132,8 +133,19 @@ class ViewerTest(unittest.TestCase):
         status, body = post(self.otlp.replace("/v1/traces", "/v1/metrics"), b"{}", "application/json")
         self.assertEqual(status, 404)
         self.assertIn("OTEL_METRICS_EXPORTER=none", json.loads(body)["message"])
-        status, body = post(self.otlp, b"x" * (17 << 20), "application/x-protobuf")
+        status, body = post(self.otlp, b"x" * (17 << 20), "application/json")
         self.assertEqual(status, 413)
+        self.assertEqual(json.loads(body)["message"], "the body is over 16 MiB")
+        # Failures found before the decoder still say what went wrong.
+        status, body = post(self.otlp, b"not gzip", "application/json", {"Content-Encoding": "gzip"})
+        self.assertEqual(status, 400)
+        self.assertIn("could not be read", json.loads(body)["message"])
+        status, body = post(self.otlp, b"{}", "application/json", {"Content-Encoding": "zstd"})
+        self.assertEqual(status, 415)
+        self.assertEqual(json.loads(body)["message"], 'Content-Encoding "zstd" is not supported: use gzip or none')
+        status, body = post(self.otlp.replace("/v1/traces", "/v1/trace"), b"{}", "application/json")
+        self.assertEqual(status, 404)
+        self.assertIn("/v1/traces", json.loads(body)["message"])
         status, body = get(self.ui + "api/traces/not-a-trace")
         self.assertEqual(status, 400)
         status, body = get(self.ui + "api/traces?limit=abc")

@@ -64,6 +64,11 @@ void Error(httplib::Response& res, int status, const std::string& reason) {
   res.set_content(body, "application/json");
 }
 
+void Reply(httplib::Response& res, collector::OtlpReply reply) {
+  res.status = reply.status;
+  res.set_content(std::move(reply.body), reply.content_type);
+}
+
 int64_t QueryInt(const httplib::Request& req, const char* name,
                  int64_t fallback) {
   if (!req.has_param(name)) return fallback;
@@ -98,26 +103,50 @@ int RunView(const ViewArgs& args) {
 
   httplib::Server otlp;
   otlp.set_payload_max_length(kMaxBodyBytes);
-  otlp.Post("/v1/traces",
-            [&](const httplib::Request& req, httplib::Response& res) {
-              collector::OtlpReply reply = collector::ReceiveOtlpTraces(
-                  req.get_header_value("Content-Type"), req.body, store);
-              res.status = reply.status;
-              if (reply.status == 503) res.set_header("Retry-After", "1");
-              res.set_content(std::move(reply.body), reply.content_type);
-            });
+  otlp.Post(
+      "/v1/traces", [&](const httplib::Request& req, httplib::Response& res) {
+        // httplib has already decoded these; another encoding would
+        // reach the decoder still compressed.
+        const std::string encoding = req.get_header_value("Content-Encoding");
+        if (!encoding.empty() && encoding != "identity" && encoding != "gzip" &&
+            encoding != "deflate" && encoding != "br") {
+          return Reply(res, collector::FailOtlpRequest(
+                                req.get_header_value("Content-Type"), 415,
+                                "Content-Encoding \"" + encoding +
+                                    "\" is not supported: use gzip or "
+                                    "none"));
+        }
+        collector::OtlpReply reply = collector::ReceiveOtlpTraces(
+            req.get_header_value("Content-Type"), req.body, store);
+        if (reply.status == 503) res.set_header("Retry-After", "1");
+        Reply(res, std::move(reply));
+      });
   for (const char* signal : {"metrics", "logs"}) {
     otlp.Post(std::string("/v1/") + signal,
               [signal](const httplib::Request& req, httplib::Response& res) {
-                collector::OtlpReply reply = collector::RefuseOtlpSignal(
-                    req.get_header_value("Content-Type"), signal);
-                res.status = reply.status;
-                res.set_content(std::move(reply.body), reply.content_type);
+                Reply(res, collector::RefuseOtlpSignal(
+                               req.get_header_value("Content-Type"), signal));
               });
   }
   otlp.Get("/v1/traces", [](const httplib::Request&, httplib::Response& res) {
     Error(res, 405, "POST OTLP spans here");
   });
+  // Failures httplib answers itself, with no body: say what went wrong.
+  otlp.set_error_handler(httplib::Server::HandlerWithResponse(
+      [](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty())
+          return httplib::Server::HandlerResponse::Unhandled;
+        const std::string reason =
+            res.status == 413 ? "the body is over 16 MiB"
+            : res.status == 404
+                ? "no such path: POST OTLP spans to /v1/traces"
+                : "the request could not be read (a compressed body that does "
+                  "not decompress?)";
+        Reply(res,
+              collector::FailOtlpRequest(req.get_header_value("Content-Type"),
+                                         res.status, reason));
+        return httplib::Server::HandlerResponse::Handled;
+      }));
 
   httplib::Server ui;
   ui.Get("/", [](const httplib::Request&, httplib::Response& res) {
