@@ -641,5 +641,73 @@ TEST(KafkaHopsTest, SplitsPublishWaitAndProcessAndDiagnosesWaiting) {
   EXPECT_TRUE(FindKafkaHops({send, process}).empty());
 }
 
+// The link and new-trace policies: the process span links to the send span,
+// which may sit in the producer's own trace.
+TEST(KafkaHopsTest, AProcessSpanLinkedToItsSendSpanIsAHopToo) {
+  StoredSpan send;
+  send.trace_id = std::string(32, 'a');
+  send.span_id = "1111111111111111";
+  send.kind = 4;
+  send.topic = "orders";
+  send.start_unix_nanos = 0;
+  send.end_unix_nanos = 10;
+  StoredSpan process;
+  process.trace_id = std::string(32, 'b');  // a new trace
+  process.span_id = "2222222222222222";
+  process.kind = 5;
+  process.start_unix_nanos = 110;
+  process.end_unix_nanos = 160;
+  process.links_json = R"([{"trace_id":")" + std::string(32, 'c') +
+                       R"(","span_id":"3333333333333333","attributes":{}},)"
+                       R"({"trace_id":")" +
+                       send.trace_id +
+                       R"(","span_id":"1111111111111111","attributes":{}}])";
+
+  EXPECT_EQ(LinkedTraceIds({process}, 8),
+            (std::vector<std::string>{std::string(32, 'c'), send.trace_id}));
+  EXPECT_EQ(LinkedTraceIds({process}, 1).size(), 1u);
+  EXPECT_TRUE(FindKafkaHops({process}).empty());  // the send span not loaded
+
+  auto hops = FindKafkaHops({process}, {send});
+  ASSERT_EQ(hops.size(), 1u);
+  EXPECT_TRUE(hops[0].linked);
+  EXPECT_EQ(hops[0].send_trace_id, send.trace_id);
+  EXPECT_EQ(hops[0].topic, "orders");
+  EXPECT_EQ(hops[0].publish_nanos, 10);
+  EXPECT_EQ(hops[0].wait_nanos, 100);
+  EXPECT_EQ(hops[0].process_nanos, 50);
+
+  // A link naming the right span id in another trace is not that span.
+  StoredSpan impostor = send;
+  impostor.trace_id = std::string(32, 'd');
+  EXPECT_TRUE(FindKafkaHops({process}, {impostor}).empty());
+
+  // A parent that is the send span wins over links, and is not "linked".
+  process.trace_id = send.trace_id;
+  process.parent_span_id = send.span_id;
+  hops = FindKafkaHops({send, process});
+  ASSERT_EQ(hops.size(), 1u);
+  EXPECT_FALSE(hops[0].linked);
+}
+
+TEST_F(SpanStoreTest, HopsLoadTheTracesTheirLinksPointInto) {
+  const std::string producer_trace(32, 'a'), consumer_trace(32, 'b');
+  StoredSpan send = Span(producer_trace, "1111111111111111", "", "api",
+                         "send orders", 0, 10, "orders");
+  send.kind = 4;
+  StoredSpan process = Span(consumer_trace, "2222222222222222", "", "worker",
+                            "process orders", 110, 160, "orders");
+  process.kind = 5;
+  process.links_json = R"([{"trace_id":")" + producer_trace +
+                       R"(","span_id":"1111111111111111","attributes":{}}])";
+  ASSERT_TRUE(store_->Insert({send, process}).ok());
+  auto trace = store_->GetTrace(consumer_trace);
+  ASSERT_TRUE(trace.ok());
+  auto hops = FindKafkaHopsIn(*store_, *trace);
+  ASSERT_EQ(hops.size(), 1u);
+  EXPECT_EQ(hops[0].send_span_id, "1111111111111111");
+  EXPECT_EQ(hops[0].wait_nanos, 100);
+}
+
 }  // namespace
 }  // namespace kafkatrace::collector

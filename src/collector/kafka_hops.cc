@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <unordered_map>
+#include <utility>
+
+#include "collector/span_store.h"
 
 namespace kafkatrace::collector {
 
@@ -23,23 +27,88 @@ std::string FormatDuration(int64_t nanos) {
   return buf;
 }
 
-std::vector<KafkaHop> FindKafkaHops(const std::vector<StoredSpan>& trace) {
+namespace {
+
+// (trace id, span id) of each link of a span, from its stored links JSON.
+std::vector<std::pair<std::string, std::string>> LinkTargets(
+    const StoredSpan& span) {
+  std::vector<std::pair<std::string, std::string>> targets;
+  const auto links = nlohmann::json::parse(span.links_json, nullptr,
+                                           /*allow_exceptions=*/false);
+  if (!links.is_array()) return targets;
+  for (const auto& link : links) {
+    if (!link.is_object()) continue;
+    auto trace_id = link.find("trace_id");
+    auto span_id = link.find("span_id");
+    if (trace_id != link.end() && trace_id->is_string() &&
+        span_id != link.end() && span_id->is_string()) {
+      targets.emplace_back(trace_id->get<std::string>(),
+                           span_id->get<std::string>());
+    }
+  }
+  return targets;
+}
+
+}  // namespace
+
+std::vector<std::string> LinkedTraceIds(const std::vector<StoredSpan>& trace,
+                                        size_t max) {
+  std::vector<std::string> ids;
+  for (const auto& span : trace) {
+    if (span.kind != kConsumer) continue;
+    for (auto& [trace_id, span_id] : LinkTargets(span)) {
+      if (ids.size() >= max) return ids;
+      if (trace_id != span.trace_id &&
+          std::find(ids.begin(), ids.end(), trace_id) == ids.end()) {
+        ids.push_back(std::move(trace_id));
+      }
+    }
+  }
+  return ids;
+}
+
+std::vector<KafkaHop> FindKafkaHops(
+    const std::vector<StoredSpan>& trace,
+    const std::vector<StoredSpan>& linked_spans) {
+  // Keyed by span id; the trace id is checked on a match.
   std::unordered_map<std::string, const StoredSpan*> by_id;
+  for (const auto& span : linked_spans) by_id[span.span_id] = &span;
   for (const auto& span : trace) by_id[span.span_id] = &span;
+  auto producer = [&](const std::string& trace_id,
+                      const std::string& span_id) -> const StoredSpan* {
+    auto it = by_id.find(span_id);
+    return it != by_id.end() && it->second->kind == kProducer &&
+                   it->second->trace_id == trace_id
+               ? it->second
+               : nullptr;
+  };
   std::vector<KafkaHop> hops;
   for (const auto& process : trace) {
-    if (process.kind != kConsumer || process.parent_span_id.empty()) continue;
-    auto it = by_id.find(process.parent_span_id);
-    if (it == by_id.end() || it->second->kind != kProducer) continue;
-    const StoredSpan& send = *it->second;
+    if (process.kind != kConsumer) continue;
+    const StoredSpan* send = nullptr;
+    bool linked = false;
+    if (!process.parent_span_id.empty())
+      send = producer(process.trace_id, process.parent_span_id);
+    if (send == nullptr) {
+      for (const auto& [trace_id, span_id] : LinkTargets(process)) {
+        send = producer(trace_id, span_id);
+        if (send != nullptr) {
+          linked = true;
+          break;
+        }
+      }
+    }
+    if (send == nullptr) continue;
     KafkaHop hop;
-    hop.topic = !process.topic.empty() ? process.topic : send.topic;
-    hop.send_span_id = send.span_id;
+    hop.linked = linked;
+    hop.send_trace_id = send->trace_id;
+    hop.topic = !process.topic.empty() ? process.topic : send->topic;
+    hop.send_span_id = send->span_id;
     hop.process_span_id = process.span_id;
     hop.publish_nanos =
-        std::max<int64_t>(0, send.end_unix_nanos - send.start_unix_nanos);
+        std::max<int64_t>(0, send->end_unix_nanos - send->start_unix_nanos);
     hop.wait_nanos =
-        std::max<int64_t>(0, process.start_unix_nanos - send.end_unix_nanos);
+        std::max<int64_t>(0, process.start_unix_nanos - send->end_unix_nanos);
     hop.process_nanos =
         std::max<int64_t>(0, process.end_unix_nanos - process.start_unix_nanos);
     const int64_t total =
@@ -55,6 +124,18 @@ std::vector<KafkaHop> FindKafkaHops(const std::vector<StoredSpan>& trace) {
     hops.push_back(std::move(hop));
   }
   return hops;
+}
+
+std::vector<KafkaHop> FindKafkaHopsIn(SpanStore& store,
+                                      const std::vector<StoredSpan>& trace) {
+  std::vector<StoredSpan> linked;
+  for (const std::string& id : LinkedTraceIds(trace, kMaxLinkedTraces)) {
+    auto spans = store.GetTrace(id);
+    if (!spans.ok()) continue;
+    linked.insert(linked.end(), std::make_move_iterator(spans->begin()),
+                  std::make_move_iterator(spans->end()));
+  }
+  return FindKafkaHops(trace, linked);
 }
 
 }  // namespace kafkatrace::collector

@@ -75,9 +75,11 @@ int RunTrace(const TraceArgs& args) {
         for (const auto* c : children[s->span_id]) print(c, depth + 1);
       };
   for (const auto* r : roots) print(r, 0);
-  for (const auto& hop : collector::FindKafkaHops(*spans)) {
-    std::cout << "hop " << hop.topic << ": publish "
-              << collector::FormatDuration(hop.publish_nanos)
+  for (const auto& hop : collector::FindKafkaHopsIn(**store, *spans)) {
+    std::cout << "hop " << hop.topic
+              << (hop.linked ? " (linked from trace " + hop.send_trace_id + ")"
+                             : std::string())
+              << ": publish " << collector::FormatDuration(hop.publish_nanos)
               << ", waiting in topic "
               << collector::FormatDuration(hop.wait_nanos) << ", processing "
               << collector::FormatDuration(hop.process_nanos) << "\n";

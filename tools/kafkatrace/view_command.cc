@@ -240,10 +240,14 @@ int RunView(const ViewArgs& args) {
            w.BeginObject().Key("trace_id").String(id).Key("spans").BeginArray();
            for (const auto& s : *spans) WriteSpanJson(w, s);
            w.EndArray().Key("hops").BeginArray();
-           for (const auto& h : collector::FindKafkaHops(*spans)) {
+           for (const auto& h : collector::FindKafkaHopsIn(store, *spans)) {
              w.BeginObject()
                  .Key("topic")
                  .String(h.topic)
+                 .Key("linked")
+                 .Bool(h.linked)
+                 .Key("send_trace_id")
+                 .String(h.send_trace_id)
                  .Key("send_span_id")
                  .String(h.send_span_id);
              w.Key("process_span_id")

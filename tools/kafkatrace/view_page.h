@@ -57,7 +57,12 @@ async function show(id) {
   hops.append(Object.assign(el('tr'), {}));
   hops.firstChild.append(el('th', 'topic'), el('th', 'publish'), el('th', 'waiting in topic'), el('th', 'processing'));
   for (const h of trace.hops) {
-    const r = el('tr'); r.append(el('td', h.topic), el('td', ms(h.publish_nano)), el('td', ms(h.wait_nano)), el('td', ms(h.process_nano))); hops.append(r);
+    const topic = el('td', h.topic);
+    if (h.linked && h.send_trace_id !== id) {  // the send span is in the producer's own trace
+      const a = el('a', ' (sent in ' + h.send_trace_id.slice(0, 8) + ')'); a.href = '#';
+      a.onclick = e => { e.preventDefault(); show(h.send_trace_id); }; topic.append(a);
+    }
+    const r = el('tr'); r.append(topic, el('td', ms(h.publish_nano)), el('td', ms(h.wait_nano)), el('td', ms(h.process_nano))); hops.append(r);
   }
   detail.append(el('h4', 'Kafka hops'), hops, el('h4', 'Waterfall'));
   const spans = trace.spans, t0 = Math.min(...spans.map(s => s.start_unix_nano));
