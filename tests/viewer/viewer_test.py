@@ -17,6 +17,7 @@ import urllib.request
 
 BUILD = os.path.abspath(sys.argv.pop(1) if len(sys.argv) > 1 else "build")
 KAFKATRACE = os.path.join(BUILD, "tools", "kafkatrace", "kafkatrace")
+PLUGIN = os.path.join(BUILD, "src", "libkafkatrace_plugin.so")
 
 
 def start_view(db):
@@ -51,7 +52,8 @@ class ViewerTest(unittest.TestCase):
         cls.dir = tempfile.mkdtemp()
         cls.db = os.path.join(cls.dir, "spans.db")
         cls.view, cls.otlp, cls.ui = start_view(cls.db)
-        cls.broker = subprocess.Popen([KAFKATRACE, "broker", "--port", "0", "--topic", "questions:1"],
+        cls.broker = subprocess.Popen([KAFKATRACE, "broker", "--port", "0", "--topic", "questions:1",
+                                       "--topic", "linked:1"],
                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         cls.bootstrap = cls.broker.stdout.readline().strip()
 
@@ -109,6 +111,34 @@ class ViewerTest(unittest.TestCase):
                               check=True).stdout
         self.assertIn("worker: process questions", text)
         self.assertRegex(text, r"hop questions: publish .*, waiting in topic \d")
+
+    @unittest.skipIf(os.environ.get("KAFKATRACE_PLUGIN_SANITIZED"), "plugin.asan_in_kcat covers the plugin there")
+    def test_a_record_consumed_into_a_new_trace_is_a_linked_hop(self):
+        """kcat consuming through the plugin with the new-trace policy: the process span starts
+        its own trace and links to the send span, which the hop finds in the producer's trace."""
+        out = self.traced("produce", "-b", self.bootstrap, "-t", "linked", "fan-in", service="api").stdout
+        producer_trace = out.split()[-1]
+        self.wait_for_trace(producer_trace, 2)
+        subprocess.run(["kcat", "-b", self.bootstrap, "-t", "linked", "-C", "-o", "beginning", "-c", "1", "-e",
+                        "-X", "plugin.library.paths=" + PLUGIN, "-X", "kafkatrace.service.name=fan-in",
+                        "-X", "kafkatrace.otlp.endpoint=" + self.otlp, "-X", "kafkatrace.context.policy=new-trace"],
+                       capture_output=True, check=True, timeout=30)
+        for _ in range(100):
+            status, traces = get(self.ui + "api/traces?service=fan-in")
+            if status == 200 and traces:
+                break
+            time.sleep(0.1)
+        consumer_trace = traces[0]["trace_id"]
+        self.assertNotEqual(consumer_trace, producer_trace)
+        trace = self.wait_for_trace(consumer_trace, 1)
+        self.assertEqual(len(trace["hops"]), 1, trace)
+        hop = trace["hops"][0]
+        self.assertTrue(hop["linked"])
+        self.assertEqual(hop["send_trace_id"], producer_trace)
+        self.assertEqual(hop["topic"], "linked")
+        text = subprocess.run([KAFKATRACE, "trace", consumer_trace, "--db", self.db], capture_output=True, text=True,
+                              check=True).stdout
+        self.assertIn("hop linked (linked from trace %s)" % producer_trace, text)
 
     def test_bad_input_gets_4xx_with_a_reason_and_the_server_keeps_serving(self):
         status, body = post(self.otlp, b"\xff\xff\xff\xff garbage", "application/x-protobuf")
