@@ -140,6 +140,23 @@ class ViewerTest(unittest.TestCase):
                               check=True).stdout
         self.assertIn("hop linked (linked from trace %s)" % producer_trace, text)
 
+    def test_the_cli_consumer_takes_a_context_policy(self):
+        out = self.traced("produce", "-b", self.bootstrap, "-t", "linked", "for the cli", service="api").stdout
+        producer_trace = out.split()[-1]
+        self.wait_for_trace(producer_trace, 2)
+        self.traced("consume", "-b", self.bootstrap, "-t", "linked", "--from-beginning", "--timeout-ms", "3000",
+                    "--policy", "new-trace", service="cli-linker")
+        linked_from = []
+        for _ in range(100):
+            status, traces = get(self.ui + "api/traces?service=cli-linker")
+            hops = [h for t in traces for h in get(self.ui + "api/traces/" + t["trace_id"])[1]["hops"]]
+            linked_from = [h["send_trace_id"] for h in hops if h["linked"]]
+            if producer_trace in linked_from:
+                break
+            time.sleep(0.1)
+        self.assertIn(producer_trace, linked_from)
+        self.assertNotIn(producer_trace, [t["trace_id"] for t in traces])  # new traces, linked
+
     def test_bad_input_gets_4xx_with_a_reason_and_the_server_keeps_serving(self):
         status, body = post(self.otlp, b"\xff\xff\xff\xff garbage", "application/x-protobuf")
         self.assertEqual(status, 400)

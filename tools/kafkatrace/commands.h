@@ -33,6 +33,7 @@ struct ConsumeArgs {
   long long count = 0;  // 0: until interrupted
   bool json = false;
   int timeout_ms = 0;  // stop after this long without records (0: never)
+  std::string policy = "parent";  // parent, link or new-trace
 };
 struct LagArgs {
   std::string brokers;

@@ -227,7 +227,13 @@ int RunConsume(const ConsumeArgs& args) {
   SetOrDie(*conf, "auto.offset.reset",
            args.from_beginning ? "earliest" : "latest");
   Tracer& tracer = provider->GetTracer("kafkatrace-cli", KAFKATRACE_VERSION);
-  auto consumer = kafka::TracingConsumer::Create(std::move(conf), tracer);
+  const kafka::ProducerContextPolicy policy =
+      args.policy == "link" ? kafka::ProducerContextPolicy::kLink
+      : args.policy == "new-trace"
+          ? kafka::ProducerContextPolicy::kNewTraceWithLink
+          : kafka::ProducerContextPolicy::kParent;
+  auto consumer = kafka::TracingConsumer::Create(std::move(conf), tracer,
+                                                 {.policy = policy});
   if (!consumer.ok()) {
     std::cerr << "kafkatrace consume: " << consumer.status().message() << "\n";
     return 2;

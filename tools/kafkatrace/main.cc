@@ -75,6 +75,12 @@ int main(int argc, char** argv) {
   consume_cmd->add_option(
       "--timeout-ms", consume.timeout_ms,
       "Stop after this long without a record (default: wait forever)");
+  consume_cmd
+      ->add_option("--policy", consume.policy,
+                   "How a process span relates to the producer's: its child "
+                   "(parent), linked from the current trace (link), or a new "
+                   "trace with a link (new-trace)")
+      ->check(CLI::IsMember({"parent", "link", "new-trace"}));
 
   LagArgs lag;
   auto* lag_cmd = app.add_subcommand(
