@@ -3,6 +3,8 @@
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <cstdio>
+
 #include "collector/kafka_hops.h"
 #include "collector/otlp_decoder.h"
 #include "collector/span_store.h"
@@ -139,6 +141,62 @@ BENCHMARK(BM_LoadTrace1000Spans)
     ->Unit(benchmark::kMillisecond)
     ->Arg(0)
     ->Arg(collector::SpanStore::kIndexBatch - 1000);
+
+// The viewer's topic table (/api/topics): produce-to-consume percentiles over
+// 50,000 hops, each a send span and a process span in 50,000 traces; Arg(0)
+// the process span is the send span's child, Arg(1) it starts a new trace
+// and links to it (the new-trace policy), which the query follows through
+// each span's links.
+void BM_TopicLatencies50kHops(benchmark::State& state) {
+  auto store = collector::SpanStore::Open(TempDb()).value();
+  const bool linked = state.range(0) == 1;
+  std::vector<collector::StoredSpan> spans;
+  for (uint64_t i = 0; i < 50'000; ++i) {
+    char trace[33], other[33], id[17];
+    std::snprintf(trace, sizeof(trace), "%016llx%016llx",
+                  static_cast<unsigned long long>(Mix(i + 1)),
+                  static_cast<unsigned long long>(i + 1));
+    std::snprintf(other, sizeof(other), "%016llx%016llx",
+                  static_cast<unsigned long long>(Mix(i + 7'000'000)),
+                  static_cast<unsigned long long>(i + 1));
+    std::snprintf(id, sizeof(id), "%016llx",
+                  static_cast<unsigned long long>(Mix(i) | 1));
+    collector::StoredSpan send;
+    send.trace_id = trace;
+    send.span_id = id;
+    send.kind = 4;
+    send.topic = "orders";
+    send.start_unix_nanos = static_cast<int64_t>(i) * 1000;
+    send.end_unix_nanos = send.start_unix_nanos + 500;
+    collector::StoredSpan process = send;
+    process.span_id = std::string(id).replace(0, 1, "f");
+    process.kind = 5;
+    process.start_unix_nanos += 1'000'000 + static_cast<int64_t>(i % 977);
+    process.attributes_json = R"({"messaging.consumer.group.name":"workers"})";
+    if (linked) {
+      process.trace_id = other;
+      process.links_json = std::string(R"([{"trace_id":")") + trace +
+                           R"(","span_id":")" + id + R"(","attributes":{}}])";
+    } else {
+      process.parent_span_id = id;
+    }
+    spans.push_back(std::move(send));
+    spans.push_back(std::move(process));
+  }
+  (void)store->Insert(spans);
+  (void)store->CatchUpIndex();
+  for (auto _ : state) {
+    auto latencies = store->TopicLatencies(0);
+    if (!latencies.ok() || latencies->empty() ||
+        latencies->front().hops != 50'000)
+      state.SkipWithError("wrong hop count");
+    benchmark::DoNotOptimize(latencies);
+  }
+}
+BENCHMARK(BM_TopicLatencies50kHops)
+    ->Unit(benchmark::kMillisecond)
+    ->Arg(0)
+    ->Arg(1);
 
 }  // namespace
 }  // namespace kafkatrace

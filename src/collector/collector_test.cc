@@ -449,6 +449,33 @@ TEST_F(SpanStoreTest, TopicLatencyPercentilesPerTopicAndGroup) {
   EXPECT_EQ(l.p50_nanos, 51'000'000);  // latencies are 1..100 ms
   EXPECT_EQ(l.p95_nanos, 95'000'000);
   EXPECT_EQ(l.p99_nanos, 99'000'000);
+
+  // A process span in a new trace that links to its send span counts too.
+  const std::string producer_trace(32, 'e'), consumer_trace(32, 'd');
+  StoredSpan send = Span(producer_trace, "3333333333333333", "", "api",
+                         "send orders", 5000, 6000, "orders");
+  send.kind = 4;
+  StoredSpan process =
+      Span(consumer_trace, "4444444444444444", "", "worker", "process orders",
+           5000 + 7'000'000, 5000 + 7'000'010, "orders");
+  process.kind = 5;
+  process.links_json = R"([{"trace_id":")" + std::string(32, '9') +
+                       R"(","span_id":"5555555555555555","attributes":{}},)"
+                       R"({"trace_id":")" +
+                       producer_trace +
+                       R"(","span_id":"3333333333333333","attributes":{}}])";
+  StoredSpan unlinked = process;  // links nowhere known: no hop
+  unlinked.span_id = "6666666666666666";
+  unlinked.links_json = R"([{"trace_id":")" + std::string(32, '8') +
+                        R"(","span_id":"3333333333333333","attributes":{}}])";
+  ASSERT_TRUE(store_->Insert({send, process, unlinked}).ok());
+  latencies = store_->TopicLatencies(0);
+  ASSERT_TRUE(latencies.ok()) << latencies.status().message();
+  ASSERT_EQ(latencies->size(), 2u);
+  EXPECT_EQ((*latencies)[0].topic, "orders");
+  EXPECT_EQ((*latencies)[0].hops, 1);
+  EXPECT_EQ((*latencies)[0].p50_nanos, 7'000'000);
+  EXPECT_EQ((*latencies)[1].hops, 100);  // the parented ones, once each
 }
 
 TEST_F(SpanStoreTest, RetentionByAgeAndSize) {

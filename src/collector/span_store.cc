@@ -57,6 +57,17 @@ int64_t TraceKey(std::string_view trace_id) {
   return static_cast<int32_t>(static_cast<uint32_t>(h ^ (h >> 32)));
 }
 
+// TraceKey for SQL (trace_key(text)), so a query can follow a link's trace id
+// into trace_index.
+void TraceKeyFunction(sqlite3_context* context, int, sqlite3_value** args) {
+  const auto* text = sqlite3_value_text(args[0]);
+  if (text == nullptr) return sqlite3_result_null(context);
+  sqlite3_result_int64(context,
+                       TraceKey(std::string_view(
+                           reinterpret_cast<const char*>(text),
+                           static_cast<size_t>(sqlite3_value_bytes(args[0])))));
+}
+
 StoredSpan ReadRow(Statement& row) {
   StoredSpan s;
   s.trace_id = row.ColumnText(0);
@@ -92,6 +103,9 @@ Result<std::unique_ptr<SpanStore>> SpanStore::Open(const std::string& path) {
     return Status::InvalidArgument("cannot open span database " + path + ": " +
                                    message);
   }
+  sqlite3_create_function_v2(db, "trace_key", 1,
+                             SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                             &TraceKeyFunction, nullptr, nullptr, nullptr);
   std::unique_ptr<SpanStore> store(new SpanStore(db));
   if (Status status = store->Initialize(); !status.ok()) {
     return Status::InvalidArgument("cannot initialize span database " + path +
@@ -352,12 +366,29 @@ Result<std::vector<TopicLatency>> SpanStore::TopicLatencies(int64_t since_ns) {
   if (Status s = CatchUpIndexLocked(); !s.ok()) return s;
   Statement select(
       db_,
-      "SELECT c.topic, COALESCE(json_extract(c.attributes,"
-      " '$.\"messaging.consumer.group.name\"'), ''), c.start_ns - p.start_ns"
+      // Hops as FindKafkaHops sees them: a process span whose parent is the
+      // send span, else one that links to it (the link policies).
+      "WITH parented AS (SELECT c.id, c.topic, c.attributes,"
+      " c.start_ns - p.start_ns AS latency"
       " FROM spans c JOIN trace_index t ON t.trace_key = c.trace_key"
       " JOIN spans p ON p.id = t.span AND p.trace_id = c.trace_id"
       " AND p.span_id = c.parent_span_id"
+      " WHERE c.kind = 5 AND p.kind = 4 AND c.start_ns >= ?1),"
+      " linked AS (SELECT c.id, c.topic, c.attributes,"
+      " MIN(c.start_ns - p.start_ns) AS latency"
+      " FROM spans c JOIN json_each(CASE WHEN json_valid(c.links)"
+      " THEN c.links ELSE '[]' END) l"
+      " JOIN trace_index t"
+      " ON t.trace_key = trace_key(json_extract(l.value, '$.trace_id'))"
+      " JOIN spans p ON p.id = t.span"
+      " AND p.trace_id = json_extract(l.value, '$.trace_id')"
+      " AND p.span_id = json_extract(l.value, '$.span_id')"
       " WHERE c.kind = 5 AND p.kind = 4 AND c.start_ns >= ?1"
+      " AND c.links != '[]' AND c.id NOT IN (SELECT id FROM parented)"
+      " GROUP BY c.id)"
+      " SELECT topic, COALESCE(json_extract(attributes,"
+      " '$.\"messaging.consumer.group.name\"'), ''), latency"
+      " FROM (SELECT * FROM parented UNION ALL SELECT * FROM linked)"
       " ORDER BY 1, 2, 3");
   if (!select.ok()) return SqlError(db_, "prepare topic latencies");
   select.Int(1, since_ns);
