@@ -414,6 +414,29 @@ std::optional<PartialSuccess> DecodeResponseProtobuf(std::string_view body) {
   return result;
 }
 
+std::string DecodeStatusMessage(std::string_view body, bool json) {
+  std::string message;
+  if (json) {
+    auto parsed =
+        nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_object()) {
+      if (auto m = parsed.find("message"); m != parsed.end() && m->is_string())
+        message = m->get<std::string>();
+    }
+    return message;
+  }
+  ProtobufReader status(body);
+  uint32_t field, type;
+  while (status.Next(field, type)) {
+    if (field == 2 && type == ProtobufWriter::kLen) {
+      message = std::string(status.Bytes());
+    } else {
+      status.Skip(type);
+    }
+  }
+  return status.ok() ? message : std::string();
+}
+
 std::optional<PartialSuccess> DecodeResponseJson(std::string_view body) {
   if (body.empty()) return PartialSuccess{};
   auto parsed =

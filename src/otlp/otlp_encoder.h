@@ -1,5 +1,6 @@
 // Encodes spans as an OTLP ExportTraceServiceRequest, in protobuf or in
-// OTLP/JSON, and decodes the response's partial-success counts. Spans are
+// OTLP/JSON, and decodes the response's partial-success counts and failure
+// messages. Spans are
 // grouped by resource, then by scope, in the order they first appear.
 #pragma once
 
@@ -28,5 +29,8 @@ struct PartialSuccess {
 // response.
 std::optional<PartialSuccess> DecodeResponseProtobuf(std::string_view body);
 std::optional<PartialSuccess> DecodeResponseJson(std::string_view body);
+// The message of a failure response's google.rpc.Status; empty when the body
+// is not one.
+std::string DecodeStatusMessage(std::string_view body, bool json);
 
 }  // namespace kafkatrace::otlp

@@ -367,8 +367,14 @@ ExportResult OtlpHttpExporter::Export(
         retryable = !response.timed_out;  // a timeout used up the time we had
       } else {
         reason = "HTTP " + std::to_string(response.status);
-        if (!response.body.empty() && response.body.size() < 200 && json)
-          reason += " " + response.body;
+        // OTLP failure bodies are a google.rpc.Status; its message says why.
+        std::string message = otlp::DecodeStatusMessage(response.body, json);
+        // Otherwise a short text body (a proxy's error, say) is shown as is.
+        if (message.empty() && response.body.size() < 200 &&
+            std::all_of(response.body.begin(), response.body.end(),
+                        [](unsigned char c) { return c >= 0x20 && c < 0x7f; }))
+          message = response.body;
+        if (!message.empty()) reason += ": " + message.substr(0, 300);
         retryable = IsRetryableStatus(response.status);
       }
       if (!retryable || attempt >= s.options.max_attempts) break;

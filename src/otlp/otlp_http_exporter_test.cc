@@ -147,6 +147,31 @@ TEST(OtlpHttpExporterTest, BadRequestIsNotRetried) {
   EXPECT_EQ(stats.requests_retried, 0u);
 }
 
+// The receiver's google.rpc.Status says why; the log line says it too.
+TEST(OtlpHttpExporterTest, TheFailureLogNamesTheReceiversReason) {
+  for (auto protocol : {OtlpHttpExporterOptions::Protocol::kHttpProtobuf,
+                        OtlpHttpExporterOptions::Protocol::kHttpJson}) {
+    const bool json = protocol == OtlpHttpExporterOptions::Protocol::kHttpJson;
+    OtlpReceiver receiver;
+    receiver.Script(
+        {{.status = 400,
+          .body = json ? R"({"code":3,"message":"span has no valid trace id"})"
+                       : std::string("\x08\x03\x12\x1aspan has no valid "
+                                     "trace id",
+                                     30)}});
+    auto exporter =
+        MakeExporter({.endpoint = receiver.url(), .protocol = protocol});
+    auto batch = Batch(1);
+    ::testing::internal::CaptureStderr();
+    EXPECT_EQ(exporter->Export(batch, In(milliseconds(5000))),
+              ExportResult::kFailure);
+    const std::string log = ::testing::internal::GetCapturedStderr();
+    EXPECT_NE(log.find("HTTP 400: span has no valid trace id"),
+              std::string::npos)
+        << log;
+  }
+}
+
 TEST(OtlpHttpExporterTest, HonoursRetryAfter) {
   OtlpReceiver receiver;
   receiver.Script({{.status = 429, .retry_after = "1"}});
