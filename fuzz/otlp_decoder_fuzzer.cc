@@ -1,13 +1,15 @@
 // Fuzzes the collector's OTLP decoders, which read whatever reaches the
-// receiver's port. The first byte picks the encoding ('J': OTLP/JSON, anything
-// else: protobuf). Checks invariants, not just crashes: every span kept has
-// valid ids, its JSON columns parse, and rejections are counted with a reason.
+// receiver's port, and the exporter's readers of what a receiver answers. The
+// first byte picks the encoding ('J': OTLP/JSON, anything else: protobuf).
+// Checks invariants, not just crashes: every span kept has valid ids, its JSON
+// columns parse, and rejections are counted with a reason.
 #include <cstdint>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
 #include "collector/otlp_decoder.h"
+#include "otlp/otlp_encoder.h"
 
 namespace {
 
@@ -38,8 +40,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view body(reinterpret_cast<const char*>(data) + 1,
                               size - 1);
-  auto decoded =
-      data[0] == 'J' ? DecodeOtlpJson(body) : DecodeOtlpProtobuf(body);
+  const bool json = data[0] == 'J';
+  // The exporter's side: responses are untrusted too.
+  (void)kafkatrace::otlp::DecodeStatusMessage(body, json);
+  if (auto partial = json ? kafkatrace::otlp::DecodeResponseJson(body)
+                          : kafkatrace::otlp::DecodeResponseProtobuf(body)) {
+    Check(partial->error_message.size() <= body.size());
+  }
+  auto decoded = json ? DecodeOtlpJson(body) : DecodeOtlpProtobuf(body);
   if (!decoded.ok()) {
     const std::string& reason = decoded.status().message();
     Check(!reason.empty());
