@@ -210,6 +210,28 @@ TEST(OtlpDecoderTest, JsonFieldsOfTheWrongTypeAreReadAsAbsent) {
   EXPECT_EQ(span.status_message, "");
 }
 
+// Older conventions' messaging.destination names the topic when
+// messaging.destination.name is absent; the current name wins in any order.
+TEST(OtlpDecoderTest, TopicFromCurrentOrOlderConventions) {
+  auto topic_of = [](const std::string& attributes) {
+    auto decoded = DecodeOtlpJson(
+        R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"s",)"
+        R"("traceId":"4bf92f3577b34da6a3ce929d0e0e4736",)"
+        R"("spanId":"00f067aa0ba902b7","attributes":[)" +
+        attributes + "]}]}]}]}");
+    EXPECT_TRUE(decoded.ok());
+    return decoded.ok() && !decoded->spans.empty() ? decoded->spans[0].topic
+                                                   : std::string("?");
+  };
+  const std::string legacy =
+      R"({"key":"messaging.destination","value":{"stringValue":"old"}})";
+  const std::string current =
+      R"({"key":"messaging.destination.name","value":{"stringValue":"new"}})";
+  EXPECT_EQ(topic_of(legacy), "old");
+  EXPECT_EQ(topic_of(legacy + "," + current), "new");
+  EXPECT_EQ(topic_of(current + "," + legacy), "new");
+}
+
 // A rejection quotes the span's name as JSON does, so an untrusted name with
 // invalid UTF-8 or control characters still gives a valid UTF-8 reason.
 TEST(OtlpDecoderTest, ARejectionReasonIsValidUtf8WhateverTheName) {

@@ -13,6 +13,17 @@ namespace {
 
 using Reader = otlp::ProtobufReader;
 
+// A span's topic: messaging.destination.name, or failing that the
+// messaging.destination of conventions before 1.17 (older SDKs still send it).
+void NoteTopic(std::string_view key, const std::string& value,
+               std::string& topic) {
+  if (key == "messaging.destination.name") {
+    topic = value;
+  } else if (key == "messaging.destination" && topic.empty()) {
+    topic = value;
+  }
+}
+
 std::string Hex(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
@@ -157,7 +168,7 @@ bool ParseKeyValues(std::string_view bytes, uint32_t want_field,
     w.Key(key);
     std::string string_value;
     if (!ParseAnyValue(value, w, &string_value, error, depth)) return false;
-    if (topic && key == "messaging.destination.name") *topic = string_value;
+    if (topic) NoteTopic(key, string_value, *topic);
     if (service && key == "service.name") *service = string_value;
   }
   if (!r.ok()) error = r.error();
@@ -525,7 +536,7 @@ bool JsonAttributes(const json& holder, std::string& out, std::string* topic,
       } else if (!JsonAnyValue(kv["value"], w, &string_value, 0)) {
         return false;
       }
-      if (topic && key == "messaging.destination.name") *topic = string_value;
+      if (topic) NoteTopic(key, string_value, *topic);
       if (service && key == "service.name") *service = string_value;
     }
   }
