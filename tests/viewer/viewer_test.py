@@ -20,8 +20,8 @@ KAFKATRACE = os.path.join(BUILD, "tools", "kafkatrace", "kafkatrace")
 PLUGIN = os.path.join(BUILD, "src", "libkafkatrace_plugin.so")
 
 
-def start_view(db):
-    view = subprocess.Popen([KAFKATRACE, "view", "--otlp", "127.0.0.1:0", "--ui", "127.0.0.1:0", "--db", db],
+def start_view(db, *extra):
+    view = subprocess.Popen([KAFKATRACE, "view", "--otlp", "127.0.0.1:0", "--ui", "127.0.0.1:0", "--db", db, *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     otlp = view.stdout.readline().split()[-1]
     ui = view.stdout.readline().split()[-1]
@@ -53,7 +53,7 @@ class ViewerTest(unittest.TestCase):
         cls.db = os.path.join(cls.dir, "spans.db")
         cls.view, cls.otlp, cls.ui = start_view(cls.db)
         cls.broker = subprocess.Popen([KAFKATRACE, "broker", "--port", "0", "--topic", "questions:1",
-                                       "--topic", "linked:1"],
+                                       "--topic", "linked:1", "--topic", "lagging:1"],
                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         cls.bootstrap = cls.broker.stdout.readline().strip()
 
@@ -156,6 +156,32 @@ class ViewerTest(unittest.TestCase):
             time.sleep(0.1)
         self.assertIn(producer_trace, linked_from)
         self.assertNotIn(producer_trace, [t["trace_id"] for t in traces])  # new traces, linked
+
+    def test_with_brokers_the_topic_table_shows_each_groups_lag(self):
+        view, otlp, ui = start_view(os.path.join(self.dir, "lag.db"), "--brokers", self.bootstrap)
+        try:
+            env = dict(os.environ, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=otlp, OTEL_SERVICE_NAME="lagger")
+            run = lambda *args: subprocess.run([KAFKATRACE, *args], env=env, capture_output=True, text=True,
+                                               timeout=60, check=True)
+            run("produce", "-b", self.bootstrap, "-t", "lagging", "-c", "5", "record")
+            # One consumer of group "slow" reads 2 of the 5 records and commits as it leaves.
+            run("consume", "-b", self.bootstrap, "-t", "lagging", "-g", "slow", "--from-beginning", "--count", "2")
+            row = None
+            for _ in range(100):
+                status, rows = get(ui + "api/topics")
+                row = next((r for r in rows if r["topic"] == "lagging" and r["consumer_group"] == "slow"), None)
+                if row is not None:
+                    break
+                time.sleep(0.1)
+            self.assertIsNotNone(row)
+            self.assertEqual(row["hops"], 2)
+            self.assertEqual(row["lag"], 3)
+            # The first view has no --brokers: no lag at all.
+            status, rows = get(self.ui + "api/topics")
+            self.assertTrue(all("lag" not in r for r in rows), rows)
+        finally:
+            view.terminate()
+            view.wait(timeout=10)
 
     def test_bad_input_gets_4xx_with_a_reason_and_the_server_keeps_serving(self):
         status, body = post(self.otlp, b"\xff\xff\xff\xff garbage", "application/x-protobuf")

@@ -46,6 +46,7 @@ struct ViewArgs {
   std::string db = "kafkatrace-spans.db";
   int64_t retention_hours = 168;
   int64_t max_spans = 1'000'000;
+  std::string brokers;  // set: the topic table shows each group's lag
 };
 struct TraceArgs {
   std::string trace_id;

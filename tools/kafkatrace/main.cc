@@ -105,6 +105,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   view_cmd->add_option("--db", view.db, "SQLite file for spans")
       ->capture_default_str();
+  view_cmd->add_option("--brokers,-b", view.brokers,
+                       "Bootstrap servers host:port: show each consumer "
+                       "group's lag next to its topic latencies");
   view_cmd
       ->add_option("--retention-hours", view.retention_hours,
                    "Keep spans this long")

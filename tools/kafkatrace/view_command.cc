@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "cli_support.h"
@@ -13,6 +14,7 @@
 #include "collector/span_store.h"
 #include "commands.h"
 #include "common/json_writer.h"
+#include "group_lag.h"
 #include "kafkatrace/clock.h"
 #include "view_page.h"
 
@@ -172,6 +174,16 @@ int RunView(const ViewArgs& args) {
       return Error(res, 400, "start_ns must be a non-negative integer");
     auto latencies = store.TopicLatencies(since);
     if (!latencies.ok()) return Error(res, 500, latencies.status().message());
+    // With --brokers, each group's lag, read once per group per request.
+    std::map<std::string, Result<std::vector<PartitionLag>>> lags;
+    if (!args.brokers.empty()) {
+      for (const auto& l : *latencies) {
+        if (!l.consumer_group.empty() && !lags.contains(l.consumer_group)) {
+          lags.emplace(l.consumer_group,
+                       GroupLag(args.brokers, l.consumer_group, "", 2000));
+        }
+      }
+    }
     std::string body;
     json::Writer w(body);
     w.BeginArray();
@@ -179,7 +191,26 @@ int RunView(const ViewArgs& args) {
       w.BeginObject().Key("topic").String(l.topic);
       w.Key("consumer_group").String(l.consumer_group).Key("hops").Int(l.hops);
       w.Key("p50_nano").Int(l.p50_nanos).Key("p95_nano").Int(l.p95_nanos);
-      w.Key("p99_nano").Int(l.p99_nanos).EndObject();
+      w.Key("p99_nano").Int(l.p99_nanos);
+      if (auto it = lags.find(l.consumer_group); it != lags.end()) {
+        if (it->second.ok()) {
+          int64_t lag = 0;
+          bool committed = false;
+          for (const PartitionLag& p : *it->second) {
+            if (p.topic != l.topic) continue;
+            lag += p.lag;
+            committed = true;
+          }
+          // null: the group has committed nothing on this topic.
+          committed ? w.Key("lag").Int(lag) : w.Key("lag").Null();
+        } else {
+          w.Key("lag")
+              .Null()
+              .Key("lag_error")
+              .String(it->second.status().message());
+        }
+      }
+      w.EndObject();
     }
     w.EndArray();
     res.set_content(body, "application/json");

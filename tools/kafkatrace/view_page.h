@@ -23,7 +23,7 @@ main{min-width:0}#detail{min-width:0}
 min ms <input name="min_duration_ms" type="number" min="0"> last minutes <input name="since_minutes" type="number" min="1">
 <button>search</button></form>
 <h4>Topics: produce-to-consume latency</h4>
-<table id="topics"><thead><tr><th>topic</th><th>group</th><th>hops</th><th>p50</th><th>p95</th><th>p99</th></tr></thead><tbody></tbody></table>
+<table id="topics"><thead><tr><th>topic</th><th>group</th><th>hops</th><th>p50</th><th>p95</th><th>p99</th><th>lag</th></tr></thead><tbody></tbody></table>
 <h4>Traces</h4>
 <table id="traces"><thead><tr><th>trace</th><th>root</th><th>duration</th><th>spans</th></tr></thead><tbody></tbody></table>
 </section><section id="detail"><p>Select a trace.</p></section></main>
@@ -89,7 +89,10 @@ async function topics() {
   const body = document.querySelector('#topics tbody'); body.replaceChildren();
   for (const t of rows) {
     const r = el('tr'); r.append(el('td', t.topic), el('td', t.consumer_group), el('td', String(t.hops)),
-      el('td', ms(t.p50_nano)), el('td', ms(t.p95_nano)), el('td', ms(t.p99_nano))); body.append(r);
+      el('td', ms(t.p50_nano)), el('td', ms(t.p95_nano)), el('td', ms(t.p99_nano)),
+      el('td', t.lag == null ? (t.lag_error ? '?' : '\u2014') : t.lag + ' records'));
+    if (t.lag_error) r.lastChild.title = t.lag_error;
+    body.append(r);
   }
 }
 document.getElementById('search').onsubmit = search; search(); topics();
