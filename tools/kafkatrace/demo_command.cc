@@ -74,7 +74,8 @@ std::unique_ptr<RdKafka::Conf> Conf(const std::string& bootstrap) {
 struct Viewer {
   pid_t pid = -1;
   std::string otlp, ui;
-  bool Start(const std::string& db) {
+  // `brokers`: the embedded cluster, so the viewer shows the groups' lag.
+  bool Start(const std::string& db, const std::string& brokers) {
     int fds[2];
     if (pipe(fds) != 0) return false;
     pid = fork();
@@ -83,8 +84,8 @@ struct Viewer {
       dup2(fds[1], STDOUT_FILENO);
       close(fds[0]);
       execl("/proc/self/exe", "kafkatrace", "view", "--otlp", "127.0.0.1:0",
-            "--ui", "127.0.0.1:0", "--db", db.c_str(),
-            static_cast<char*>(nullptr));
+            "--ui", "127.0.0.1:0", "--db", db.c_str(), "--brokers",
+            brokers.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
     close(fds[1]);
@@ -552,11 +553,6 @@ void Follow(Outcome& o, const std::string& viewer_ui, int timeout_s) {
 int RunDemo(const DemoArgs& args) {
   InstallStopSignals();
   std::signal(SIGPIPE, SIG_IGN);
-  Viewer viewer;
-  if (!viewer.Start(args.db)) {
-    std::cerr << "kafkatrace demo: cannot start the viewer\n";
-    return 1;
-  }
   char error[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "log_level", "0", nullptr, 0);
@@ -566,6 +562,13 @@ int RunDemo(const DemoArgs& args) {
   rd_kafka_mock_topic_create(cluster, "questions", 1, 1);
   rd_kafka_mock_topic_create(cluster, "answers", 1, 1);
   const std::string bootstrap = rd_kafka_mock_cluster_bootstraps(cluster);
+  Viewer viewer;
+  if (!viewer.Start(args.db, bootstrap)) {
+    std::cerr << "kafkatrace demo: cannot start the viewer\n";
+    rd_kafka_mock_cluster_destroy(cluster);
+    rd_kafka_destroy(handle);
+    return 1;
+  }
 
   Shared shared;
   shared.busy_ms = args.busy_ms;
@@ -646,9 +649,9 @@ int RunDemo(const DemoArgs& args) {
     shared.stop = true;
     worker.join();
   }
+  viewer.Stop();  // first: it reads the groups' offsets from the cluster
   rd_kafka_mock_cluster_destroy(cluster);
   rd_kafka_destroy(handle);
-  viewer.Stop();
   return status;
 }
 
