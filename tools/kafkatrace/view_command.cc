@@ -4,6 +4,7 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <future>
 #include <iostream>
 #include <map>
 #include <thread>
@@ -174,15 +175,20 @@ int RunView(const ViewArgs& args) {
       return Error(res, 400, "start_ns must be a non-negative integer");
     auto latencies = store.TopicLatencies(since);
     if (!latencies.ok()) return Error(res, 500, latencies.status().message());
-    // With --brokers, each group's lag, read once per group per request.
+    // With --brokers, each group's lag, read once per group per request, the
+    // groups at once: with the brokers down each read waits out its timeout.
     std::map<std::string, Result<std::vector<PartitionLag>>> lags;
     if (!args.brokers.empty()) {
+      std::map<std::string, std::future<Result<std::vector<PartitionLag>>>>
+          reads;
       for (const auto& l : *latencies) {
-        if (!l.consumer_group.empty() && !lags.contains(l.consumer_group)) {
-          lags.emplace(l.consumer_group,
-                       GroupLag(args.brokers, l.consumer_group, "", 2000));
+        if (!l.consumer_group.empty() && !reads.contains(l.consumer_group)) {
+          reads.emplace(l.consumer_group,
+                        std::async(std::launch::async, GroupLag, args.brokers,
+                                   l.consumer_group, std::string(), 2000));
         }
       }
+      for (auto& [group, read] : reads) lags.emplace(group, read.get());
     }
     std::string body;
     json::Writer w(body);
