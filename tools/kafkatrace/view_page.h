@@ -96,6 +96,7 @@ async function topics() {
   }
 }
 document.getElementById('search').onsubmit = search; search(); topics();
+setInterval(topics, 10000);  // latencies and lag move while you look
 </script></body></html>
 )HTML";
 
