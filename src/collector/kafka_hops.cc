@@ -29,10 +29,11 @@ std::string FormatDuration(int64_t nanos) {
 
 namespace {
 
+using LinkTargets = std::vector<std::pair<std::string, std::string>>;
+
 // (trace id, span id) of each link of a span, from its stored links JSON.
-std::vector<std::pair<std::string, std::string>> LinkTargets(
-    const StoredSpan& span) {
-  std::vector<std::pair<std::string, std::string>> targets;
+LinkTargets ParseLinks(const StoredSpan& span) {
+  LinkTargets targets;
   const auto links = nlohmann::json::parse(span.links_json, nullptr,
                                            /*allow_exceptions=*/false);
   if (!links.is_array()) return targets;
@@ -49,27 +50,34 @@ std::vector<std::pair<std::string, std::string>> LinkTargets(
   return targets;
 }
 
-}  // namespace
+// The links of each CONSUMER span of `trace`, by index (empty for others),
+// parsed once for both LinkedTraceIds and FindKafkaHops.
+std::vector<LinkTargets> ConsumerLinks(const std::vector<StoredSpan>& trace) {
+  std::vector<LinkTargets> links(trace.size());
+  for (size_t i = 0; i < trace.size(); ++i)
+    if (trace[i].kind == kConsumer) links[i] = ParseLinks(trace[i]);
+  return links;
+}
 
-std::vector<std::string> LinkedTraceIds(const std::vector<StoredSpan>& trace,
-                                        size_t max) {
+std::vector<std::string> LinkedTraceIdsOf(const std::vector<StoredSpan>& trace,
+                                          const std::vector<LinkTargets>& links,
+                                          size_t max) {
   std::vector<std::string> ids;
-  for (const auto& span : trace) {
-    if (span.kind != kConsumer) continue;
-    for (auto& [trace_id, span_id] : LinkTargets(span)) {
+  for (size_t i = 0; i < trace.size(); ++i) {
+    for (const auto& [trace_id, span_id] : links[i]) {
       if (ids.size() >= max) return ids;
-      if (trace_id != span.trace_id &&
+      if (trace_id != trace[i].trace_id &&
           std::find(ids.begin(), ids.end(), trace_id) == ids.end()) {
-        ids.push_back(std::move(trace_id));
+        ids.push_back(trace_id);
       }
     }
   }
   return ids;
 }
 
-std::vector<KafkaHop> FindKafkaHops(
-    const std::vector<StoredSpan>& trace,
-    const std::vector<StoredSpan>& linked_spans) {
+std::vector<KafkaHop> FindHops(const std::vector<StoredSpan>& trace,
+                               const std::vector<LinkTargets>& links,
+                               const std::vector<StoredSpan>& linked_spans) {
   // Keyed by span id; the trace id is checked on a match.
   std::unordered_map<std::string, const StoredSpan*> by_id;
   for (const auto& span : linked_spans) by_id[span.span_id] = &span;
@@ -83,14 +91,15 @@ std::vector<KafkaHop> FindKafkaHops(
                : nullptr;
   };
   std::vector<KafkaHop> hops;
-  for (const auto& process : trace) {
+  for (size_t i = 0; i < trace.size(); ++i) {
+    const StoredSpan& process = trace[i];
     if (process.kind != kConsumer) continue;
     const StoredSpan* send = nullptr;
     bool linked = false;
     if (!process.parent_span_id.empty())
       send = producer(process.trace_id, process.parent_span_id);
     if (send == nullptr) {
-      for (const auto& [trace_id, span_id] : LinkTargets(process)) {
+      for (const auto& [trace_id, span_id] : links[i]) {
         send = producer(trace_id, span_id);
         if (send != nullptr) {
           linked = true;
@@ -126,16 +135,31 @@ std::vector<KafkaHop> FindKafkaHops(
   return hops;
 }
 
+}  // namespace
+
+std::vector<std::string> LinkedTraceIds(const std::vector<StoredSpan>& trace,
+                                        size_t max) {
+  return LinkedTraceIdsOf(trace, ConsumerLinks(trace), max);
+}
+
+std::vector<KafkaHop> FindKafkaHops(
+    const std::vector<StoredSpan>& trace,
+    const std::vector<StoredSpan>& linked_spans) {
+  return FindHops(trace, ConsumerLinks(trace), linked_spans);
+}
+
 std::vector<KafkaHop> FindKafkaHopsIn(SpanStore& store,
                                       const std::vector<StoredSpan>& trace) {
+  const std::vector<LinkTargets> links = ConsumerLinks(trace);
   std::vector<StoredSpan> linked;
-  for (const std::string& id : LinkedTraceIds(trace, kMaxLinkedTraces)) {
+  for (const std::string& id :
+       LinkedTraceIdsOf(trace, links, kMaxLinkedTraces)) {
     auto spans = store.GetTrace(id);
     if (!spans.ok()) continue;
     linked.insert(linked.end(), std::make_move_iterator(spans->begin()),
                   std::make_move_iterator(spans->end()));
   }
-  return FindKafkaHops(trace, linked);
+  return FindHops(trace, links, linked);
 }
 
 }  // namespace kafkatrace::collector
