@@ -211,22 +211,19 @@ bool IsHex(std::string_view s, size_t size) {
 // OTLP's rules for a span's ids (already lower-case hex): a trace id of 16
 // bytes and a span id of 8, neither all zeros; a parent id empty or 8 bytes.
 // An all-zero parent id is taken as "no parent", as some senders write it.
+// Sets `error` to "span <name> has <what>"; false, for returning.
+bool Fail(std::string& error, const StoredSpan& span, const char* what) {
+  error = "span " + Quoted(span.name) + " has " + what;
+  return false;
+}
+
 bool CheckIds(StoredSpan& span, std::string& error) {
-  if (!IsHex(span.trace_id, 32) || AllZero(span.trace_id)) {
-    error = "span " + Quoted(span.name) +
-            " has no valid trace id (16 bytes, not all zero)";
-    return false;
-  }
-  if (!IsHex(span.span_id, 16) || AllZero(span.span_id)) {
-    error = "span " + Quoted(span.name) +
-            " has no valid span id (8 bytes, not all zero)";
-    return false;
-  }
-  if (!span.parent_span_id.empty() && !IsHex(span.parent_span_id, 16)) {
-    error = "span " + Quoted(span.name) +
-            " has a parent span id of other than 8 bytes";
-    return false;
-  }
+  if (!IsHex(span.trace_id, 32) || AllZero(span.trace_id))
+    return Fail(error, span, "no valid trace id (16 bytes, not all zero)");
+  if (!IsHex(span.span_id, 16) || AllZero(span.span_id))
+    return Fail(error, span, "no valid span id (8 bytes, not all zero)");
+  if (!span.parent_span_id.empty() && !IsHex(span.parent_span_id, 16))
+    return Fail(error, span, "a parent span id of other than 8 bytes");
   if (AllZero(span.parent_span_id)) span.parent_span_id.clear();
   return true;
 }
@@ -558,11 +555,6 @@ int64_t JsonNanos(const json& v) {
   return 0;
 }
 
-bool Fail(std::string& error, const StoredSpan& span, const char* what) {
-  error = "span " + Quoted(span.name) + " has " + what;
-  return false;
-}
-
 // One OTLP/JSON span; false with a reason if it must be rejected.
 bool ParseJsonSpan(const json& s, StoredSpan& span, std::string& error) {
   auto text = [&](const char* key) { return StringField(s, key); };
@@ -581,10 +573,8 @@ bool ParseJsonSpan(const json& s, StoredSpan& span, std::string& error) {
   if (s.contains("endTimeUnixNano"))
     span.end_unix_nanos = JsonNanos(s["endTimeUnixNano"]);
   span.attributes_json.clear();
-  if (!JsonAttributes(s, span.attributes_json, &span.topic, nullptr)) {
-    error = "span " + Quoted(span.name) + " has malformed attributes";
-    return false;
-  }
+  if (!JsonAttributes(s, span.attributes_json, &span.topic, nullptr))
+    return Fail(error, span, "malformed attributes");
   std::string events;
   kafkatrace::json::Writer ew(events);
   ew.BeginArray();
@@ -630,10 +620,6 @@ bool ParseJsonSpan(const json& s, StoredSpan& span, std::string& error) {
   }
   return true;
 }
-
-}  // namespace
-
-namespace {
 
 Result<DecodedSpans> DecodeJsonBody(std::string_view body) {
   auto request = json::parse(body, nullptr, /*allow_exceptions=*/false);
