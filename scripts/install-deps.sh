@@ -10,10 +10,10 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   clang libclang-rt-14-dev clang-format clang-tidy
-  librdkafka-dev libcurl4-openssl-dev zlib1g-dev
+  librdkafka-dev libcurl4-openssl-dev zlib1g-dev libnghttp2-dev
   libcpp-httplib-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  protobuf-compiler kcat python3-confluent-kafka
+  protobuf-compiler kcat python3-confluent-kafka python3-grpcio
   curl ca-certificates openssl
 )
 # The machine may ship Node.js with its own npm (not Debian's); only add Debian's when absent.

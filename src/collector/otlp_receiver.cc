@@ -9,9 +9,10 @@
 namespace kafkatrace::collector {
 namespace {
 
-constexpr int32_t kInvalidArgument = 3;  // google.rpc.Code
-constexpr int32_t kUnavailable = 14;
+constexpr int32_t kOk = 0;  // google.rpc.Code
+constexpr int32_t kInvalidArgument = 3;
 constexpr int32_t kUnimplemented = 12;
+constexpr int32_t kUnavailable = 14;
 
 const char* MediaType(OtlpEncoding encoding) {
   return encoding == OtlpEncoding::kJson ? "application/json"
@@ -77,6 +78,27 @@ std::string RpcStatusBody(OtlpEncoding encoding, int32_t code,
   return std::string(w.view());
 }
 
+OtlpTraceOutcome StoreOtlpTraces(OtlpEncoding encoding, std::string_view body,
+                                 SpanStore& store) {
+  auto decoded = encoding == OtlpEncoding::kJson ? DecodeOtlpJson(body)
+                                                 : DecodeOtlpProtobuf(body);
+  if (!decoded.ok()) return {kInvalidArgument, decoded.status().message()};
+  if (!decoded->spans.empty()) {
+    if (Status s = store.Insert(decoded->spans); !s.ok())
+      return {kUnavailable, "cannot store spans: " + s.message()};
+  }
+  OtlpTraceOutcome outcome;
+  outcome.rejected_spans = decoded->rejected;
+  if (decoded->rejected != 0) {
+    outcome.message =
+        std::to_string(decoded->rejected) + " of " +
+        std::to_string(decoded->rejected +
+                       static_cast<int64_t>(decoded->spans.size())) +
+        " spans rejected; the first: " + decoded->rejection;
+  }
+  return outcome;
+}
+
 OtlpReply ReceiveOtlpTraces(std::string_view content_type,
                             std::string_view body, SpanStore& store) {
   const std::optional<OtlpEncoding> encoding = OtlpEncodingOf(content_type);
@@ -85,27 +107,17 @@ OtlpReply ReceiveOtlpTraces(std::string_view content_type,
         415, "text/plain; charset=utf-8",
         "Content-Type must be application/x-protobuf or application/json\n"};
   }
-  auto decoded = *encoding == OtlpEncoding::kJson ? DecodeOtlpJson(body)
-                                                  : DecodeOtlpProtobuf(body);
-  if (!decoded.ok()) {
-    return Failure(*encoding, 400, kInvalidArgument,
-                   decoded.status().message());
+  const OtlpTraceOutcome outcome = StoreOtlpTraces(*encoding, body, store);
+  switch (outcome.code) {
+    case kOk:
+      return {200, MediaType(*encoding),
+              ExportTraceResponseBody(*encoding, outcome.rejected_spans,
+                                      outcome.message)};
+    case kUnavailable:
+      return Failure(*encoding, 503, outcome.code, outcome.message);
+    default:
+      return Failure(*encoding, 400, outcome.code, outcome.message);
   }
-  if (!decoded->spans.empty()) {
-    if (Status s = store.Insert(decoded->spans); !s.ok()) {
-      return Failure(*encoding, 503, kUnavailable,
-                     "cannot store spans: " + s.message());
-    }
-  }
-  std::string message;
-  if (decoded->rejected != 0) {
-    message = std::to_string(decoded->rejected) + " of " +
-              std::to_string(decoded->rejected +
-                             static_cast<int64_t>(decoded->spans.size())) +
-              " spans rejected; the first: " + decoded->rejection;
-  }
-  return {200, MediaType(*encoding),
-          ExportTraceResponseBody(*encoding, decoded->rejected, message)};
 }
 
 OtlpReply FailOtlpRequest(std::string_view content_type, int status,
@@ -117,14 +129,16 @@ OtlpReply FailOtlpRequest(std::string_view content_type, int status,
                  status, code, message);
 }
 
-OtlpReply RefuseOtlpSignal(std::string_view content_type,
-                           std::string_view signal) {
+std::string TracesOnlyMessage(std::string_view signal) {
   const std::string variable =
       signal == "logs" ? "OTEL_LOGS_EXPORTER" : "OTEL_METRICS_EXPORTER";
-  return FailOtlpRequest(content_type, 404,
-                         "this receiver stores traces only, not " +
-                             std::string(signal) + "; set " + variable +
-                             "=none in the sending service");
+  return "this receiver stores traces only, not " + std::string(signal) +
+         "; set " + variable + "=none in the sending service";
+}
+
+OtlpReply RefuseOtlpSignal(std::string_view content_type,
+                           std::string_view signal) {
+  return FailOtlpRequest(content_type, 404, TracesOnlyMessage(signal));
 }
 
 }  // namespace kafkatrace::collector

@@ -32,6 +32,23 @@ struct OtlpReply {
   std::string body;
 };
 
+// What one ExportTraceServiceRequest came to, whatever carried it (OTLP/HTTP
+// or OTLP/gRPC).
+struct OtlpTraceOutcome {
+  // google.rpc.Code: 0 stored; 3 (INVALID_ARGUMENT) the request cannot be
+  // read, not worth retrying; 14 (UNAVAILABLE) the store failed, retry.
+  int32_t code = 0;
+  // With a failure, why; with success, the partial success's error_message
+  // (empty when every span was kept).
+  std::string message;
+  int64_t rejected_spans = 0;  // spans left out one by one, with code 0
+};
+
+// Decodes one request and stores its valid spans; they are committed when
+// this returns code 0.
+OtlpTraceOutcome StoreOtlpTraces(OtlpEncoding encoding, std::string_view body,
+                                 SpanStore& store);
+
 // Answers one POST of an ExportTraceServiceRequest to /v1/traces. Spans are
 // acknowledged (200) only once the store has committed them.
 OtlpReply ReceiveOtlpTraces(std::string_view content_type,
@@ -42,6 +59,9 @@ OtlpReply ReceiveOtlpTraces(std::string_view content_type,
 // sends all three to the same endpoint by default.
 OtlpReply RefuseOtlpSignal(std::string_view content_type,
                            std::string_view signal);
+
+// Why metrics or logs are refused, and how to stop the sender sending them.
+std::string TracesOnlyMessage(std::string_view signal);
 
 // A failure found before the body reaches ReceiveOtlpTraces (the HTTP layer:
 // an undecodable compressed body, one too large, an unknown path or

@@ -190,15 +190,17 @@ Result<OtlpHttpExporterOptions> OtlpHttpExporterOptions::FromEnv() {
                                      "\": expected gzip or none");
     }
   }
-  // Both header lists apply; the specific one wins on equal names.
+  // Both header lists apply; the specific one wins on equal names (HTTP header
+  // names ignore case).
   for (const char* name :
        {"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"}) {
     if (auto v = env::Get(name)) {
       auto parsed = ParseHeaders(name, *v);
       if (!parsed.ok()) return parsed.status();
       for (auto& header : parsed.value()) {
-        std::erase_if(options.headers,
-                      [&](const auto& h) { return h.first == header.first; });
+        std::erase_if(options.headers, [&](const auto& h) {
+          return EqualsIgnoreAsciiCase(h.first, header.first);
+        });
         options.headers.push_back(std::move(header));
       }
     }
@@ -283,6 +285,12 @@ Result<std::unique_ptr<OtlpHttpExporter>> OtlpHttpExporter::Create(
   if (!valid.ok()) return valid;
   auto impl = std::make_unique<Impl>();
   impl->request_headers = options.headers;
+  // The body's type and encoding are ours to state: a configured one would
+  // contradict the body sent (and a second Content-Type confuses receivers).
+  std::erase_if(impl->request_headers, [](const auto& header) {
+    return EqualsIgnoreAsciiCase(header.first, "Content-Type") ||
+           EqualsIgnoreAsciiCase(header.first, "Content-Encoding");
+  });
   impl->request_headers.emplace_back(
       "Content-Type",
       options.protocol == OtlpHttpExporterOptions::Protocol::kHttpJson

@@ -81,6 +81,24 @@ TEST(OtlpHttpExporterTest, AConfiguredUserAgentIsTheOnlyOne) {
   EXPECT_EQ(requests[0].headers.find("User-Agent")->second, "mine/2");
 }
 
+TEST(OtlpHttpExporterTest, ConfiguredBodyHeadersDoNotContradictTheBody) {
+  OtlpReceiver receiver;
+  auto exporter =
+      MakeExporter({.endpoint = receiver.url(),
+                    .compression = OtlpHttpExporterOptions::Compression::kGzip,
+                    .headers = {{"content-type", "text/plain"},
+                                {"Content-Encoding", "br"}}});
+  auto batch = Batch(2);
+  EXPECT_EQ(exporter->Export(batch, In(milliseconds(5000))),
+            ExportResult::kSuccess);
+  auto requests = receiver.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].headers.count("Content-Type"), 1u);
+  EXPECT_EQ(requests[0].content_type, "application/x-protobuf");
+  EXPECT_EQ(requests[0].content_encoding, "gzip");
+  EXPECT_EQ(SpansIn(requests[0].body), 2u);
+}
+
 TEST(OtlpHttpExporterTest, PostsJson) {
   OtlpReceiver receiver;
   auto exporter =
@@ -301,6 +319,18 @@ TEST_F(OtlpEnvTest, ProtocolHeadersCompressionTimeout) {
             (std::pair<std::string, std::string>{"api-key", "abc def"}));
   EXPECT_EQ(options->headers[1],
             (std::pair<std::string, std::string>{"x-team", "traces"}));
+}
+
+TEST_F(OtlpEnvTest, SpecificHeadersReplaceGeneralOnesWhateverTheirCase) {
+  setenv("OTEL_EXPORTER_OTLP_HEADERS", "API-Key=general,x-team=core", 1);
+  setenv("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "api-key=specific", 1);
+  auto options = OtlpHttpExporterOptions::FromEnv();
+  ASSERT_TRUE(options.ok()) << options.status().message();
+  ASSERT_EQ(options->headers.size(), 2u);
+  EXPECT_EQ(options->headers[0],
+            (std::pair<std::string, std::string>{"x-team", "core"}));
+  EXPECT_EQ(options->headers[1],
+            (std::pair<std::string, std::string>{"api-key", "specific"}));
 }
 
 TEST_F(OtlpEnvTest, MisconfigurationIsOneClearError) {

@@ -42,6 +42,8 @@ struct LagArgs {
 
 struct ViewArgs {
   std::string otlp = "127.0.0.1:4318";
+  // OTLP/gRPC; empty: 127.0.0.1:4317 if free (a warning if not); "off": none.
+  std::string otlp_grpc;
   std::string ui = "127.0.0.1:16686";
   std::string db = "kafkatrace-spans.db";
   int64_t retention_hours = 168;

@@ -100,6 +100,10 @@ int main(int argc, char** argv) {
       ->add_option("--otlp", view.otlp,
                    "OTLP/HTTP receiver address (port 0: any)")
       ->capture_default_str();
+  view_cmd->add_option(
+      "--otlp-grpc", view.otlp_grpc,
+      "OTLP/gRPC receiver address (port 0: any; \"off\": none) [default: "
+      "127.0.0.1:4317, skipped with a warning when taken]");
   view_cmd
       ->add_option("--ui", view.ui, "Web UI and JSON API address (port 0: any)")
       ->capture_default_str();

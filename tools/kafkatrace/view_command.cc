@@ -1,4 +1,5 @@
-// `kafkatrace view`: an OTLP/HTTP receiver that stores spans in SQLite, and a
+// `kafkatrace view`: OTLP/HTTP and OTLP/gRPC receivers that store spans in
+// SQLite, and a
 // JSON API plus a small offline web page to look at traces and their Kafka
 // hops.
 #include <httplib.h>
@@ -11,6 +12,7 @@
 
 #include "cli_support.h"
 #include "collector/kafka_hops.h"
+#include "collector/otlp_grpc_server.h"
 #include "collector/otlp_receiver.h"
 #include "collector/span_store.h"
 #include "commands.h"
@@ -95,6 +97,19 @@ int RunView(const ViewArgs& args) {
   if (!SplitHostPort(args.ui, &ui_host, &ui_port)) {
     std::cerr << "kafkatrace view: bad --ui \"" << args.ui
               << "\": expected HOST:PORT\n";
+    return 2;
+  }
+  // The gRPC default port is tried, not insisted on: it is often taken by a
+  // collector already, and OTLP/HTTP alone is a working viewer.
+  const bool grpc_default = args.otlp_grpc.empty();
+  const bool grpc_on = args.otlp_grpc != "off";
+  std::string grpc_host;
+  int grpc_port = 0;
+  if (grpc_on &&
+      !SplitHostPort(grpc_default ? "127.0.0.1:4317" : args.otlp_grpc,
+                     &grpc_host, &grpc_port)) {
+    std::cerr << "kafkatrace view: bad --otlp-grpc \"" << args.otlp_grpc
+              << "\": expected HOST:PORT or off\n";
     return 2;
   }
   auto opened = collector::SpanStore::Open(args.db);
@@ -318,13 +333,38 @@ int RunView(const ViewArgs& args) {
               << " (in use? pick another with --otlp/--ui)\n";
     return 1;
   }
+  collector::OtlpGrpcServer grpc(store, {.max_message_bytes = kMaxBodyBytes});
+  int bound_grpc = -1;
+  if (grpc_on) {
+    std::string error;
+    bound_grpc = grpc.Bind(grpc_host, grpc_port, &error);
+    if (bound_grpc < 0 && !grpc_default) {
+      std::cerr << "kafkatrace view: cannot listen on " << args.otlp_grpc
+                << ": " << error << " (pick another with --otlp-grpc)\n";
+      return 1;
+    }
+    if (bound_grpc < 0) {
+      std::cerr << "kafkatrace view: no OTLP/gRPC receiver, " << grpc_host
+                << ":" << grpc_port << ": " << error
+                << " (pick a port with --otlp-grpc)\n";
+    }
+  }
+  // The first two lines are what scripts read: OTLP/HTTP, then the UI.
   std::cout << "OTLP receiver: http://" << otlp_host << ":" << bound_otlp
             << "/v1/traces\n"
-            << "UI: http://" << ui_host << ":" << bound_ui << "/" << std::endl;
+            << "UI: http://" << ui_host << ":" << bound_ui << "/\n";
+  if (bound_grpc >= 0) {
+    std::cout << "OTLP/gRPC receiver: " << grpc_host << ":" << bound_grpc
+              << "\n";
+  }
+  std::cout << std::flush;
 
   InstallStopSignals();
   std::thread otlp_thread([&] { otlp.listen_after_bind(); });
   std::thread ui_thread([&] { ui.listen_after_bind(); });
+  std::thread grpc_thread([&] {
+    if (bound_grpc >= 0) grpc.Serve();
+  });
   int64_t last_retention = 0;
   while (!g_stop_requested) {
     std::this_thread::sleep_for(
@@ -340,8 +380,10 @@ int RunView(const ViewArgs& args) {
   }
   otlp.stop();
   ui.stop();
+  grpc.Stop();
   otlp_thread.join();
   ui_thread.join();
+  grpc_thread.join();
   return 0;
 }
 

@@ -1,0 +1,68 @@
+// OTLP/gRPC trace receiver: the TraceService/Export unary call over HTTP/2
+// cleartext (h2c with prior knowledge, what OpenTelemetry SDKs send to
+// http://host:4317), on nghttp2. Several SDKs (Python, .NET, the Collector's
+// `otlp` exporter, telemetrygen) export over gRPC by default, so the viewer
+// takes both transports. The request is stored exactly as one POSTed to
+// /v1/traces (StoreOtlpTraces); the answer follows the OTLP/gRPC rules:
+//  - stored: grpc-status 0 with an ExportTraceServiceResponse, its
+//    partial_success counting the spans rejected one by one;
+//  - an unreadable message: INVALID_ARGUMENT (3); the store failing:
+//    UNAVAILABLE (14, retryable); a message over the size limit:
+//    RESOURCE_EXHAUSTED (8);
+//  - the metrics and logs services, or any other method: UNIMPLEMENTED (12),
+//    saying how to turn the signal off in the sender;
+//  - a message compressed other than with gzip: UNIMPLEMENTED, advertising
+//    grpc-accept-encoding;
+//  - a request that is not gRPC at all (Content-Type): HTTP 415.
+// TLS is not offered: like the OTLP/HTTP receiver this is a local tool that
+// binds loopback by default.
+//
+// Threading: Serve() accepts on the calling thread and gives each connection
+// a thread of its own (at most max_connections; more are closed at once).
+// Stop() may be called from any thread; it returns once every connection
+// thread has finished. The SpanStore is borrowed and must outlive the server.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "collector/span_store.h"
+
+namespace kafkatrace::collector {
+
+struct OtlpGrpcServerOptions {
+  size_t max_message_bytes = 16 << 20;  // after decompression, as /v1/traces
+  int max_connections = 16;
+  // Streams one connection may have open at once (HTTP/2 SETTINGS): with the
+  // two limits above, what buffered request bodies can take is bounded.
+  int max_concurrent_streams = 8;
+};
+
+class OtlpGrpcServer {
+ public:
+  explicit OtlpGrpcServer(SpanStore& store, OtlpGrpcServerOptions options = {});
+  ~OtlpGrpcServer();  // stops
+  OtlpGrpcServer(const OtlpGrpcServer&) = delete;
+  OtlpGrpcServer& operator=(const OtlpGrpcServer&) = delete;
+
+  // Listens on host:port (port 0: any free one). Returns the port, or -1 with
+  // `error` set (address unknown, port in use).
+  int Bind(const std::string& host, int port, std::string* error);
+  // Accepts connections until Stop(). Call after a successful Bind.
+  void Serve();
+  void Stop();
+
+ private:
+  struct Connections;
+  void Handle(int fd);
+
+  SpanStore& store_;
+  OtlpGrpcServerOptions options_;
+  int listen_fd_ = -1;
+  std::atomic<bool> stopping_{false};
+  std::unique_ptr<Connections> connections_;
+};
+
+}  // namespace kafkatrace::collector

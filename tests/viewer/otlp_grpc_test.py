@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""The viewer's OTLP/gRPC receiver, driven by a third-party gRPC client (Debian's python3-grpcio):
+what it stores is what the UI then serves, gzip-compressed calls work, and every bad call gets
+its gRPC status and a reason while the receiver keeps serving.
+
+The ExportTraceServiceRequest messages are written here field by field from the OTLP protos'
+field numbers, so the test does not depend on our own encoder."""
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+import grpc
+
+BUILD = os.path.abspath(sys.argv.pop(1) if len(sys.argv) > 1 else "build")
+KAFKATRACE = os.path.join(BUILD, "tools", "kafkatrace", "kafkatrace")
+TRACE_EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+
+
+# ---- protobuf by hand ----
+def varint(n):
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def field(number, payload):  # length-delimited
+    return varint(number << 3 | 2) + varint(len(payload)) + payload
+
+
+def fixed64(number, value):
+    return varint(number << 3 | 1) + struct.pack("<Q", value)
+
+
+def string_attribute(key, value):
+    return field(1, key.encode()) + field(2, field(1, value.encode()))
+
+
+def span(trace_id, span_id, name, start, parent=b""):
+    body = field(1, trace_id) + field(2, span_id)
+    if parent:
+        body += field(4, parent)
+    body += field(5, name.encode()) + varint(6 << 3) + varint(2)  # kind: SERVER
+    body += fixed64(7, start) + fixed64(8, start + 5_000_000)
+    body += field(9, string_attribute("http.route", "/ask"))
+    return field(2, body)
+
+
+def request(service, spans):
+    resource = field(1, field(1, string_attribute("service.name", service)))
+    scope_spans = field(2, field(1, field(1, b"grpc-test")) + b"".join(spans))
+    return field(1, resource + scope_spans)
+
+
+def read_varint(data, i):
+    shift = value = 0
+    while True:
+        byte = data[i]
+        i += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return value, i
+
+
+def partial_success(response):
+    """(rejected_spans, error_message) of an ExportTraceServiceResponse; (0, "") when absent."""
+    if not response:
+        return 0, ""
+    assert response[0] == 0x0A, response
+    size, i = read_varint(response, 1)
+    inner, rejected, message, j = response[i:i + size], 0, "", 0
+    while j < len(inner):
+        key, j = read_varint(inner, j)
+        if key == 0x08:
+            rejected, j = read_varint(inner, j)
+        elif key == 0x12:
+            n, j = read_varint(inner, j)
+            message, j = inner[j:j + n].decode(), j + n
+        else:
+            raise AssertionError(f"unexpected field {key} in {response!r}")
+    return rejected, message
+
+
+class OtlpGrpcTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        db = os.path.join(tempfile.mkdtemp(), "spans.db")
+        cls.view = subprocess.Popen([KAFKATRACE, "view", "--otlp", "127.0.0.1:0", "--ui", "127.0.0.1:0",
+                                     "--otlp-grpc", "127.0.0.1:0", "--db", db],
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        cls.view.stdout.readline()  # OTLP/HTTP
+        cls.ui = cls.view.stdout.readline().split()[-1]
+        line = cls.view.stdout.readline()
+        assert line.startswith("OTLP/gRPC receiver: "), line
+        cls.address = line.split()[-1]
+        cls.channel = grpc.insecure_channel(cls.address)
+        # No serializers: the call takes and returns raw message bytes.
+        cls.export = cls.channel.unary_unary(TRACE_EXPORT)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.channel.close()
+        cls.view.terminate()
+        cls.view.wait(timeout=10)
+
+    def trace(self, trace_id):
+        try:
+            with urllib.request.urlopen(self.ui + "api/traces/" + trace_id.hex(), timeout=10) as r:
+                return json.loads(r.read())["spans"]
+        except urllib.error.HTTPError as e:
+            self.assertEqual(e.code, 404)
+            return []
+
+    def fails(self, call):
+        with self.assertRaises(grpc.RpcError) as raised:
+            call()
+        return raised.exception.code(), raised.exception.details()
+
+    def test_an_export_is_stored_and_acknowledged_with_an_empty_response(self):
+        trace_id, now = os.urandom(16), time.time_ns()
+        response = self.export(request("grpc-api", [span(trace_id, b"\x01" * 8, "POST /ask", now),
+                                                    span(trace_id, b"\x02" * 8, "child", now, b"\x01" * 8)]),
+                               timeout=10)
+        self.assertEqual(partial_success(response), (0, ""))
+        spans = self.trace(trace_id)  # acknowledged means committed: no waiting
+        self.assertEqual(sorted(s["name"] for s in spans), ["POST /ask", "child"])
+        self.assertEqual({s["service"] for s in spans}, {"grpc-api"})
+        child = next(s for s in spans if s["name"] == "child")
+        self.assertEqual(child["parent_span_id"], "01" * 8)
+        self.assertEqual(child["attributes"]["http.route"], "/ask")
+
+    def test_a_gzip_compressed_export_is_stored(self):
+        # gRPC sends a message uncompressed when gzip would not shrink it: make it worth it.
+        trace_id, now = os.urandom(16), time.time_ns()
+        spans = [span(trace_id, struct.pack(">Q", i + 1), "compressed", now) for i in range(200)]
+        self.export(request("gzipped", spans), timeout=10, compression=grpc.Compression.Gzip)
+        self.assertEqual(len(self.trace(trace_id)), 200)
+
+    def test_invalid_spans_are_rejected_alone_as_partial_success(self):
+        trace_id = os.urandom(16)
+        response = self.export(request("partial", [span(trace_id, b"\x04" * 8, "kept", time.time_ns()),
+                                                   span(trace_id, b"\x00" * 8, "zero-id", time.time_ns())]),
+                               timeout=10)
+        rejected, message = partial_success(response)
+        self.assertEqual(rejected, 1)
+        self.assertIn("zero-id", message)
+        self.assertEqual([s["name"] for s in self.trace(trace_id)], ["kept"])
+
+    def test_bad_calls_get_a_status_and_a_reason_and_the_receiver_keeps_serving(self):
+        code, details = self.fails(lambda: self.export(b"\x0a\xff\xff\xff\x0f", timeout=10))
+        self.assertEqual(code, grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertTrue(details, "no reason given")
+
+        metrics = self.channel.unary_unary("/opentelemetry.proto.collector.metrics.v1.MetricsService/Export")
+        code, details = self.fails(lambda: metrics(b"", timeout=10))
+        self.assertEqual(code, grpc.StatusCode.UNIMPLEMENTED)
+        self.assertIn("OTEL_METRICS_EXPORTER=none", details)
+
+        unknown = self.channel.unary_unary("/no.such.Service/Call")
+        code, details = self.fails(lambda: unknown(b"", timeout=10))
+        self.assertEqual(code, grpc.StatusCode.UNIMPLEMENTED)
+        self.assertIn("/no.such.Service/Call", details)
+
+        code, details = self.fails(lambda: self.export(b"\x00" * (17 << 20), timeout=30))
+        self.assertEqual(code, grpc.StatusCode.RESOURCE_EXHAUSTED)
+        self.assertIn("larger than", details)
+
+        trace_id = os.urandom(16)
+        self.export(request("after", [span(trace_id, b"\x05" * 8, "still-serving", time.time_ns())]), timeout=10)
+        self.assertEqual([s["name"] for s in self.trace(trace_id)], ["still-serving"])
+
+    def test_a_request_that_is_not_grpc_gets_415(self):
+        out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--http2-prior-knowledge",
+                              "-H", "Content-Type: application/json", "--data", "{}",
+                              "http://" + self.address + TRACE_EXPORT], capture_output=True, text=True, timeout=30)
+        self.assertEqual(out.stdout, "415", out.stderr)
+
+    def test_an_address_in_use_is_a_clear_error(self):
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            address = "127.0.0.1:%d" % taken.getsockname()[1]
+            out = subprocess.run([KAFKATRACE, "view", "--otlp", "127.0.0.1:0", "--ui", "127.0.0.1:0",
+                                  "--otlp-grpc", address, "--db", os.path.join(tempfile.mkdtemp(), "spans.db")],
+                                 capture_output=True, text=True, timeout=30)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("cannot listen on " + address, out.stderr)
+        out = subprocess.run([KAFKATRACE, "view", "--otlp-grpc", "nowhere"], capture_output=True, text=True,
+                             timeout=30)
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("bad --otlp-grpc", out.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
