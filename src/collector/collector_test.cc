@@ -739,6 +739,39 @@ TEST(KafkaHopsTest, AProcessSpanLinkedToItsSendSpanIsAHopToo) {
   EXPECT_FALSE(hops[0].linked);
 }
 
+// A process span of a batch may link to several send spans: the hop is its
+// first link's, in the topic table as in the trace view.
+TEST_F(SpanStoreTest, OfSeveralProducerLinksTheFirstMakesTheHopEverywhere) {
+  const std::string consumer_trace(32, 'b');
+  StoredSpan first = Span(std::string(32, 'a'), "1111111111111111", "", "api",
+                          "send orders", 0, 10, "orders");
+  first.kind = 4;
+  StoredSpan second = Span(std::string(32, 'c'), "3333333333333333", "", "api",
+                           "send orders", 500, 510, "orders");
+  second.kind = 4;
+  StoredSpan process = Span(consumer_trace, "2222222222222222", "", "worker",
+                            "process orders", 1000, 1050, "orders");
+  process.kind = 5;
+  process.links_json = R"([{"trace_id":")" + first.trace_id +
+                       R"(","span_id":"1111111111111111","attributes":{}},)"
+                       R"({"trace_id":")" +
+                       second.trace_id +
+                       R"(","span_id":"3333333333333333","attributes":{}}])";
+  ASSERT_TRUE(store_->Insert({first, second, process}).ok());
+
+  auto trace = store_->GetTrace(consumer_trace);
+  ASSERT_TRUE(trace.ok());
+  auto hops = FindKafkaHopsIn(*store_, *trace);
+  ASSERT_EQ(hops.size(), 1u);
+  EXPECT_EQ(hops[0].send_span_id, first.span_id);
+  auto latencies = store_->TopicLatencies(0);
+  ASSERT_TRUE(latencies.ok()) << latencies.status().message();
+  ASSERT_EQ(latencies->size(), 1u);
+  EXPECT_EQ((*latencies)[0].hops, 1);
+  EXPECT_EQ((*latencies)[0].p50_nanos,
+            process.start_unix_nanos - first.start_unix_nanos);
+}
+
 TEST_F(SpanStoreTest, HopsLoadTheTracesTheirLinksPointInto) {
   const std::string producer_trace(32, 'a'), consumer_trace(32, 'b');
   StoredSpan send = Span(producer_trace, "1111111111111111", "", "api",

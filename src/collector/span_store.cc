@@ -374,8 +374,11 @@ Result<std::vector<TopicLatency>> SpanStore::TopicLatencies(int64_t since_ns) {
       " JOIN spans p ON p.id = t.span AND p.trace_id = c.trace_id"
       " AND p.span_id = c.parent_span_id"
       " WHERE c.kind = 5 AND p.kind = 4 AND c.start_ns >= ?1),"
-      " linked AS (SELECT c.id, c.topic, c.attributes,"
-      " MIN(c.start_ns - p.start_ns) AS latency"
+      // Of several links to send spans, the first counts, as there; SQLite
+      // takes the bare columns from the row MIN(l.key) picks.
+      " linked AS (SELECT id, topic, attributes, latency FROM"
+      " (SELECT c.id, c.topic, c.attributes,"
+      " c.start_ns - p.start_ns AS latency, MIN(l.key)"
       " FROM spans c JOIN json_each(CASE WHEN json_valid(c.links)"
       " THEN c.links ELSE '[]' END) l"
       " JOIN trace_index t"
@@ -385,7 +388,7 @@ Result<std::vector<TopicLatency>> SpanStore::TopicLatencies(int64_t since_ns) {
       " AND p.span_id = json_extract(l.value, '$.span_id')"
       " WHERE c.kind = 5 AND p.kind = 4 AND c.start_ns >= ?1"
       " AND c.links != '[]' AND c.id NOT IN (SELECT id FROM parented)"
-      " GROUP BY c.id)"
+      " GROUP BY c.id))"
       " SELECT topic, COALESCE(json_extract(attributes,"
       " '$.\"messaging.consumer.group.name\"'), ''), latency"
       " FROM (SELECT * FROM parented UNION ALL SELECT * FROM linked)"
