@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <utility>
 
 namespace kafkatrace::otlp {
@@ -19,25 +22,40 @@ size_t WriteBody(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
+// The value of header `line` if its name is `lower_name` (any letter case),
+// without surrounding whitespace or the line end.
+std::optional<std::string_view> HeaderValue(std::string_view line,
+                                            std::string_view lower_name) {
+  if (line.size() <= lower_name.size() || line[lower_name.size()] != ':')
+    return std::nullopt;
+  for (size_t i = 0; i < lower_name.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(line[i])) != lower_name[i])
+      return std::nullopt;
+  }
+  std::string_view value = line.substr(lower_name.size() + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+    value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' ||
+                            value.back() == ' ')) {
+    value.remove_suffix(1);
+  }
+  return value;
+}
+
+// Called for every header line, and with HTTP/2 for the trailers too.
 size_t ReadHeader(char* data, size_t size, size_t count, void* user) {
   auto* response = static_cast<HttpResponse*>(user);
-  std::string_view line(data, size * count);
-  constexpr std::string_view kName = "retry-after:";
-  if (line.size() > kName.size()) {
-    bool match = true;
-    for (size_t i = 0; i < kName.size() && match; ++i) {
-      match = std::tolower(static_cast<unsigned char>(line[i])) == kName[i];
-    }
-    if (match) {
-      std::string_view value = line.substr(kName.size());
-      while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-        value.remove_prefix(1);
-      while (!value.empty() && (value.back() == '\r' || value.back() == '\n' ||
-                                value.back() == ' ')) {
-        value.remove_suffix(1);
-      }
-      response->retry_after = std::string(value);
-    }
+  const std::string_view line(data, size * count);
+  if (auto v = HeaderValue(line, "retry-after")) {
+    response->retry_after = std::string(*v);
+  } else if (auto status = HeaderValue(line, "grpc-status")) {
+    int code = 0;
+    auto [end, ec] =
+        std::from_chars(status->data(), status->data() + status->size(), code);
+    if (ec == std::errc() && end == status->data() + status->size())
+      response->grpc_status = code;
+  } else if (auto message = HeaderValue(line, "grpc-message")) {
+    response->grpc_message = std::string(*message);
   }
   return size * count;
 }
@@ -57,7 +75,8 @@ HttpClient::~HttpClient() {
 HttpResponse HttpClient::Post(
     const std::string& url,
     const std::vector<std::pair<std::string, std::string>>& headers,
-    const std::string& body, std::chrono::milliseconds timeout) {
+    const std::string& body, std::chrono::milliseconds timeout,
+    HttpVersion version) {
   HttpResponse response;
   auto* curl = static_cast<CURL*>(curl_);
   if (curl == nullptr) {
@@ -88,6 +107,18 @@ HttpResponse HttpClient::Post(
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &ReadHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
+  if (version == HttpVersion::kHttp2) {
+    // gRPC: h2c straight away for http://, ALPN h2 for https://.
+    curl_easy_setopt(curl, CURLOPT_HTTP_VERSION,
+                     static_cast<long>(CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE));
+    // libcurl before 8.0 fails every request on a reused h2c connection
+    // ("Error in the HTTP2 framing layer", curl/curl#10634): a connection
+    // per request there.
+    static const bool h2c_reuse_broken =
+        curl_version_info(CURLVERSION_NOW)->version_num < 0x080000;
+    if (h2c_reuse_broken && url.starts_with("http://"))
+      curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
+  }
   if (!tls_.ca.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, tls_.ca.c_str());
   if (!tls_.client_certificate.empty()) {
     curl_easy_setopt(curl, CURLOPT_SSLCERT, tls_.client_certificate.c_str());

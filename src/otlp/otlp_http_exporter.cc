@@ -99,6 +99,113 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(
   return std::chrono::milliseconds(seconds * 1000);
 }
 
+constexpr std::string_view kGrpcTraceExport =
+    "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+
+// The gRPC call's URL: the endpoint's scheme and authority, the method's path.
+std::string GrpcCallUrl(std::string_view endpoint) {
+  const size_t authority = endpoint.find("://") + 3;  // Validate checked it
+  const size_t path = endpoint.find_first_of("/?#", authority);
+  return std::string(endpoint.substr(0, path)) + std::string(kGrpcTraceExport);
+}
+
+// A gRPC message: compressed flag, big-endian length, the bytes.
+std::string GrpcFrame(const std::string& message, bool compressed) {
+  const auto length = static_cast<uint32_t>(message.size());
+  std::string frame{static_cast<char>(compressed ? 1 : 0),
+                    static_cast<char>(length >> 24),
+                    static_cast<char>(length >> 16),
+                    static_cast<char>(length >> 8), static_cast<char>(length)};
+  return frame + message;
+}
+
+// What the OTLP spec lets an exporter retry. RESOURCE_EXHAUSTED only comes
+// retryable with a RetryInfo detail, which is not read here.
+bool IsRetryableGrpcStatus(int code) {
+  return code == 1 || code == 4 || code == 10 || code == 11 || code == 14 ||
+         code == 15;
+}
+
+std::string GrpcStatusName(int code) {
+  static constexpr std::string_view kNames[] = {"OK",
+                                                "CANCELLED",
+                                                "UNKNOWN",
+                                                "INVALID_ARGUMENT",
+                                                "DEADLINE_EXCEEDED",
+                                                "NOT_FOUND",
+                                                "ALREADY_EXISTS",
+                                                "PERMISSION_DENIED",
+                                                "RESOURCE_EXHAUSTED",
+                                                "FAILED_PRECONDITION",
+                                                "ABORTED",
+                                                "OUT_OF_RANGE",
+                                                "UNIMPLEMENTED",
+                                                "INTERNAL",
+                                                "UNAVAILABLE",
+                                                "DATA_LOSS",
+                                                "UNAUTHENTICATED"};
+  return code >= 0 && code < 17 ? std::string(kNames[code])
+                                : "status " + std::to_string(code);
+}
+
+// How one attempt went, whatever the protocol.
+struct AttemptOutcome {
+  bool delivered = false;
+  std::optional<otlp::PartialSuccess> partial;  // with delivered
+  std::string reason;                           // without
+  bool retryable = false;
+};
+
+AttemptOutcome OutcomeOfHttp(const otlp::HttpResponse& response, bool json) {
+  if (response.status >= 200 && response.status < 300) {
+    return {true,
+            json ? otlp::DecodeResponseJson(response.body)
+                 : otlp::DecodeResponseProtobuf(response.body),
+            {},
+            false};
+  }
+  std::string reason = "HTTP " + std::to_string(response.status);
+  // OTLP failure bodies are a google.rpc.Status; its message says why.
+  std::string message = otlp::DecodeStatusMessage(response.body, json);
+  // Otherwise a short text body (a proxy's error, say) is shown as is.
+  if (message.empty() && response.body.size() < 200 &&
+      std::all_of(response.body.begin(), response.body.end(),
+                  [](unsigned char c) { return c >= 0x20 && c < 0x7f; }))
+    message = response.body;
+  if (!message.empty()) reason += ": " + message.substr(0, 300);
+  return {false, std::nullopt, std::move(reason),
+          IsRetryableStatus(response.status)};
+}
+
+AttemptOutcome OutcomeOfGrpc(const otlp::HttpResponse& response) {
+  if (response.status != 200) {
+    // Not an answer from a gRPC server (a proxy's, say): gRPC maps the HTTP
+    // status, and the retryable ones are those OTLP/HTTP retries.
+    return {false, std::nullopt,
+            "HTTP " + std::to_string(response.status) + " to a gRPC call",
+            IsRetryableStatus(response.status)};
+  }
+  if (!response.grpc_status) {
+    return {false, std::nullopt, "the answer has no grpc-status", false};
+  }
+  if (*response.grpc_status == 0) {
+    // One uncompressed response message (no compression was offered).
+    std::optional<otlp::PartialSuccess> partial;
+    if (response.body.size() >= 5 && response.body[0] == 0)
+      partial = otlp::DecodeResponseProtobuf(
+          std::string_view(response.body).substr(5));
+    return {true, std::move(partial), {}, false};
+  }
+  std::string reason = "gRPC " + GrpcStatusName(*response.grpc_status);
+  if (!response.grpc_message.empty()) {
+    reason += ": " + text::PercentDecode(response.grpc_message)
+                         .value_or(response.grpc_message)
+                         .substr(0, 300);
+  }
+  return {false, std::nullopt, std::move(reason),
+          IsRetryableGrpcStatus(*response.grpc_status)};
+}
+
 }  // namespace
 
 Status OtlpHttpExporterOptions::Validate() const {
@@ -152,6 +259,11 @@ Status OtlpHttpExporterOptions::Validate() const {
   return Status::Ok();
 }
 
+std::string OtlpHttpExporterOptions::DefaultEndpoint(Protocol protocol) {
+  return protocol == Protocol::kGrpc ? "http://localhost:4317"
+                                     : "http://localhost:4318/v1/traces";
+}
+
 Result<OtlpHttpExporterOptions> OtlpHttpExporterOptions::FromEnv() {
   OtlpHttpExporterOptions options;
   // The signal-specific variable wins over the general one.
@@ -160,11 +272,6 @@ Result<OtlpHttpExporterOptions> OtlpHttpExporterOptions::FromEnv() {
     if (auto v = env::Get(specific)) return {specific, v};
     return {general, env::Get(general)};
   };
-  if (auto v = env::Get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
-    options.endpoint = *v;
-  } else if (auto base = env::Get("OTEL_EXPORTER_OTLP_ENDPOINT")) {
-    options.endpoint = AppendTracesPath(*base);
-  }
   if (auto [name, v] = pick("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
                             "OTEL_EXPORTER_OTLP_PROTOCOL");
       v) {
@@ -172,11 +279,34 @@ Result<OtlpHttpExporterOptions> OtlpHttpExporterOptions::FromEnv() {
       options.protocol = Protocol::kHttpProtobuf;
     } else if (*v == "http/json") {
       options.protocol = Protocol::kHttpJson;
+    } else if (*v == "grpc") {
+      options.protocol = Protocol::kGrpc;
     } else {
-      return Status::InvalidArgument(
-          std::string(name) + "=\"" + *v +
-          "\": supported are http/protobuf and http/json (grpc is not)");
+      return Status::InvalidArgument(std::string(name) + "=\"" + *v +
+                                     "\": expected http/protobuf, http/json "
+                                     "or grpc");
     }
+  }
+  const bool grpc = options.protocol == Protocol::kGrpc;
+  options.endpoint = DefaultEndpoint(options.protocol);
+  if (auto v = env::Get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
+    options.endpoint = *v;
+  } else if (auto base = env::Get("OTEL_EXPORTER_OTLP_ENDPOINT")) {
+    options.endpoint = grpc ? *base : AppendTracesPath(*base);
+  }
+  if (grpc && options.endpoint.find("://") == std::string::npos) {
+    bool insecure = false;
+    if (auto [name, v] = pick("OTEL_EXPORTER_OTLP_TRACES_INSECURE",
+                              "OTEL_EXPORTER_OTLP_INSECURE");
+        v) {
+      if (EqualsIgnoreAsciiCase(*v, "true")) {
+        insecure = true;
+      } else if (!EqualsIgnoreAsciiCase(*v, "false")) {
+        return Status::InvalidArgument(std::string(name) + "=\"" + *v +
+                                       "\": expected true or false");
+      }
+    }
+    options.endpoint = (insecure ? "http://" : "https://") + options.endpoint;
   }
   if (auto [name, v] = pick("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
                             "OTEL_EXPORTER_OTLP_COMPRESSION");
@@ -228,6 +358,7 @@ Result<OtlpHttpExporterOptions> OtlpHttpExporterOptions::FromEnv() {
 
 struct OtlpHttpExporter::Impl {
   OtlpHttpExporterOptions options;
+  std::string url;  // the endpoint, or for gRPC the call's URL
   std::vector<std::pair<std::string, std::string>> request_headers;
   std::unique_ptr<otlp::HttpClient> client;
   std::mt19937_64 jitter_rng{std::random_device{}()};
@@ -288,16 +419,28 @@ Result<std::unique_ptr<OtlpHttpExporter>> OtlpHttpExporter::Create(
   // The body's type and encoding are ours to state: a configured one would
   // contradict the body sent (and a second Content-Type confuses receivers).
   std::erase_if(impl->request_headers, [](const auto& header) {
-    return EqualsIgnoreAsciiCase(header.first, "Content-Type") ||
-           EqualsIgnoreAsciiCase(header.first, "Content-Encoding");
+    for (const char* ours :
+         {"Content-Type", "Content-Encoding", "TE", "grpc-encoding"}) {
+      if (EqualsIgnoreAsciiCase(header.first, ours)) return true;
+    }
+    return false;
   });
-  impl->request_headers.emplace_back(
-      "Content-Type",
-      options.protocol == OtlpHttpExporterOptions::Protocol::kHttpJson
-          ? "application/json"
-          : "application/x-protobuf");
-  if (options.compression == OtlpHttpExporterOptions::Compression::kGzip) {
-    impl->request_headers.emplace_back("Content-Encoding", "gzip");
+  const bool gzip =
+      options.compression == OtlpHttpExporterOptions::Compression::kGzip;
+  if (options.protocol == OtlpHttpExporterOptions::Protocol::kGrpc) {
+    impl->url = GrpcCallUrl(options.endpoint);
+    impl->request_headers.emplace_back("Content-Type", "application/grpc");
+    impl->request_headers.emplace_back("TE", "trailers");  // gRPC requires it
+    // gRPC compresses the message, not the HTTP body.
+    if (gzip) impl->request_headers.emplace_back("grpc-encoding", "gzip");
+  } else {
+    impl->url = options.endpoint;
+    impl->request_headers.emplace_back(
+        "Content-Type",
+        options.protocol == OtlpHttpExporterOptions::Protocol::kHttpJson
+            ? "application/json"
+            : "application/x-protobuf");
+    if (gzip) impl->request_headers.emplace_back("Content-Encoding", "gzip");
   }
   // OTLP exporters SHOULD name themselves, their language and version;
   // a User-Agent among the configured headers wins.
@@ -338,8 +481,12 @@ ExportResult OtlpHttpExporter::Export(
     } else {
       otlp::EncodeProtobuf(batch, body);
     }
-    if (s.options.compression == OtlpHttpExporterOptions::Compression::kGzip)
-      body = Gzip(body);
+    const bool gzip =
+        s.options.compression == OtlpHttpExporterOptions::Compression::kGzip;
+    if (gzip) body = Gzip(body);
+    const bool grpc =
+        s.options.protocol == OtlpHttpExporterOptions::Protocol::kGrpc;
+    if (grpc) body = GrpcFrame(body, gzip);
 
     const auto end_by = std::min(deadline, Clock::now() + s.options.timeout);
     std::string reason;
@@ -351,40 +498,32 @@ ExportResult OtlpHttpExporter::Export(
                                 : reason + ", then deadline exceeded";
         break;
       }
-      otlp::HttpResponse response = s.client->Post(
-          s.options.endpoint, s.request_headers, body, remaining);
-      if (response.transport_ok && response.status >= 200 &&
-          response.status < 300) {
-        auto partial = json ? otlp::DecodeResponseJson(response.body)
-                            : otlp::DecodeResponseProtobuf(response.body);
+      const otlp::HttpResponse response = s.client->Post(
+          s.url, s.request_headers, body, remaining,
+          grpc ? otlp::HttpVersion::kHttp2 : otlp::HttpVersion::kHttp1);
+      AttemptOutcome outcome;
+      if (!response.transport_ok) {
+        // A timeout used up the time we had.
+        outcome = {false, std::nullopt, response.error, !response.timed_out};
+      } else {
+        outcome =
+            grpc ? OutcomeOfGrpc(response) : OutcomeOfHttp(response, json);
+      }
+      if (outcome.delivered) {
         uint64_t rejected = 0;
-        if (partial && partial->rejected_spans > 0) {
+        if (outcome.partial && outcome.partial->rejected_spans > 0) {
           rejected = std::min<uint64_t>(
-              static_cast<uint64_t>(partial->rejected_spans), count);
+              static_cast<uint64_t>(outcome.partial->rejected_spans), count);
           s.rejected += rejected;
           s.LogFailure("backend rejected " + std::to_string(rejected) +
-                           " spans: " + partial->error_message,
+                           " spans: " + outcome.partial->error_message,
                        rejected);
         }
         s.exported += count - rejected;
         return ExportResult::kSuccess;
       }
-      bool retryable;
-      if (!response.transport_ok) {
-        reason = response.error;
-        retryable = !response.timed_out;  // a timeout used up the time we had
-      } else {
-        reason = "HTTP " + std::to_string(response.status);
-        // OTLP failure bodies are a google.rpc.Status; its message says why.
-        std::string message = otlp::DecodeStatusMessage(response.body, json);
-        // Otherwise a short text body (a proxy's error, say) is shown as is.
-        if (message.empty() && response.body.size() < 200 &&
-            std::all_of(response.body.begin(), response.body.end(),
-                        [](unsigned char c) { return c >= 0x20 && c < 0x7f; }))
-          message = response.body;
-        if (!message.empty()) reason += ": " + message.substr(0, 300);
-        retryable = IsRetryableStatus(response.status);
-      }
+      reason = std::move(outcome.reason);
+      const bool retryable = outcome.retryable;
       if (!retryable || attempt >= s.options.max_attempts) break;
       auto delay = s.Backoff(attempt);
       if (auto retry_after = ParseRetryAfter(response.retry_after))

@@ -283,7 +283,8 @@ class OtlpEnvTest : public ::testing::Test {
           "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
           "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
           "OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_TIMEOUT",
-          "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"}) {
+          "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_INSECURE",
+          "OTEL_EXPORTER_OTLP_TRACES_INSECURE"}) {
       unsetenv(name);
     }
   }
@@ -333,11 +334,43 @@ TEST_F(OtlpEnvTest, SpecificHeadersReplaceGeneralOnesWhateverTheirCase) {
             (std::pair<std::string, std::string>{"api-key", "specific"}));
 }
 
-TEST_F(OtlpEnvTest, MisconfigurationIsOneClearError) {
+TEST_F(OtlpEnvTest, GrpcTakesTheEndpointAsIsOn4317) {
   setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc", 1);
-  auto grpc = OtlpHttpExporterOptions::FromEnv();
-  ASSERT_FALSE(grpc.ok());
-  EXPECT_NE(grpc.status().message().find("grpc"), std::string::npos);
+  using Protocol = OtlpHttpExporterOptions::Protocol;
+  EXPECT_EQ(OtlpHttpExporterOptions::FromEnv()->protocol, Protocol::kGrpc);
+  EXPECT_EQ(OtlpHttpExporterOptions::FromEnv()->endpoint,
+            "http://localhost:4317");
+  setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317", 1);
+  EXPECT_EQ(OtlpHttpExporterOptions::FromEnv()->endpoint,
+            "http://collector:4317");  // no /v1/traces for gRPC
+  // Without a scheme: TLS unless INSECURE says otherwise.
+  setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317", 1);
+  EXPECT_EQ(OtlpHttpExporterOptions::FromEnv()->endpoint,
+            "https://collector:4317");
+  setenv("OTEL_EXPORTER_OTLP_INSECURE", "TRUE", 1);
+  EXPECT_EQ(OtlpHttpExporterOptions::FromEnv()->endpoint,
+            "http://collector:4317");
+  setenv("OTEL_EXPORTER_OTLP_TRACES_INSECURE", "false", 1);
+  EXPECT_EQ(OtlpHttpExporterOptions::FromEnv()->endpoint,
+            "https://collector:4317");
+  setenv("OTEL_EXPORTER_OTLP_TRACES_INSECURE", "maybe", 1);
+  auto bad = OtlpHttpExporterOptions::FromEnv();
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("OTEL_EXPORTER_OTLP_TRACES_INSECURE"),
+            std::string::npos);
+  setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://traces:1234", 1);
+  unsetenv("OTEL_EXPORTER_OTLP_TRACES_INSECURE");
+  EXPECT_EQ(OtlpHttpExporterOptions::FromEnv()->endpoint, "http://traces:1234");
+  EXPECT_EQ(OtlpHttpExporterOptions::DefaultEndpoint(Protocol::kHttpJson),
+            "http://localhost:4318/v1/traces");
+}
+
+TEST_F(OtlpEnvTest, MisconfigurationIsOneClearError) {
+  setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "thrift", 1);
+  auto thrift = OtlpHttpExporterOptions::FromEnv();
+  ASSERT_FALSE(thrift.ok());
+  EXPECT_NE(thrift.status().message().find("http/protobuf, http/json or grpc"),
+            std::string::npos);
   unsetenv("OTEL_EXPORTER_OTLP_PROTOCOL");
   setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318", 1);
   auto no_scheme = OtlpHttpExporterOptions::FromEnv();

@@ -51,10 +51,10 @@ struct Settings {
   std::string exporter;      // kafkatrace.exporter: otlp, console, none
   std::string
       otlp_endpoint;  // kafkatrace.otlp.endpoint: full URL of /v1/traces
-  std::string
-      otlp_protocol;    // kafkatrace.otlp.protocol: http/protobuf, http/json
-  std::string sampler;  // kafkatrace.sampler
-  std::string sampler_arg;  // kafkatrace.sampler.arg
+  std::string otlp_protocol;  // kafkatrace.otlp.protocol: http/protobuf,
+                              // http/json, grpc
+  std::string sampler;        // kafkatrace.sampler
+  std::string sampler_arg;    // kafkatrace.sampler.arg
   kafka::ProducerContextPolicy policy = kafka::ProducerContextPolicy::kParent;
   int flush_timeout_ms = 2000;  // kafkatrace.flush.timeout.ms
   // The client instance created from this configuration (on_new). Deleted
@@ -84,8 +84,8 @@ std::string Apply(Settings& s, std::string_view name, std::string_view value) {
     if (Status status = probe.Validate(); !status.ok()) return status.message();
     s.otlp_endpoint = v;
   } else if (name == "kafkatrace.otlp.protocol") {
-    if (v != "http/protobuf" && v != "http/json")
-      return "expected http/protobuf or http/json";
+    if (v != "http/protobuf" && v != "http/json" && v != "grpc")
+      return "expected http/protobuf, http/json or grpc";
     s.otlp_protocol = v;
   } else if (name == "kafkatrace.sampler") {
     auto sampler = MakeSampler(v, "1");
@@ -309,10 +309,21 @@ Result<std::unique_ptr<TracerProvider>> MakeProvider(const Settings& s) {
     } else if (exporter == "otlp") {
       auto otlp_options = OtlpHttpExporterOptions::FromEnv();
       if (!otlp_options.ok()) return otlp_options.status();
-      if (!s.otlp_endpoint.empty()) otlp_options->endpoint = s.otlp_endpoint;
-      if (s.otlp_protocol == "http/json") {
-        otlp_options->protocol = OtlpHttpExporterOptions::Protocol::kHttpJson;
+      using Protocol = OtlpHttpExporterOptions::Protocol;
+      if (!s.otlp_protocol.empty()) {
+        const Protocol protocol = s.otlp_protocol == "grpc" ? Protocol::kGrpc
+                                  : s.otlp_protocol == "http/json"
+                                      ? Protocol::kHttpJson
+                                      : Protocol::kHttpProtobuf;
+        // An endpoint nobody chose follows the protocol (4317 for gRPC).
+        if (otlp_options->endpoint ==
+            OtlpHttpExporterOptions::DefaultEndpoint(otlp_options->protocol)) {
+          otlp_options->endpoint =
+              OtlpHttpExporterOptions::DefaultEndpoint(protocol);
+        }
+        otlp_options->protocol = protocol;
       }
+      if (!s.otlp_endpoint.empty()) otlp_options->endpoint = s.otlp_endpoint;
       auto otlp = OtlpHttpExporter::Create(std::move(otlp_options.value()));
       if (!otlp.ok()) return otlp.status();
       span_exporter = std::move(otlp.value());

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""The viewer's OTLP/gRPC receiver, driven by a third-party gRPC client (Debian's python3-grpcio):
-what it stores is what the UI then serves, gzip-compressed calls work, and every bad call gets
-its gRPC status and a reason while the receiver keeps serving.
+"""OTLP/gRPC both ways against a third-party gRPC stack (Debian's python3-grpcio): the viewer's
+receiver driven by a grpcio client (what it stores is what the UI then serves, gzip-compressed
+calls work, and every bad call gets its gRPC status and a reason while the receiver keeps
+serving), and our exporter (OTEL_EXPORTER_OTLP_PROTOCOL=grpc, through the CLI) calling a grpcio
+server: plain and gzip, a retried UNAVAILABLE, and a refusal reported with its reason.
 
 The ExportTraceServiceRequest messages are written here field by field from the OTLP protos'
 field numbers, so the test does not depend on our own encoder."""
@@ -13,7 +15,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import threading
 import unittest
+from concurrent import futures
 import urllib.error
 import urllib.request
 
@@ -201,6 +205,81 @@ class OtlpGrpcTest(unittest.TestCase):
                              timeout=30)
         self.assertEqual(out.returncode, 2)
         self.assertIn("bad --otlp-grpc", out.stderr)
+
+
+class Collector(grpc.GenericRpcHandler):
+    """A grpcio TraceService that keeps the raw requests; `answers` scripts the statuses."""
+
+    def __init__(self):
+        self.calls, self.answers, self.lock = [], [], threading.Lock()
+
+    def service(self, details):
+        if details.method != TRACE_EXPORT:
+            return None
+        return grpc.unary_unary_rpc_method_handler(self.export)  # raw bytes in and out
+
+    def export(self, message, context):
+        with self.lock:
+            self.calls.append((message, dict(context.invocation_metadata())))
+            answer = self.answers.pop(0) if self.answers else None
+        if answer:
+            context.abort(*answer)
+        return b""
+
+
+class OurExporterTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.broker = subprocess.Popen([KAFKATRACE, "broker", "--port", "0", "--topic", "grpc-out:1"],
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        cls.bootstrap = cls.broker.stdout.readline().strip()
+        cls.collector = Collector()
+        cls.server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        cls.server.add_generic_rpc_handlers((cls.collector,))
+        cls.port = cls.server.add_insecure_port("127.0.0.1:0")
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop(None)
+        cls.broker.terminate()
+        cls.broker.wait(timeout=10)
+
+    def setUp(self):
+        self.collector.calls.clear()
+
+    def produce(self, value, **env):
+        environment = dict(os.environ, OTEL_EXPORTER_OTLP_PROTOCOL="grpc", OTEL_SERVICE_NAME="grpc-cli",
+                           OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:%d" % self.port, **env)
+        out = subprocess.run([KAFKATRACE, "produce", "-b", self.bootstrap, "-t", "grpc-out", value],
+                             capture_output=True, text=True, timeout=60, env=environment)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        return out.stderr
+
+    def test_spans_arrive_as_a_grpc_export_call(self):
+        self.produce("plain")
+        self.assertEqual(len(self.collector.calls), 1)
+        message, metadata = self.collector.calls[0]
+        self.assertIn(b"send grpc-out", message)
+        self.assertIn(b"grpc-cli", message)
+        self.assertTrue(metadata["user-agent"].startswith("kafkatrace-OTLP-Exporter-Cpp/"), metadata)
+
+    def test_gzip_compresses_the_message_as_grpc_does(self):
+        self.produce("zipped", OTEL_EXPORTER_OTLP_COMPRESSION="gzip")
+        self.assertEqual(len(self.collector.calls), 1)
+        self.assertIn(b"send grpc-out", self.collector.calls[0][0])  # grpcio inflated it
+
+    def test_unavailable_is_retried(self):
+        self.collector.answers = [(grpc.StatusCode.UNAVAILABLE, "warming up")]
+        stderr = self.produce("retried")
+        self.assertEqual(len(self.collector.calls), 2, stderr)
+        self.assertNotIn("failed", stderr)
+
+    def test_a_refusal_is_reported_with_its_reason_and_not_retried(self):
+        self.collector.answers = [(grpc.StatusCode.INVALID_ARGUMENT, "span 100% broken")]
+        stderr = self.produce("refused")
+        self.assertEqual(len(self.collector.calls), 1)
+        self.assertIn("gRPC INVALID_ARGUMENT: span 100% broken", stderr)
 
 
 if __name__ == "__main__":

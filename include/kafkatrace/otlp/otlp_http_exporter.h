@@ -1,10 +1,13 @@
-// OtlpHttpExporter: sends spans to any OTLP/HTTP backend (OpenTelemetry
-// Collector, Jaeger, Tempo, New Relic, Honeycomb, `kafkatrace view`) as POST
-// <endpoint> with protobuf (default) or OTLP/JSON, over libcurl with
-// keep-alive, TLS from the system CA store and optional gzip. Retries only what
-// the OTLP spec calls retryable (429, 502, 503, 504, connection failures), with
-// exponential backoff, jitter and Retry-After, always within the export
-// deadline.
+// OtlpHttpExporter: sends spans to any OTLP backend (OpenTelemetry Collector,
+// Jaeger, Tempo, New Relic, Honeycomb, `kafkatrace view`) over libcurl with
+// keep-alive, TLS from the system CA store and optional gzip, in one of the
+// three OTLP transports: POST <endpoint> with protobuf (http/protobuf, the
+// default) or OTLP/JSON (http/json), or the gRPC unary call TraceService/Export
+// over HTTP/2 (grpc; h2c for http://, TLS for https://). Retries only what the
+// OTLP spec calls retryable (HTTP 429, 502, 503, 504; gRPC CANCELLED,
+// DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS; connection
+// failures), with exponential backoff, jitter and Retry-After, always within
+// the export deadline.
 //
 // Threading: Export is called by one span processor thread at a time
 // (SpanExporter contract); stats() and Shutdown() may be called from any
@@ -25,10 +28,11 @@
 namespace kafkatrace {
 
 struct OtlpHttpExporterOptions {
-  enum class Protocol { kHttpProtobuf, kHttpJson };
+  enum class Protocol { kHttpProtobuf, kHttpJson, kGrpc };
   enum class Compression { kNone, kGzip };
 
-  // Full URL spans are POSTed to (default http://localhost:4318/v1/traces).
+  // http/protobuf and http/json: the full URL spans are POSTed to. grpc: the
+  // receiver's http(s)://host:port; a path is ignored (the call has its own).
   std::string endpoint = "http://localhost:4318/v1/traces";
   Protocol protocol =
       Protocol::kHttpProtobuf;  // http/protobuf, as other OTel SDKs default
@@ -51,9 +55,14 @@ struct OtlpHttpExporterOptions {
   std::string client_certificate;
   std::string client_key;
 
+  // The endpoint used when none is configured: http://localhost:4318/v1/traces
+  // for OTLP/HTTP, http://localhost:4317 for gRPC.
+  static std::string DefaultEndpoint(Protocol protocol);
   // OTEL_EXPORTER_OTLP_[TRACES_]{ENDPOINT,PROTOCOL,HEADERS,COMPRESSION,TIMEOUT,
-  // CERTIFICATE,CLIENT_CERTIFICATE,CLIENT_KEY} over the defaults,
-  // signal-specific variables first. Malformed values are one clear error.
+  // CERTIFICATE,CLIENT_CERTIFICATE,CLIENT_KEY,INSECURE} over the defaults,
+  // signal-specific variables first. For grpc the endpoint is taken as is (no
+  // /v1/traces), and one without a scheme gets https://, or http:// when
+  // INSECURE is true. Malformed values are one clear error.
   static Result<OtlpHttpExporterOptions> FromEnv();
   // Checks the endpoint URL, header names and that the TLS files can be
   // read; the error says what is wrong.
