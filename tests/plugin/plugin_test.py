@@ -9,9 +9,11 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
+import urllib.request
 
 BUILD = os.path.abspath(sys.argv.pop(1) if len(sys.argv) > 1 else "build")
 KAFKATRACE = os.path.join(BUILD, "tools", "kafkatrace", "kafkatrace")
@@ -60,7 +62,7 @@ def wait_for(predicate, seconds=20):
 class PluginTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        topics = [arg for t in ["k1", "k2", "k3", "k4", "k5", "py1", "py2"] for arg in ("--topic", t + ":1")]
+        topics = [arg for t in ["k1", "k2", "k3", "k4", "k5", "k6", "py1", "py2"] for arg in ("--topic", t + ":1")]
         cls.broker = subprocess.Popen([KAFKATRACE, "broker", "--port", "0", *topics], stdout=subprocess.PIPE,
                                       stderr=subprocess.DEVNULL, text=True)
         cls.bootstrap = cls.broker.stdout.readline().strip()
@@ -127,6 +129,30 @@ class PluginTest(unittest.TestCase):
         # Two incoming traceparents: W3C says restart, so the send span starts a new trace.
         self.assertNotEqual(send[0]["traceId"], "4bf92f3577b34da6a3ce929d0e0e4736")
         self.assertEqual(record["traceparent"]["parent_span_id"], send[0]["spanId"])
+
+    def test_kcat_exports_over_grpc_to_the_viewer(self):
+        view = subprocess.Popen([KAFKATRACE, "view", "--otlp", "127.0.0.1:0", "--ui", "127.0.0.1:0",
+                                 "--otlp-grpc", "127.0.0.1:0", "--db", os.path.join(tempfile.mkdtemp(), "s.db")],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            view.stdout.readline()  # OTLP/HTTP
+            ui = view.stdout.readline().split()[-1]
+            grpc_address = view.stdout.readline().split()[-1]
+            subprocess.run(["kcat", "-b", self.bootstrap, "-t", "k6", "-P", "-X", "plugin.library.paths=" + PLUGIN,
+                            "-X", "kafkatrace.service.name=kcat-grpc", "-X", "kafkatrace.otlp.protocol=grpc",
+                            "-X", "kafkatrace.otlp.endpoint=http://" + grpc_address],
+                           input="over grpc\n", text=True, check=True, timeout=30)
+
+            def traces():
+                with urllib.request.urlopen(ui + "api/traces?service=kcat-grpc", timeout=10) as r:
+                    return json.loads(r.read())
+            found = wait_for(traces)
+            self.assertEqual(len(found), 1)
+            record = self.consume_json("k6", 1)[0]
+            self.assertEqual(found[0]["trace_id"], record["traceparent"]["trace_id"])
+        finally:
+            view.terminate()
+            view.wait(timeout=10)
 
     def test_python_confluent_kafka_producer_continued_by_kafkatrace(self):
         from confluent_kafka import Producer
