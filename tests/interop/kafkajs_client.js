@@ -1,12 +1,19 @@
 // A client nobody here wrote: kafkajs traced by OpenTelemetry's own instrumentation-kafkajs.
 // Usage: node kafkajs_client.js <bootstrap> produce|consume <topic>
 // Prints the ids of its PRODUCER span (produce) or CONSUMER span and its parent (consume).
+// With OTLP_GRPC_ENDPOINT set (http://host:port), its spans also go there through
+// OpenTelemetry's own OTLP/gRPC exporter (@grpc/grpc-js).
 const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
 const { InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
 const { registerInstrumentations } = require('@opentelemetry/instrumentation');
 const { KafkaJsInstrumentation } = require('@opentelemetry/instrumentation-kafkajs');
 const exporter = new InMemorySpanExporter();
-const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const spanProcessors = [new SimpleSpanProcessor(exporter)];
+if (process.env.OTLP_GRPC_ENDPOINT) {
+  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-grpc');
+  spanProcessors.push(new SimpleSpanProcessor(new OTLPTraceExporter({ url: process.env.OTLP_GRPC_ENDPOINT })));
+}
+const provider = new NodeTracerProvider({ spanProcessors });
 provider.register();
 registerInstrumentations({ instrumentations: [new KafkaJsInstrumentation()] });
 const { Kafka, logLevel } = require('kafkajs');
@@ -20,6 +27,7 @@ const { Kafka, logLevel } = require('kafkajs');
     await producer.send({ topic, messages: [{ key: 'js', value: 'from kafkajs' }] });
     await producer.disconnect();
     const span = exporter.getFinishedSpans().find((s) => s.kind === 3);  // PRODUCER
+    await provider.shutdown();  // flushes the OTLP exporter, if any (and empties the in-memory one)
     console.log(JSON.stringify({ trace_id: span.spanContext().traceId, span_id: span.spanContext().spanId }));
   } else {
     const consumer = kafka.consumer({ groupId: 'js-' + Date.now() });
@@ -31,6 +39,7 @@ const { Kafka, logLevel } = require('kafkajs');
     await got;
     await consumer.disconnect();
     const span = exporter.getFinishedSpans().find((s) => s.kind === 4);  // CONSUMER
+    await provider.shutdown();
     console.log(JSON.stringify({ trace_id: span.spanContext().traceId, parent: span.parentSpanContext?.spanId ?? span.parentSpanId }));
   }
   process.exit(0);

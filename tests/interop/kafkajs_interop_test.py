@@ -2,7 +2,8 @@
 """Interop with OpenTelemetry JavaScript (kafkajs + @opentelemetry/instrumentation-kafkajs):
 a trace started by the JS producer is continued by kafkatrace's consumer, and a trace started by
 kafkatrace's producer is continued by the JS consumer. kafkatrace's spans are read back from
-`kafkatrace view`.
+`kafkatrace view`, where the JS spans arrive too, through OpenTelemetry's own OTLP/gRPC exporter
+into the view's gRPC receiver: one trace, both languages, and the Kafka hop between them.
 
 Usage: kafkajs_interop_test.py <build-dir>   (after `npm ci` in tests/interop)
 """
@@ -28,10 +29,12 @@ class KafkaJsInteropTest(unittest.TestCase):
                                       stderr=subprocess.DEVNULL, text=True)
         cls.bootstrap = cls.broker.stdout.readline().strip()
         cls.view = subprocess.Popen([KAFKATRACE, "view", "--otlp", "127.0.0.1:0", "--ui", "127.0.0.1:0",
+                                     "--otlp-grpc", "127.0.0.1:0",
                                      "--db", os.path.join(tempfile.mkdtemp(), "spans.db")],
                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         cls.otlp = cls.view.stdout.readline().split()[-1]
         cls.ui = cls.view.stdout.readline().split()[-1]
+        cls.otlp_grpc = "http://" + cls.view.stdout.readline().split()[-1]
 
     @classmethod
     def tearDownClass(cls):
@@ -41,7 +44,7 @@ class KafkaJsInteropTest(unittest.TestCase):
 
     def js(self, mode, topic):
         out = subprocess.run(["node", CLIENT, self.bootstrap, mode, topic], capture_output=True,
-                             text=True, timeout=120)
+                             text=True, timeout=120, env=dict(os.environ, OTLP_GRPC_ENDPOINT=self.otlp_grpc))
         self.assertEqual(out.returncode, 0, out.stderr)
         return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -50,13 +53,16 @@ class KafkaJsInteropTest(unittest.TestCase):
         return subprocess.run([KAFKATRACE, *args], env=env, capture_output=True, text=True, timeout=60,
                               check=True).stdout
 
+    def trace(self, trace_id):
+        with urllib.request.urlopen(self.ui + "api/traces/" + trace_id, timeout=5) as r:
+            return json.loads(r.read())
+
     def spans(self, trace_id, name):
         for _ in range(100):
             try:
-                with urllib.request.urlopen(self.ui + "api/traces/" + trace_id, timeout=5) as r:
-                    found = [s for s in json.loads(r.read())["spans"] if s["name"] == name]
-                    if found:
-                        return found
+                found = [s for s in self.trace(trace_id)["spans"] if s["name"] == name]
+                if found:
+                    return found
             except urllib.error.HTTPError:
                 pass
             time.sleep(0.1)
@@ -68,6 +74,13 @@ class KafkaJsInteropTest(unittest.TestCase):
                         "--count", "1", "--timeout-ms", "10000")
         process = self.spans(js["trace_id"], "process from-js")[0]
         self.assertEqual(process["parent_span_id"], js["span_id"])
+        # The JS producer's span came in over gRPC: the viewer has the whole hop.
+        trace = self.trace(js["trace_id"])
+        send = [s for s in trace["spans"] if s["span_id"] == js["span_id"]]
+        self.assertEqual(len(send), 1, trace["spans"])
+        self.assertEqual(send[0]["kind"], 4)  # PRODUCER
+        self.assertEqual([(h["send_span_id"], h["process_span_id"]) for h in trace["hops"]],
+                         [(js["span_id"], process["span_id"])])
 
     def test_js_consumer_continues_a_kafkatrace_trace(self):
         trace_id = self.kafkatrace("produce", "-b", self.bootstrap, "-t", "to-js", "for kafkajs").split()[-1]
@@ -75,6 +88,8 @@ class KafkaJsInteropTest(unittest.TestCase):
         js = self.js("consume", "to-js")
         self.assertEqual(js["trace_id"], trace_id)
         self.assertEqual(js["parent"], send["span_id"])
+        consumer = [s for s in self.trace(trace_id)["spans"] if s["parent_span_id"] == send["span_id"]]
+        self.assertEqual([s["kind"] for s in consumer], [5], consumer)  # the JS CONSUMER span, over gRPC
 
 
 if __name__ == "__main__":
