@@ -1,14 +1,20 @@
-// The viewer's store: OTLP decode + SQLite ingest rate, and loading a
-// 1,000-span trace with the JSON the API returns.
+// The viewer's store: OTLP decode + SQLite ingest rate, the same through each
+// OTLP transport from our exporter, and loading a 1,000-span trace with the
+// JSON the API returns.
 #include <benchmark/benchmark.h>
+#include <httplib.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <thread>
 
 #include "collector/kafka_hops.h"
 #include "collector/otlp_decoder.h"
+#include "collector/otlp_grpc_server.h"
+#include "collector/otlp_receiver.h"
 #include "collector/span_store.h"
 #include "common/json_writer.h"
+#include "kafkatrace/otlp/otlp_http_exporter.h"
 #include "kafkatrace/resource.h"
 #include "otlp/otlp_encoder.h"
 
@@ -26,9 +32,8 @@ uint64_t Mix(uint64_t x) {  // splitmix64's finalizer
   return x ^ (x >> 31);
 }
 
-// 512 producer spans with the attributes the Kafka instrumentation writes, as
-// OTLP protobuf.
-std::string Request(uint64_t seed) {
+// 512 producer spans with the attributes the Kafka instrumentation writes.
+std::vector<std::unique_ptr<SpanData>> Batch(uint64_t seed) {
   static const Resource resource = Resource::Default("bench");
   static const InstrumentationScope scope{"kafkatrace", "0.1.0"};
   std::vector<std::unique_ptr<SpanData>> batch;
@@ -58,8 +63,13 @@ std::string Request(uint64_t seed) {
     span->scope = &scope;
     batch.push_back(std::move(span));
   }
+  return batch;
+}
+
+// The same as OTLP protobuf.
+std::string Request(uint64_t seed) {
   std::string body;
-  otlp::EncodeProtobuf(batch, body);
+  otlp::EncodeProtobuf(Batch(seed), body);
   return body;
 }
 
@@ -83,6 +93,63 @@ BENCHMARK(BM_DecodeAndIngest512)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(1'000'000 / 512);
+
+// Our exporter's Export() of 512 spans into a receiver that stores them, as
+// `kafkatrace view` does: Arg(0) OTLP/HTTP protobuf (cpp-httplib, as the
+// viewer), Arg(1) OTLP/gRPC (nghttp2; with libcurl < 8.0 a new connection per
+// call). Encoding, transport, decoding and the SQLite commit are all timed.
+void BM_ExportIntoReceiver512(benchmark::State& state) {
+  const bool grpc = state.range(0) == 1;
+  auto store = collector::SpanStore::Open(TempDb()).value();
+  httplib::Server http;
+  http.Post("/v1/traces",
+            [&](const httplib::Request& req, httplib::Response& res) {
+              auto reply = collector::ReceiveOtlpTraces(
+                  req.get_header_value("Content-Type"), req.body, *store);
+              res.status = reply.status;
+              res.set_content(reply.body, reply.content_type);
+            });
+  collector::OtlpGrpcServer grpc_server(*store);
+  std::string error;
+  const int port = grpc ? grpc_server.Bind("127.0.0.1", 0, &error)
+                        : http.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] {
+    if (grpc) {
+      grpc_server.Serve();
+    } else {
+      http.listen_after_bind();
+    }
+  });
+  while (!grpc && !http.is_running()) std::this_thread::yield();
+  const std::string address = "http://127.0.0.1:" + std::to_string(port);
+  auto exporter =
+      OtlpHttpExporter::Create(
+          {.endpoint = grpc ? address : address + "/v1/traces",
+           .protocol = grpc ? OtlpHttpExporterOptions::Protocol::kGrpc
+                            : OtlpHttpExporterOptions::Protocol::kHttpProtobuf})
+          .value();
+  uint64_t seed = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto batch = Batch(++seed);
+    state.ResumeTiming();
+    if (exporter->Export(batch, std::chrono::steady_clock::now() +
+                                    std::chrono::seconds(10)) !=
+        ExportResult::kSuccess) {
+      state.SkipWithError("export failed");
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * 512);
+  grpc_server.Stop();
+  http.stop();
+  serving.join();
+}
+BENCHMARK(BM_ExportIntoReceiver512)
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(200'000 / 512);
 
 void BM_DecodeOnly512(benchmark::State& state) {
   const std::string request = Request(1);

@@ -342,10 +342,13 @@ class Connection {
     if (it == self.streams_.end()) return 0;
     GrpcRequest& request = it->second.request;
     if (request.too_large) return 0;
-    // The prefix, and a compressed message a little larger than its content.
-    if (request.body.size() + size > self.options_.max_message_bytes + 5) {
+    // The prefix, and a compressed message a little larger than its content;
+    // and all of a connection's streams together at most two messages' worth.
+    const size_t limit = self.options_.max_message_bytes + 5;
+    if (request.body.size() + size > limit ||
+        self.buffered_ + size > 2 * limit) {
       request.too_large = true;
-      std::string().swap(request.body);  // read on, keep nothing
+      self.Release(request);  // read on, keep nothing
       return 0;
     }
     try {
@@ -353,7 +356,13 @@ class Connection {
     } catch (...) {
       return NGHTTP2_ERR_CALLBACK_FAILURE;
     }
+    self.buffered_ += size;
     return 0;
+  }
+
+  void Release(GrpcRequest& request) {
+    buffered_ -= request.body.size();
+    std::string().swap(request.body);
   }
 
   static int OnFrameReceived(nghttp2_session* session,
@@ -372,7 +381,11 @@ class Connection {
 
   static int OnStreamClose(nghttp2_session*, int32_t stream_id, uint32_t,
                            void* user_data) noexcept {
-    Of(user_data).streams_.erase(stream_id);
+    Connection& self = Of(user_data);
+    const auto it = self.streams_.find(stream_id);
+    if (it == self.streams_.end()) return 0;
+    self.Release(it->second.request);
+    self.streams_.erase(it);
     return 0;
   }
 
@@ -382,7 +395,7 @@ class Connection {
     Stream& stream = it->second;
     const GrpcAnswer answer =
         AnswerRequest(stream.request, store_, options_.max_message_bytes);
-    std::string().swap(stream.request.body);
+    Release(stream.request);
     const std::string status = std::to_string(answer.http_status);
     if (answer.response) {
       // Headers, the message, then trailers with the status (ReadResponse).
@@ -440,6 +453,7 @@ class Connection {
   const std::atomic<bool>& stopping_;
   nghttp2_session* session_ = nullptr;
   std::map<int32_t, Stream> streams_;  // node-stable: ReadResponse's source
+  size_t buffered_ = 0;                // request bytes held, all streams
 };
 
 }  // namespace

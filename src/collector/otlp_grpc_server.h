@@ -35,8 +35,9 @@ namespace kafkatrace::collector {
 struct OtlpGrpcServerOptions {
   size_t max_message_bytes = 16 << 20;  // after decompression, as /v1/traces
   int max_connections = 16;
-  // Streams one connection may have open at once (HTTP/2 SETTINGS): with the
-  // two limits above, what buffered request bodies can take is bounded.
+  // Streams one connection may have open at once (HTTP/2 SETTINGS). Whatever
+  // the streams, a connection holds at most two messages' worth of request
+  // bytes; a stream that would go beyond is answered RESOURCE_EXHAUSTED.
   int max_concurrent_streams = 8;
 };
 
