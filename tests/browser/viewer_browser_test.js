@@ -37,6 +37,16 @@ function check(condition, message) {
     const otlp = (await view.nextLine()).split(' ').pop();
     const ui = (await view.nextLine()).split(' ').pop();
     const bootstrap = await broker.nextLine();
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+
+    // Day one: an empty viewer says where to send spans.
+    await page.goto(ui);
+    await page.locator('#traces td.empty').waitFor({ timeout: 10000 });
+    const empty = await page.locator('#traces td.empty').textContent();
+    check(empty.includes('No traces yet.') && empty.includes('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=' + otlp),
+      `empty state: ${empty}`);
+
     const env = { ...process.env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlp };
     const out = execFileSync(kafkatrace, ['produce', '-b', bootstrap, '-t', 'questions', '-k', injection, 'why?'],
       { env: { ...env, OTEL_SERVICE_NAME: 'api' }, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
@@ -63,8 +73,6 @@ function check(condition, message) {
     const shows = (cell, ns) => /^[0-9.]+ ms$/.test(cell) &&
       Math.abs(parseFloat(cell) - ns / 1e6) <= (ns >= 1e10 ? 1 : 0.01) + 1e-3;
 
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
-    const page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
     let dialogs = 0;
     page.on('dialog', (d) => { dialogs++; d.dismiss(); });
     await page.goto(ui);

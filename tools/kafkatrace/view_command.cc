@@ -173,6 +173,13 @@ int RunView(const ViewArgs& args) {
                    "default-src 'self'; script-src 'unsafe-inline' 'self'; "
                    "style-src 'unsafe-inline'");
   });
+  // Where spans are received, for the page's empty state; set once bound,
+  // before the UI serves.
+  std::string receivers_json;
+  ui.Get("/api/receivers",
+         [&](const httplib::Request&, httplib::Response& res) {
+           res.set_content(receivers_json, "application/json");
+         });
   ui.Get("/api/services", [&](const httplib::Request&, httplib::Response& res) {
     auto services = store.Services();
     if (!services.ok()) return Error(res, 500, services.status().message());
@@ -349,9 +356,20 @@ int RunView(const ViewArgs& args) {
                 << " (pick a port with --otlp-grpc)\n";
     }
   }
+  const std::string otlp_url = "http://" + otlp_host + ":" +
+                               std::to_string(bound_otlp) + "/v1/traces";
+  {
+    json::Writer w(receivers_json);
+    w.BeginObject().Key("otlp_http").String(otlp_url).Key("otlp_grpc");
+    if (bound_grpc >= 0) {
+      w.String("http://" + grpc_host + ":" + std::to_string(bound_grpc));
+    } else {
+      w.Null();
+    }
+    w.EndObject();
+  }
   // The first two lines are what scripts read: OTLP/HTTP, then the UI.
-  std::cout << "OTLP receiver: http://" << otlp_host << ":" << bound_otlp
-            << "/v1/traces\n"
+  std::cout << "OTLP receiver: " << otlp_url << "\n"
             << "UI: http://" << ui_host << ":" << bound_ui << "/\n";
   if (bound_grpc >= 0) {
     std::cout << "OTLP/gRPC receiver: " << grpc_host << ":" << bound_grpc

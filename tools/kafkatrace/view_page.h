@@ -46,6 +46,15 @@ async function search(ev) {
                el('td', ms(t.duration_nano), t.error_count ? 'err' : ''), el('td', String(t.span_count)));
     row.onclick = () => show(t.trace_id); body.append(row);
   }
+  if (traces.length === 0) {  // say why, and on day one how to send spans here
+    const cell = el('td', [...params].length ? 'No trace matches.' : 'No traces yet.', 'empty'); cell.colSpan = 4;
+    if (![...params].length) {
+      const r = await (await fetch('/api/receivers')).json();
+      cell.append(el('br'), 'Send spans over OTLP/HTTP: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=' + r.otlp_http);
+      if (r.otlp_grpc) cell.append(el('br'), 'or OTLP/gRPC: OTEL_EXPORTER_OTLP_PROTOCOL=grpc OTEL_EXPORTER_OTLP_ENDPOINT=' + r.otlp_grpc);
+    }
+    const row = el('tr'); row.append(cell); body.append(row);
+  }
 }
 async function show(id) {
   const trace = await (await fetch('/api/traces/' + id)).json();
