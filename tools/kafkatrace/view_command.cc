@@ -356,8 +356,8 @@ int RunView(const ViewArgs& args) {
                 << " (pick a port with --otlp-grpc)\n";
     }
   }
-  const std::string otlp_url = "http://" + otlp_host + ":" +
-                               std::to_string(bound_otlp) + "/v1/traces";
+  const std::string otlp_url =
+      "http://" + otlp_host + ":" + std::to_string(bound_otlp) + "/v1/traces";
   {
     json::Writer w(receivers_json);
     w.BeginObject().Key("otlp_http").String(otlp_url).Key("otlp_grpc");
