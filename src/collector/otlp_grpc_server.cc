@@ -212,6 +212,7 @@ class Connection {
   }
 
   void Run() {
+    if (SentHttp1Refusal()) return;
     if (!Start()) return;
     uint8_t buffer[16384];
     auto last_activity = std::chrono::steady_clock::now();
@@ -249,6 +250,40 @@ class Connection {
     std::string response;  // the length-prefixed response message
     size_t sent = 0;
   };
+
+  // An HTTP/1 request would only get a GOAWAY from nghttp2, which an HTTP/1
+  // client shows as a dropped connection: answer it in its own protocol.
+  // The first bytes are peeked, not read, so HTTP/2 goes on untouched.
+  bool SentHttp1Refusal() {
+    // Clients speak first; one that does not within 5 s is left to the loop.
+    pollfd ready{fd_, POLLIN, 0};
+    int polled = 0;
+    for (int waited = 0; polled == 0 && waited < 5000 && !stopping_.load();
+         waited += kPollMillis) {
+      polled = poll(&ready, 1, kPollMillis);
+    }
+    if (polled <= 0) return false;
+    char head[4];
+    const ssize_t n = recv(fd_, head, sizeof head, MSG_PEEK);
+    if (n < static_cast<ssize_t>(sizeof head)) return false;
+    if (std::string_view(head, 4) == "PRI ") return false;  // HTTP/2 preface
+    for (const char c : head) {
+      if (!(c >= 'A' && c <= 'Z') && c != ' ') return false;  // not a method
+    }
+    std::string reason =
+        "this is an OTLP/gRPC receiver (HTTP/2 only); send OTLP/HTTP to ";
+    reason += options_.otlp_http_url.empty() ? "the OTLP/HTTP receiver"
+                                             : options_.otlp_http_url;
+    reason += "\n";
+    const std::string answer =
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; "
+        "charset=utf-8\r\nConnection: close\r\nContent-Length: " +
+        std::to_string(reason.size()) + "\r\n\r\n" + reason;
+    (void)SendAll(fd_, reinterpret_cast<const uint8_t*>(answer.data()),
+                  answer.size());
+    shutdown(fd_, SHUT_WR);
+    return true;
+  }
 
   bool Start() {
     nghttp2_session_callbacks* callbacks = nullptr;

@@ -13,7 +13,8 @@
 //    saying how to turn the signal off in the sender;
 //  - a message compressed other than with gzip: UNIMPLEMENTED, advertising
 //    grpc-accept-encoding;
-//  - a request that is not gRPC at all (Content-Type): HTTP 415.
+//  - a request that is not gRPC at all (Content-Type): HTTP 415; an HTTP/1
+//    request (OTLP/HTTP sent here by mistake): an HTTP/1.1 400 saying so.
 // TLS is not offered: like the OTLP/HTTP receiver this is a local tool that
 // binds loopback by default.
 //
@@ -39,6 +40,9 @@ struct OtlpGrpcServerOptions {
   // the streams, a connection holds at most two messages' worth of request
   // bytes; a stream that would go beyond is answered RESOURCE_EXHAUSTED.
   int max_concurrent_streams = 8;
+  // Named in the 400 answered to an HTTP/1 request (OTLP/HTTP sent to the
+  // gRPC port by mistake): where such requests belong.
+  std::string otlp_http_url;
 };
 
 class OtlpGrpcServer {

@@ -104,7 +104,7 @@ class OtlpGrpcTest(unittest.TestCase):
         cls.view = subprocess.Popen([KAFKATRACE, "view", "--otlp", "127.0.0.1:0", "--ui", "127.0.0.1:0",
                                      "--otlp-grpc", "127.0.0.1:0", "--db", db],
                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        cls.view.stdout.readline()  # OTLP/HTTP
+        cls.otlp_http = cls.view.stdout.readline().split()[-1]
         cls.ui = cls.view.stdout.readline().split()[-1]
         line = cls.view.stdout.readline()
         assert line.startswith("OTLP/gRPC receiver: "), line
@@ -190,6 +190,16 @@ class OtlpGrpcTest(unittest.TestCase):
                               "-H", "Content-Type: application/json", "--data", "{}",
                               "http://" + self.address + TRACE_EXPORT], capture_output=True, text=True, timeout=30)
         self.assertEqual(out.stdout, "415", out.stderr)
+
+    def test_otlp_http_sent_here_gets_a_400_naming_the_right_port(self):
+        request = urllib.request.Request("http://" + self.address + "/v1/traces", data=b"{}", method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with self.assertRaises(urllib.error.HTTPError) as raised:
+            urllib.request.urlopen(request, timeout=10)
+        self.assertEqual(raised.exception.code, 400)
+        reason = raised.exception.read().decode()
+        self.assertIn("OTLP/gRPC receiver", reason)
+        self.assertIn(self.otlp_http, reason)
 
     def test_an_address_in_use_is_a_clear_error(self):
         with socket.socket() as taken:

@@ -340,7 +340,10 @@ int RunView(const ViewArgs& args) {
               << " (in use? pick another with --otlp/--ui)\n";
     return 1;
   }
-  collector::OtlpGrpcServer grpc(store, {.max_message_bytes = kMaxBodyBytes});
+  const std::string otlp_url =
+      "http://" + otlp_host + ":" + std::to_string(bound_otlp) + "/v1/traces";
+  collector::OtlpGrpcServer grpc(
+      store, {.max_message_bytes = kMaxBodyBytes, .otlp_http_url = otlp_url});
   int bound_grpc = -1;
   if (grpc_on) {
     std::string error;
@@ -356,8 +359,6 @@ int RunView(const ViewArgs& args) {
                 << " (pick a port with --otlp-grpc)\n";
     }
   }
-  const std::string otlp_url =
-      "http://" + otlp_host + ":" + std::to_string(bound_otlp) + "/v1/traces";
   {
     json::Writer w(receivers_json);
     w.BeginObject().Key("otlp_http").String(otlp_url).Key("otlp_grpc");
