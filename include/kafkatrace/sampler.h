@@ -32,6 +32,21 @@ struct SamplingParameters {
   std::span<const SpanLink> links;
 };
 
+// What a span's parent is, as far as ParentBased sampling goes.
+enum class ParentKind : uint8_t {
+  kNone,  // a root span
+  kRemoteSampled,
+  kRemoteNotSampled,
+  kLocalSampled,
+  kLocalNotSampled,
+};
+inline constexpr int kParentKinds = 5;
+inline ParentKind ParentKindOf(const SpanContext& parent) noexcept {
+  if (!parent.IsValid()) return ParentKind::kNone;
+  const int kind = 1 + (parent.remote() ? 0 : 2) + (parent.sampled() ? 0 : 1);
+  return static_cast<ParentKind>(kind);
+}
+
 struct SamplingResult {
   SamplingDecision decision = SamplingDecision::kDrop;
   Attributes attributes;  // added to the span when recorded
@@ -48,6 +63,13 @@ class Sampler {
   // that are not sampled, and set them right after start on the ones that
   // are. Custom samplers keep the safe default.
   virtual bool UsesStartAttributes() const noexcept { return true; }
+  // True when every span whose parent is of this kind is dropped, whatever
+  // its trace id, name, kind, attributes and links (AlwaysOff; ParentBased
+  // where it delegates to such a sampler). Asked once per kind when the
+  // provider is built; the tracer then starts those spans without asking,
+  // and instrumentations without composing their names. Custom samplers
+  // keep the safe default.
+  virtual bool DropsEverySpan(ParentKind) const noexcept { return false; }
 };
 
 class AlwaysOnSampler final : public Sampler {
@@ -62,6 +84,7 @@ class AlwaysOffSampler final : public Sampler {
   SamplingResult ShouldSample(const SamplingParameters&) noexcept override;
   std::string Description() const override { return "AlwaysOffSampler"; }
   bool UsesStartAttributes() const noexcept override { return false; }
+  bool DropsEverySpan(ParentKind) const noexcept override { return true; }
 };
 
 // Samples a fixed fraction of traces, deciding from the trace id alone so every
@@ -76,6 +99,7 @@ class TraceIdRatioBasedSampler final : public Sampler {
       const SamplingParameters& params) noexcept override;
   std::string Description() const override;
   bool UsesStartAttributes() const noexcept override { return false; }
+  bool DropsEverySpan(ParentKind) const noexcept override;  // ratio 0
   uint64_t rejection_threshold() const { return threshold_; }
 
  private:
@@ -99,8 +123,10 @@ class ParentBasedSampler final : public Sampler {
       const SamplingParameters& params) noexcept override;
   std::string Description() const override;
   bool UsesStartAttributes() const noexcept override;
+  bool DropsEverySpan(ParentKind parent) const noexcept override;
 
  private:
+  Sampler& DelegateFor(ParentKind parent) const noexcept;
   Delegates delegates_;
 };
 

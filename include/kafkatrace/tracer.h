@@ -71,6 +71,12 @@ class Tracer {
   // parent and root are not read.
   Span StartChildOf(std::string_view name, const SpanOptions& options,
                     bool movable, const SpanContext* parent) noexcept;
+  // The non-recording child of `parent` (a root when invalid) that the
+  // sampler would make of any span there (ProviderState::DropsEverySpanWith).
+  Span StartDroppedChildOf(const SpanContext& parent) noexcept;
+  // StartChildOf once the sampler is known to be needed: asks it.
+  Span StartAskingSampler(std::string_view name, const SpanOptions& options,
+                          bool movable, const SpanContext& parent) noexcept;
 
   const detail::ProviderState* provider_;
   InstrumentationScope scope_;

@@ -145,10 +145,14 @@ template <SpanKind kind>
 Span StartMessagingSpanOfKind(Tracer& tracer, std::string_view operation,
                               std::string_view topic,
                               const SpanContext& parent) {
+  using kafkatrace::detail::SpanStarter;
+  // Not sampled whatever it is called: no name to compose.
+  if (SpanStarter::DropsEveryChildOf(tracer, parent))
+    return SpanStarter::StartDroppedChildOf(tracer, parent);
   static const SpanOptions kOptions{.kind = kind, .attribute_capacity = 0};
   char name_buffer[256];
   std::string long_name;
-  return kafkatrace::detail::SpanStarter::StartChildOf(
+  return SpanStarter::StartChildOf(
       tracer, SpanName(operation, topic, name_buffer, long_name), kOptions,
       parent);
 }

@@ -22,6 +22,14 @@ struct ProviderState {
   std::unique_ptr<IdGenerator> id_generator;
   bool trace_ids_are_random = false;          // id_generator's, asked once
   bool sampler_uses_start_attributes = true;  // sampler's, asked once
+  // Bit k: the sampler drops every span whose parent is of ParentKind k
+  // (Sampler::DropsEverySpan, asked once per kind).
+  uint8_t sampler_drops_every_span = 0;
+  bool DropsEverySpanWith(const SpanContext& parent) const noexcept {
+    return (sampler_drops_every_span >>
+            static_cast<int>(ParentKindOf(parent))) &
+           1;
+  }
   // Every processor is a BatchSpanProcessor, which resolves a span's
   // DeferredAttributes on its worker: instrumentation may defer them.
   bool defer_attributes = false;

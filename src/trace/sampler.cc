@@ -40,6 +40,10 @@ SamplingResult TraceIdRatioBasedSampler::ShouldSample(
           {}};
 }
 
+bool TraceIdRatioBasedSampler::DropsEverySpan(ParentKind) const noexcept {
+  return threshold_ == kMaxThreshold;
+}
+
 std::string TraceIdRatioBasedSampler::Description() const {
   char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), ratio_);
@@ -62,19 +66,29 @@ ParentBasedSampler::ParentBasedSampler(Delegates delegates)
     delegates_.local_parent_not_sampled = std::make_unique<AlwaysOffSampler>();
 }
 
+Sampler& ParentBasedSampler::DelegateFor(ParentKind parent) const noexcept {
+  switch (parent) {
+    case ParentKind::kNone:
+      return *delegates_.root;
+    case ParentKind::kRemoteSampled:
+      return *delegates_.remote_parent_sampled;
+    case ParentKind::kRemoteNotSampled:
+      return *delegates_.remote_parent_not_sampled;
+    case ParentKind::kLocalSampled:
+      return *delegates_.local_parent_sampled;
+    case ParentKind::kLocalNotSampled:
+      break;
+  }
+  return *delegates_.local_parent_not_sampled;
+}
+
 SamplingResult ParentBasedSampler::ShouldSample(
     const SamplingParameters& params) noexcept {
-  const SpanContext& parent = params.parent;
-  if (!parent.IsValid()) return delegates_.root->ShouldSample(params);
-  Sampler* delegate;
-  if (parent.remote()) {
-    delegate = parent.sampled() ? delegates_.remote_parent_sampled.get()
-                                : delegates_.remote_parent_not_sampled.get();
-  } else {
-    delegate = parent.sampled() ? delegates_.local_parent_sampled.get()
-                                : delegates_.local_parent_not_sampled.get();
-  }
-  return delegate->ShouldSample(params);
+  return DelegateFor(ParentKindOf(params.parent)).ShouldSample(params);
+}
+
+bool ParentBasedSampler::DropsEverySpan(ParentKind parent) const noexcept {
+  return DelegateFor(parent).DropsEverySpan(parent);
 }
 
 std::string ParentBasedSampler::Description() const {

@@ -92,6 +92,44 @@ TEST(SamplerTest, ParentBasedFollowsParentFlags) {
             SamplingDecision::kDrop);
 }
 
+// What the tracer may skip asking: only where the decision is a drop for
+// every trace id, name, kind, attribute and link.
+TEST(SamplerTest, DropsEverySpanOnlyWhereNothingCouldBeSampled) {
+  const ParentKind all[] = {ParentKind::kNone, ParentKind::kRemoteSampled,
+                            ParentKind::kRemoteNotSampled,
+                            ParentKind::kLocalSampled,
+                            ParentKind::kLocalNotSampled};
+  AlwaysOffSampler off;
+  AlwaysOnSampler on;
+  TraceIdRatioBasedSampler none(0.0), tiny(1e-9);
+  for (ParentKind kind : all) {
+    EXPECT_TRUE(off.DropsEverySpan(kind));
+    EXPECT_FALSE(on.DropsEverySpan(kind));
+    EXPECT_TRUE(none.DropsEverySpan(kind));
+    EXPECT_FALSE(tiny.DropsEverySpan(kind));
+  }
+  ParentBasedSampler parent_based(std::make_unique<AlwaysOnSampler>());
+  EXPECT_FALSE(parent_based.DropsEverySpan(ParentKind::kNone));
+  EXPECT_FALSE(parent_based.DropsEverySpan(ParentKind::kRemoteSampled));
+  EXPECT_TRUE(parent_based.DropsEverySpan(ParentKind::kRemoteNotSampled));
+  EXPECT_FALSE(parent_based.DropsEverySpan(ParentKind::kLocalSampled));
+  EXPECT_TRUE(parent_based.DropsEverySpan(ParentKind::kLocalNotSampled));
+  ParentBasedSampler ratio_root(std::make_unique<TraceIdRatioBasedSampler>(0));
+  EXPECT_TRUE(ratio_root.DropsEverySpan(ParentKind::kNone));
+
+  TraceId trace = RandomIdGenerator().NewTraceId();
+  SpanId span = RandomIdGenerator().NewSpanId();
+  EXPECT_EQ(ParentKindOf(SpanContext()), ParentKind::kNone);
+  EXPECT_EQ(ParentKindOf(SpanContext(trace, span, kTraceFlagSampled, true)),
+            ParentKind::kRemoteSampled);
+  EXPECT_EQ(ParentKindOf(SpanContext(trace, span, 0, true)),
+            ParentKind::kRemoteNotSampled);
+  EXPECT_EQ(ParentKindOf(SpanContext(trace, span, kTraceFlagSampled, false)),
+            ParentKind::kLocalSampled);
+  EXPECT_EQ(ParentKindOf(SpanContext(trace, span, 0, false)),
+            ParentKind::kLocalNotSampled);
+}
+
 class SamplerEnvTest : public ::testing::Test {
  protected:
   void TearDown() override {

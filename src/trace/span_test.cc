@@ -401,6 +401,49 @@ TEST(SpanTest, UnsampledSpanIsNonRecordingButPropagatable) {
   EXPECT_EQ(t.spans().size(), 0u);
 }
 
+// The sampler drops every child of an unsampled remote parent (ParentBased's
+// default), so the tracer does not ask it: the child must still be what the
+// sampler's answer would have made it.
+TEST(SpanTest, AChildTheSamplerWouldDropIsStillThePropagatableChild) {
+  TestTracing t;  // parentbased_always_on
+  const SpanContext unsampled(
+      TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736").value(),
+      SpanId::FromHex("00f067aa0ba902b7").value(), kTraceFlagRandom, true,
+      TraceState::Parse("a=1").value());
+  Span span = t.tracer().StartSpan(
+      "process", SpanOptions{.kind = SpanKind::kConsumer, .parent = unsampled});
+  EXPECT_FALSE(span.IsRecording());
+  EXPECT_EQ(span.context().trace_id(), unsampled.trace_id());
+  EXPECT_TRUE(span.context().span_id().IsValid());
+  EXPECT_NE(span.context().span_id(), unsampled.span_id());
+  EXPECT_EQ(span.context().flags(), kTraceFlagRandom);  // inherited, unsampled
+  EXPECT_EQ(span.context().trace_state().header(), "a=1");
+  EXPECT_FALSE(span.context().remote());
+  span.End();
+  EXPECT_EQ(t.spans().size(), 0u);
+}
+
+// A sampler of its own is asked for every span: the tracer cannot know what
+// it decides.
+TEST(SpanTest, ACustomSamplerIsAskedForEverySpan) {
+  struct Counting final : Sampler {
+    int asked = 0;
+    SamplingResult ShouldSample(const SamplingParameters&) noexcept override {
+      ++asked;
+      return {SamplingDecision::kDrop, {}};
+    }
+    std::string Description() const override { return "Counting"; }
+  };
+  auto sampler = std::make_unique<Counting>();
+  Counting* counting = sampler.get();
+  TestTracing t(std::move(sampler));
+  const SpanContext unsampled(RandomIdGenerator().NewTraceId(),
+                              RandomIdGenerator().NewSpanId(), 0, true);
+  t.tracer().StartSpan("root").End();
+  t.tracer().StartSpan("child", SpanOptions{.parent = unsampled}).End();
+  EXPECT_EQ(counting->asked, 2);
+}
+
 TEST(SpanTest, SpansAfterShutdownAreNotRecorded) {
   TestTracing t;
   ASSERT_TRUE(t.provider->Shutdown(testing::SecondsFromNow(1)));

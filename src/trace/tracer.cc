@@ -19,30 +19,67 @@ Span Tracer::Start(std::string_view name, const SpanOptions& options,
   return StartChildOf(name, options, movable, parent);
 }
 
-Span Tracer::StartChildOf(std::string_view name, const SpanOptions& options,
-                          bool movable, const SpanContext* parent) noexcept {
-  static const SpanContext kNoParent;
-  const detail::ProviderState& provider = *provider_;
-  if (parent == nullptr) parent = &kNoParent;
-  const bool has_parent = parent->IsValid();
-  TraceId trace_id;
-  SpanId span_id;
-  if (has_parent) {
-    trace_id = parent->trace_id();
+namespace {
+
+// A new span's ids: the parent's trace id, or a new trace.
+[[gnu::always_inline]] inline void NewIds(const detail::ProviderState& provider,
+                                          const SpanContext& parent,
+                                          TraceId& trace_id,
+                                          SpanId& span_id) noexcept {
+  if (parent.IsValid()) {
+    trace_id = parent.trace_id();
     span_id = provider.id_generator->NewSpanId();
   } else {
     provider.id_generator->NewRootIds(trace_id, span_id);
   }
+}
+
+// The random flag describes the trace id, so it is inherited; a new trace id
+// from a random generator earns it (W3C Level 2).
+[[gnu::always_inline]] inline uint8_t RandomFlag(
+    const detail::ProviderState& provider, const SpanContext& parent) noexcept {
+  if (parent.IsValid()) return parent.flags() & kTraceFlagRandom;
+  return provider.trace_ids_are_random ? kTraceFlagRandom : 0;
+}
+
+}  // namespace
+
+Span Tracer::StartDroppedChildOf(const SpanContext& parent) noexcept {
+  const detail::ProviderState& provider = *provider_;
+  TraceId trace_id;
+  SpanId span_id;
+  NewIds(provider, parent, trace_id, span_id);
+  return Span(
+      SpanContext(trace_id, span_id, RandomFlag(provider, parent),
+                  /*remote=*/false,
+                  parent.IsValid() ? parent.trace_state() : TraceState()));
+}
+
+Span Tracer::StartChildOf(std::string_view name, const SpanOptions& options,
+                          bool movable, const SpanContext* parent) noexcept {
+  static const SpanContext kNoParent;
+  if (parent == nullptr) parent = &kNoParent;
+  // The sampler would drop it whatever it is: no need to ask.
+  if (provider_->DropsEverySpanWith(*parent))
+    return StartDroppedChildOf(*parent);
+  return StartAskingSampler(name, options, movable, *parent);
+}
+
+Span Tracer::StartAskingSampler(std::string_view name,
+                                const SpanOptions& options, bool movable,
+                                const SpanContext& parent_context) noexcept {
+  const detail::ProviderState& provider = *provider_;
+  const SpanContext* parent = &parent_context;
+  const bool has_parent = parent->IsValid();
+  TraceId trace_id;
+  SpanId span_id;
+  NewIds(provider, *parent, trace_id, span_id);
 
   try {
     SamplingResult sampling = provider.sampler->ShouldSample(
         SamplingParameters{*parent, trace_id, name, options.kind,
                            options.attributes, options.links});
-    // The random flag describes the trace id, so it is inherited; a new trace
-    // id from a random generator earns it (W3C Level 2).
-    uint8_t flags = has_parent ? (parent->flags() & kTraceFlagRandom)
-                    : provider.trace_ids_are_random ? kTraceFlagRandom
-                                                    : 0;
+    uint8_t flags = RandomFlag(provider, *parent);
     if (sampling.decision == SamplingDecision::kRecordAndSample)
       flags |= kTraceFlagSampled;
     SpanContext context(trace_id, span_id, flags, /*remote=*/false,

@@ -17,6 +17,10 @@ TracerProvider::TracerProvider(TracerProviderOptions options)
   state_->trace_ids_are_random = state_->id_generator->trace_ids_are_random();
   state_->sampler_uses_start_attributes =
       state_->sampler->UsesStartAttributes();
+  for (int kind = 0; kind < kParentKinds; ++kind) {
+    if (state_->sampler->DropsEverySpan(static_cast<ParentKind>(kind)))
+      state_->sampler_drops_every_span |= static_cast<uint8_t>(1u << kind);
+  }
   state_->clock =
       options.clock != nullptr ? options.clock : &SystemClock::Instance();
   state_->limits = options.limits;
