@@ -21,23 +21,21 @@
 #include <vector>
 
 #include "collector/otlp_receiver.h"
+#include "otlp/grpc_framing.h"
 
 namespace kafkatrace::collector {
 namespace {
 
-constexpr std::string_view kTraceExport =
-    "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 constexpr std::string_view kMetricsExport =
     "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
 constexpr std::string_view kLogsExport =
     "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
 constexpr std::string_view kAcceptEncoding = "identity,gzip";
 
-// gRPC status codes (the same numbers as google.rpc.Code).
-constexpr int32_t kOk = 0;
-constexpr int32_t kResourceExhausted = 8;
-constexpr int32_t kUnimplemented = 12;
-constexpr int32_t kInternal = 13;
+using otlp::grpc_code::kInternal;
+using otlp::grpc_code::kOk;
+using otlp::grpc_code::kResourceExhausted;
+using otlp::grpc_code::kUnimplemented;
 
 constexpr int kPollMillis = 200;  // how soon a connection notices Stop()
 constexpr auto kIdleLimit = std::chrono::minutes(5);
@@ -130,29 +128,26 @@ GrpcAnswer AnswerRequest(const GrpcRequest& request, SpanStore& store,
     return Fail(kUnimplemented, TracesOnlyMessage("metrics"));
   if (request.path == kLogsExport)
     return Fail(kUnimplemented, TracesOnlyMessage("logs"));
-  if (request.path != kTraceExport) {
+  if (request.path != otlp::kGrpcTraceExportPath) {
     return Fail(kUnimplemented, "unknown method " + request.path +
                                     "; this receiver serves " +
-                                    std::string(kTraceExport));
+                                    std::string(otlp::kGrpcTraceExportPath));
   }
   const std::string too_large =
       "message larger than " + std::to_string(max_message_bytes) + " bytes";
   if (request.too_large) return Fail(kResourceExhausted, too_large);
   // A unary call carries exactly one length-prefixed message.
-  const std::string_view body = request.body;
-  if (body.size() < 5) return Fail(kInternal, "no request message");
-  const auto* prefix = reinterpret_cast<const unsigned char*>(body.data());
-  const uint32_t length = (uint32_t{prefix[1]} << 24) |
-                          (uint32_t{prefix[2]} << 16) |
-                          (uint32_t{prefix[3]} << 8) | uint32_t{prefix[4]};
-  if (prefix[0] > 1 || length != body.size() - 5) {
+  if (request.body.empty()) return Fail(kInternal, "no request message");
+  const std::optional<otlp::GrpcMessage> framed =
+      otlp::ParseGrpcFrame(request.body);
+  if (!framed) {
     return Fail(kInternal,
                 "malformed gRPC message framing: one message expected, with "
                 "a 5-byte prefix (compressed flag, big-endian length)");
   }
-  std::string_view message = body.substr(5);
+  std::string_view message = framed->bytes;
   std::string inflated;
-  if (prefix[0] == 1) {
+  if (framed->compressed) {
     if (request.encoding != "gzip") {
       if (request.encoding.empty() || request.encoding == "identity")
         return Fail(kInternal, "compressed message without grpc-encoding");
@@ -434,12 +429,7 @@ class Connection {
     const std::string status = std::to_string(answer.http_status);
     if (answer.response) {
       // Headers, the message, then trailers with the status (ReadResponse).
-      const uint32_t length = static_cast<uint32_t>(answer.response->size());
-      stream.response = {'\0', static_cast<char>(length >> 24),
-                         static_cast<char>(length >> 16),
-                         static_cast<char>(length >> 8),
-                         static_cast<char>(length)};
-      stream.response += *answer.response;
+      stream.response = otlp::GrpcFrame(*answer.response, /*compressed=*/false);
       const nghttp2_nv headers[] = {
           Header(":status", status), Header("content-type", "application/grpc"),
           Header("grpc-accept-encoding", kAcceptEncoding)};

@@ -4,15 +4,16 @@
 #include "common/json_writer.h"
 #include "common/text.h"
 #include "kafkatrace/propagation/text_map_carrier.h"  // EqualsIgnoreAsciiCase
+#include "otlp/grpc_framing.h"                        // grpc_code
 #include "otlp/protobuf_writer.h"
 
 namespace kafkatrace::collector {
 namespace {
 
-constexpr int32_t kOk = 0;  // google.rpc.Code
-constexpr int32_t kInvalidArgument = 3;
-constexpr int32_t kUnimplemented = 12;
-constexpr int32_t kUnavailable = 14;
+using otlp::grpc_code::kInvalidArgument;  // google.rpc.Code
+using otlp::grpc_code::kOk;
+using otlp::grpc_code::kUnavailable;
+using otlp::grpc_code::kUnimplemented;
 
 const char* MediaType(OtlpEncoding encoding) {
   return encoding == OtlpEncoding::kJson ? "application/json"

@@ -17,6 +17,7 @@
 
 #include "common/text.h"
 #include "kafkatrace/propagation/text_map_carrier.h"  // EqualsIgnoreAsciiCase
+#include "otlp/grpc_framing.h"
 #include "otlp/http_client.h"
 #include "otlp/otlp_encoder.h"
 #include "trace/env.h"
@@ -99,31 +100,20 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(
   return std::chrono::milliseconds(seconds * 1000);
 }
 
-constexpr std::string_view kGrpcTraceExport =
-    "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
-
 // The gRPC call's URL: the endpoint's scheme and authority, the method's path.
 std::string GrpcCallUrl(std::string_view endpoint) {
   const size_t authority = endpoint.find("://") + 3;  // Validate checked it
   const size_t path = endpoint.find_first_of("/?#", authority);
-  return std::string(endpoint.substr(0, path)) + std::string(kGrpcTraceExport);
-}
-
-// A gRPC message: compressed flag, big-endian length, the bytes.
-std::string GrpcFrame(const std::string& message, bool compressed) {
-  const auto length = static_cast<uint32_t>(message.size());
-  std::string frame{static_cast<char>(compressed ? 1 : 0),
-                    static_cast<char>(length >> 24),
-                    static_cast<char>(length >> 16),
-                    static_cast<char>(length >> 8), static_cast<char>(length)};
-  return frame + message;
+  return std::string(endpoint.substr(0, path)) +
+         std::string(otlp::kGrpcTraceExportPath);
 }
 
 // What the OTLP spec lets an exporter retry. RESOURCE_EXHAUSTED only comes
 // retryable with a RetryInfo detail, which is not read here.
 bool IsRetryableGrpcStatus(int code) {
-  return code == 1 || code == 4 || code == 10 || code == 11 || code == 14 ||
-         code == 15;
+  using namespace otlp::grpc_code;
+  return code == kCancelled || code == kDeadlineExceeded || code == kAborted ||
+         code == kOutOfRange || code == kUnavailable || code == kDataLoss;
 }
 
 std::string GrpcStatusName(int code) {
@@ -191,9 +181,9 @@ AttemptOutcome OutcomeOfGrpc(const otlp::HttpResponse& response) {
   if (*response.grpc_status == 0) {
     // One uncompressed response message (no compression was offered).
     std::optional<otlp::PartialSuccess> partial;
-    if (response.body.size() >= 5 && response.body[0] == 0)
-      partial = otlp::DecodeResponseProtobuf(
-          std::string_view(response.body).substr(5));
+    if (auto message = otlp::ParseGrpcFrame(response.body);
+        message && !message->compressed)
+      partial = otlp::DecodeResponseProtobuf(message->bytes);
     return {true, std::move(partial), {}, false};
   }
   std::string reason = "gRPC " + GrpcStatusName(*response.grpc_status);
@@ -486,7 +476,7 @@ ExportResult OtlpHttpExporter::Export(
     if (gzip) body = Gzip(body);
     const bool grpc =
         s.options.protocol == OtlpHttpExporterOptions::Protocol::kGrpc;
-    if (grpc) body = GrpcFrame(body, gzip);
+    if (grpc) body = otlp::GrpcFrame(body, gzip);
 
     const auto end_by = std::min(deadline, Clock::now() + s.options.timeout);
     std::string reason;
