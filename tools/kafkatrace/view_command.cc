@@ -1,7 +1,6 @@
 // `kafkatrace view`: OTLP/HTTP and OTLP/gRPC receivers that store spans in
-// SQLite, and a
-// JSON API plus a small offline web page to look at traces and their Kafka
-// hops.
+// SQLite, and a JSON API plus a small offline web page to look at traces and
+// their Kafka hops.
 #include <httplib.h>
 
 #include <chrono>
