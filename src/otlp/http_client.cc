@@ -56,6 +56,8 @@ size_t ReadHeader(char* data, size_t size, size_t count, void* user) {
       response->grpc_status = code;
   } else if (auto message = HeaderValue(line, "grpc-message")) {
     response->grpc_message = std::string(*message);
+  } else if (auto details = HeaderValue(line, "grpc-status-details-bin")) {
+    response->grpc_status_details = std::string(*details);
   }
   return size * count;
 }

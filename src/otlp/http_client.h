@@ -25,6 +25,7 @@ struct HttpResponse {
   // the message as sent (percent-encoded).
   std::optional<int> grpc_status;
   std::string grpc_message;
+  std::string grpc_status_details;  // grpc-status-details-bin, as sent (base64)
 };
 
 enum class HttpVersion { kHttp1, kHttp2 };

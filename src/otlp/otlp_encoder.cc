@@ -437,6 +437,54 @@ std::string DecodeStatusMessage(std::string_view body, bool json) {
   return status.ok() ? message : std::string();
 }
 
+std::optional<std::chrono::milliseconds> DecodeRetryDelay(
+    std::string_view status) {
+  constexpr std::string_view kRetryInfo = "/google.rpc.RetryInfo";
+  ProtobufReader reader(status);
+  uint32_t field, type;
+  while (reader.Next(field, type)) {
+    if (field != 3 || type != ProtobufWriter::kLen) {  // details: Any
+      reader.Skip(type);
+      continue;
+    }
+    ProtobufReader any(reader.Bytes());
+    std::string_view type_url, value;
+    while (any.Next(field, type)) {
+      if (field == 1 && type == ProtobufWriter::kLen) {
+        type_url = any.Bytes();
+      } else if (field == 2 && type == ProtobufWriter::kLen) {
+        value = any.Bytes();
+      } else {
+        any.Skip(type);
+      }
+    }
+    if (!any.ok() || !type_url.ends_with(kRetryInfo)) continue;
+    ProtobufReader retry_info(value);  // retry_delay: Duration
+    while (retry_info.Next(field, type)) {
+      if (field != 1 || type != ProtobufWriter::kLen) {
+        retry_info.Skip(type);
+        continue;
+      }
+      ProtobufReader duration(retry_info.Bytes());
+      int64_t seconds = 0, nanos = 0;
+      while (duration.Next(field, type)) {
+        if (field == 1 && type == 0) {
+          seconds = static_cast<int64_t>(duration.Varint());
+        } else if (field == 2 && type == 0) {
+          nanos = static_cast<int32_t>(duration.Varint());
+        } else {
+          duration.Skip(type);
+        }
+      }
+      // A day at most: a larger or negative delay is not one to wait for.
+      if (!duration.ok() || seconds < 0 || nanos < 0 || seconds > 86400)
+        return std::nullopt;
+      return std::chrono::milliseconds(seconds * 1000 + nanos / 1'000'000);
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<PartialSuccess> DecodeResponseJson(std::string_view body) {
   if (body.empty()) return PartialSuccess{};
   auto parsed =

@@ -4,6 +4,7 @@
 // grouped by resource, then by scope, in the order they first appear.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -32,5 +33,10 @@ std::optional<PartialSuccess> DecodeResponseJson(std::string_view body);
 // The message of a failure response's google.rpc.Status; empty when the body
 // is not one.
 std::string DecodeStatusMessage(std::string_view body, bool json);
+// The delay a google.rpc.Status (protobuf) asks for in a RetryInfo detail,
+// as OTLP/gRPC servers send it with RESOURCE_EXHAUSTED or UNAVAILABLE;
+// nullopt when it has none.
+std::optional<std::chrono::milliseconds> DecodeRetryDelay(
+    std::string_view status);
 
 }  // namespace kafkatrace::otlp

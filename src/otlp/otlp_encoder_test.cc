@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "common/text.h"
+#include "otlp/protobuf_writer.h"
 #include "support/proto_tree.h"
 #include "support/rich_span.h"
 
@@ -225,6 +227,58 @@ TEST(OtlpResponseTest, PartialSuccessDecoding) {
   ASSERT_TRUE(json);
   EXPECT_EQ(json->rejected_spans, 3);
   EXPECT_FALSE(DecodeResponseJson("{not json"));
+}
+
+// google.rpc.Status{code, message, details: [Any{type_url, value}]}, with a
+// RetryInfo{retry_delay: Duration{seconds, nanos}} as the detail's value.
+std::string StatusWithDetail(std::string_view type_url, int64_t seconds,
+                             int64_t nanos) {
+  auto message = [](auto&& fill) {
+    ProtobufWriter w;
+    fill(w);
+    return std::string(w.view());
+  };
+  const std::string duration = message([&](ProtobufWriter& w) {
+    w.OptionalVarintField(1, static_cast<uint64_t>(seconds));
+    w.OptionalVarintField(2, static_cast<uint64_t>(nanos));
+  });
+  const std::string retry_info =
+      message([&](ProtobufWriter& w) { w.OptionalBytesField(1, duration); });
+  const std::string any = message([&](ProtobufWriter& w) {
+    w.OptionalBytesField(1, type_url);
+    w.OptionalBytesField(2, retry_info);
+  });
+  return message([&](ProtobufWriter& w) {
+    w.OptionalVarintField(1, 8);
+    w.OptionalBytesField(2, "slow down");
+    w.OptionalBytesField(3, any);
+  });
+}
+
+TEST(OtlpResponseTest, RetryDelayComesFromARetryInfoDetail) {
+  EXPECT_EQ(DecodeRetryDelay(StatusWithDetail(
+                "type.googleapis.com/google.rpc.RetryInfo", 2, 500'000'000)),
+            std::chrono::milliseconds(2500));
+  EXPECT_EQ(DecodeRetryDelay(StatusWithDetail(
+                "type.googleapis.com/google.rpc.RetryInfo", 0, 100'000'000)),
+            std::chrono::milliseconds(100));
+  // Another detail type, a delay past a day, no detail, broken bytes: none.
+  EXPECT_FALSE(DecodeRetryDelay(
+      StatusWithDetail("type.googleapis.com/google.rpc.DebugInfo", 1, 0)));
+  EXPECT_FALSE(DecodeRetryDelay(StatusWithDetail(
+      "type.googleapis.com/google.rpc.RetryInfo", 100'000, 0)));
+  EXPECT_FALSE(DecodeRetryDelay(std::string("\x08\x08", 2)));
+  EXPECT_FALSE(DecodeRetryDelay("\x1a\x09"));
+}
+
+TEST(TextTest, Base64DecodesPaddedAndUnpadded) {
+  EXPECT_EQ(text::Base64Decode("aGVsbG8="), "hello");
+  EXPECT_EQ(text::Base64Decode("aGVsbG8"), "hello");  // gRPC's -bin headers
+  EXPECT_EQ(text::Base64Decode("aGk"), "hi");
+  EXPECT_EQ(text::Base64Decode("+/8="), std::string("\xfb\xff", 2));
+  EXPECT_EQ(text::Base64Decode(""), "");
+  EXPECT_FALSE(text::Base64Decode("a"));        // not a whole byte
+  EXPECT_FALSE(text::Base64Decode("aGV$bG8"));  // not base64
 }
 
 }  // namespace

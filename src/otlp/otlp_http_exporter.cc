@@ -144,6 +144,8 @@ struct AttemptOutcome {
   std::optional<otlp::PartialSuccess> partial;  // with delivered
   std::string reason;                           // without
   bool retryable = false;
+  // How long the receiver asked to wait before retrying (gRPC's RetryInfo).
+  std::optional<std::chrono::milliseconds> retry_delay;
 };
 
 AttemptOutcome OutcomeOfHttp(const otlp::HttpResponse& response, bool json) {
@@ -186,14 +188,24 @@ AttemptOutcome OutcomeOfGrpc(const otlp::HttpResponse& response) {
       partial = otlp::DecodeResponseProtobuf(message->bytes);
     return {true, std::move(partial), {}, false};
   }
-  std::string reason = "gRPC " + GrpcStatusName(*response.grpc_status);
+  const int code = *response.grpc_status;
+  std::string reason = "gRPC " + GrpcStatusName(code);
   if (!response.grpc_message.empty()) {
     reason += ": " + text::PercentDecode(response.grpc_message)
                          .value_or(response.grpc_message)
                          .substr(0, 300);
   }
-  return {false, std::nullopt, std::move(reason),
-          IsRetryableGrpcStatus(*response.grpc_status)};
+  // A throttling receiver says when to come back in a RetryInfo detail; only
+  // then is RESOURCE_EXHAUSTED worth retrying (OTLP/gRPC).
+  std::optional<std::chrono::milliseconds> retry_delay;
+  if (!response.grpc_status_details.empty()) {
+    if (auto status = text::Base64Decode(response.grpc_status_details))
+      retry_delay = otlp::DecodeRetryDelay(*status);
+  }
+  const bool retryable =
+      IsRetryableGrpcStatus(code) ||
+      (code == otlp::grpc_code::kResourceExhausted && retry_delay);
+  return {false, std::nullopt, std::move(reason), retryable, retry_delay};
 }
 
 }  // namespace
@@ -516,8 +528,11 @@ ExportResult OtlpHttpExporter::Export(
       const bool retryable = outcome.retryable;
       if (!retryable || attempt >= s.options.max_attempts) break;
       auto delay = s.Backoff(attempt);
-      if (auto retry_after = ParseRetryAfter(response.retry_after))
+      if (outcome.retry_delay) {
+        delay = *outcome.retry_delay;
+      } else if (auto retry_after = ParseRetryAfter(response.retry_after)) {
         delay = *retry_after;
+      }
       if (Clock::now() + delay >= end_by) {
         reason += " (no time left to retry)";
         break;

@@ -221,7 +221,7 @@ class Collector(grpc.GenericRpcHandler):
     """A grpcio TraceService that keeps the raw requests; `answers` scripts the statuses."""
 
     def __init__(self):
-        self.calls, self.answers, self.lock = [], [], threading.Lock()
+        self.calls, self.times, self.answers, self.lock = [], [], [], threading.Lock()
 
     def service(self, details):
         if details.method != TRACE_EXPORT:
@@ -231,9 +231,13 @@ class Collector(grpc.GenericRpcHandler):
     def export(self, message, context):
         with self.lock:
             self.calls.append((message, dict(context.invocation_metadata())))
+            self.times.append(time.monotonic())
             answer = self.answers.pop(0) if self.answers else None
         if answer:
-            context.abort(*answer)
+            code, reason, *details = answer
+            if details:  # a google.rpc.Status, as grpc_status.rpc_status would send it
+                context.set_trailing_metadata((("grpc-status-details-bin", details[0]),))
+            context.abort(code, reason)
         return b""
 
 
@@ -257,6 +261,7 @@ class OurExporterTest(unittest.TestCase):
 
     def setUp(self):
         self.collector.calls.clear()
+        self.collector.times.clear()
 
     def produce(self, value, **env):
         environment = dict(os.environ, OTEL_EXPORTER_OTLP_PROTOCOL="grpc", OTEL_SERVICE_NAME="grpc-cli",
@@ -284,6 +289,26 @@ class OurExporterTest(unittest.TestCase):
         stderr = self.produce("retried")
         self.assertEqual(len(self.collector.calls), 2, stderr)
         self.assertNotIn("failed", stderr)
+
+    def test_resource_exhausted_is_retried_after_the_delay_its_retry_info_asks(self):
+        # google.rpc.Status{code: 8, details: [Any{RetryInfo{retry_delay: 0.1 s}}]}
+        duration = b"\x10" + varint(100_000_000)
+        any_detail = field(1, b"type.googleapis.com/google.rpc.RetryInfo") + field(2, field(1, duration))
+        status = varint(1 << 3) + varint(8) + field(2, b"slow down") + field(3, any_detail)
+        self.collector.answers = [(grpc.StatusCode.RESOURCE_EXHAUSTED, "slow down", status)]
+        stderr = self.produce("throttled")
+        self.assertEqual(len(self.collector.calls), 2, stderr)
+        self.assertNotIn("failed", stderr)
+        gap = self.collector.times[1] - self.collector.times[0]
+        # 0.1 s asked; the default backoff would be 0.8-1.2 s.
+        self.assertGreaterEqual(gap, 0.09)
+        self.assertLess(gap, 0.7)
+
+    def test_resource_exhausted_without_retry_info_is_not_retried(self):
+        self.collector.answers = [(grpc.StatusCode.RESOURCE_EXHAUSTED, "quota")]
+        stderr = self.produce("over quota")
+        self.assertEqual(len(self.collector.calls), 1)
+        self.assertIn("gRPC RESOURCE_EXHAUSTED: quota", stderr)
 
     def test_a_refusal_is_reported_with_its_reason_and_not_retried(self):
         self.collector.answers = [(grpc.StatusCode.INVALID_ARGUMENT, "span 100% broken")]

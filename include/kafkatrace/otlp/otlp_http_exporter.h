@@ -5,9 +5,10 @@
 // default) or OTLP/JSON (http/json), or the gRPC unary call TraceService/Export
 // over HTTP/2 (grpc; h2c for http://, TLS for https://). Retries only what the
 // OTLP spec calls retryable (HTTP 429, 502, 503, 504; gRPC CANCELLED,
-// DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS; connection
-// failures), with exponential backoff, jitter and Retry-After, always within
-// the export deadline.
+// DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS, and
+// RESOURCE_EXHAUSTED with a RetryInfo; connection failures), with exponential
+// backoff, jitter, and the receiver's Retry-After or RetryInfo delay, always
+// within the export deadline.
 //
 // Threading: Export is called by one span processor thread at a time
 // (SpanExporter contract); stats() and Shutdown() may be called from any
