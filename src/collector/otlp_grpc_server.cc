@@ -560,7 +560,13 @@ void OtlpGrpcServer::Serve() {
     pollfd ready{listen_fd_, POLLIN, 0};
     if (poll(&ready, 1, kPollMillis) <= 0) continue;
     const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) continue;
+    if (fd < 0) {
+      // Out of descriptors, say: the connection stays queued and poll keeps
+      // saying so, so pause rather than spin.
+      if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED)
+        std::this_thread::sleep_for(std::chrono::milliseconds(kPollMillis));
+      continue;
+    }
     const int on = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     // A client that stops reading cannot hold its thread for long.
