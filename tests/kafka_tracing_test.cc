@@ -307,6 +307,43 @@ TEST_F(KafkaTracingTest, ARecordWithoutContextFollowsEachPolicy) {
   }
 }
 
+// Sampling follows the parent the policy gives the process span, not the
+// producer's flags: an unsampled producer context drops the child (parent
+// policy) but not a span of the ambient trace or a new trace that only links
+// to it (parentbased_always_on here).
+TEST_F(KafkaTracingTest, SamplingFollowsTheParentThePolicyChooses) {
+  const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+  ProduceRaw("questions",
+             {{"traceparent", "00-" + trace + "-00f067aa0ba902b7-00"}});
+  for (auto policy :
+       {ProducerContextPolicy::kParent, ProducerContextPolicy::kLink,
+        ProducerContextPolicy::kNewTraceWithLink}) {
+    auto consumer = Consumer(
+        "questions", {.policy = policy},
+        cluster_.ConsumerConf("s" + std::to_string(static_cast<int>(policy))));
+    auto record = PollOne(*consumer);
+    ASSERT_TRUE(record);
+    ASSERT_FALSE(record->producer_context().span_context.sampled());
+    SpanContext context;
+    bool recording = false;
+    {
+      ProcessSpanScope process(*consumer, *record);
+      context = process.span().context();
+      recording = process.span().IsRecording();
+    }
+    const bool parent = policy == ProducerContextPolicy::kParent;
+    EXPECT_EQ(recording, !parent) << static_cast<int>(policy);
+    EXPECT_EQ(context.sampled(), !parent);
+    EXPECT_EQ(context.trace_id().ToHex() == trace, parent);
+  }
+  const auto process = Named(tracing_.spans(), "process questions");
+  ASSERT_EQ(process.size(), 2u);  // link and new trace
+  for (const auto& span : process) {
+    ASSERT_EQ(span.links.size(), 1u);
+    EXPECT_EQ(span.links[0].context.trace_id().ToHex(), trace);
+  }
+}
+
 TEST_F(KafkaTracingTest, ParentPolicyWithAmbientSpanLinksTheAmbient) {
   auto producer = Producer();
   ASSERT_EQ(producer->Produce({.topic = "questions", .value = "q"}),

@@ -140,19 +140,16 @@ Span StartMessagingSpan(Tracer& tracer, std::string_view operation,
 // Starts "<operation> <topic>" of `kind` as the child of `parent` (a root
 // when `parent` is invalid), with no start attributes (the sampler reads
 // none): one constant SpanOptions per kind serves every record, so a record
-// builds and destroys none.
+// builds and destroys none. Callers first start the spans the sampler drops
+// whatever they are (SpanStarter::DropsEveryChildOf) without it.
 template <SpanKind kind>
 Span StartMessagingSpanOfKind(Tracer& tracer, std::string_view operation,
                               std::string_view topic,
                               const SpanContext& parent) {
-  using kafkatrace::detail::SpanStarter;
-  // Not sampled whatever it is called: no name to compose.
-  if (SpanStarter::DropsEveryChildOf(tracer, parent))
-    return SpanStarter::StartDroppedChildOf(tracer, parent);
   static const SpanOptions kOptions{.kind = kind, .attribute_capacity = 0};
   char name_buffer[256];
   std::string long_name;
-  return SpanStarter::StartChildOf(
+  return kafkatrace::detail::SpanStarter::StartChildOf(
       tracer, SpanName(operation, topic, name_buffer, long_name), kOptions,
       parent);
 }
@@ -209,6 +206,10 @@ Span StartSendSpan(Tracer& tracer, const SendSpanInput& input) {
   // records are in flight under load, and their spans' memory goes cold).
   const SpanContext& parent =
       input.parent != nullptr ? *input.parent : Context::Current().span_context;
+  using kafkatrace::detail::SpanStarter;
+  // Dropped whatever it is: no name or attributes to build.
+  if (SpanStarter::DropsEveryChildOf(tracer, parent))
+    return SpanStarter::StartDroppedChildOf(tracer, parent);
   if (!tracer.SamplerUsesStartAttributes()) {
     // Nothing in the options varies per record.
     return StartMessagingSpanOfKind<SpanKind::kProducer>(tracer, "send",
@@ -595,7 +596,23 @@ Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input,
   static const Context kNone;
   const SpanContext& producer =
       (input.producer_context ? *input.producer_context : kNone).span_context;
-  const SpanContext& ambient = Context::Current().span_context;
+  static const SpanContext kNoParent;
+  const bool new_trace =
+      input.policy == ProducerContextPolicy::kNewTraceWithLink;
+  // The ambient span: the parent unless the producer's span or a new trace is,
+  // and linked when the producer's span is the parent.
+  const SpanContext& ambient =
+      new_trace ? kNoParent : Context::Current().span_context;
+  const SpanContext& parent =
+      new_trace ? kNoParent
+      : input.policy == ProducerContextPolicy::kParent && producer.IsValid()
+          ? producer
+          : ambient;
+  // Dropped whatever its links and attributes: none to build (the usual
+  // record behind a head-sampling producer).
+  using kafkatrace::detail::SpanStarter;
+  if (SpanStarter::DropsEveryChildOf(tracer, parent))
+    return SpanStarter::StartDroppedChildOf(tracer, parent);
   char partition_buffer[12];  // formatted only when needed
   const bool needs_link =
       producer.IsValid() &&
@@ -604,11 +621,6 @@ Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input,
   // The common case (a record continues its producer's trace, or starts one)
   // needs no options built per record, only the parent.
   const bool common = !needs_link && !sampler_reads_start;
-  static const SpanContext kNoParent;
-  const SpanContext& parent =
-      producer.IsValid()                                         ? producer
-      : input.policy == ProducerContextPolicy::kNewTraceWithLink ? kNoParent
-                                                                 : ambient;
   // Started in place (one expression): no empty span to move it into.
   Span span =
       common ? StartMessagingSpanOfKind<SpanKind::kConsumer>(

@@ -26,9 +26,9 @@ struct ProviderState {
   // (Sampler::DropsEverySpan, asked once per kind).
   uint8_t sampler_drops_every_span = 0;
   bool DropsEverySpanWith(const SpanContext& parent) const noexcept {
-    return (sampler_drops_every_span >>
-            static_cast<int>(ParentKindOf(parent))) &
-           1;
+    const unsigned mask = sampler_drops_every_span;
+    // Most samplers drop nothing outright (always_on, traceidratio): one test.
+    return mask != 0 && ((mask >> static_cast<int>(ParentKindOf(parent))) & 1);
   }
   // Every processor is a BatchSpanProcessor, which resolves a span's
   // DeferredAttributes on its worker: instrumentation may defer them.
