@@ -138,6 +138,19 @@ std::string GrpcStatusName(int code) {
                                 : "status " + std::to_string(code);
 }
 
+// A gRPC call's headers: the fixed ones and the call's deadline
+// (grpc-timeout, at most 8 digits), so the receiver can give up on it when
+// the exporter has.
+std::vector<std::pair<std::string, std::string>> GrpcHeaders(
+    const std::vector<std::pair<std::string, std::string>>& fixed,
+    std::chrono::milliseconds remaining) {
+  auto headers = fixed;
+  headers.emplace_back("grpc-timeout", std::to_string(std::clamp<int64_t>(
+                                           remaining.count(), 1, 99'999'999)) +
+                                           "m");
+  return headers;
+}
+
 // How one attempt went, whatever the protocol.
 struct AttemptOutcome {
   bool delivered = false;
@@ -500,9 +513,11 @@ ExportResult OtlpHttpExporter::Export(
                                 : reason + ", then deadline exceeded";
         break;
       }
-      const otlp::HttpResponse response = s.client->Post(
-          s.url, s.request_headers, body, remaining,
-          grpc ? otlp::HttpVersion::kHttp2 : otlp::HttpVersion::kHttp1);
+      const otlp::HttpResponse response =
+          grpc
+              ? s.client->Post(s.url, GrpcHeaders(s.request_headers, remaining),
+                               body, remaining, otlp::HttpVersion::kHttp2)
+              : s.client->Post(s.url, s.request_headers, body, remaining);
       AttemptOutcome outcome;
       if (!response.transport_ok) {
         // A timeout used up the time we had.

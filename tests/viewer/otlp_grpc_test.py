@@ -221,7 +221,8 @@ class Collector(grpc.GenericRpcHandler):
     """A grpcio TraceService that keeps the raw requests; `answers` scripts the statuses."""
 
     def __init__(self):
-        self.calls, self.times, self.answers, self.lock = [], [], [], threading.Lock()
+        self.calls, self.times, self.deadlines, self.answers = [], [], [], []
+        self.lock = threading.Lock()
 
     def service(self, details):
         if details.method != TRACE_EXPORT:
@@ -232,6 +233,7 @@ class Collector(grpc.GenericRpcHandler):
         with self.lock:
             self.calls.append((message, dict(context.invocation_metadata())))
             self.times.append(time.monotonic())
+            self.deadlines.append(context.time_remaining())  # None: no grpc-timeout
             answer = self.answers.pop(0) if self.answers else None
         if answer:
             code, reason, *details = answer
@@ -262,6 +264,7 @@ class OurExporterTest(unittest.TestCase):
     def setUp(self):
         self.collector.calls.clear()
         self.collector.times.clear()
+        self.collector.deadlines.clear()
 
     def produce(self, value, **env):
         environment = dict(os.environ, OTEL_EXPORTER_OTLP_PROTOCOL="grpc", OTEL_SERVICE_NAME="grpc-cli",
@@ -278,6 +281,9 @@ class OurExporterTest(unittest.TestCase):
         self.assertIn(b"send grpc-out", message)
         self.assertIn(b"grpc-cli", message)
         self.assertTrue(metadata["user-agent"].startswith("kafkatrace-OTLP-Exporter-Cpp/"), metadata)
+        # The call carries its deadline: what is left of the 10 s export timeout.
+        self.assertIsNotNone(self.collector.deadlines[0])
+        self.assertTrue(0 < self.collector.deadlines[0] <= 10, self.collector.deadlines[0])
 
     def test_gzip_compresses_the_message_as_grpc_does(self):
         self.produce("zipped", OTEL_EXPORTER_OTLP_COMPRESSION="gzip")
