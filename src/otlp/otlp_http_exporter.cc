@@ -274,6 +274,14 @@ Status OtlpHttpExporterOptions::Validate() const {
   return Status::Ok();
 }
 
+std::optional<OtlpHttpExporterOptions::Protocol>
+OtlpHttpExporterOptions::ProtocolNamed(std::string_view name) {
+  if (name == "http/protobuf") return Protocol::kHttpProtobuf;
+  if (name == "http/json") return Protocol::kHttpJson;
+  if (name == "grpc") return Protocol::kGrpc;
+  return std::nullopt;
+}
+
 std::string OtlpHttpExporterOptions::DefaultEndpoint(Protocol protocol) {
   return protocol == Protocol::kGrpc ? "http://localhost:4317"
                                      : "http://localhost:4318/v1/traces";
@@ -290,17 +298,13 @@ Result<OtlpHttpExporterOptions> OtlpHttpExporterOptions::FromEnv() {
   if (auto [name, v] = pick("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
                             "OTEL_EXPORTER_OTLP_PROTOCOL");
       v) {
-    if (*v == "http/protobuf") {
-      options.protocol = Protocol::kHttpProtobuf;
-    } else if (*v == "http/json") {
-      options.protocol = Protocol::kHttpJson;
-    } else if (*v == "grpc") {
-      options.protocol = Protocol::kGrpc;
-    } else {
+    const std::optional<Protocol> protocol = ProtocolNamed(*v);
+    if (!protocol) {
       return Status::InvalidArgument(std::string(name) + "=\"" + *v +
                                      "\": expected http/protobuf, http/json "
                                      "or grpc");
     }
+    options.protocol = *protocol;
   }
   const bool grpc = options.protocol == Protocol::kGrpc;
   options.endpoint = DefaultEndpoint(options.protocol);

@@ -84,7 +84,7 @@ std::string Apply(Settings& s, std::string_view name, std::string_view value) {
     if (Status status = probe.Validate(); !status.ok()) return status.message();
     s.otlp_endpoint = v;
   } else if (name == "kafkatrace.otlp.protocol") {
-    if (v != "http/protobuf" && v != "http/json" && v != "grpc")
+    if (!OtlpHttpExporterOptions::ProtocolNamed(v))
       return "expected http/protobuf, http/json or grpc";
     s.otlp_protocol = v;
   } else if (name == "kafkatrace.sampler") {
@@ -311,10 +311,9 @@ Result<std::unique_ptr<TracerProvider>> MakeProvider(const Settings& s) {
       if (!otlp_options.ok()) return otlp_options.status();
       using Protocol = OtlpHttpExporterOptions::Protocol;
       if (!s.otlp_protocol.empty()) {
-        const Protocol protocol = s.otlp_protocol == "grpc" ? Protocol::kGrpc
-                                  : s.otlp_protocol == "http/json"
-                                      ? Protocol::kHttpJson
-                                      : Protocol::kHttpProtobuf;
+        // Checked when the property was set.
+        const Protocol protocol =
+            *OtlpHttpExporterOptions::ProtocolNamed(s.otlp_protocol);
         // An endpoint nobody chose follows the protocol (4317 for gRPC).
         if (otlp_options->endpoint ==
             OtlpHttpExporterOptions::DefaultEndpoint(otlp_options->protocol)) {

@@ -67,23 +67,22 @@ Span Tracer::StartChildOf(std::string_view name, const SpanOptions& options,
 
 Span Tracer::StartAskingSampler(std::string_view name,
                                 const SpanOptions& options, bool movable,
-                                const SpanContext& parent_context) noexcept {
+                                const SpanContext& parent) noexcept {
   const detail::ProviderState& provider = *provider_;
-  const SpanContext* parent = &parent_context;
-  const bool has_parent = parent->IsValid();
+  const bool has_parent = parent.IsValid();
   TraceId trace_id;
   SpanId span_id;
-  NewIds(provider, *parent, trace_id, span_id);
+  NewIds(provider, parent, trace_id, span_id);
 
   try {
     SamplingResult sampling = provider.sampler->ShouldSample(
-        SamplingParameters{*parent, trace_id, name, options.kind,
+        SamplingParameters{parent, trace_id, name, options.kind,
                            options.attributes, options.links});
-    uint8_t flags = RandomFlag(provider, *parent);
+    uint8_t flags = RandomFlag(provider, parent);
     if (sampling.decision == SamplingDecision::kRecordAndSample)
       flags |= kTraceFlagSampled;
     SpanContext context(trace_id, span_id, flags, /*remote=*/false,
-                        has_parent ? parent->trace_state() : TraceState());
+                        has_parent ? parent.trace_state() : TraceState());
     if (sampling.decision == SamplingDecision::kDrop ||
         provider.shut_down.load(std::memory_order_relaxed)) {
       return Span(std::move(context));
@@ -91,8 +90,8 @@ Span Tracer::StartAskingSampler(std::string_view name,
 
     std::unique_ptr<SpanData> data = detail::AcquireSpanData();
     data->context = std::move(context);
-    if (has_parent) data->parent_span_id = parent->span_id();
-    data->parent_is_remote = has_parent && parent->remote();
+    if (has_parent) data->parent_span_id = parent.span_id();
+    data->parent_is_remote = has_parent && parent.remote();
     data->name = name;
     data->kind = options.kind;
     data->start_unix_nanos = options.start_unix_nanos != 0
@@ -136,7 +135,7 @@ Span Tracer::StartAskingSampler(std::string_view name,
     }
     data->resource = &provider.resource;
     data->scope = &scope_;
-    provider.OnStart(*data, *parent);
+    provider.OnStart(*data, parent);
     return Span(std::move(data), provider_);
   } catch (...) {
     // Out of memory while recording: degrade to a non-recording span with valid

@@ -19,7 +19,9 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -56,6 +58,9 @@ struct OtlpHttpExporterOptions {
   std::string client_certificate;
   std::string client_key;
 
+  // The protocol OTEL_EXPORTER_OTLP_PROTOCOL names so: http/protobuf,
+  // http/json or grpc; nullopt for any other name.
+  static std::optional<Protocol> ProtocolNamed(std::string_view name);
   // The endpoint used when none is configured: http://localhost:4318/v1/traces
   // for OTLP/HTTP, http://localhost:4317 for gRPC.
   static std::string DefaultEndpoint(Protocol protocol);
