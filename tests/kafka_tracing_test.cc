@@ -711,6 +711,102 @@ TEST_F(KafkaTracingTest, ApplicationDeliveryCallbackStillRunsWithItsOpaque) {
   EXPECT_EQ(Named(tracing_.spans(), "send answers").size(), 1u);
 }
 
+TEST_F(KafkaTracingTest, SendSpansEndAsTheyStartedUnderEitherProcessor) {
+  // A send span waits for its acknowledgement in librdkafka's opaque (its bare
+  // SpanData, or with the application's opaque), and under batch processors
+  // ends with its attributes deferred to the worker. Either way it must be
+  // exported as it started: name, kind, ids, parent, tracestate, start and
+  // end times, scope; the application gets its opaque back; and the context
+  // on the wire is each record's own span.
+  using Processor = TestTracing::Processor;
+  TestTracing batch(nullptr, {}, Processor::kBatch);
+  const SpanContext parent(
+      TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736").value(),
+      SpanId::FromHex("00f067aa0ba902b7").value(), kTraceFlagSampled,
+      /*remote=*/true, TraceState::Parse("vendor=1").value());
+  constexpr int64_t kStart = 1'800'000'000'000'000'000;
+  constexpr int64_t kEnd = kStart + 7'000'000;
+  int run = 0;
+  for (TestTracing* tracing : {&tracing_, &batch}) {
+    SCOPED_TRACE(run == 0 ? "simple processor" : "batch processor");
+    const std::string topic = "parked-" + std::to_string(run++);
+    CountingDeliveryCallback callback;
+    auto conf = ProducerConfWith(callback);
+    MockCluster::Set(*conf, "message.max.bytes", "1000");
+    auto producer =
+        TracingProducer::Create(std::move(conf), tracing->tracer()).value();
+    int marker = 0;
+    tracing->clock.Set(kStart);
+    ASSERT_EQ(producer->Produce({.topic = topic,
+                                 .partition = 0,
+                                 .key = "plain",
+                                 .value = "a",
+                                 .parent = parent}),
+              RdKafka::ERR_NO_ERROR);
+    ASSERT_EQ(producer->Produce({.topic = topic,
+                                 .partition = 0,
+                                 .key = "opaque",
+                                 .value = "b",
+                                 .parent = parent,
+                                 .opaque = &marker}),
+              RdKafka::ERR_NO_ERROR);
+    ASSERT_EQ(producer->Produce({.topic = topic,
+                                 .partition = 0,
+                                 .key = "refused",
+                                 .value = std::string(5000, 'x'),
+                                 .parent = parent}),
+              RdKafka::ERR_MSG_SIZE_TOO_LARGE);
+    tracing->clock.Set(kEnd);
+    ASSERT_EQ(producer->Flush(5000), RdKafka::ERR_NO_ERROR);
+    EXPECT_EQ(callback.opaques, (std::vector<void*>{nullptr, &marker}));
+
+    std::map<std::string, SpanData> sends;
+    for (const SpanData& span : Named(tracing->spans(), "send " + topic))
+      sends.emplace(Str(span, "messaging.kafka.message.key"), span);
+    ASSERT_EQ(sends.size(), 3u);
+    std::set<std::string> span_ids;
+    for (const auto& [key, span] : sends) {
+      SCOPED_TRACE(key);
+      EXPECT_EQ(span.kind, SpanKind::kProducer);
+      EXPECT_EQ(span.context.trace_id(), parent.trace_id());
+      EXPECT_TRUE(span.context.sampled());
+      EXPECT_FALSE(span.context.remote());
+      EXPECT_EQ(span.context.trace_state().header(), "vendor=1");
+      EXPECT_EQ(span.parent_span_id, parent.span_id());
+      EXPECT_TRUE(span.parent_is_remote);
+      EXPECT_EQ(span.start_unix_nanos, kStart);
+      EXPECT_EQ(span.end_unix_nanos, key == "refused" ? kStart : kEnd);
+      EXPECT_EQ(span.status_code, key == "refused" ? SpanStatusCode::kError
+                                                   : SpanStatusCode::kUnset);
+      ASSERT_NE(span.scope, nullptr);
+      EXPECT_EQ(span.scope->name, "test");
+      EXPECT_NE(span.resource, nullptr);
+      span_ids.insert(span.context.span_id().ToHex());
+    }
+    EXPECT_EQ(span_ids.size(), 3u);
+
+    // What the consumer reads is each delivered record's own send span.
+    auto consumer =
+        TracingConsumer::Create(cluster_.ConsumerConf(topic), tracing->tracer())
+            .value();
+    std::unique_ptr<RdKafka::TopicPartition> partition(
+        RdKafka::TopicPartition::create(topic, 0,
+                                        RdKafka::Topic::OFFSET_BEGINNING));
+    ASSERT_EQ(consumer->consumer().assign({partition.get()}),
+              RdKafka::ERR_NO_ERROR);
+    for (int seen = 0; seen < 2; ++seen) {
+      auto record = PollOne(*consumer);
+      ASSERT_TRUE(record);
+      const std::string key(record->key().value_or(""));
+      ASSERT_EQ(sends.count(key), 1u) << key;
+      EXPECT_EQ(record->producer_context().span_context.span_id(),
+                sends.at(key).context.span_id());
+      EXPECT_EQ(record->producer_context().span_context.trace_state().header(),
+                "vendor=1");
+    }
+  }
+}
+
 TEST_F(KafkaTracingTest, SampledRecordsWithAndWithoutAnOpaqueEndTheirSpans) {
   // A sampled record without an application opaque travels with its span's
   // data as librdkafka's opaque; one with an opaque, with a tagged state. Both
