@@ -26,7 +26,6 @@
 #include <mutex>
 #include <set>
 #include <string>
-#include <unordered_map>
 
 #include "kafka/interned_names.h"
 #include "kafka/messaging_spans.h"
@@ -36,6 +35,7 @@
 #include "kafkatrace/otlp/otlp_http_exporter.h"
 #include "kafkatrace/propagation/composite_propagator.h"
 #include "kafkatrace/tracer_provider.h"
+#include "plugin/in_flight_spans.h"
 
 namespace kafkatrace::plugin {
 namespace {
@@ -174,19 +174,12 @@ class Client {
     if (!span.IsRecording()) return;  // nothing to end at the acknowledgement
     // Asked here, not at the acknowledgement (librdkafka's broker threads).
     cluster_id_.Learn(rk);
-    std::lock_guard lock(mutex_);
-    in_flight_.emplace(message, std::move(span));
+    (void)in_flight_.Add(message, span);
   }
 
   void OnAcknowledgement(rd_kafka_message_t* message) {
-    Span span;
-    {
-      std::lock_guard lock(mutex_);
-      auto it = in_flight_.find(message);
-      if (it == in_flight_.end()) return;
-      span = std::move(it->second);
-      in_flight_.erase(it);
-    }
+    Span span = in_flight_.Take(message, *tracer_);
+    if (!span.IsRecording()) return;
     kafka::detail::EndSendSpan(span, message,
                                {.tracer = tracer_,
                                 .client_id = client_id_,
@@ -237,12 +230,7 @@ class Client {
 
   // Ends what is still open and exports it, bounded by the flush timeout.
   void Flush() {
-    std::unordered_map<const void*, Span> open;
-    {
-      std::lock_guard lock(mutex_);
-      open.swap(in_flight_);
-    }
-    for (auto& [message, span] : open) {
+    for (Span& span : in_flight_.TakeAll(*tracer_)) {
       span.SetStatus(SpanStatusCode::kError,
                      "client destroyed before the acknowledgement");
       span.End();
@@ -265,8 +253,7 @@ class Client {
   std::string_view group_, client_id_;
   kafka::detail::BrokerTable brokers_;
   kafka::detail::ClusterId cluster_id_;
-  std::mutex mutex_;
-  std::unordered_map<const void*, Span> in_flight_;  // guarded by mutex_
+  InFlightSpans in_flight_;
 };
 
 // Live clients, so that a process exiting without destroying them still flushes

@@ -228,7 +228,7 @@ std::unique_ptr<SpanProcessor> Simple() {
           std::make_shared<InMemorySpanStore>()));
 }
 
-TEST(DeferredAttributesTest, OnlyAPipelineOfBatchProcessorsDefers) {
+TEST(DeferredAttributesTest, OnlyBatchProcessorsOrNoneDefer) {
   // Any other processor reads spans in OnEnd, on the ending thread: it must
   // get them complete, so instrumentation writes the attributes at once.
   std::vector<std::unique_ptr<SpanProcessor>> batch_only, simple_only, mixed;
@@ -239,6 +239,8 @@ TEST(DeferredAttributesTest, OnlyAPipelineOfBatchProcessorsDefers) {
   EXPECT_TRUE(Defers(std::move(batch_only)));
   EXPECT_FALSE(Defers(std::move(simple_only)));
   EXPECT_FALSE(Defers(std::move(mixed)));
+  // No processor: nothing will read the attributes, so they may wait forever.
+  EXPECT_TRUE(Defers({}));
 }
 
 }  // namespace

@@ -123,12 +123,48 @@ std::unique_ptr<SpanData> AcquireSpanData() {
   return span;  // cleared when it was recycled
 }
 
+namespace {
+// Moves up to kRefill spans from this thread's full cache to the shared pool
+// in one locked step; those that do not fit are freed, outside the lock.
+void SpillCache() {
+  std::unique_ptr<SpanData> freed[kRefill];
+  size_t freed_count = 0;
+  {
+    SharedPool& shared = Shared();
+    std::lock_guard lock(shared.mutex);
+    if (shared.spans.capacity() < kSharedCapacity)
+      shared.spans.reserve(kSharedCapacity);
+    for (size_t i = 0; i < kRefill && !t_cache.empty(); ++i) {
+      if (shared.spans.size() < kSharedCapacity) {
+        shared.spans.push_back(std::move(t_cache.back()));
+      } else {
+        freed[freed_count++] = std::move(t_cache.back());
+      }
+      t_cache.pop_back();
+    }
+  }
+}
+}  // namespace
+
 void RecycleSpanData(std::span<std::unique_ptr<SpanData>> spans,
                      bool keep_spare_attributes) noexcept {
   // Cleared here, where their memory is warm (just exported), so that
   // application threads take spans ready to use: clearing a recycled span on
   // its next use touched cold memory on the application's hot path.
   try {
+    // One at a time, as spans end on a thread that does not start them (the
+    // plugin's send spans on librdkafka's broker thread, with no processor):
+    // a full cache hands part of itself over in one locked step, where the
+    // general way below locked the shared pool twice per span.
+    if (spans.size() == 1 && !keep_spare_attributes) {
+      if (!spans[0]) return;
+      if (t_cache.capacity() < kThreadCapacity)
+        t_cache.reserve(kThreadCapacity);
+      if (t_cache.size() >= kThreadCapacity) SpillCache();
+      Clear(*spans[0]);
+      t_cache.push_back(std::move(spans[0]));
+      return;
+    }
     // Spans whose attributes a resolver wrote (deferred.provider is still
     // set) leave their lists here, where the next resolver will need one: the
     // application's thread that takes the span back starts it without

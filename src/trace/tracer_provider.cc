@@ -26,7 +26,9 @@ TracerProvider::TracerProvider(TracerProviderOptions options)
   state_->limits = options.limits;
   state_->processors = std::move(options.processors);
   // Only the batch processor resolves deferred attributes (on its worker).
-  state_->defer_attributes = !state_->processors.empty();
+  // Without processors nothing ever reads a span: its attributes need never
+  // be written (propagation-only setups, such as the plugin's exporter=none).
+  state_->defer_attributes = true;
   for (const auto& processor : state_->processors) {
     if (dynamic_cast<const BatchSpanProcessor*>(processor.get()) == nullptr)
       state_->defer_attributes = false;
