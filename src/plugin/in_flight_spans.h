@@ -47,22 +47,24 @@ class InFlightSpans {
   InFlightSpans& operator=(const InFlightSpans&) = delete;
 
   // `span` (recording; left empty) waits for `record`'s acknowledgement.
-  // False, and the span lost as if dropped, when `record` already has one
-  // (librdkafka never reuses a record before acknowledging it) or out of
-  // memory.
-  bool Add(const void* record, Span& span) noexcept {
+  // Returns the span that was still waiting for a record at the same address,
+  // if any, for the caller to end: librdkafka freed that record without an
+  // acknowledgement, so nothing else ever would. Out of memory, `span` is
+  // lost, as if dropped. `tracer` started the spans.
+  Span Add(const void* record, Span& span, const Tracer& tracer) noexcept {
     SpanData* data = detail::SpanHandoff::Release(span);
-    if (data == nullptr || record == nullptr) {
-      delete data;
-      return false;
-    }
+    if (data == nullptr) return Span();
     Shard& shard = ShardOf(record);
-    std::lock_guard lock(shard.mutex);
-    if (!shard.Insert(record, data)) {
-      delete data;
-      return false;
+    SpanData* displaced = nullptr;
+    {
+      std::lock_guard lock(shard.mutex);
+      if (!shard.Insert(record, data, displaced)) {
+        delete data;
+        return Span();
+      }
     }
-    return true;
+    if (displaced == nullptr) return Span();
+    return detail::SpanHandoff::Adopt(displaced, tracer);
   }
 
   // The span waiting for `record`, no longer in the table; an empty
@@ -125,14 +127,20 @@ class InFlightSpans {
       h ^= h >> 33;
       return h & (slots.size() - 1);
     }
-    bool Insert(const void* record, SpanData* data) noexcept {
+    // False when out of memory; a record already present keeps its slot,
+    // with `data`, and its previous data comes back in `displaced`.
+    bool Insert(const void* record, SpanData* data,
+                SpanData*& displaced) noexcept {
       if ((count + 1) * 2 > slots.size() &&
           !Resize(slots.empty() ? 64 : slots.size() * 2)) {
         return false;
       }
       const size_t mask = slots.size() - 1;
       for (size_t i = Home(record);; i = (i + 1) & mask) {
-        if (slots[i].record == record) return false;
+        if (slots[i].record == record) {
+          displaced = std::exchange(slots[i].data, data);
+          return true;
+        }
         if (slots[i].record == nullptr) {
           slots[i] = {record, data};
           ++count;

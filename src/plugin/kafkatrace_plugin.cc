@@ -29,6 +29,7 @@
 
 #include "kafka/interned_names.h"
 #include "kafka/messaging_spans.h"
+#include "kafka/semconv.h"
 #include "kafka/trace_headers.h"
 #include "kafkatrace/batch_span_processor.h"
 #include "kafkatrace/console_span_exporter.h"
@@ -174,7 +175,12 @@ class Client {
     if (!span.IsRecording()) return;  // nothing to end at the acknowledgement
     // Asked here, not at the acknowledgement (librdkafka's broker threads).
     cluster_id_.Learn(rk);
-    (void)in_flight_.Add(message, span);
+    Span stale = in_flight_.Add(message, span, *tracer_);
+    if (stale.IsRecording()) {  // ended here, as it is destroyed
+      stale.SetAttribute(kafka::semconv::kErrorType, "_OTHER");
+      stale.SetStatus(SpanStatusCode::kError,
+                      "librdkafka freed the record without acknowledging it");
+    }
   }
 
   void OnAcknowledgement(rd_kafka_message_t* message) {
