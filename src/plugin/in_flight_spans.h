@@ -49,11 +49,15 @@ class InFlightSpans {
   // `span` (recording; left empty) waits for `record`'s acknowledgement.
   // Returns the span that was still waiting for a record at the same address,
   // if any, for the caller to end: librdkafka freed that record without an
-  // acknowledgement, so nothing else ever would. Out of memory, `span` is
-  // lost, as if dropped. `tracer` started the spans.
+  // acknowledgement, so nothing else ever would. Out of memory (or for a null
+  // record), `span` is lost, as if dropped. `tracer` started the spans.
   Span Add(const void* record, Span& span, const Tracer& tracer) noexcept {
     SpanData* data = detail::SpanHandoff::Release(span);
     if (data == nullptr) return Span();
+    if (record == nullptr) {  // the free-slot mark: never a record's address
+      delete data;
+      return Span();
+    }
     Shard& shard = ShardOf(record);
     SpanData* displaced = nullptr;
     {

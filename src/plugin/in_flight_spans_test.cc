@@ -61,6 +61,10 @@ TEST_F(InFlightSpansTest, ASecondSpanForTheSameRecordDisplacesTheFirst) {
   EXPECT_EQ(table.Take(&record, tracer_).context().span_id(), second_id);
   char other = 0;
   EXPECT_FALSE(table.Take(&other, tracer_).IsRecording());
+  // A null record (the table's free-slot mark) is refused, not stored.
+  Span orphan = Started();
+  EXPECT_FALSE(table.Add(nullptr, orphan, tracer_).IsRecording());
+  EXPECT_EQ(table.size(), 0u);
 }
 
 TEST_F(InFlightSpansTest, AgreesWithAMapUnderRandomAddsAndTakes) {
