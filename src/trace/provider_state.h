@@ -31,7 +31,8 @@ struct ProviderState {
     return mask != 0 && ((mask >> static_cast<int>(ParentKindOf(parent))) & 1);
   }
   // Every processor is a BatchSpanProcessor, which resolves a span's
-  // DeferredAttributes on its worker: instrumentation may defer them.
+  // DeferredAttributes on its worker, or there is none (nothing reads a
+  // span's attributes at all): instrumentation may defer them.
   bool defer_attributes = false;
   Clock* clock = nullptr;
   SpanLimits limits;
