@@ -24,6 +24,9 @@ struct Context {
 class ContextScope {
  public:
   explicit ContextScope(Context context) noexcept;
+  // The same for Context{span_context, baggage}, built in place.
+  ContextScope(const SpanContext& span_context,
+               const Baggage& baggage) noexcept;
   // Makes `span` the active span, keeping the current baggage.
   explicit ContextScope(const Span& span) noexcept;
   ~ContextScope();

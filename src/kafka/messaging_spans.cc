@@ -591,12 +591,14 @@ void ResolveProcessFacts(const kafkatrace::detail::DeferredAttributes& deferred,
 }
 }  // namespace
 
+// Constant-initialized (no guard check per record, as function-local statics
+// have).
+constinit const SpanContext kNoParent{};
+
 Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input,
                       FunctionRef<ConsumedRecordFacts()> read_facts) {
-  static const Context kNone;
   const SpanContext& producer =
-      (input.producer_context ? *input.producer_context : kNone).span_context;
-  static const SpanContext kNoParent;
+      input.producer_context ? input.producer_context->span_context : kNoParent;
   const bool new_trace =
       input.policy == ProducerContextPolicy::kNewTraceWithLink;
   // The ambient span: the parent unless the producer's span or a new trace is,

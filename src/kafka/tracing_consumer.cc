@@ -336,7 +336,7 @@ ProcessSpanScope::ProcessSpanScope(TracingConsumer& consumer,
                                    const ConsumedRecord& record)
     // Started in place: no empty span to move it into.
     : span_(StartProcessSpanOf(*consumer.impl_, record)) {
-  scope_.emplace(Context{span_.context(), record.producer_context().baggage});
+  scope_.emplace(span_.context(), record.producer_context().baggage);
 }
 
 ProcessSpanScope::~ProcessSpanScope() {

@@ -6,10 +6,12 @@ namespace kafkatrace {
 namespace {
 __attribute__((tls_model(
     "initial-exec"))) thread_local const ContextScope* t_innermost = nullptr;
+// Constant-initialized, unlike a function-local static: no guard to check on
+// every Current().
+constinit const Context kEmpty{};
 }  // namespace
 
 const Context& Context::Current() noexcept {
-  static const Context kEmpty;
   return t_innermost != nullptr ? t_innermost->context_ : kEmpty;
 }
 
@@ -18,8 +20,14 @@ ContextScope::ContextScope(Context context) noexcept
   t_innermost = this;
 }
 
+ContextScope::ContextScope(const SpanContext& span_context,
+                           const Baggage& baggage) noexcept
+    : context_{span_context, baggage}, previous_(t_innermost) {
+  t_innermost = this;
+}
+
 ContextScope::ContextScope(const Span& span) noexcept
-    : ContextScope(Context{span.context(), Context::Current().baggage}) {}
+    : ContextScope(span.context(), Context::Current().baggage) {}
 
 ContextScope::~ContextScope() { t_innermost = previous_; }
 
