@@ -40,6 +40,18 @@ ConsumedRecord::ConsumedRecord(std::unique_ptr<RdKafka::Message> message,
       producer_context_(std::move(producer_context)),
       consumed_unix_nanos_(consumed_unix_nanos) {}
 
+ConsumedRecord::ConsumedRecord(PollKey,
+                               std::unique_ptr<RdKafka::Message> message,
+                               const rd_kafka_message_t* c,
+                               const detail::HeaderExtractor* extractor,
+                               int64_t consumed_unix_nanos)
+    : message_(std::move(message)),
+      topic_(c->rkt != nullptr ? rd_kafka_topic_name(c->rkt) : ""),
+      // Extracted in place: no Context to move in and destroy.
+      producer_context_(extractor != nullptr ? extractor->Extract(c)
+                                             : Context()),
+      consumed_unix_nanos_(consumed_unix_nanos) {}
+
 std::optional<std::string_view> ConsumedRecord::key() const {
   const rd_kafka_message_t* c = message_->c_ptr();
   if (c->key == nullptr) return std::nullopt;
@@ -69,6 +81,7 @@ struct TracingConsumer::Impl final : public RdKafka::OffsetCommitCb {
   std::string_view group_name, client_name;
   detail::BrokerTable brokers;
   detail::ClusterId cluster_id;
+  rd_kafka_t* handle = nullptr;  // the consumer's, for the cluster id
   // librdkafka also reports synchronous commits to offset_commit_cb, later,
   // from a poll; those are already traced around the call, so that many
   // callbacks are skipped.
@@ -151,6 +164,7 @@ Result<std::unique_ptr<TracingConsumer>> TracingConsumer::Create(
       RdKafka::KafkaConsumer::create(conf.get(), error));
   if (!consumer)
     return Status::InvalidArgument("cannot create Kafka consumer: " + error);
+  impl->handle = consumer->c_ptr();
   std::unique_ptr<TracingConsumer> result(new TracingConsumer());
   result->impl_ = std::move(impl);
   result->consumer_ = std::move(consumer);
@@ -179,14 +193,12 @@ std::optional<ConsumedRecord> TracingConsumer::Poll(int timeout_ms) {
     return std::nullopt;
   }
   const int64_t now = NowNanos();
-  impl_->cluster_id.Learn(consumer_->c_ptr());  // known by now, usually
+  impl_->cluster_id.Learn(impl_->handle);  // known by now, usually
   // Headers are read once, in place (rd_kafka_message_headers does not copy).
   // Built in place: no ConsumedRecord to move into the optional.
-  return std::optional<ConsumedRecord>(std::in_place, std::move(message),
-                                       c->err == RD_KAFKA_RESP_ERR_NO_ERROR
-                                           ? impl_->extractor->Extract(c)
-                                           : Context(),
-                                       now);
+  return std::optional<ConsumedRecord>(
+      std::in_place, ConsumedRecord::PollKey(), std::move(message), c,
+      c->err == RD_KAFKA_RESP_ERR_NO_ERROR ? &*impl_->extractor : nullptr, now);
 }
 
 std::vector<ConsumedRecord> TracingConsumer::PollBatch(size_t max_records,

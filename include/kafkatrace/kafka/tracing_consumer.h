@@ -34,6 +34,10 @@
 
 namespace kafkatrace::kafka {
 
+namespace detail {
+class HeaderExtractor;  // src/kafka/trace_headers.h
+}  // namespace detail
+
 // How a process span relates to the producer's context found in the record.
 enum class ProducerContextPolicy {
   kParent,  // continue the producer's trace (default for single records)
@@ -73,6 +77,19 @@ class ConsumedRecord {
   // timestamp.
   double queue_wait_ms() const;
   int64_t consumed_unix_nanos() const { return consumed_unix_nanos_; }
+
+  // Only TracingConsumer makes one: the key to the constructor below.
+  class PollKey {
+    friend class TracingConsumer;
+    PollKey() = default;
+  };
+  // TracingConsumer::Poll's: `c` is `message`'s C record, whose producer
+  // context `extractor` reads straight into place (null: none, for an error
+  // record). Public only for std::optional's in-place construction.
+  ConsumedRecord(PollKey, std::unique_ptr<RdKafka::Message> message,
+                 const struct rd_kafka_message_s* c,
+                 const detail::HeaderExtractor* extractor,
+                 int64_t consumed_unix_nanos);
 
  private:
   std::unique_ptr<RdKafka::Message> message_;
