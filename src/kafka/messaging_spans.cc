@@ -595,26 +595,14 @@ void ResolveProcessFacts(const kafkatrace::detail::DeferredAttributes& deferred,
 // have).
 constinit const SpanContext kNoParent{};
 
-Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input,
-                      FunctionRef<ConsumedRecordFacts()> read_facts) {
-  const SpanContext& producer =
-      input.producer_context ? input.producer_context->span_context : kNoParent;
-  const bool new_trace =
-      input.policy == ProducerContextPolicy::kNewTraceWithLink;
-  // The ambient span: the parent unless the producer's span or a new trace is,
-  // and linked when the producer's span is the parent.
-  const SpanContext& ambient =
-      new_trace ? kNoParent : Context::Current().span_context;
-  const SpanContext& parent =
-      new_trace ? kNoParent
-      : input.policy == ProducerContextPolicy::kParent && producer.IsValid()
-          ? producer
-          : ambient;
-  // Dropped whatever its links and attributes: none to build (the usual
-  // record behind a head-sampling producer).
-  using kafkatrace::detail::SpanStarter;
-  if (SpanStarter::DropsEveryChildOf(tracer, parent))
-    return SpanStarter::StartDroppedChildOf(tracer, parent);
+namespace {
+// StartProcessSpan for a span the sampler is asked about: its own function,
+// so that the dropped spans' way does not pay for this one's large frame
+// (a span name buffer among it).
+[[gnu::noinline]] Span StartProcessSpanAskingSampler(
+    Tracer& tracer, const ProcessSpanInput& input, const SpanContext& producer,
+    const SpanContext& ambient, const SpanContext& parent,
+    FunctionRef<ConsumedRecordFacts()> read_facts) {
   char partition_buffer[12];  // formatted only when needed
   const bool needs_link =
       producer.IsValid() &&
@@ -661,6 +649,31 @@ Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input,
       with_start_attributes);
   batch.SetOn(span);
   return span;
+}
+}  // namespace
+
+Span StartProcessSpan(Tracer& tracer, const ProcessSpanInput& input,
+                      FunctionRef<ConsumedRecordFacts()> read_facts) {
+  const SpanContext& producer =
+      input.producer_context ? input.producer_context->span_context : kNoParent;
+  const bool new_trace =
+      input.policy == ProducerContextPolicy::kNewTraceWithLink;
+  // The ambient span: the parent unless the producer's span or a new trace is,
+  // and linked when the producer's span is the parent.
+  const SpanContext& ambient =
+      new_trace ? kNoParent : Context::Current().span_context;
+  const SpanContext& parent =
+      new_trace ? kNoParent
+      : input.policy == ProducerContextPolicy::kParent && producer.IsValid()
+          ? producer
+          : ambient;
+  // Dropped whatever its links and attributes: none to build (the usual
+  // record behind a head-sampling producer).
+  using kafkatrace::detail::SpanStarter;
+  if (SpanStarter::DropsEveryChildOf(tracer, parent))
+    return SpanStarter::StartDroppedChildOf(tracer, parent);
+  return StartProcessSpanAskingSampler(tracer, input, producer, ambient, parent,
+                                       read_facts);
 }
 
 std::vector<CommittedOffset> ToCommittedOffsets(

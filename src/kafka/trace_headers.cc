@@ -171,19 +171,20 @@ Context HeaderExtractor::Extract(rd_kafka_headers_t* headers) const {
         break;
     }
   });
-  // Built in the returned Context (no temporary to move from).
-  Context context{
-      tracestate_lines > 1 && traceparent_lines == 1
-          ? FromJoinedTraceState(headers, first_traceparent)
-          : TraceContextFromFields(
-                traceparent_lines, first_traceparent,
-                tracestate_lines == 1
-                    ? std::optional<std::string_view>(first_tracestate)
-                    : std::nullopt),
-      {}};
-  if (has_baggage && shape_.baggage != nullptr)
-    return ExtractThroughCarrier(headers, std::move(context));
-  return context;
+  const auto span_context = [&] {
+    return tracestate_lines > 1 && traceparent_lines == 1
+               ? FromJoinedTraceState(headers, first_traceparent)
+               : TraceContextFromFields(
+                     traceparent_lines, first_traceparent,
+                     tracestate_lines == 1
+                         ? std::optional<std::string_view>(first_tracestate)
+                         : std::nullopt);
+  };
+  if (has_baggage && shape_.baggage != nullptr) [[unlikely]]
+    return ExtractThroughCarrier(headers, Context{span_context(), {}});
+  // Returned as built, in the caller's Context (a named one, returned on two
+  // paths, was moved out instead).
+  return Context{span_context(), {}};
 }
 
 }  // namespace kafkatrace::kafka::detail
