@@ -38,10 +38,13 @@ constexpr uint64_t Rotl(uint64_t x, int k) {
 // xoshiro256++ (Blackman & Vigna): fast, 256-bit state, good statistical
 // quality.
 struct Xoshiro256 {
-  uint64_t s[4];
+  // Zero-initialized, so that the thread_local below is constant-initialized:
+  // no guard checked per id.
+  uint64_t s[4] = {};
   uint64_t generation = 0;  // 0: never seeded
 
-  void Seed() {
+  // Out of line and cold: the per-id path then needs no stack frame.
+  [[gnu::noinline, gnu::cold]] void Seed() {
     uint64_t seed[4] = {};
     ssize_t got = getrandom(seed, sizeof(seed), GRND_NONBLOCK);
     // Fallback when the entropy pool is unavailable: time, pid and addresses
