@@ -325,16 +325,17 @@ Tracer& TracingConsumer::tracer() { return *impl_->tracer; }
 namespace {
 Span StartProcessSpanOf(const TracingConsumer::Impl& impl,
                         const ConsumedRecord& record) {
+  // From the C message: the C++ accessors are virtual calls each.
+  const rd_kafka_message_t* c = record.message().c_ptr();
   return detail::StartProcessSpan(
       *impl.tracer,
       {.topic = record.topic(),
-       .partition = record.partition(),
+       .partition = c->partition,
        .producer_context = &record.producer_context(),
        .policy = impl.policy},
       [&] {
-        // From the C message: the C++ accessors are virtual calls each.
         detail::ConsumedRecordFacts facts =
-            detail::MessageFactsOf(record.message().c_ptr(), impl.brokers);
+            detail::MessageFactsOf(c, impl.brokers);
         facts.consumed_unix_nanos = record.consumed_unix_nanos();
         facts.group = impl.group_name;
         facts.client_id = impl.client_name;

@@ -24,9 +24,11 @@ void ForEachHeaderNamed(const rd_kafka_headers_t* headers, Visit&& visit) {
   const char* name;
   const void* value;
   size_t size;
+  // Counted first: asking for the entry past the last costs a whole call.
+  const size_t count = rd_kafka_header_cnt(headers);
   for (size_t i = 0;
-       rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-       RD_KAFKA_RESP_ERR_NO_ERROR;
+       i < count && rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
+                        RD_KAFKA_RESP_ERR_NO_ERROR;
        ++i) {
     visit(name, value != nullptr
                     ? std::string_view(static_cast<const char*>(value), size)
