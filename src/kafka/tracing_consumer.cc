@@ -348,14 +348,11 @@ Span StartProcessSpanOf(const TracingConsumer::Impl& impl,
 ProcessSpanScope::ProcessSpanScope(TracingConsumer& consumer,
                                    const ConsumedRecord& record)
     // Started in place: no empty span to move it into.
-    : span_(StartProcessSpanOf(*consumer.impl_, record)) {
-  scope_.emplace(span_.context(), record.producer_context().baggage);
-}
+    : span_(StartProcessSpanOf(*consumer.impl_, record)),
+      scope_(span_.context(), record.producer_context().baggage) {}
 
-ProcessSpanScope::~ProcessSpanScope() {
-  scope_.reset();
-  span_.End();
-}
+// Out of line, as the constructor: the per-record work stays in the library.
+ProcessSpanScope::~ProcessSpanScope() = default;
 
 void ProcessSpanScope::RecordError(std::string_view type,
                                    std::string_view message) {

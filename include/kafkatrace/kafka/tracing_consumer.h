@@ -149,7 +149,7 @@ class TracingConsumer {
 class ProcessSpanScope {
  public:
   ProcessSpanScope(TracingConsumer& consumer, const ConsumedRecord& record);
-  ~ProcessSpanScope();
+  ~ProcessSpanScope();  // scope_ restored, then span_ ended
   ProcessSpanScope(const ProcessSpanScope&) = delete;
   ProcessSpanScope& operator=(const ProcessSpanScope&) = delete;
 
@@ -160,8 +160,9 @@ class ProcessSpanScope {
 
  private:
   Span span_;
-  std::optional<ContextScope>
-      scope_;  // declared after span_: restored before the span ends
+  // Declared after span_: made current once the span has started, restored
+  // (destroyed) before the span's own destructor ends it.
+  ContextScope scope_;
 };
 
 }  // namespace kafkatrace::kafka
