@@ -28,15 +28,19 @@ int64_t NowNanos() { return SystemClock::Instance().NowNanos(); }
 
 // ---- ConsumedRecord ----
 
+namespace {
+// librdkafka's name, not a copy: the message holds its topic handle (a copy
+// of a name longer than 15 characters allocated per record).
+std::string_view TopicOf(const rd_kafka_message_t* c) {
+  return c->rkt != nullptr ? rd_kafka_topic_name(c->rkt) : "";
+}
+}  // namespace
+
 ConsumedRecord::ConsumedRecord(std::unique_ptr<RdKafka::Message> message,
                                Context producer_context,
                                int64_t consumed_unix_nanos)
     : message_(std::move(message)),
-      // librdkafka's name, not a copy: the message holds its topic handle
-      // (a copy of a name longer than 15 characters allocated per record).
-      topic_(message_->c_ptr()->rkt != nullptr
-                 ? rd_kafka_topic_name(message_->c_ptr()->rkt)
-                 : ""),
+      topic_(TopicOf(message_->c_ptr())),
       producer_context_(std::move(producer_context)),
       consumed_unix_nanos_(consumed_unix_nanos) {}
 
@@ -46,7 +50,7 @@ ConsumedRecord::ConsumedRecord(PollKey,
                                const detail::HeaderExtractor* extractor,
                                int64_t consumed_unix_nanos)
     : message_(std::move(message)),
-      topic_(c->rkt != nullptr ? rd_kafka_topic_name(c->rkt) : ""),
+      topic_(TopicOf(c)),
       // Extracted in place: no Context to move in and destroy.
       producer_context_(extractor != nullptr ? extractor->Extract(c)
                                              : Context()),

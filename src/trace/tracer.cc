@@ -55,9 +55,13 @@ Span Tracer::StartDroppedChildOf(const SpanContext& parent) noexcept {
                   parent.IsValid() ? parent.trace_state() : TraceState()));
 }
 
+namespace {
+// Constant-initialized: no guard checked per span, as a function-local static.
+constinit const SpanContext kNoParent{};
+}  // namespace
+
 Span Tracer::StartChildOf(std::string_view name, const SpanOptions& options,
                           bool movable, const SpanContext* parent) noexcept {
-  static const SpanContext kNoParent;
   if (parent == nullptr) parent = &kNoParent;
   // The sampler would drop it whatever it is: no need to ask.
   if (provider_->DropsEverySpanWith(*parent))
