@@ -70,6 +70,13 @@ class Sampler {
   // and instrumentations without composing their names. Custom samplers
   // keep the safe default.
   virtual bool DropsEverySpan(ParentKind) const noexcept { return false; }
+  // True when every span whose parent is of this kind is recorded and
+  // sampled, with no attributes added, whatever its trace id, name, kind,
+  // attributes and links (AlwaysOn; TraceIdRatioBased at ratio 1; ParentBased
+  // where it delegates to such a sampler). Asked once per kind, as
+  // DropsEverySpan; the tracer then records those spans without asking.
+  // Custom samplers keep the safe default.
+  virtual bool SamplesEverySpan(ParentKind) const noexcept { return false; }
 };
 
 class AlwaysOnSampler final : public Sampler {
@@ -77,6 +84,7 @@ class AlwaysOnSampler final : public Sampler {
   SamplingResult ShouldSample(const SamplingParameters&) noexcept override;
   std::string Description() const override { return "AlwaysOnSampler"; }
   bool UsesStartAttributes() const noexcept override { return false; }
+  bool SamplesEverySpan(ParentKind) const noexcept override { return true; }
 };
 
 class AlwaysOffSampler final : public Sampler {
@@ -99,7 +107,8 @@ class TraceIdRatioBasedSampler final : public Sampler {
       const SamplingParameters& params) noexcept override;
   std::string Description() const override;
   bool UsesStartAttributes() const noexcept override { return false; }
-  bool DropsEverySpan(ParentKind) const noexcept override;  // ratio 0
+  bool DropsEverySpan(ParentKind) const noexcept override;    // ratio 0
+  bool SamplesEverySpan(ParentKind) const noexcept override;  // ratio 1
   uint64_t rejection_threshold() const { return threshold_; }
 
  private:
@@ -124,6 +133,7 @@ class ParentBasedSampler final : public Sampler {
   std::string Description() const override;
   bool UsesStartAttributes() const noexcept override;
   bool DropsEverySpan(ParentKind parent) const noexcept override;
+  bool SamplesEverySpan(ParentKind parent) const noexcept override;
 
  private:
   Sampler& DelegateFor(ParentKind parent) const noexcept;

@@ -74,9 +74,14 @@ class Tracer {
   // The non-recording child of `parent` (a root when invalid) that the
   // sampler would make of any span there (ProviderState::DropsEverySpanWith).
   Span StartDroppedChildOf(const SpanContext& parent) noexcept;
-  // StartChildOf once the sampler is known to be needed: asks it.
+  // StartChildOf once the sampler may record the span: asks it, unless it is
+  // known to record every such span (ProviderState::SamplesEverySpanWith).
   Span StartAskingSampler(std::string_view name, const SpanOptions& options,
                           bool movable, const SpanContext& parent) noexcept;
+  // A recording span's start attributes (the caller's, then the sampler's)
+  // and links, within the limits (messaging spans have none).
+  void AddStartAttributesAndLinks(SpanData& data, const SpanOptions& options,
+                                  bool movable, Attributes& sampler_attributes);
 
   const detail::ProviderState* provider_;
   InstrumentationScope scope_;

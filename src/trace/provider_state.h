@@ -30,6 +30,13 @@ struct ProviderState {
     // Most samplers drop nothing outright (always_on, traceidratio): one test.
     return mask != 0 && ((mask >> static_cast<int>(ParentKindOf(parent))) & 1);
   }
+  // Bit k: the sampler records and samples every span whose parent is of
+  // ParentKind k, adding no attributes (Sampler::SamplesEverySpan).
+  uint8_t sampler_samples_every_span = 0;
+  bool SamplesEverySpanWith(const SpanContext& parent) const noexcept {
+    const unsigned mask = sampler_samples_every_span;
+    return (mask >> static_cast<int>(ParentKindOf(parent))) & 1;
+  }
   // Every processor is a BatchSpanProcessor, which resolves a span's
   // DeferredAttributes on its worker, or there is none (nothing reads a
   // span's attributes at all): instrumentation may defer them.

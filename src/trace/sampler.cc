@@ -44,6 +44,10 @@ bool TraceIdRatioBasedSampler::DropsEverySpan(ParentKind) const noexcept {
   return threshold_ == kMaxThreshold;
 }
 
+bool TraceIdRatioBasedSampler::SamplesEverySpan(ParentKind) const noexcept {
+  return threshold_ == 0;
+}
+
 std::string TraceIdRatioBasedSampler::Description() const {
   char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), ratio_);
@@ -89,6 +93,10 @@ SamplingResult ParentBasedSampler::ShouldSample(
 
 bool ParentBasedSampler::DropsEverySpan(ParentKind parent) const noexcept {
   return DelegateFor(parent).DropsEverySpan(parent);
+}
+
+bool ParentBasedSampler::SamplesEverySpan(ParentKind parent) const noexcept {
+  return DelegateFor(parent).SamplesEverySpan(parent);
 }
 
 std::string ParentBasedSampler::Description() const {

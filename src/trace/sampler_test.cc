@@ -130,6 +130,42 @@ TEST(SamplerTest, DropsEverySpanOnlyWhereNothingCouldBeSampled) {
             ParentKind::kLocalNotSampled);
 }
 
+// What the tracer may record without asking: only where the decision is
+// record-and-sample, with nothing added, for every trace id, name, kind,
+// attribute and link.
+TEST(SamplerTest, SamplesEverySpanOnlyWhereNothingCouldBeDropped) {
+  const ParentKind all[] = {ParentKind::kNone, ParentKind::kRemoteSampled,
+                            ParentKind::kRemoteNotSampled,
+                            ParentKind::kLocalSampled,
+                            ParentKind::kLocalNotSampled};
+  AlwaysOffSampler off;
+  AlwaysOnSampler on;
+  TraceIdRatioBasedSampler every(1.0), almost(1 - 1e-9);
+  for (ParentKind kind : all) {
+    EXPECT_FALSE(off.SamplesEverySpan(kind));
+    EXPECT_TRUE(on.SamplesEverySpan(kind));
+    EXPECT_TRUE(every.SamplesEverySpan(kind));
+    EXPECT_FALSE(almost.SamplesEverySpan(kind));
+  }
+  // The lowest randomness a trace id can carry is still sampled at ratio 1.
+  const TraceId lowest =
+      TraceId::FromHex("ffffffffffffffffff00000000000000").value();
+  EXPECT_EQ(Decide(every, lowest, SpanContext()),
+            SamplingDecision::kRecordAndSample);
+  EXPECT_EQ(Decide(almost, lowest, SpanContext()), SamplingDecision::kDrop);
+
+  ParentBasedSampler parent_based(std::make_unique<AlwaysOnSampler>());
+  EXPECT_TRUE(parent_based.SamplesEverySpan(ParentKind::kNone));
+  EXPECT_TRUE(parent_based.SamplesEverySpan(ParentKind::kRemoteSampled));
+  EXPECT_FALSE(parent_based.SamplesEverySpan(ParentKind::kRemoteNotSampled));
+  EXPECT_TRUE(parent_based.SamplesEverySpan(ParentKind::kLocalSampled));
+  EXPECT_FALSE(parent_based.SamplesEverySpan(ParentKind::kLocalNotSampled));
+  ParentBasedSampler ratio_root(
+      std::make_unique<TraceIdRatioBasedSampler>(0.5));
+  EXPECT_FALSE(ratio_root.SamplesEverySpan(ParentKind::kNone));
+  EXPECT_TRUE(ratio_root.SamplesEverySpan(ParentKind::kRemoteSampled));
+}
+
 class SamplerEnvTest : public ::testing::Test {
  protected:
   void TearDown() override {

@@ -444,6 +444,61 @@ TEST(SpanTest, ACustomSamplerIsAskedForEverySpan) {
   EXPECT_EQ(counting->asked, 2);
 }
 
+// A sampler that declares it records every span under some parents is not
+// asked for those; the spans must be what its answer would have made them,
+// and it is still asked under the other parents.
+TEST(SpanTest, ASamplerThatSamplesEverySpanIsNotAskedForThem) {
+  struct SampledUnderSampledParents final : Sampler {
+    int asked = 0;
+    SamplingResult ShouldSample(
+        const SamplingParameters& params) noexcept override {
+      ++asked;
+      return {params.parent.sampled() ? SamplingDecision::kRecordAndSample
+                                      : SamplingDecision::kDrop,
+              {}};
+    }
+    std::string Description() const override { return "Declared"; }
+    bool SamplesEverySpan(ParentKind kind) const noexcept override {
+      return kind == ParentKind::kRemoteSampled;
+    }
+  };
+  auto sampler = std::make_unique<SampledUnderSampledParents>();
+  SampledUnderSampledParents* declared = sampler.get();
+  TestTracing t(std::move(sampler));
+  const SpanContext sampled(
+      TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736").value(),
+      SpanId::FromHex("00f067aa0ba902b7").value(),
+      kTraceFlagSampled | kTraceFlagRandom, true,
+      TraceState::Parse("a=1").value());
+  {
+    Span span = t.tracer().StartSpan(
+        "process", SpanOptions{.kind = SpanKind::kConsumer,
+                               .parent = sampled,
+                               .attributes = {{"k", int64_t{1}}}});
+    EXPECT_TRUE(span.IsRecording());
+    EXPECT_EQ(span.context().trace_id(), sampled.trace_id());
+    EXPECT_EQ(span.context().flags(), kTraceFlagSampled | kTraceFlagRandom);
+    EXPECT_EQ(span.context().trace_state().header(), "a=1");
+  }
+  EXPECT_EQ(declared->asked, 0);
+  t.tracer()
+      .StartSpan("unsampled child",
+                 SpanOptions{.parent = SpanContext(sampled.trace_id(),
+                                                   sampled.span_id(), 0, true)})
+      .End();
+  t.tracer().StartSpan("root").End();
+  EXPECT_EQ(declared->asked, 2);
+  const auto spans = t.spans();
+  ASSERT_EQ(spans.size(), 1u);
+  const SpanData& recorded = spans[0];
+  EXPECT_EQ(recorded.name, "process");
+  EXPECT_EQ(recorded.kind, SpanKind::kConsumer);
+  EXPECT_EQ(recorded.parent_span_id, sampled.span_id());
+  EXPECT_TRUE(recorded.parent_is_remote);
+  ASSERT_EQ(recorded.attributes.size(), 1u);
+  EXPECT_EQ(recorded.attributes[0].key, "k");
+}
+
 TEST(SpanTest, SpansAfterShutdownAreNotRecorded) {
   TestTracing t;
   ASSERT_TRUE(t.provider->Shutdown(testing::SecondsFromNow(1)));

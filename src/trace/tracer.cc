@@ -69,6 +69,32 @@ Span Tracer::StartChildOf(std::string_view name, const SpanOptions& options,
   return StartAskingSampler(name, options, movable, *parent);
 }
 
+namespace {
+
+// A recording span's data, with what every recorded span gets; its attributes
+// and links are the caller's to add.
+[[gnu::always_inline]] inline std::unique_ptr<SpanData> NewRecordingData(
+    const detail::ProviderState& provider, SpanContext&& context,
+    const SpanContext& parent, std::string_view name,
+    const SpanOptions& options) {
+  std::unique_ptr<SpanData> data = detail::AcquireSpanData();
+  data->context = std::move(context);
+  const bool has_parent = parent.IsValid();
+  if (has_parent) data->parent_span_id = parent.span_id();
+  data->parent_is_remote = has_parent && parent.remote();
+  data->name = name;
+  data->kind = options.kind;
+  data->start_unix_nanos = options.start_unix_nanos != 0
+                               ? options.start_unix_nanos
+                               : provider.clock->NowNanos();
+  // A recycled SpanData keeps its attribute capacity: append, never replace.
+  data->attributes.reserve(std::max<size_t>(
+      options.attribute_capacity.value_or(8), options.attributes.size()));
+  return data;
+}
+
+}  // namespace
+
 Span Tracer::StartAskingSampler(std::string_view name,
                                 const SpanOptions& options, bool movable,
                                 const SpanContext& parent) noexcept {
@@ -79,9 +105,14 @@ Span Tracer::StartAskingSampler(std::string_view name,
   NewIds(provider, parent, trace_id, span_id);
 
   try {
-    SamplingResult sampling = provider.sampler->ShouldSample(
-        SamplingParameters{parent, trace_id, name, options.kind,
-                           options.attributes, options.links});
+    // A sampler known to record every such span with nothing added is not
+    // asked (the default sampler under a sampled parent, and at the root).
+    SamplingResult sampling =
+        provider.SamplesEverySpanWith(parent)
+            ? SamplingResult{SamplingDecision::kRecordAndSample, {}}
+            : provider.sampler->ShouldSample(
+                  SamplingParameters{parent, trace_id, name, options.kind,
+                                     options.attributes, options.links});
     uint8_t flags = RandomFlag(provider, parent);
     if (sampling.decision == SamplingDecision::kRecordAndSample)
       flags |= kTraceFlagSampled;
@@ -92,50 +123,13 @@ Span Tracer::StartAskingSampler(std::string_view name,
       return Span(std::move(context));
     }
 
-    std::unique_ptr<SpanData> data = detail::AcquireSpanData();
-    data->context = std::move(context);
-    if (has_parent) data->parent_span_id = parent.span_id();
-    data->parent_is_remote = has_parent && parent.remote();
-    data->name = name;
-    data->kind = options.kind;
-    data->start_unix_nanos = options.start_unix_nanos != 0
-                                 ? options.start_unix_nanos
-                                 : provider.clock->NowNanos();
-    const SpanLimits& limits = provider.limits;
-    // A recycled SpanData keeps its attribute capacity: append, never replace.
-    data->attributes.reserve(std::max<size_t>(
-        options.attribute_capacity.value_or(8), options.attributes.size()));
-    // Moving is safe when the caller passed a temporary (see StartSpan).
-    auto& taken = const_cast<SpanOptions&>(options);
-    for (auto& attribute : taken.attributes) {
-      movable ? data->attributes.emplace_back(std::move(attribute))
-              : data->attributes.emplace_back(attribute);
-    }
-    // Messaging spans start with none (their attributes come later).
-    data->dropped_attributes_count =
-        data->attributes.empty()
-            ? 0
-            : detail::LimitAttributes(data->attributes, limits.max_attributes,
-                                      limits.max_attribute_value_length);
-    for (auto& attribute : sampling.attributes) {
-      if (!detail::SetLimitedAttribute(
-              data->attributes, attribute.key, std::move(attribute.value),
-              limits.max_attributes, limits.max_attribute_value_length)) {
-        ++data->dropped_attributes_count;
-      }
-    }
-    data->links.reserve(options.links.size());
-    for (auto& link : taken.links) {
-      if (!link.context.IsValid()) continue;
-      if (data->links.size() >= limits.max_links) {
-        ++data->dropped_links_count;
-        continue;
-      }
-      SpanLink& added = movable ? data->links.emplace_back(std::move(link))
-                                : data->links.emplace_back(link);
-      added.dropped_attributes_count += detail::LimitAttributes(
-          added.attributes, limits.max_attributes_per_link,
-          limits.max_attribute_value_length);
+    std::unique_ptr<SpanData> data =
+        NewRecordingData(provider, std::move(context), parent, name, options);
+    // Messaging spans start with no attributes or links (theirs come later),
+    // and most samplers add none: nothing to limit.
+    if (!options.attributes.empty() || !sampling.attributes.empty() ||
+        !options.links.empty()) [[unlikely]] {
+      AddStartAttributesAndLinks(*data, options, movable, sampling.attributes);
     }
     data->resource = &provider.resource;
     data->scope = &scope_;
@@ -145,6 +139,44 @@ Span Tracer::StartAskingSampler(std::string_view name,
     // Out of memory while recording: degrade to a non-recording span with valid
     // ids.
     return Span(SpanContext(trace_id, span_id, 0, false));
+  }
+}
+
+// Out of line: the spans that need it are rare on hot paths.
+[[gnu::noinline]] void Tracer::AddStartAttributesAndLinks(
+    SpanData& data, const SpanOptions& options, bool movable,
+    Attributes& sampler_attributes) {
+  const SpanLimits& limits = provider_->limits;
+  // Moving is safe when the caller passed a temporary (see StartSpan).
+  auto& taken = const_cast<SpanOptions&>(options);
+  for (auto& attribute : taken.attributes) {
+    movable ? data.attributes.emplace_back(std::move(attribute))
+            : data.attributes.emplace_back(attribute);
+  }
+  data.dropped_attributes_count =
+      data.attributes.empty()
+          ? 0
+          : detail::LimitAttributes(data.attributes, limits.max_attributes,
+                                    limits.max_attribute_value_length);
+  for (auto& attribute : sampler_attributes) {
+    if (!detail::SetLimitedAttribute(
+            data.attributes, attribute.key, std::move(attribute.value),
+            limits.max_attributes, limits.max_attribute_value_length)) {
+      ++data.dropped_attributes_count;
+    }
+  }
+  data.links.reserve(options.links.size());
+  for (auto& link : taken.links) {
+    if (!link.context.IsValid()) continue;
+    if (data.links.size() >= limits.max_links) {
+      ++data.dropped_links_count;
+      continue;
+    }
+    SpanLink& added = movable ? data.links.emplace_back(std::move(link))
+                              : data.links.emplace_back(link);
+    added.dropped_attributes_count += detail::LimitAttributes(
+        added.attributes, limits.max_attributes_per_link,
+        limits.max_attribute_value_length);
   }
 }
 

@@ -20,6 +20,8 @@ TracerProvider::TracerProvider(TracerProviderOptions options)
   for (int kind = 0; kind < kParentKinds; ++kind) {
     if (state_->sampler->DropsEverySpan(static_cast<ParentKind>(kind)))
       state_->sampler_drops_every_span |= static_cast<uint8_t>(1u << kind);
+    if (state_->sampler->SamplesEverySpan(static_cast<ParentKind>(kind)))
+      state_->sampler_samples_every_span |= static_cast<uint8_t>(1u << kind);
   }
   state_->clock =
       options.clock != nullptr ? options.clock : &SystemClock::Instance();
