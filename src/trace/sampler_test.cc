@@ -92,17 +92,18 @@ TEST(SamplerTest, ParentBasedFollowsParentFlags) {
             SamplingDecision::kDrop);
 }
 
+constexpr ParentKind kAllParentKinds[] = {
+    ParentKind::kNone, ParentKind::kRemoteSampled,
+    ParentKind::kRemoteNotSampled, ParentKind::kLocalSampled,
+    ParentKind::kLocalNotSampled};
+
 // What the tracer may skip asking: only where the decision is a drop for
 // every trace id, name, kind, attribute and link.
 TEST(SamplerTest, DropsEverySpanOnlyWhereNothingCouldBeSampled) {
-  const ParentKind all[] = {ParentKind::kNone, ParentKind::kRemoteSampled,
-                            ParentKind::kRemoteNotSampled,
-                            ParentKind::kLocalSampled,
-                            ParentKind::kLocalNotSampled};
   AlwaysOffSampler off;
   AlwaysOnSampler on;
   TraceIdRatioBasedSampler none(0.0), tiny(1e-9);
-  for (ParentKind kind : all) {
+  for (ParentKind kind : kAllParentKinds) {
     EXPECT_TRUE(off.DropsEverySpan(kind));
     EXPECT_FALSE(on.DropsEverySpan(kind));
     EXPECT_TRUE(none.DropsEverySpan(kind));
@@ -134,14 +135,10 @@ TEST(SamplerTest, DropsEverySpanOnlyWhereNothingCouldBeSampled) {
 // record-and-sample, with nothing added, for every trace id, name, kind,
 // attribute and link.
 TEST(SamplerTest, SamplesEverySpanOnlyWhereNothingCouldBeDropped) {
-  const ParentKind all[] = {ParentKind::kNone, ParentKind::kRemoteSampled,
-                            ParentKind::kRemoteNotSampled,
-                            ParentKind::kLocalSampled,
-                            ParentKind::kLocalNotSampled};
   AlwaysOffSampler off;
   AlwaysOnSampler on;
   TraceIdRatioBasedSampler every(1.0), almost(1 - 1e-9);
-  for (ParentKind kind : all) {
+  for (ParentKind kind : kAllParentKinds) {
     EXPECT_FALSE(off.SamplesEverySpan(kind));
     EXPECT_TRUE(on.SamplesEverySpan(kind));
     EXPECT_TRUE(every.SamplesEverySpan(kind));
