@@ -69,32 +69,6 @@ Span Tracer::StartChildOf(std::string_view name, const SpanOptions& options,
   return StartAskingSampler(name, options, movable, *parent);
 }
 
-namespace {
-
-// A recording span's data, with what every recorded span gets; its attributes
-// and links are the caller's to add.
-[[gnu::always_inline]] inline std::unique_ptr<SpanData> NewRecordingData(
-    const detail::ProviderState& provider, SpanContext&& context,
-    const SpanContext& parent, std::string_view name,
-    const SpanOptions& options) {
-  std::unique_ptr<SpanData> data = detail::AcquireSpanData();
-  data->context = std::move(context);
-  const bool has_parent = parent.IsValid();
-  if (has_parent) data->parent_span_id = parent.span_id();
-  data->parent_is_remote = has_parent && parent.remote();
-  data->name = name;
-  data->kind = options.kind;
-  data->start_unix_nanos = options.start_unix_nanos != 0
-                               ? options.start_unix_nanos
-                               : provider.clock->NowNanos();
-  // A recycled SpanData keeps its attribute capacity: append, never replace.
-  data->attributes.reserve(std::max<size_t>(
-      options.attribute_capacity.value_or(8), options.attributes.size()));
-  return data;
-}
-
-}  // namespace
-
 Span Tracer::StartAskingSampler(std::string_view name,
                                 const SpanOptions& options, bool movable,
                                 const SpanContext& parent) noexcept {
@@ -123,8 +97,18 @@ Span Tracer::StartAskingSampler(std::string_view name,
       return Span(std::move(context));
     }
 
-    std::unique_ptr<SpanData> data =
-        NewRecordingData(provider, std::move(context), parent, name, options);
+    std::unique_ptr<SpanData> data = detail::AcquireSpanData();
+    data->context = std::move(context);
+    if (has_parent) data->parent_span_id = parent.span_id();
+    data->parent_is_remote = has_parent && parent.remote();
+    data->name = name;
+    data->kind = options.kind;
+    data->start_unix_nanos = options.start_unix_nanos != 0
+                                 ? options.start_unix_nanos
+                                 : provider.clock->NowNanos();
+    // A recycled SpanData keeps its attribute capacity: append, never replace.
+    data->attributes.reserve(std::max<size_t>(
+        options.attribute_capacity.value_or(8), options.attributes.size()));
     // Messaging spans start with no attributes or links (theirs come later),
     // and most samplers add none: nothing to limit.
     if (!options.attributes.empty() || !sampling.attributes.empty() ||
