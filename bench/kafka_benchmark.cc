@@ -12,7 +12,12 @@
 // are reported. The batch processor reads OTEL_BSP_* as an application's does.
 // Producer variants: (a) bare, no headers; (b) bare with the same headers
 // precomputed (what tracing must at least cost on the wire); (c)
-// TracingProducer, every record sampled; (d) TracingProducer, nothing sampled.
+// TracingProducer, every record sampled, spans exported to a no-op exporter;
+// (d) TracingProducer, nothing sampled; (e) as (c), each batch of spans
+// encoded as an OTLP/protobuf request, as the OTLP exporter does before it
+// sends (its network part left out); (f) as (e), but with the attributes
+// written into the spans before export, as for any exporter that does not
+// encode them from the facts itself (what (e) cost before it did).
 // Consumer variants likewise: (a) bare, (b) bare reading the traceparent
 // header, (c)/(d) TracingConsumer with a process span per record; each timed
 // from assignment (the mock's fetch path included) and, separately, with every
@@ -32,6 +37,7 @@
 #include "kafkatrace/kafka/tracing_consumer.h"
 #include "kafkatrace/kafka/tracing_producer.h"
 #include "kafkatrace/tracer_provider.h"
+#include "otlp/otlp_encoder.h"
 
 namespace {
 
@@ -47,6 +53,29 @@ class NoopExporter final : public kafkatrace::SpanExporter {
     return kafkatrace::ExportResult::kSuccess;
   }
 };
+
+// The OTLP exporter's work up to the network: a request body per batch,
+// attributes still held as facts encoded straight from them.
+class OtlpEncodingExporter final : public kafkatrace::SpanExporter {
+ public:
+  explicit OtlpEncodingExporter(bool from_facts) : from_facts_(from_facts) {}
+  bool ExportsDeferredAttributes() const noexcept override {
+    return from_facts_;
+  }
+  kafkatrace::ExportResult Export(
+      std::span<std::unique_ptr<kafkatrace::SpanData>> batch,
+      kafkatrace::Deadline) noexcept override {
+    std::string body;
+    body.reserve(batch.size() * 300);
+    kafkatrace::otlp::EncodeProtobuf(batch, body);
+    if (body.empty()) std::abort();  // used: not optimized away
+    return kafkatrace::ExportResult::kSuccess;
+  }
+
+ private:
+  const bool from_facts_;
+};
+enum class Export { kNothing, kOtlpEncoded, kOtlpEncodedFromAttributes };
 
 // A provider with a batch processor configured as an application's would be,
 // from the OTEL_BSP_* variables (queue of 2,048 spans by default). Its drops
@@ -70,7 +99,7 @@ struct TracedPipeline {
   }
 };
 
-TracedPipeline Pipeline(bool sampled) {
+TracedPipeline Pipeline(bool sampled, Export to = Export::kNothing) {
   kafkatrace::TracerProviderOptions options;
   if (sampled) {
     options.sampler = std::make_unique<kafkatrace::AlwaysOnSampler>();
@@ -82,8 +111,15 @@ TracedPipeline Pipeline(bool sampled) {
     std::fprintf(stderr, "OTEL_BSP_*: %s\n", queue.status().message().c_str());
     std::exit(2);
   }
+  std::unique_ptr<kafkatrace::SpanExporter> exporter;
+  if (to != Export::kNothing) {
+    exporter =
+        std::make_unique<OtlpEncodingExporter>(to == Export::kOtlpEncoded);
+  } else {
+    exporter = std::make_unique<NoopExporter>();
+  }
   auto processor = std::make_unique<kafkatrace::BatchSpanProcessor>(
-      std::make_unique<NoopExporter>(), *queue);
+      std::move(exporter), *queue);
   TracedPipeline pipeline;
   pipeline.processor = processor.get();
   options.processors.push_back(std::move(processor));
@@ -180,8 +216,9 @@ ProduceTimes RunBare(const std::string& bootstrap, const std::string& topic,
 }
 
 ProduceTimes RunTraced(const std::string& bootstrap, const std::string& topic,
-                       int n, const std::string& value, bool sampled) {
-  const TracedPipeline pipeline = Pipeline(sampled);
+                       int n, const std::string& value, bool sampled,
+                       Export to = Export::kNothing) {
+  const TracedPipeline pipeline = Pipeline(sampled, to);
   auto producer = TracingProducer::Create(Conf(bootstrap),
                                           pipeline.provider->GetTracer("bench"))
                       .value();
@@ -358,27 +395,28 @@ double MedianOf3(double a, double b, double c) {
 }
 
 // Each variant's median over its three rounds of `field`, against (b)'s.
-template <typename Times>
-void ReportMedians(const Times (&runs)[4][3], double Times::*field, int n,
-                   const char* const (&names)[4]) {
-  double medians[4];
-  for (int v = 0; v < 4; ++v)
+template <typename Times, size_t kVariants>
+void ReportMedians(const Times (&runs)[kVariants][3], double Times::*field,
+                   int n, const char* const (&names)[kVariants]) {
+  double medians[kVariants];
+  for (size_t v = 0; v < kVariants; ++v)
     medians[v] =
         MedianOf3(runs[v][0].*field, runs[v][1].*field, runs[v][2].*field);
-  for (int v = 0; v < 4; ++v) Report(names[v], n, medians[v], medians[1]);
+  for (size_t v = 0; v < kVariants; ++v)
+    Report(names[v], n, medians[v], medians[1]);
 }
 
 // Each traced variant's median share of spans dropped, when any was.
-template <typename Times>
-void ReportDrops(const Times (&runs)[4][3], const char* indent) {
+template <typename Times, size_t kVariants>
+void ReportDrops(const Times (&runs)[kVariants][3], const char* indent) {
   bool any = false;
-  for (int v = 2; v < 4; ++v)
+  for (size_t v = 2; v < kVariants; ++v)
     for (const Times& run : runs[v]) any = any || run.dropped > 0;
   if (!any) return;
   std::printf("%sspans dropped by the batch processor's full queue, median:",
               indent);
-  for (int v = 2; v < 4; ++v) {
-    std::printf(" (%c) %.1f %%", 'a' + v,
+  for (size_t v = 2; v < kVariants; ++v) {
+    std::printf(" (%c) %.1f %%", static_cast<char>('a' + v),
                 100 * MedianOf3(runs[v][0].dropped, runs[v][1].dropped,
                                 runs[v][2].dropped));
   }
@@ -421,7 +459,7 @@ int main(int argc, char** argv) {
       rd_kafka_mock_topic_create(
           cluster,
           ("p" + std::to_string(size) + "-" + std::to_string(t)).c_str(), 1, 1);
-    ProduceTimes runs[4][3] = {};
+    ProduceTimes runs[6][3] = {};
     for (int round = 0; round < 3;
          ++round) {  // interleaved, so drift hits all variants
       if (runs_variant('a'))
@@ -432,6 +470,12 @@ int main(int argc, char** argv) {
         runs[2][round] = RunTraced(bootstrap, topic(), n, value, true);
       if (runs_variant('d'))
         runs[3][round] = RunTraced(bootstrap, topic(), n, value, false);
+      if (runs_variant('e'))
+        runs[4][round] =
+            RunTraced(bootstrap, topic(), n, value, true, Export::kOtlpEncoded);
+      if (runs_variant('f'))
+        runs[5][round] = RunTraced(bootstrap, topic(), n, value, true,
+                                   Export::kOtlpEncodedFromAttributes);
     }
     for (auto field : {&ProduceTimes::loop, &ProduceTimes::delivered}) {
       std::printf("  %s:\n", field == &ProduceTimes::loop
@@ -442,14 +486,16 @@ int main(int argc, char** argv) {
           runs, field, n,
           {"(a) bare librdkafka, no headers",
            "(b) bare librdkafka + precomputed traceparent",
-           "(c) TracingProducer, sampled", "(d) TracingProducer, not sampled"});
+           "(c) TracingProducer, sampled", "(d) TracingProducer, not sampled",
+           "(e) TracingProducer, sampled, OTLP-encoded",
+           "(f) as (e), attributes written first"});
     }
     // How much of the machine each variant kept busy: on a VM whose woken
     // threads land on the waker's vCPU, work moved to another thread can run
     // serialized with the one that woke it.
     std::printf(
         "  cores busy until acknowledged (process CPU / wall), median:");
-    for (int v = 0; v < 4; ++v) {
+    for (int v = 0; v < 6; ++v) {
       const auto cores = [&](const ProduceTimes& t) {
         return t.delivered > 0 ? t.cpu / t.delivered : 0;
       };

@@ -2,12 +2,14 @@
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 
+#include <atomic>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "kafkatrace/kafka/tracing_consumer.h"
 #include "kafkatrace/kafka/tracing_producer.h"
+#include "otlp/otlp_encoder.h"
 #include "support/mock_cluster.h"
 #include "support/test_tracing.h"
 
@@ -61,6 +63,53 @@ void ExpectExceptionEvent(const SpanData& span, const std::string& type,
   EXPECT_EQ(*FindAttribute(event.attributes, "exception.message"),
             AttributeValue(span.status_message));
   EXPECT_FALSE(span.status_message.empty());
+}
+
+// What an OtlpEncodingCheckExporter saw.
+struct OtlpEncodingCheck {
+  std::atomic<int> spans_as_facts{0};  // arrived with attributes unwritten
+  std::atomic<int> spans{0};
+  std::atomic<int> mismatched_batches{0};
+};
+
+// Encodes each batch as kafkatrace's OTLP exporter does, attributes still held
+// as facts written straight from them, and checks the bytes (protobuf and
+// JSON) against those of the same spans with their attributes written first;
+// stores the written spans.
+class OtlpEncodingCheckExporter final : public SpanExporter {
+ public:
+  OtlpEncodingCheckExporter(std::shared_ptr<InMemorySpanStore> store,
+                            OtlpEncodingCheck& check)
+      : store_(std::move(store)), check_(check) {}
+  bool ExportsDeferredAttributes() const noexcept override { return true; }
+  ExportResult Export(std::span<std::unique_ptr<SpanData>> batch,
+                      Deadline) noexcept override {
+    std::vector<std::unique_ptr<SpanData>> written;
+    for (const auto& span : batch) {
+      if (span->deferred.lister != nullptr) ++check_.spans_as_facts;
+      ++check_.spans;
+      written.push_back(std::make_unique<SpanData>(*span));
+      kafkatrace::detail::ResolveDeferredAttributes(*written.back());
+    }
+    std::string as_facts[2], as_written[2];
+    otlp::EncodeProtobuf(batch, as_facts[0]);
+    otlp::EncodeJson(batch, as_facts[1]);
+    otlp::EncodeProtobuf(written, as_written[0]);
+    otlp::EncodeJson(written, as_written[1]);
+    if (as_facts[0] != as_written[0] || as_facts[1] != as_written[1])
+      ++check_.mismatched_batches;
+    for (auto& span : written) store_->Add(std::move(span));
+    return ExportResult::kSuccess;
+  }
+
+ private:
+  std::shared_ptr<InMemorySpanStore> store_;
+  OtlpEncodingCheck& check_;
+};
+TestTracing::ExporterFactory OtlpEncodingChecked(OtlpEncodingCheck& check) {
+  return [&check](std::shared_ptr<InMemorySpanStore> store) {
+    return std::make_unique<OtlpEncodingCheckExporter>(std::move(store), check);
+  };
 }
 
 class KafkaTracingTest : public ::testing::Test {
@@ -970,15 +1019,20 @@ TEST_F(KafkaTracingTest, SendSpansEndTheSameWhenTheBatchWorkerWritesThem) {
   // Under a BatchSpanProcessor a send span's attributes are written on its
   // worker from facts kept at the acknowledgement; under any other processor
   // at the acknowledgement. Both must give the same span, and so must a
-  // sampler that reads the start attributes (set at start, not again later).
+  // sampler that reads the start attributes (set at start, not again later),
+  // and an OTLP exporter that encodes them straight from the facts.
   using Processor = TestTracing::Processor;
   TestTracing batch(nullptr, {}, Processor::kBatch);
   TestTracing batch_by_topic(std::make_unique<TopicSampler>(), {},
                              Processor::kBatch);
+  OtlpEncodingCheck check;
+  TestTracing batch_to_otlp(nullptr, {}, Processor::kBatch,
+                            OtlpEncodingChecked(check));
   const std::string max_deferred_key(36, 'k');  // kept in the span's facts
   const std::string long_key(37, 'l');          // too long: written at once
   std::vector<std::map<std::string, std::map<std::string, std::string>>> runs;
-  for (TestTracing* tracing : {&tracing_, &batch, &batch_by_topic}) {
+  for (TestTracing* tracing :
+       {&tracing_, &batch, &batch_by_topic, &batch_to_otlp}) {
     auto producer =
         TracingProducer::Create(cluster_.ProducerConf(), tracing->tracer())
             .value();
@@ -1016,6 +1070,10 @@ TEST_F(KafkaTracingTest, SendSpansEndTheSameWhenTheBatchWorkerWritesThem) {
   EXPECT_EQ(runs[0].at("0").at("messaging.kafka.message.tombstone"), "true");
   EXPECT_EQ(runs[1], runs[0]);
   EXPECT_EQ(runs[2], runs[0]);
+  EXPECT_EQ(runs[3], runs[0]);
+  EXPECT_EQ(check.spans, 4);
+  EXPECT_EQ(check.spans_as_facts, 3);  // not the one with the long key
+  EXPECT_EQ(check.mismatched_batches, 0);
 }
 
 // Each process span as its attributes in order (what varies from run to run,
@@ -1052,11 +1110,15 @@ TEST_F(KafkaTracingTest, ProcessSpansEndTheSameWhenTheBatchWorkerWritesThem) {
   // worker, after it ends, from facts kept at its start; under any other
   // processor at its start. Both must give the same span, attributes in the
   // same order, with what the application set while processing (including
-  // a value it replaced) kept; so must a sampler that reads start attributes.
+  // a value it replaced) kept; so must a sampler that reads start attributes,
+  // and an OTLP exporter that encodes them straight from the facts.
   using Processor = TestTracing::Processor;
   TestTracing batch(nullptr, {}, Processor::kBatch);
   TestTracing batch_by_topic(std::make_unique<TopicSampler>(), {},
                              Processor::kBatch);
+  OtlpEncodingCheck check;
+  TestTracing batch_to_otlp(nullptr, {}, Processor::kBatch,
+                            OtlpEncodingChecked(check));
   auto producer = Producer();
   const std::string max_deferred_key(36, 'k');  // kept in the span's facts
   const std::string long_key(37, 'l');          // too long: written at once
@@ -1070,7 +1132,8 @@ TEST_F(KafkaTracingTest, ProcessSpansEndTheSameWhenTheBatchWorkerWritesThem) {
   }
   ASSERT_EQ(producer->Flush(5000), RdKafka::ERR_NO_ERROR);
   std::vector<std::map<std::string, std::vector<std::string>>> runs;
-  for (TestTracing* tracing : {&tracing_, &batch, &batch_by_topic}) {
+  for (TestTracing* tracing :
+       {&tracing_, &batch, &batch_by_topic, &batch_to_otlp}) {
     auto consumer = TracingConsumer::Create(cluster_.ConsumerConf("compare"),
                                             tracing->tracer())
                         .value();
@@ -1088,7 +1151,8 @@ TEST_F(KafkaTracingTest, ProcessSpansEndTheSameWhenTheBatchWorkerWritesThem) {
       ASSERT_TRUE(record);
       ++seen;
       ProcessSpanScope process(*consumer, *record);
-      process.span().SetAttribute("app.step", "parsed");
+      // The tombstone's span gets nothing of the application's.
+      if (record->value()) process.span().SetAttribute("app.step", "parsed");
       if (record->value() == "22") process.RecordError("ParseError", "bad");
       if (record->value() == "333")
         process.span().SetAttribute("messaging.consumer.group.name", "mine");
@@ -1117,8 +1181,14 @@ TEST_F(KafkaTracingTest, ProcessSpansEndTheSameWhenTheBatchWorkerWritesThem) {
   EXPECT_TRUE(has(runs[0].at("2"), "error.type=\"ParseError\""));
   EXPECT_TRUE(has(runs[0].at("3"), "messaging.consumer.group.name=\"mine\""));
   EXPECT_TRUE(has(runs[0].at("0"), "messaging.kafka.message.tombstone=true"));
+  EXPECT_FALSE(has(runs[0].at("0"), "app.step=\"parsed\""));
   EXPECT_EQ(runs[1], runs[0]);
   EXPECT_EQ(runs[2], runs[0]);
+  EXPECT_EQ(runs[3], runs[0]);
+  // Only the tombstone's span has no attributes of its own to order the facts
+  // among (and a key short enough to keep): it alone arrives as facts.
+  EXPECT_EQ(check.spans_as_facts, 1);
+  EXPECT_EQ(check.mismatched_batches, 0);
 }
 
 TEST_F(KafkaTracingTest, TombstoneAndBaggageTravel) {

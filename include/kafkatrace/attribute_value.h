@@ -203,6 +203,31 @@ class AttributeArg {
     object_ = &v;
   }
 
+  // Calls `f` with the value: a bool, int64_t, double or std::string_view,
+  // or the borrowed AttributeValue or array (const&).
+  template <typename F>
+  void Visit(F&& f) const {
+    switch (kind()) {
+      case Kind::kBool:
+        return f(bool_);
+      case Kind::kInt64:
+        return f(int_);
+      case Kind::kDouble:
+        return f(double_);
+      case Kind::kString:
+        return f(string());
+      case Kind::kValue:
+        return f(object<AttributeValue>());
+      case Kind::kBools:
+        return f(object<std::vector<bool>>());
+      case Kind::kInt64s:
+        return f(object<std::vector<int64_t>>());
+      case Kind::kDoubles:
+        return f(object<std::vector<double>>());
+      case Kind::kStrings:
+        return f(object<std::vector<std::string>>());
+    }
+  }
   // The owned value to store.
   AttributeValue ToValue() const;
   // Stores the value into `out` in place (reusing a string's capacity), with

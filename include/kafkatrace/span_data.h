@@ -8,41 +8,60 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <vector>
 
 #include "kafkatrace/attribute_value.h"
+#include "kafkatrace/function_ref.h"
 #include "kafkatrace/span_context.h"
 
 namespace kafkatrace {
 
 class Resource;
 struct SpanData;
+struct AttributeKeyValue;  // span.h
 
 namespace detail {
 struct ProviderState;
 
 // Attributes that kafkatrace's own instrumentation recorded as raw facts when
-// its span ended, to be turned into `attributes` later on the batch span
-// processor's worker: under load the thread that ends Kafka send spans is the
-// bottleneck, and a dozen attributes cost it more than the rest of the span.
+// its span ended, to be turned into attributes later, off the application's
+// thread: under load the thread that ends Kafka send spans is the bottleneck,
+// and a dozen attributes cost it more than the rest of the span.
 // Internal: every span a processor's OnEnd or an exporter receives has its
 // attributes complete, except the batch span processor's own OnEnd, which
-// resolves them (ResolveDeferredAttributes) before export. `facts` must not
-// borrow memory that may be freed before then (strings are interned).
+// resolves them on its worker (ResolveDeferredAttributes) before export, and
+// an exporter whose ExportsDeferredAttributes() is true (kafkatrace's OTLP
+// exporter), which writes the listed attributes straight into its request
+// when they are exactly what resolving would give (DeferredAttributesExact).
+// `facts` must not borrow memory that may be freed before then (strings are
+// interned).
 struct DeferredAttributes {
-  using Resolver = void (*)(const DeferredAttributes& deferred, SpanData& span);
+  using Sink = FunctionRef<void(std::span<const AttributeKeyValue>)>;
+  // Lists the attributes the facts stand for, in the order they are set, to
+  // `sink` (once): at most kMaxListed, with distinct keys.
+  using Lister = void (*)(const DeferredAttributes& deferred, Sink sink);
+  static constexpr size_t kMaxListed = 20;
   static constexpr size_t kFactsSize = 112;
+  // Where the listed attributes go among those the span has of its own.
+  enum class Order : uint8_t {
+    kAfterOwn,   // facts of the span's end: as if set last
+    kBeforeOwn,  // facts of its start: as if set first; the span's own
+                 // attributes, set while it was live, keep their values
+  };
 
-  // Stores `facts` for `resolver`, which reads them back with Facts<T>().
+  // Stores `facts` for `lister`, which reads them back with Facts<T>().
   template <typename T>
-  void Store(Resolver to, const ProviderState* by, const T& facts) noexcept {
+  void Store(Lister to, Order order_among_own, const ProviderState* by,
+             const T& facts) noexcept {
     static_assert(std::is_trivially_copyable_v<T> && sizeof(T) <= kFactsSize &&
                   alignof(T) <= 8);
     std::memcpy(facts_, &facts, sizeof(T));
     provider = by;
-    resolver = to;
+    order = order_among_own;
+    lister = to;
   }
   template <typename T>
   T Facts() const noexcept {
@@ -51,13 +70,19 @@ struct DeferredAttributes {
     return facts;
   }
 
-  Resolver resolver = nullptr;  // null: nothing deferred
+  Lister lister = nullptr;  // null: nothing deferred
+  Order order = Order::kAfterOwn;
   // Whose limits apply (the provider outlives its spans).
   const ProviderState* provider = nullptr;
   alignas(8) std::byte facts_[kFactsSize];
 };
-// Writes `span`'s deferred attributes, if any, and clears them.
+// Writes `span`'s deferred attributes, if any, into its `attributes`, and
+// clears them.
 void ResolveDeferredAttributes(SpanData& span) noexcept;
+// Whether `span`'s deferred attributes (if any), listed as they are after its
+// own, are exactly what ResolveDeferredAttributes would give: it has none of
+// its own and the limits cut none of the listed ones.
+bool DeferredAttributesExact(const SpanData& span) noexcept;
 }  // namespace detail
 
 // Values match the OTLP enum, so exporters can write them unchanged.
@@ -124,7 +149,8 @@ struct SpanData {
   const Resource* resource = nullptr;
   const InstrumentationScope* scope = nullptr;
   // Internal to kafkatrace (see DeferredAttributes): always empty when a
-  // processor other than BatchSpanProcessor or an exporter sees the span.
+  // processor other than BatchSpanProcessor, or an exporter whose
+  // ExportsDeferredAttributes() is false, sees the span.
   detail::DeferredAttributes deferred;
 };
 

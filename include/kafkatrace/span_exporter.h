@@ -23,6 +23,11 @@ class SpanExporter {
   virtual ExportResult Export(std::span<std::unique_ptr<SpanData>> batch,
                               Deadline deadline) noexcept = 0;
   virtual bool ForceFlush(Deadline /*deadline*/) noexcept { return true; }
+  // Internal to kafkatrace (its OTLP exporter): true if Export writes the
+  // attributes a span's `deferred` facts stand for itself, so that the batch
+  // processor leaves them as facts where they are DeferredAttributesExact.
+  // Other exporters keep the default and receive every attribute written.
+  virtual bool ExportsDeferredAttributes() const noexcept { return false; }
   virtual bool Shutdown(Deadline /*deadline*/) noexcept { return true; }
 };
 

@@ -101,7 +101,9 @@ void ForEachStartAttribute(std::string_view operation, std::string_view topic,
 // value)` for ForEachStartAttribute.
 class AttributeBatch {
  public:
-  static constexpr size_t kCapacity = 20;  // the most any Kafka span gets: 16
+  // The most any Kafka span gets is 16; deferred ones are listed from here.
+  static constexpr size_t kCapacity =
+      kafkatrace::detail::DeferredAttributes::kMaxListed;
   void operator()(std::string_view key, AttributeArg value) {
     assert(size_ < kCapacity);
     if (size_ < kCapacity) items_[size_++] = {key, value};
@@ -396,16 +398,15 @@ struct DeferredSendFacts {
 static_assert(sizeof(DeferredSendFacts) <=
               kafkatrace::detail::DeferredAttributes::kFactsSize);
 
-// Runs on the batch processor's worker.
-void ResolveSendFacts(const kafkatrace::detail::DeferredAttributes& deferred,
-                      SpanData& span) {
+// Runs on the batch processor's worker, or in the OTLP exporter.
+void ListSendFacts(const kafkatrace::detail::DeferredAttributes& deferred,
+                   kafkatrace::detail::DeferredAttributes::Sink sink) {
   const auto facts = deferred.Facts<DeferredSendFacts>();
   const AcknowledgedRecord record = facts.Record();  // views into `facts`
   char partition_buffer[12];
   AttributeBatch batch;
   AddAcknowledgedAttributes(batch, record, partition_buffer);
-  kafkatrace::detail::SpanHandoff::SetAttributesOn(span, deferred.provider,
-                                                   batch.items());
+  sink(batch.items());
 }
 }  // namespace
 
@@ -421,7 +422,7 @@ void EndSendSpan(Span& span, const rd_kafka_message_t* message,
     DeferredSendFacts facts;
     if (facts.Capture(record)) {
       kafkatrace::detail::SpanHandoff::EndWithDeferredAttributes(
-          span, &ResolveSendFacts, facts);
+          span, &ListSendFacts, facts);
       return;
     }
   }
@@ -575,9 +576,10 @@ struct DeferredProcessFacts {
 static_assert(sizeof(DeferredProcessFacts) <=
               kafkatrace::detail::DeferredAttributes::kFactsSize);
 
-// Runs on the batch processor's worker, once the span has ended.
-void ResolveProcessFacts(const kafkatrace::detail::DeferredAttributes& deferred,
-                         SpanData& span) {
+// Runs on the batch processor's worker, or in the OTLP exporter, once the
+// span has ended.
+void ListProcessFacts(const kafkatrace::detail::DeferredAttributes& deferred,
+                      kafkatrace::detail::DeferredAttributes::Sink sink) {
   const auto facts = deferred.Facts<DeferredProcessFacts>();
   const ConsumedRecordFacts record = facts.Facts();  // views into `facts`
   char partition_buffer[12];
@@ -586,8 +588,7 @@ void ResolveProcessFacts(const kafkatrace::detail::DeferredAttributes& deferred,
                        PartitionText(facts.partition, partition_buffer),
                        ViewOf(facts.host), facts.port,
                        /*with_start_attributes=*/true);
-  kafkatrace::detail::SpanHandoff::SetAttributesBefore(span, deferred.provider,
-                                                       batch.items());
+  sink(batch.items());
 }
 }  // namespace
 
@@ -635,8 +636,8 @@ namespace {
       kafkatrace::detail::SpanHandoff::CanDeferAttributes(span)) {
     DeferredProcessFacts facts;
     if (facts.Capture(input, record, queue_wait_ms)) {
-      kafkatrace::detail::SpanHandoff::DeferAttributes(
-          span, &ResolveProcessFacts, facts);
+      kafkatrace::detail::SpanHandoff::DeferAttributes(span, &ListProcessFacts,
+                                                       facts);
       return span;
     }
   }

@@ -10,6 +10,7 @@
 
 #include "common/json_writer.h"
 #include "kafkatrace/resource.h"
+#include "kafkatrace/span.h"
 #include "otlp/protobuf_reader.h"
 #include "otlp/protobuf_writer.h"
 
@@ -105,64 +106,86 @@ void WriteAnyValue(ProtobufWriter& w, uint32_t field,
   w.EndMessage(any);
 }
 
-// KeyValue with a scalar value, sizes computed up front (the common case: no
-// fix-ups).
-bool WriteScalarKeyValue(ProtobufWriter& w, uint32_t field,
-                         const Attribute& attribute) {
+// KeyValue with a scalar value (bool, int64_t, double or std::string_view),
+// sizes computed up front (the common case: no fix-ups).
+template <typename T>
+[[gnu::always_inline]] inline void WriteScalarKeyValue(ProtobufWriter& w,
+                                                       uint32_t field,
+                                                       std::string_view key,
+                                                       T value) {
   using W = ProtobufWriter;
-  const std::string_view key = attribute.key.view();
   size_t any_length;
-  const AttributeValue& value = attribute.value;
-  switch (value.index()) {
-    case 0:
-      any_length = 2;
-      break;  // bool: tag + 1 byte
-    case 1:
-      any_length =
-          1 + W::VarintSize(static_cast<uint64_t>(std::get<int64_t>(value)));
-      break;
-    case 2:
-      any_length = 9;
-      break;  // double: tag + fixed64
-    case 3: {
-      size_t n = std::get<std::string>(value).size();
-      any_length = 1 + W::VarintSize(n) + n;
-      break;
-    }
-    default:
-      return false;  // arrays: generic path
+  if constexpr (std::is_same_v<T, bool>) {
+    any_length = 2;  // tag + 1 byte
+  } else if constexpr (std::is_same_v<T, int64_t>) {
+    any_length = 1 + W::VarintSize(static_cast<uint64_t>(value));
+  } else if constexpr (std::is_same_v<T, double>) {
+    any_length = 9;  // tag + fixed64
+  } else {
+    static_assert(std::is_same_v<T, std::string_view>);
+    any_length = 1 + W::VarintSize(value.size()) + value.size();
   }
   const size_t kv_length = 1 + W::VarintSize(key.size()) + key.size() + 1 +
                            W::VarintSize(any_length) + any_length;
   w.KnownLengthHeader(field, kv_length);
   w.BytesField(1, key);
   w.KnownLengthHeader(2, any_length);
+  WriteScalar(w, value);
+}
+
+void WriteKeyValue(ProtobufWriter& w, uint32_t field, std::string_view key,
+                   const AttributeValue& value) {
   switch (value.index()) {
     case 0:
-      w.VarintField(2, std::get<bool>(value) ? 1 : 0);
-      break;
+      return WriteScalarKeyValue(w, field, key, std::get<bool>(value));
     case 1:
-      w.VarintField(3, static_cast<uint64_t>(std::get<int64_t>(value)));
-      break;
+      return WriteScalarKeyValue(w, field, key, std::get<int64_t>(value));
     case 2:
-      w.DoubleField(4, std::get<double>(value));
-      break;
-    default:
-      w.BytesField(1, std::get<std::string>(value));
-      break;
+      return WriteScalarKeyValue(w, field, key, std::get<double>(value));
+    case 3:
+      return WriteScalarKeyValue(
+          w, field, key, std::string_view(std::get<std::string>(value)));
+    default: {  // arrays: lengths patched in after
+      size_t kv = w.BeginMessage(field);
+      w.BytesField(1, key);
+      WriteAnyValue(w, 2, value);
+      w.EndMessage(kv);
+    }
   }
-  return true;
+}
+
+// A borrowed value, as deferred attributes are listed.
+void WriteKeyValue(ProtobufWriter& w, uint32_t field,
+                   const AttributeKeyValue& attribute) {
+  attribute.value.Visit([&](const auto& v) {
+    using T = std::decay_t<decltype(v)>;
+    if constexpr (std::is_same_v<T, AttributeValue>) {
+      WriteKeyValue(w, field, attribute.key, v);
+    } else if constexpr (std::is_same_v<T, bool> ||
+                         std::is_same_v<T, int64_t> ||
+                         std::is_same_v<T, double> ||
+                         std::is_same_v<T, std::string_view>) {
+      WriteScalarKeyValue(w, field, attribute.key, v);
+    } else {
+      WriteKeyValue(w, field, attribute.key, AttributeValue(v));  // arrays
+    }
+  });
 }
 
 void WriteAttributes(ProtobufWriter& w, uint32_t field,
                      const Attributes& attributes) {
-  for (const auto& attribute : attributes) {
-    if (WriteScalarKeyValue(w, field, attribute)) continue;
-    size_t kv = w.BeginMessage(field);
-    w.BytesField(1, attribute.key.view());
-    WriteAnyValue(w, 2, attribute.value);
-    w.EndMessage(kv);
-  }
+  for (const auto& attribute : attributes)
+    WriteKeyValue(w, field, attribute.key.view(), attribute.value);
+}
+
+// A span's attributes still held as facts (see ExportsDeferredAttributes),
+// written as ResolveDeferredAttributes would have set them after its own.
+void WriteDeferredAttributes(ProtobufWriter& w, uint32_t field,
+                             const detail::DeferredAttributes& deferred) {
+  if (deferred.lister == nullptr) return;
+  deferred.lister(deferred, [&](std::span<const AttributeKeyValue> listed) {
+    for (const auto& attribute : listed) WriteKeyValue(w, field, attribute);
+  });
 }
 
 void WriteSpanBody(ProtobufWriter& w, const SpanData& span) {
@@ -177,6 +200,7 @@ void WriteSpanBody(ProtobufWriter& w, const SpanData& span) {
   w.Fixed64Field(7, static_cast<uint64_t>(span.start_unix_nanos));
   w.Fixed64Field(8, static_cast<uint64_t>(span.end_unix_nanos));
   WriteAttributes(w, 9, span.attributes);
+  WriteDeferredAttributes(w, 9, span.deferred);
   w.OptionalVarintField(10, span.dropped_attributes_count);
   for (const auto& event : span.events) {
     size_t e = w.BeginMessage(11);
@@ -246,12 +270,24 @@ void WriteJsonAnyValue(json::Writer& w, const AttributeValue& value) {
   w.EndObject();
 }
 
-void WriteJsonAttributes(json::Writer& w, const Attributes& attributes) {
+void WriteJsonKeyValue(json::Writer& w, std::string_view key,
+                       const AttributeValue& value) {
+  w.BeginObject().Key("key").String(key).Key("value");
+  WriteJsonAnyValue(w, value);
+  w.EndObject();
+}
+
+// `deferred`: a span's attributes still held as facts, after its own.
+void WriteJsonAttributes(json::Writer& w, const Attributes& attributes,
+                         const detail::DeferredAttributes* deferred = nullptr) {
   w.Key("attributes").BeginArray();
-  for (const auto& attribute : attributes) {
-    w.BeginObject().Key("key").String(attribute.key.view()).Key("value");
-    WriteJsonAnyValue(w, attribute.value);
-    w.EndObject();
+  for (const auto& attribute : attributes)
+    WriteJsonKeyValue(w, attribute.key.view(), attribute.value);
+  if (deferred != nullptr && deferred->lister != nullptr) {
+    deferred->lister(*deferred, [&](std::span<const AttributeKeyValue> listed) {
+      for (const auto& [key, value] : listed)
+        WriteJsonKeyValue(w, key, value.ToValue());
+    });
   }
   w.EndArray();
 }
@@ -270,7 +306,7 @@ void WriteJsonSpan(json::Writer& w, const SpanData& span) {
   w.Key("kind").Uint(static_cast<uint64_t>(span.kind));
   w.Key("startTimeUnixNano").String(std::to_string(span.start_unix_nanos));
   w.Key("endTimeUnixNano").String(std::to_string(span.end_unix_nanos));
-  WriteJsonAttributes(w, span.attributes);
+  WriteJsonAttributes(w, span.attributes, &span.deferred);
   if (span.dropped_attributes_count) {
     w.Key("droppedAttributesCount").Uint(span.dropped_attributes_count);
   }

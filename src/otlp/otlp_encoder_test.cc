@@ -9,9 +9,13 @@
 #include <nlohmann/json.hpp>
 
 #include "common/text.h"
+#include "kafkatrace/batch_span_processor.h"
+#include "kafkatrace/tracer_provider.h"
 #include "otlp/protobuf_writer.h"
 #include "support/proto_tree.h"
 #include "support/rich_span.h"
+#include "support/test_tracing.h"
+#include "trace/span_handoff.h"
 
 namespace kafkatrace::otlp {
 namespace {
@@ -208,6 +212,71 @@ TEST(OtlpJsonTest, EveryFieldOfARichSpan) {
   EXPECT_EQ(span["droppedLinksCount"], 5);
   EXPECT_EQ(span["status"]["code"], 2);
   EXPECT_EQ(span["status"]["message"], "broker down");
+}
+
+// Lists one attribute of every kind a borrowed value can be.
+void ListEveryKind(const kafkatrace::detail::DeferredAttributes&,
+                   kafkatrace::detail::DeferredAttributes::Sink sink) {
+  static const AttributeValue value = std::vector<std::string>{"a", "b"};
+  static const std::vector<bool> bools = {true, false};
+  static const std::vector<int64_t> ints = {-1, 300};
+  static const std::vector<double> doubles = {0.5};
+  static const std::vector<std::string> strings = {"x", std::string(200, 'y')};
+  const AttributeKeyValue listed[] = {{"bool", true},
+                                      {"int", int64_t{-5}},
+                                      {"double", 2.25},
+                                      {"string", "text"},
+                                      {"long string", strings[1]},
+                                      {"value", value},
+                                      {"bools", bools},
+                                      {"ints", ints},
+                                      {"doubles", doubles},
+                                      {"strings", strings}};
+  sink(listed);
+}
+
+// Keeps what it is given, attributes unwritten (as the OTLP exporter is).
+class KeepingExporter final : public SpanExporter {
+ public:
+  explicit KeepingExporter(std::vector<std::unique_ptr<SpanData>>& kept)
+      : kept_(kept) {}
+  bool ExportsDeferredAttributes() const noexcept override { return true; }
+  ExportResult Export(std::span<std::unique_ptr<SpanData>> batch,
+                      Deadline) noexcept override {
+    for (auto& span : batch) kept_.push_back(std::move(span));
+    return ExportResult::kSuccess;
+  }
+
+ private:
+  std::vector<std::unique_ptr<SpanData>>& kept_;
+};
+
+// Attributes still held as facts are encoded as if written into the span.
+TEST(OtlpDeferredAttributesTest, EncodedAsTheWrittenAttributes) {
+  std::vector<std::unique_ptr<SpanData>> as_facts;
+  TracerProviderOptions options;
+  options.processors.push_back(std::make_unique<BatchSpanProcessor>(
+      std::make_unique<KeepingExporter>(as_facts)));
+  TracerProvider provider(std::move(options));  // outlives the facts' use
+  Span span = provider.GetTracer("test").StartSpan("deferring");
+  kafkatrace::detail::SpanHandoff::EndWithDeferredAttributes(span,
+                                                             &ListEveryKind, 0);
+  ASSERT_TRUE(provider.ForceFlush(testing::SecondsFromNow(10)));
+  ASSERT_EQ(as_facts.size(), 1u);
+  ASSERT_NE(as_facts[0]->deferred.lister, nullptr);
+  std::vector<std::unique_ptr<SpanData>> written;
+  written.push_back(std::make_unique<SpanData>(*as_facts[0]));
+  kafkatrace::detail::ResolveDeferredAttributes(*written[0]);
+  ASSERT_EQ(written[0]->attributes.size(), 10u);
+  std::string facts_encoded, written_encoded;
+  EncodeProtobuf(as_facts, facts_encoded);
+  EncodeProtobuf(written, written_encoded);
+  EXPECT_EQ(Hex(facts_encoded), Hex(written_encoded));
+  facts_encoded.clear();
+  written_encoded.clear();
+  EncodeJson(as_facts, facts_encoded);
+  EncodeJson(written, written_encoded);
+  EXPECT_EQ(facts_encoded, written_encoded);
 }
 
 TEST(OtlpResponseTest, PartialSuccessDecoding) {

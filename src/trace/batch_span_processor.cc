@@ -104,12 +104,18 @@ void BatchSpanProcessor::State::LogDrops(bool exiting) {
 void BatchSpanProcessor::State::ExportAll(
     std::vector<std::unique_ptr<SpanData>>& batch) {
   const size_t step = options.max_export_batch_size;
+  const bool exports_deferred = exporter->ExportsDeferredAttributes();
   for (size_t i = 0; i < batch.size(); i += step) {
     const std::span chunk(batch.data() + i, std::min(step, batch.size() - i));
     // Attributes the application's thread left to this one: every exporter
-    // sees complete spans. Chunk by chunk, so that the attribute lists the
-    // recycling below keeps serve the next chunk's spans.
-    for (const auto& span : chunk) detail::ResolveDeferredAttributes(*span);
+    // sees complete spans, unless it writes them from the facts itself (the
+    // OTLP exporter: no attribute is built only to be encoded). Chunk by
+    // chunk, so that the attribute lists the recycling below keeps serve the
+    // next chunk's spans.
+    for (const auto& span : chunk) {
+      if (!exports_deferred || !detail::DeferredAttributesExact(*span))
+        detail::ResolveDeferredAttributes(*span);
+    }
     ExportResult result = exporter->Export(
         chunk, std::chrono::steady_clock::now() + options.export_timeout);
     (result == ExportResult::kSuccess ? exported : failed)

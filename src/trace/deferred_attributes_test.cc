@@ -20,21 +20,13 @@ struct Facts {
   const char* text;  // a literal: outlives the span
 };
 
-// Sets "late.number" and "late.text" from the facts.
-void ResolveFacts(const detail::DeferredAttributes& deferred, SpanData& span) {
+// Lists "late.number" and "late.text" from the facts.
+void ListFacts(const detail::DeferredAttributes& deferred,
+               detail::DeferredAttributes::Sink sink) {
   const auto facts = deferred.Facts<Facts>();
   const AttributeKeyValue attributes[] = {{"late.number", facts.number},
                                           {"late.text", facts.text}};
-  detail::SpanHandoff::SetAttributesOn(span, deferred.provider, attributes);
-}
-
-// Sets "late.number" and "late.text" as if set before the span's own.
-void ResolveFactsFirst(const detail::DeferredAttributes& deferred,
-                       SpanData& span) {
-  const auto facts = deferred.Facts<Facts>();
-  const AttributeKeyValue attributes[] = {{"late.number", facts.number},
-                                          {"late.text", facts.text}};
-  detail::SpanHandoff::SetAttributesBefore(span, deferred.provider, attributes);
+  sink(attributes);
 }
 
 // Starts a span with one attribute and ends it with deferred ones.
@@ -42,7 +34,7 @@ void EndWithFacts(Tracer& tracer) {
   Span span = tracer.StartSpan("deferring");
   span.SetAttribute("early", true);
   ASSERT_TRUE(detail::SpanHandoff::CanDeferAttributes(span));
-  detail::SpanHandoff::EndWithDeferredAttributes(span, &ResolveFacts,
+  detail::SpanHandoff::EndWithDeferredAttributes(span, &ListFacts,
                                                  Facts{42, "facts"});
   EXPECT_FALSE(span.IsRecording());
 }
@@ -58,7 +50,7 @@ TEST(DeferredAttributesTest, TheBatchWorkerWritesThemBeforeExport) {
             AttributeValue(int64_t{42}));
   EXPECT_EQ(*FindAttribute(spans[0].attributes, "late.text"),
             AttributeValue(std::string("facts")));
-  EXPECT_EQ(spans[0].deferred.resolver, nullptr);  // exporters see none
+  EXPECT_EQ(spans[0].deferred.lister, nullptr);  // exporters see none
 }
 
 // Facts kept at start (as process spans keep theirs), while the span records
@@ -73,7 +65,7 @@ TEST(DeferredAttributesTest, FactsKeptAtStartComeFirst) {
                           Processor::kBatch);
       Span span = tracing.tracer().StartSpan("deferring");
       if (defer) {
-        detail::SpanHandoff::DeferAttributes(span, &ResolveFactsFirst,
+        detail::SpanHandoff::DeferAttributes(span, &ListFacts,
                                              Facts{42, "facts"});
       } else {
         const AttributeKeyValue at_once[] = {{"late.number", 42},
@@ -103,7 +95,7 @@ TEST(DeferredAttributesTest, FactsKeptAtStartComeFirst) {
   }
 }
 
-// A resolver's attributes written over a used list of the worker's (a spare:
+// Deferred attributes written over a used list of the worker's (a spare:
 // its entries still constructed, of other keys, types and lengths) must end
 // exactly as set on a fresh span: same order, values, limits and drops, and
 // nothing of the old entries left.
@@ -111,13 +103,14 @@ struct OverStaleCase {
   Attributes stale;  // handed to the worker as its spare before resolving
   std::vector<std::pair<std::string, AttributeValue>> set;
 };
-void ResolveOverStale(const detail::DeferredAttributes& deferred,
-                      SpanData& span) {
+// Hands the case's stale list to the worker as its spare, then lists.
+void ListOverStale(const detail::DeferredAttributes& deferred,
+                   detail::DeferredAttributes::Sink sink) {
   const OverStaleCase* c = deferred.Facts<const OverStaleCase*>();
   detail::KeepSpareAttributes(c->stale);
   std::vector<AttributeKeyValue> list;
   for (const auto& [key, value] : c->set) list.push_back({key, value});
-  detail::SpanHandoff::SetAttributesOn(span, deferred.provider, list);
+  sink(list);
 }
 
 TEST(DeferredAttributesTest, WritingOverASpareListEndsAsSettingThemAtOnce) {
@@ -153,8 +146,8 @@ TEST(DeferredAttributesTest, WritingOverASpareListEndsAsSettingThemAtOnce) {
           TestTracing tracing(nullptr, limits, Processor::kBatch);
           Span span = tracing.tracer().StartSpan("resolving");
           if (over_stale) {
-            detail::SpanHandoff::EndWithDeferredAttributes(
-                span, &ResolveOverStale, &c);
+            detail::SpanHandoff::EndWithDeferredAttributes(span, &ListOverStale,
+                                                           &c);
           } else {
             for (const auto& [key, value] : set) span.SetAttribute(key, value);
             span.End();
@@ -206,6 +199,73 @@ TEST(DeferredAttributesTest, EachBatchProcessorGetsThemWritten) {
     ASSERT_EQ(spans.size(), 1u);
     EXPECT_EQ(*FindAttribute(spans[0].attributes, "late.text"),
               AttributeValue(std::string("facts")));
+  }
+}
+
+// An exporter that writes deferred attributes itself (as the OTLP exporter
+// does) gets them as facts only where listing them as they are is exactly
+// what writing them would give; otherwise written, as every other exporter.
+class FactsExporter final : public SpanExporter {
+ public:
+  explicit FactsExporter(std::vector<bool>& as_facts) : as_facts_(as_facts) {}
+  bool ExportsDeferredAttributes() const noexcept override { return true; }
+  ExportResult Export(std::span<std::unique_ptr<SpanData>> batch,
+                      Deadline) noexcept override {
+    for (const auto& span : batch) {
+      as_facts_.push_back(span->deferred.lister != nullptr);
+      EXPECT_EQ(detail::DeferredAttributesExact(*span), true);
+    }
+    return ExportResult::kSuccess;
+  }
+
+ private:
+  std::vector<bool>& as_facts_;
+};
+
+TEST(DeferredAttributesTest, AnExporterThatWritesThemGetsThemAsFactsIfExact) {
+  struct Case {
+    const char* what;
+    SpanLimits limits;
+    bool at_start;  // kept while live (listed before its own)
+    bool own;       // the span has an attribute of its own
+    bool as_facts;  // expected
+  };
+  const Case cases[] = {
+      {"at end, nothing else", {}, false, false, true},
+      {"at start, nothing else", {}, true, false, true},
+      {"at end, with its own", {}, false, true, false},
+      {"at start, with its own", {}, true, true, false},
+      {"fewer attributes allowed than may be listed",
+       {.max_attributes = detail::DeferredAttributes::kMaxListed - 1},
+       false,
+       false,
+       false},
+      {"as many allowed as may be listed",
+       {.max_attributes = detail::DeferredAttributes::kMaxListed},
+       false,
+       false,
+       true},
+      {"values cut", {.max_attribute_value_length = 4}, false, false, false},
+  };
+  for (const Case& c : cases) {
+    std::vector<bool> as_facts;
+    TracerProviderOptions options;
+    options.limits = c.limits;
+    options.processors.push_back(std::make_unique<BatchSpanProcessor>(
+        std::make_unique<FactsExporter>(as_facts)));
+    TracerProvider provider(std::move(options));
+    Span span = provider.GetTracer("test").StartSpan("deferring");
+    if (c.at_start)
+      detail::SpanHandoff::DeferAttributes(span, &ListFacts, Facts{42, "x"});
+    if (c.own) span.SetAttribute("own", true);
+    if (c.at_start) {
+      span.End();
+    } else {
+      detail::SpanHandoff::EndWithDeferredAttributes(span, &ListFacts,
+                                                     Facts{42, "x"});
+    }
+    ASSERT_TRUE(provider.ForceFlush(testing::SecondsFromNow(10)));
+    EXPECT_EQ(as_facts, std::vector<bool>{c.as_facts}) << c.what;
   }
 }
 

@@ -4,6 +4,7 @@
 #include <type_traits>
 
 #include "trace/provider_state.h"
+#include "trace/span_handoff.h"
 #include "trace/span_limits.h"
 
 namespace kafkatrace {
@@ -24,10 +25,28 @@ bool SetLimitedAttribute(Attributes& attributes, std::string_view key,
 }
 
 void ResolveDeferredAttributes(SpanData& span) noexcept {
-  const DeferredAttributes::Resolver resolver = span.deferred.resolver;
-  if (resolver == nullptr) return;
-  span.deferred.resolver = nullptr;  // resolved once, even if copied after
-  resolver(span.deferred, span);
+  const DeferredAttributes::Lister lister = span.deferred.lister;
+  if (lister == nullptr) return;
+  span.deferred.lister = nullptr;  // resolved once, even if copied after
+  const DeferredAttributes& deferred = span.deferred;
+  lister(deferred, [&](std::span<const AttributeKeyValue> listed) {
+    if (deferred.order == DeferredAttributes::Order::kBeforeOwn) {
+      SpanHandoff::SetAttributesBefore(span, deferred.provider, listed);
+    } else {
+      SpanHandoff::SetAttributesOn(span, deferred.provider, listed);
+    }
+  });
+}
+
+bool DeferredAttributesExact(const SpanData& span) noexcept {
+  const DeferredAttributes& deferred = span.deferred;
+  if (deferred.lister == nullptr) return true;
+  // With none of its own, either order sets the listed ones on an empty
+  // span; the limits are the only thing that could still change them.
+  const SpanLimits& limits = deferred.provider->limits;
+  return span.attributes.empty() && span.dropped_attributes_count == 0 &&
+         limits.max_attributes >= DeferredAttributes::kMaxListed &&
+         limits.max_attribute_value_length == 0;
 }
 
 uint32_t LimitAttributes(Attributes& attributes, uint32_t max_count,

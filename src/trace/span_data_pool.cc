@@ -59,7 +59,7 @@ void Clear(SpanData& span) {
   span.dropped_links_count = 0;
   span.resource = nullptr;
   span.scope = nullptr;
-  span.deferred.resolver = nullptr;
+  span.deferred.lister = nullptr;
   span.deferred.provider = nullptr;
 }
 
@@ -165,13 +165,15 @@ void RecycleSpanData(std::span<std::unique_ptr<SpanData>> spans,
       t_cache.push_back(std::move(spans[0]));
       return;
     }
-    // Spans whose attributes a resolver wrote (deferred.provider is still
-    // set) leave their lists here, where the next resolver will need one: the
-    // application's thread that takes the span back starts it without
-    // attributes anyway.
+    // Spans whose deferred attributes were written here (deferred.provider
+    // is still set, the lister cleared) leave their lists here, where the
+    // next resolution will need one: the application's thread that takes the
+    // span back starts it without attributes anyway. (An exporter that wrote
+    // them itself left them unwritten.)
     if (keep_spare_attributes) {
       for (auto& span : spans) {
-        if (span && span->deferred.provider != nullptr)
+        if (span && span->deferred.provider != nullptr &&
+            span->deferred.lister == nullptr)
           KeepSpare(span->attributes);
       }
     }

@@ -32,8 +32,9 @@ TEST(SpanDataPoolTest, RecycledSpansComeBackClearedWithTheirCapacity) {
   span->status_code = SpanStatusCode::kError;
   span->status_message = "failed";
   span->dropped_attributes_count = 3;
-  span->deferred.Store(
-      [](const DeferredAttributes&, SpanData&) { ADD_FAILURE(); }, nullptr, 0);
+  span->deferred.Store([](const DeferredAttributes&,
+                          DeferredAttributes::Sink) { ADD_FAILURE(); },
+                       DeferredAttributes::Order::kAfterOwn, nullptr, 0);
   SpanData* const address = span.get();
   std::unique_ptr<SpanData> recycled[] = {std::move(span)};
   RecycleSpanData(recycled);
@@ -47,7 +48,7 @@ TEST(SpanDataPoolTest, RecycledSpansComeBackClearedWithTheirCapacity) {
   EXPECT_EQ(again->status_code, SpanStatusCode::kUnset);
   EXPECT_TRUE(again->status_message.empty());
   EXPECT_EQ(again->dropped_attributes_count, 0u);
-  EXPECT_EQ(again->deferred.resolver, nullptr);
+  EXPECT_EQ(again->deferred.lister, nullptr);
 }
 
 // The batch worker (keep_spare_attributes) keeps the attribute lists of
@@ -57,12 +58,14 @@ TEST(SpanDataPoolTest, TheWorkerKeepsResolvedSpansAttributeLists) {
   while (TakeSpareAttributes().capacity() != 0) {
   }  // none left by earlier tests
   auto held = DrainThePools();
-  const auto resolver = [](const DeferredAttributes&, SpanData&) {};
+  const auto lister = [](const DeferredAttributes&, DeferredAttributes::Sink) {
+  };
+  constexpr auto kAfterOwn = DeferredAttributes::Order::kAfterOwn;
   static const int kAnyAddress = 0;  // the pool only tells a provider from none
   const auto provider = reinterpret_cast<const ProviderState*>(&kAnyAddress);
   auto resolved = AcquireSpanData();
-  resolved->deferred.Store(resolver, provider, 0);
-  resolved->deferred.resolver = nullptr;  // as ResolveDeferredAttributes leaves
+  resolved->deferred.Store(lister, kAfterOwn, provider, 0);
+  resolved->deferred.lister = nullptr;  // as ResolveDeferredAttributes leaves
   resolved->attributes.emplace_back("k", std::string(40, 'v'));
   auto own = AcquireSpanData();
   own->attributes.reserve(8);
@@ -82,7 +85,7 @@ TEST(SpanDataPoolTest, TheWorkerKeepsResolvedSpansAttributeLists) {
   EXPECT_EQ(first->attributes.capacity(), 0u);
 
   // Other threads' recycling (keep_spare_attributes off) keeps none.
-  first->deferred.Store(resolver, provider, 0);
+  first->deferred.Store(lister, kAfterOwn, provider, 0);
   first->attributes.emplace_back("k", true);
   std::unique_ptr<SpanData> elsewhere[] = {std::move(first)};
   RecycleSpanData(elsewhere);

@@ -34,25 +34,27 @@ struct SpanHandoff {
     return span.provider_->defer_attributes;
   }
   // Ends `span` (recording, CanDeferAttributes) with `facts`, from which
-  // `resolver` sets the rest of its attributes (SetAttributesOn) later, on
-  // another thread.
+  // `lister` lists the rest of its attributes later, on another thread: they
+  // end as if set last.
   template <typename Facts>
   static void EndWithDeferredAttributes(Span& span,
-                                        DeferredAttributes::Resolver resolver,
+                                        DeferredAttributes::Lister lister,
                                         const Facts& facts) noexcept {
-    DeferAttributes(span, resolver, facts);
+    span.data_->deferred.Store(lister, DeferredAttributes::Order::kAfterOwn,
+                               span.provider_, facts);
     span.End();
   }
   // Keeps `facts` in `span` (recording, CanDeferAttributes), still live, for
-  // `resolver` to set its first attributes from after it ends
-  // (SetAttributesBefore): those the application sets meanwhile are kept.
+  // `lister` to list its first attributes from after it ends: they end as if
+  // set first, and those the application sets meanwhile are kept.
   template <typename Facts>
-  static void DeferAttributes(Span& span, DeferredAttributes::Resolver resolver,
+  static void DeferAttributes(Span& span, DeferredAttributes::Lister lister,
                               const Facts& facts) noexcept {
-    span.data_->deferred.Store(resolver, span.provider_, facts);
+    span.data_->deferred.Store(lister, DeferredAttributes::Order::kBeforeOwn,
+                               span.provider_, facts);
   }
-  // For resolvers: sets `attributes` on an ended span's data as
-  // Span::SetAttributes would have (limits, later keys replacing earlier).
+  // For ResolveDeferredAttributes: sets `attributes` on an ended span's data
+  // as Span::SetAttributes would have (limits, later keys replacing earlier).
   // A span without attributes gets one of this thread's spare lists
   // (TakeSpareAttributes) and overwrites its entries, reusing their strings;
   // its own empty list becomes a spare.
@@ -70,7 +72,7 @@ struct SpanHandoff {
     }
     (void)span.data_.release();  // still the caller's
   }
-  // For resolvers of facts deferred at start: the span ends as if
+  // For facts deferred at start: the span ends as if
   // `attributes` had been set before those it has (set while it was live),
   // which keep their values and order, and the limits drop the same ones.
   static void SetAttributesBefore(

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 
 #include "kafkatrace/batch_span_processor.h"
@@ -16,16 +17,23 @@ namespace kafkatrace::testing {
 
 struct TestTracing {
   enum class Processor { kSimple, kBatch };
+  // Makes the exporter that stores into the given store, in place of an
+  // InMemorySpanExporter.
+  using ExporterFactory = std::function<std::unique_ptr<SpanExporter>(
+      std::shared_ptr<InMemorySpanStore>)>;
   explicit TestTracing(std::unique_ptr<Sampler> sampler = nullptr,
                        SpanLimits limits = {},
-                       Processor processor = Processor::kSimple)
+                       Processor processor = Processor::kSimple,
+                       const ExporterFactory& exporter_into = nullptr)
       : batch(processor == Processor::kBatch) {
     TracerProviderOptions options;
     options.resource = Resource::Default("test-service");
     options.sampler = std::move(sampler);
     options.clock = &clock;
     options.limits = limits;
-    auto exporter = std::make_unique<InMemorySpanExporter>(store);
+    std::unique_ptr<SpanExporter> exporter =
+        exporter_into ? exporter_into(store)
+                      : std::make_unique<InMemorySpanExporter>(store);
     if (batch) {
       options.processors.push_back(
           std::make_unique<BatchSpanProcessor>(std::move(exporter)));

@@ -95,6 +95,8 @@ class OtlpHttpExporter final : public SpanExporter {
                       Deadline deadline) noexcept override;
   // Interrupts any backoff wait; later exports fail at once.
   bool Shutdown(Deadline deadline) noexcept override;
+  // Encodes a span's deferred Kafka attributes straight from their facts.
+  bool ExportsDeferredAttributes() const noexcept override { return true; }
 
   Stats stats() const noexcept;
   const OtlpHttpExporterOptions& options() const;
