@@ -27,9 +27,10 @@ namespace detail {
 struct ProviderState;
 
 // Attributes that kafkatrace's own instrumentation recorded as raw facts when
-// its span ended, to be turned into attributes later, off the application's
-// thread: under load the thread that ends Kafka send spans is the bottleneck,
-// and a dozen attributes cost it more than the rest of the span.
+// its span ended (a send span) or started (a process span), to be turned into
+// attributes later, off the application's thread: under load the thread that
+// ends Kafka send spans is the bottleneck, and a dozen attributes cost it more
+// than the rest of the span.
 // Internal: every span a processor's OnEnd or an exporter receives has its
 // attributes complete, except the batch span processor's own OnEnd, which
 // resolves them on its worker (ResolveDeferredAttributes) before export, and
