@@ -11,13 +11,17 @@
 namespace kafkatrace::detail {
 namespace {
 
-constexpr size_t kSharedCapacity = 4096;  // spans kept for reuse process-wide
-constexpr size_t kThreadCapacity = 64;    // per application thread
-constexpr size_t kRefill = 32;            // taken from the shared pool at once
-// Replenish: at most this many spans allocated ahead per call, each with room
-// for this many attributes (a Kafka span gets up to 16).
+constexpr size_t kThreadCapacity = 64;  // spans per application thread
+constexpr size_t kRefill = 32;          // taken from the shared pool at once
+// Replenish: at most this many spans allocated ahead per call.
 constexpr size_t kMaxReplenish = 1024;
-constexpr size_t kPreparedAttributes = 16;
+// What a pooled span may keep of its memory: lists with room for more entries,
+// and long strings, are freed when it is cleared. Together with
+// kSharedPoolBytes this bounds the pool; an application that once set 128
+// attributes on a span must not leave thousands of such lists idle.
+constexpr size_t kMaxPooledAttributes = 32;
+constexpr size_t kMaxPooledEventsOrLinks = 8;
+constexpr size_t kMaxPooledStringBytes = 256;
 // Attribute lists kept per recycling thread: one export batch's worth (512 by
 // default), at about 1.5 KiB each (a Kafka span's dozen entries). Bounded in
 // what each may hold too: room for at most kMaxSpareEntries entries, and no
@@ -31,9 +35,39 @@ constexpr size_t kMaxSpareValueBytes = 256;
 // since the last ReplenishSpanDataPool: the demand to prepare for.
 std::atomic<size_t> g_allocated_on_demand{0};
 
+// The memory a cleared span keeps (what the pool's budget counts).
+size_t RetainedBytes(const SpanData& span) noexcept {
+  const auto heap = [](const std::string& s) {
+    return s.capacity() > 15 ? s.capacity() + 1 : 0;  // past the inline buffer
+  };
+  return sizeof(SpanData) + span.attributes.capacity() * sizeof(Attribute) +
+         span.events.capacity() * sizeof(SpanEvent) +
+         span.links.capacity() * sizeof(SpanLink) + heap(span.name) +
+         heap(span.status_message);
+}
+
+struct PooledSpan {
+  std::unique_ptr<SpanData> span;
+  size_t bytes;  // RetainedBytes, taken when it was cleared
+};
+
 struct SharedPool {
   std::mutex mutex;
-  std::vector<std::unique_ptr<SpanData>> spans;  // guarded by mutex
+  std::vector<PooledSpan> spans;  // guarded by mutex
+  size_t bytes = 0;               // guarded by mutex; at most kSharedPoolBytes
+  // Adds `span` if the budget allows; false otherwise (the caller frees it).
+  bool TryAdd(std::unique_ptr<SpanData>& span, size_t span_bytes) {
+    if (bytes + span_bytes > kSharedPoolBytes) return false;
+    spans.push_back({std::move(span), span_bytes});
+    bytes += span_bytes;
+    return true;
+  }
+  std::unique_ptr<SpanData> Take() {
+    PooledSpan pooled = std::move(spans.back());
+    spans.pop_back();
+    bytes -= pooled.bytes;
+    return std::move(pooled.span);
+  }
 };
 
 SharedPool& Shared() {
@@ -45,7 +79,15 @@ SharedPool& Shared() {
 thread_local std::vector<std::unique_ptr<SpanData>> t_cache;
 thread_local std::vector<Attributes> t_spare_attributes;
 
-void Clear(SpanData& span) {
+// Frees `value`'s memory, keeping it empty.
+template <typename T>
+void Release(T& value) {
+  T().swap(value);
+}
+
+// Clears `span` for reuse, keeping its lists' and strings' memory only up to
+// the kMaxPooled* bounds. Returns what it keeps (RetainedBytes).
+size_t Clear(SpanData& span) {
   span.parent_span_id = SpanId();
   span.parent_is_remote = false;
   span.name.clear();
@@ -54,6 +96,16 @@ void Clear(SpanData& span) {
   span.links.clear();
   span.status_code = SpanStatusCode::kUnset;
   span.status_message.clear();
+  if (span.attributes.capacity() > kMaxPooledAttributes) [[unlikely]]
+    Release(span.attributes);
+  if (span.events.capacity() > kMaxPooledEventsOrLinks) [[unlikely]]
+    Release(span.events);
+  if (span.links.capacity() > kMaxPooledEventsOrLinks) [[unlikely]]
+    Release(span.links);
+  if (span.name.capacity() > kMaxPooledStringBytes) [[unlikely]]
+    Release(span.name);
+  if (span.status_message.capacity() > kMaxPooledStringBytes) [[unlikely]]
+    Release(span.status_message);
   span.dropped_attributes_count = 0;
   span.dropped_events_count = 0;
   span.dropped_links_count = 0;
@@ -61,6 +113,7 @@ void Clear(SpanData& span) {
   span.scope = nullptr;
   span.deferred.lister = nullptr;
   span.deferred.provider = nullptr;
+  return RetainedBytes(span);
 }
 
 // Whether `value` holds more than kMaxSpareValueBytes of its own memory.
@@ -107,11 +160,8 @@ std::unique_ptr<SpanData> AcquireSpanData() {
   if (t_cache.empty()) {
     SharedPool& shared = Shared();
     std::lock_guard lock(shared.mutex);
-    size_t n = std::min(kRefill, shared.spans.size());
-    for (size_t i = 0; i < n; ++i) {
-      t_cache.push_back(std::move(shared.spans.back()));
-      shared.spans.pop_back();
-    }
+    const size_t n = std::min(kRefill, shared.spans.size());
+    for (size_t i = 0; i < n; ++i) t_cache.push_back(shared.Take());
   }
   if (t_cache.empty()) {
     g_allocated_on_demand.fetch_add(1, std::memory_order_relaxed);
@@ -124,24 +174,29 @@ std::unique_ptr<SpanData> AcquireSpanData() {
 }
 
 namespace {
+// The most spans the shared pool can hold: all bare.
+constexpr size_t kMaxSharedSpans = kSharedPoolBytes / sizeof(SpanData);
+
+void ReserveShared(SharedPool& shared) {
+  if (shared.spans.capacity() < kMaxSharedSpans)
+    shared.spans.reserve(kMaxSharedSpans);
+}
+
 // Moves up to kRefill spans from this thread's full cache to the shared pool
 // in one locked step; those that do not fit are freed, outside the lock.
 void SpillCache() {
   std::unique_ptr<SpanData> freed[kRefill];
-  size_t freed_count = 0;
-  {
-    SharedPool& shared = Shared();
-    std::lock_guard lock(shared.mutex);
-    if (shared.spans.capacity() < kSharedCapacity)
-      shared.spans.reserve(kSharedCapacity);
-    for (size_t i = 0; i < kRefill && !t_cache.empty(); ++i) {
-      if (shared.spans.size() < kSharedCapacity) {
-        shared.spans.push_back(std::move(t_cache.back()));
-      } else {
-        freed[freed_count++] = std::move(t_cache.back());
-      }
-      t_cache.pop_back();
-    }
+  size_t bytes[kRefill];
+  const size_t n = std::min(kRefill, t_cache.size());
+  for (size_t i = 0; i < n; ++i)
+    bytes[i] = RetainedBytes(*t_cache[t_cache.size() - 1 - i]);
+  SharedPool& shared = Shared();
+  std::lock_guard lock(shared.mutex);
+  ReserveShared(shared);
+  for (size_t i = 0; i < n; ++i) {
+    if (!shared.TryAdd(t_cache.back(), bytes[i]))
+      freed[i] = std::move(t_cache.back());
+    t_cache.pop_back();
   }
 }
 }  // namespace
@@ -191,22 +246,32 @@ void RecycleSpanData(std::span<std::unique_ptr<SpanData>> spans,
     size_t room;
     {
       std::lock_guard lock(shared.mutex);
-      room = kSharedCapacity - std::min(shared.spans.size(), kSharedCapacity);
+      room = kSharedPoolBytes - shared.bytes;
     }
-    // The first `room` spans go to the shared pool; the rest are freed.
-    size_t pooled_end = i;
-    for (size_t taken = 0; pooled_end < spans.size() && taken < room;
-         ++pooled_end) {
-      if (!spans[pooled_end]) continue;
-      Clear(*spans[pooled_end]);
-      ++taken;
-    }
-    if (pooled_end == i) return;
-    std::lock_guard lock(shared.mutex);
-    if (shared.spans.capacity() < kSharedCapacity)
-      shared.spans.reserve(kSharedCapacity);
-    for (; i < pooled_end && shared.spans.size() < kSharedCapacity; ++i) {
-      if (spans[i]) shared.spans.push_back(std::move(spans[i]));
+    // Spans are cleared while they fit in the room seen; the rest are freed.
+    // Cleared in chunks, each added in one locked step: the room may shrink
+    // meanwhile (other recycling threads), and what no longer fits is freed.
+    constexpr size_t kChunk = 256;
+    while (i < spans.size() && room >= sizeof(SpanData)) {
+      size_t bytes[kChunk];
+      size_t end = i, cleared = 0;
+      for (; end < spans.size() && cleared < kChunk; ++end) {
+        if (!spans[end]) continue;
+        bytes[cleared] = Clear(*spans[end]);
+        room -= std::min(room, bytes[cleared]);
+        ++cleared;
+        if (room < sizeof(SpanData)) {
+          ++end;
+          break;
+        }
+      }
+      std::lock_guard lock(shared.mutex);
+      ReserveShared(shared);
+      for (size_t k = 0; i < end; ++i) {
+        if (spans[i] && !shared.TryAdd(spans[i], bytes[k++])) {
+          room = 0;  // fuller than seen: free the rest
+        }
+      }
     }
   } catch (...) {
   }
@@ -229,29 +294,39 @@ Attributes TakeSpareAttributes() noexcept {
 }
 
 void ReplenishSpanDataPool() noexcept {
-  const size_t wanted =
+  const size_t demand =
       std::min(g_allocated_on_demand.exchange(0, std::memory_order_relaxed),
                kMaxReplenish);
+  if (demand == 0) return;
+  SharedPool& shared = Shared();
+  size_t room;
+  {
+    std::lock_guard lock(shared.mutex);
+    room = kSharedPoolBytes - shared.bytes;
+  }
+  // Only what the pool can take: spans allocated to be freed at once would
+  // only churn the heap.
+  const size_t wanted = std::min(demand, room / sizeof(SpanData));
   if (wanted == 0) return;
   try {
     std::vector<std::unique_ptr<SpanData>> prepared;
     prepared.reserve(wanted);
-    for (size_t i = 0; i < wanted; ++i) {
-      auto span = std::make_unique<SpanData>();
-      span->attributes.reserve(kPreparedAttributes);
-      prepared.push_back(std::move(span));
-    }
-    SharedPool& shared = Shared();
+    for (size_t i = 0; i < wanted; ++i)
+      prepared.push_back(std::make_unique<SpanData>());
     std::lock_guard lock(shared.mutex);
-    if (shared.spans.capacity() < kSharedCapacity)
-      shared.spans.reserve(kSharedCapacity);
+    ReserveShared(shared);
     for (auto& span : prepared) {
-      if (shared.spans.size() >= kSharedCapacity) break;
-      shared.spans.push_back(std::move(span));
+      if (!shared.TryAdd(span, sizeof(SpanData))) break;
     }
   } catch (...) {
     // Out of memory: application threads allocate their own, as before.
   }
+}
+
+size_t SharedSpanDataPoolBytes() noexcept {
+  SharedPool& shared = Shared();
+  std::lock_guard lock(shared.mutex);
+  return shared.bytes;
 }
 
 }  // namespace kafkatrace::detail

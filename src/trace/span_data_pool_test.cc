@@ -11,10 +11,11 @@
 namespace kafkatrace::detail {
 namespace {
 
-// More than the shared pool (4,096) and this thread's cache (64) hold: once
-// these are taken, the pools are empty and later spans were allocated on
-// demand.
-constexpr size_t kMoreThanThePoolHolds = 5000;
+// More than the shared pool (kSharedPoolBytes of bare spans) and this thread's
+// cache (64) hold: once these are taken, the pools are empty and later spans
+// were allocated on demand.
+constexpr size_t kMoreThanThePoolHolds =
+    kSharedPoolBytes / sizeof(SpanData) + 64 + 1;
 
 std::vector<std::unique_ptr<SpanData>> DrainThePools() {
   std::vector<std::unique_ptr<SpanData>> taken;
@@ -27,7 +28,7 @@ TEST(SpanDataPoolTest, RecycledSpansComeBackClearedWithTheirCapacity) {
   auto held = DrainThePools();
   auto span = AcquireSpanData();
   span->name = "a name long enough to live on the heap, not inline";
-  span->attributes.reserve(40);
+  span->attributes.reserve(20);
   span->attributes.emplace_back("k", std::string("v"));
   span->status_code = SpanStatusCode::kError;
   span->status_message = "failed";
@@ -44,11 +45,46 @@ TEST(SpanDataPoolTest, RecycledSpansComeBackClearedWithTheirCapacity) {
   ASSERT_EQ(again.get(), address);
   EXPECT_TRUE(again->name.empty());
   EXPECT_TRUE(again->attributes.empty());
-  EXPECT_GE(again->attributes.capacity(), 40u);  // kept for reuse
+  EXPECT_GE(again->attributes.capacity(), 20u);  // kept for reuse
   EXPECT_EQ(again->status_code, SpanStatusCode::kUnset);
   EXPECT_TRUE(again->status_message.empty());
   EXPECT_EQ(again->dropped_attributes_count, 0u);
   EXPECT_EQ(again->deferred.lister, nullptr);
+
+  // Bounded: lists with room for many entries, and long strings, are freed.
+  again->attributes.reserve(1000);
+  again->links.reserve(1000);
+  again->events.reserve(1000);
+  again->name.assign(100000, 'n');
+  again->status_message.assign(100000, 'm');
+  std::unique_ptr<SpanData> roomy[] = {std::move(again)};
+  RecycleSpanData(roomy);
+  auto bounded = AcquireSpanData();
+  ASSERT_EQ(bounded.get(), address);
+  EXPECT_EQ(bounded->attributes.capacity(), 0u);
+  EXPECT_EQ(bounded->links.capacity(), 0u);
+  EXPECT_EQ(bounded->events.capacity(), 0u);
+  EXPECT_LE(bounded->name.capacity(), 256u);
+  EXPECT_LE(bounded->status_message.capacity(), 256u);
+}
+
+// The shared pool keeps at most kSharedPoolBytes, counting each span's lists:
+// past that, recycled spans are left to the caller to free.
+TEST(SpanDataPoolTest, TheSharedPoolIsBoundedInBytes) {
+  auto held = DrainThePools();
+  ASSERT_EQ(SharedSpanDataPoolBytes(), 0u);
+  // Spans with room for 32 attributes each: far fewer fit than bare ones.
+  for (auto& span : held) span->attributes.reserve(32);
+  RecycleSpanData(held);  // this thread's cache takes 64 first
+  const size_t with_list = sizeof(SpanData) + 32 * sizeof(Attribute);
+  size_t kept = 0;
+  for (const auto& span : held) kept += span == nullptr;
+  EXPECT_EQ(kept - 64, kSharedPoolBytes / with_list);
+  EXPECT_LE(SharedSpanDataPoolBytes(), kSharedPoolBytes);
+  EXPECT_GT(SharedSpanDataPoolBytes(), kSharedPoolBytes - with_list);
+  // Taking them back empties the budget again.
+  held = DrainThePools();
+  EXPECT_EQ(SharedSpanDataPoolBytes(), 0u);
 }
 
 // The batch worker (keep_spare_attributes) keeps the attribute lists of
@@ -118,19 +154,17 @@ TEST(SpanDataPoolTest, TheWorkerKeepsResolvedSpansAttributeLists) {
 
 TEST(SpanDataPoolTest, ReplenishingPreparesSpansForTheDemandSeen) {
   ReplenishSpanDataPool();      // forget earlier tests' demand
-  auto held = DrainThePools();  // some of these were allocated on demand
-  ReplenishSpanDataPool();      // what the batch worker does after an export
-  // Taken from the shared pool: prepared, with room for a Kafka span's
-  // attributes, where an on-demand span reserves nothing.
-  auto prepared = AcquireSpanData();
-  EXPECT_GE(prepared->attributes.capacity(), 16u);
-  EXPECT_TRUE(prepared->attributes.empty());
-
-  // No demand since: nothing more is prepared, so the pools run dry again
-  // after what was prepared, and spans are allocated bare.
+  auto held = DrainThePools();  // thousands of these were allocated on demand
+  ASSERT_EQ(SharedSpanDataPoolBytes(), 0u);
+  ReplenishSpanDataPool();  // what the batch worker does after an export
+  // At most 1,024 at a time, bare.
+  EXPECT_EQ(SharedSpanDataPoolBytes(), 1024 * sizeof(SpanData));
+  // No demand since: nothing more is prepared.
   ReplenishSpanDataPool();
-  for (size_t i = 0; i < 1024; ++i) held.push_back(AcquireSpanData());
-  EXPECT_EQ(AcquireSpanData()->attributes.capacity(), 0u);
+  EXPECT_EQ(SharedSpanDataPoolBytes(), 1024 * sizeof(SpanData));
+  auto prepared = AcquireSpanData();
+  EXPECT_EQ(prepared->attributes.capacity(), 0u);
+  EXPECT_LT(SharedSpanDataPoolBytes(), 1024 * sizeof(SpanData));
 }
 
 TEST(SpanDataPoolTest, SpansRecycledOneByOneReachOtherThreads) {
