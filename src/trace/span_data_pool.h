@@ -46,10 +46,10 @@ void KeepSpareAttributes(Attributes list) noexcept;
 // Allocates spans ahead of demand into the shared pool: as many as threads had
 // to allocate themselves since the last call (at most 1,024, and no more than
 // the pool has room for), bare: Kafka spans' attributes wait as facts, and
-// other spans reserve their own. Called by BatchSpanProcessor's worker after each export,
-// so that an application thread starting spans faster than they come back
-// (thousands of Kafka records in flight) finds one ready instead of paying
-// malloc on its hot path. Nothing is prepared while nothing was missing.
+// other spans reserve their own. Called by BatchSpanProcessor's worker after
+// each export, so that an application thread starting spans faster than they
+// come back (thousands of Kafka records in flight) finds one ready instead of
+// paying malloc on its hot path. Nothing is prepared while nothing was missing.
 void ReplenishSpanDataPool() noexcept;
 // The bytes the shared pool holds now (for tests and diagnostics).
 size_t SharedSpanDataPoolBytes() noexcept;
