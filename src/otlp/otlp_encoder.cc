@@ -107,13 +107,17 @@ void WriteAnyValue(ProtobufWriter& w, uint32_t field,
 }
 
 // KeyValue with a scalar value (bool, int64_t, double or std::string_view),
-// sizes computed up front (the common case: no fix-ups).
+// sizes computed up front (no fix-ups). Most attributes are short: when the
+// whole KeyValue is under 128 bytes every length is one byte, and it is laid
+// out directly, with one capacity check.
 template <typename T>
 [[gnu::always_inline]] inline void WriteScalarKeyValue(ProtobufWriter& w,
                                                        uint32_t field,
                                                        std::string_view key,
                                                        T value) {
   using W = ProtobufWriter;
+  constexpr char kKeyTag = (1 << 3) | W::kLen;    // KeyValue.key
+  constexpr char kValueTag = (2 << 3) | W::kLen;  // KeyValue.value
   size_t any_length;
   if constexpr (std::is_same_v<T, bool>) {
     any_length = 2;  // tag + 1 byte
@@ -123,8 +127,38 @@ template <typename T>
     any_length = 9;  // tag + fixed64
   } else {
     static_assert(std::is_same_v<T, std::string_view>);
-    any_length = 1 + W::VarintSize(value.size()) + value.size();
+    any_length = 2 + value.size();  // one length byte, if short (below)
   }
+  const size_t short_length = 2 + key.size() + 2 + any_length;
+  if (short_length < 0x80 && field < 16) [[likely]] {
+    char* p = w.ReserveRaw(2 + short_length);
+    *p++ = static_cast<char>((field << 3) | W::kLen);
+    *p++ = static_cast<char>(short_length);
+    *p++ = kKeyTag;
+    *p++ = static_cast<char>(key.size());
+    p = W::PutBytes(p, key);
+    *p++ = kValueTag;
+    *p++ = static_cast<char>(any_length);
+    if constexpr (std::is_same_v<T, bool>) {
+      *p++ = (2 << 3) | W::kVarint;  // AnyValue.bool_value
+      *p++ = value ? 1 : 0;
+    } else if constexpr (std::is_same_v<T, int64_t>) {
+      *p++ = (3 << 3) | W::kVarint;  // AnyValue.int_value
+      p = W::PutVarint(p, static_cast<uint64_t>(value));
+    } else if constexpr (std::is_same_v<T, double>) {
+      *p++ = (4 << 3) | W::kFixed64;  // AnyValue.double_value
+      std::memcpy(p, &value, 8);
+      p += 8;
+    } else {
+      *p++ = (1 << 3) | W::kLen;  // AnyValue.string_value
+      *p++ = static_cast<char>(value.size());
+      p = W::PutBytes(p, value);
+    }
+    w.CommitRaw(p);
+    return;
+  }
+  if constexpr (std::is_same_v<T, std::string_view>)
+    any_length = 1 + W::VarintSize(value.size()) + value.size();
   const size_t kv_length = 1 + W::VarintSize(key.size()) + key.size() + 1 +
                            W::VarintSize(any_length) + any_length;
   w.KnownLengthHeader(field, kv_length);
@@ -386,9 +420,9 @@ void EncodeProtobuf(std::span<const std::unique_ptr<SpanData>> spans,
       w.OptionalBytesField(2, scope.version);
       w.EndMessage(scope_message);
       for (const SpanData* span : sg.spans) {
-        size_t span_message = w.BeginMessage(2);
+        size_t span_message = w.BeginLargeMessage(2);
         WriteSpanBody(w, *span);
-        w.EndMessage(span_message);
+        w.EndLargeMessage(span_message);
       }
       w.EndMessage(scope_spans);
     }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "common/text.h"
@@ -250,6 +251,76 @@ class KeepingExporter final : public SpanExporter {
  private:
   std::vector<std::unique_ptr<SpanData>>& kept_;
 };
+
+// The test's own encoding of a varint and of a scalar KeyValue, written the
+// plain way (every length a minimal varint), to hold the encoder's short-field
+// layout against.
+std::string Varint(uint64_t value) {
+  std::string out;
+  while (value >= 0x80) {
+    out += static_cast<char>((value & 0x7f) | 0x80);
+    value >>= 7;
+  }
+  out += static_cast<char>(value);
+  return out;
+}
+std::string LengthDelimited(uint32_t field, std::string_view body) {
+  return Varint((field << 3) | 2) + Varint(body.size()) + std::string(body);
+}
+std::string ExpectedKeyValue(std::string_view key, const AttributeValue& v) {
+  std::string any;
+  if (const auto* s = std::get_if<std::string>(&v)) {
+    any = LengthDelimited(1, *s);
+  } else if (const auto* b = std::get_if<bool>(&v)) {
+    any = Varint(2 << 3) + Varint(*b ? 1 : 0);
+  } else if (const auto* i = std::get_if<int64_t>(&v)) {
+    any = Varint(3 << 3) + Varint(static_cast<uint64_t>(*i));
+  } else {
+    const double d = std::get<double>(v);
+    any = Varint((4 << 3) | 1) +
+          std::string(reinterpret_cast<const char*>(&d), 8);
+  }
+  return LengthDelimited(1, key).append(LengthDelimited(2, any));
+}
+
+// Short KeyValues are laid out with one-byte lengths; at 128 bytes and past,
+// lengths take two bytes or more. Every key and value length around that
+// edge, byte for byte (listed facts take the same writer:
+// OtlpDeferredAttributesTest).
+TEST(OtlpProtobufTest, KeyValuesOfEveryLengthAroundTheOneByteEdge) {
+  std::vector<std::pair<std::string, AttributeValue>> cases;
+  for (size_t key_size : {1, 17, 33, 60, 100, 120, 126, 127, 128, 200}) {
+    const std::string key(key_size, 'k');
+    for (size_t value_size :
+         {0,   1,   15,  16,  31,  32,  33,  64,  65,  100, 117, 118,  119,
+          120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 300, 20000})
+      cases.emplace_back(key, std::string(value_size, 'v'));
+    for (int64_t number :
+         {int64_t{0}, int64_t{127}, int64_t{128}, int64_t{-1},
+          std::numeric_limits<int64_t>::max(), int64_t{1} << 49})
+      cases.emplace_back(key, number);
+    cases.emplace_back(key, true);
+    cases.emplace_back(key, false);
+    cases.emplace_back(key, -2.5);
+  }
+  for (const auto& [key, value] : cases) {
+    auto span = std::make_unique<SpanData>();
+    span->attributes.emplace_back(key, value);
+    std::vector<std::unique_ptr<SpanData>> batch;
+    batch.push_back(std::move(span));
+    std::string out;
+    EncodeProtobuf(batch, out);
+    const ProtoMessage encoded_span =
+        ProtoMessage::Parse(out).Sub(1).Sub(2).Sub(2);  // the Span
+    const auto key_values = encoded_span.All(9);
+    ASSERT_EQ(key_values.size(), 1u);
+    const std::string expected = ExpectedKeyValue(key, value);
+    EXPECT_EQ(Hex(LengthDelimited(9, key_values[0]->bytes)),
+              Hex(LengthDelimited(9, expected)))
+        << key.size() << " " << value.index();
+    EXPECT_NE(out.find(LengthDelimited(9, expected)), std::string::npos);
+  }
+}
 
 // Attributes still held as facts are encoded as if written into the span.
 TEST(OtlpDeferredAttributesTest, EncodedAsTheWrittenAttributes) {

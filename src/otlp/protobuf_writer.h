@@ -82,12 +82,8 @@ class ProtobufWriter {
   }
 
   KAFKATRACE_INLINE static size_t VarintSize(uint64_t value) {
-    size_t n = 1;
-    while (value >= 0x80) {
-      value >>= 7;
-      ++n;
-    }
-    return n;
+    const int bits = 64 - __builtin_clzll(value | 1);  // no loop per 7 bits
+    return static_cast<size_t>(bits + 6) / 7;
   }
   // Writes a length-delimited field header whose body size is known up front;
   // the caller then writes exactly `length` bytes of fields. Avoids
@@ -98,6 +94,29 @@ class ProtobufWriter {
     used_ = static_cast<size_t>(PutVarint(p, length) - data_.get());
   }
 
+  // Raw writing of a short run whose bytes the caller lays out itself (a
+  // whole field whose lengths all fit one byte): room for `n` bytes at the
+  // returned pointer; pass the end of what was written to CommitRaw.
+  KAFKATRACE_INLINE char* ReserveRaw(size_t n) {
+    Reserve(n);
+    return data_.get() + used_;
+  }
+  KAFKATRACE_INLINE void CommitRaw(char* end) {
+    used_ = static_cast<size_t>(end - data_.get());
+  }
+  KAFKATRACE_INLINE static char* PutBytes(char* p, std::string_view bytes) {
+    CopyBytes(p, bytes.data(), bytes.size());
+    return p + bytes.size();
+  }
+  KAFKATRACE_INLINE static char* PutVarint(char* p, uint64_t value) {
+    while (value >= 0x80) {
+      *p++ = static_cast<char>(value | 0x80);
+      value >>= 7;
+    }
+    *p++ = static_cast<char>(value);
+    return p;
+  }
+
   // Starts a nested message; pass the result to EndMessage.
   KAFKATRACE_INLINE size_t BeginMessage(uint32_t field) {
     Reserve(11);
@@ -106,13 +125,45 @@ class ProtobufWriter {
     used_ = static_cast<size_t>(p - data_.get());
     return used_;
   }
+  // As BeginMessage, for a message that usually takes 128 to 16,383 bytes (a
+  // span): a two-byte placeholder, so that EndLargeMessage seldom moves the
+  // body (EndMessage would move every such span by a byte).
+  KAFKATRACE_INLINE size_t BeginLargeMessage(uint32_t field) {
+    Reserve(12);
+    char* p = PutVarint(data_.get() + used_, (uint64_t{field} << 3) | kLen);
+    p += 2;
+    used_ = static_cast<size_t>(p - data_.get());
+    return used_;
+  }
+  void EndLargeMessage(size_t body_start) {
+    const size_t length = used_ - body_start;
+    if (length >= 0x80 && length < 0x4000) [[likely]] {
+      data_[body_start - 2] = static_cast<char>(length | 0x80);
+      data_[body_start - 1] = static_cast<char>(length >> 7);
+      return;
+    }
+    char* body = data_.get() + body_start;
+    if (length < 0x80) {  // one byte: the body moves back by one
+      body[-2] = static_cast<char>(length);
+      std::memmove(body - 1, body, length);
+      used_ -= 1;
+      return;
+    }
+    char prefix[10];  // 16 KiB and over: n is at least 3, the body moves on
+    const size_t n = static_cast<size_t>(PutVarint(prefix, length) - prefix);
+    Reserve(n - 2);
+    body = data_.get() + body_start;
+    std::memmove(body + n - 2, body, length);  // widen the placeholder
+    std::memcpy(body - 2, prefix, n);
+    used_ += n - 2;
+  }
   void EndMessage(size_t body_start) {
     const size_t length = used_ - body_start;
     if (length < 0x80) {
       data_[body_start - 1] = static_cast<char>(length);
       return;
     }
-    char prefix[10];
+    char prefix[10];  // 16 KiB and over: n is at least 3, the body moves on
     const size_t n = static_cast<size_t>(PutVarint(prefix, length) - prefix);
     Reserve(n - 1);
     char* body = data_.get() + body_start;
@@ -127,8 +178,14 @@ class ProtobufWriter {
   // encoder's profile.
   KAFKATRACE_INLINE static void CopyBytes(char* dst, const char* src,
                                           size_t n) {
-    if (n > 32) {
+    if (n > 64) {
       std::memcpy(dst, src, n);
+    } else if (n > 32) {  // attribute keys such as messaging.kafka.*
+      uint64_t a[4], b[4];
+      std::memcpy(a, src, 32);
+      std::memcpy(b, src + n - 32, 32);
+      std::memcpy(dst, a, 32);
+      std::memcpy(dst + n - 32, b, 32);
     } else if (n >= 16) {
       uint64_t a[2], b[2];
       std::memcpy(a, src, 16);
@@ -144,14 +201,6 @@ class ProtobufWriter {
     } else {
       for (size_t i = 0; i < n; ++i) dst[i] = src[i];
     }
-  }
-  KAFKATRACE_INLINE static char* PutVarint(char* p, uint64_t value) {
-    while (value >= 0x80) {
-      *p++ = static_cast<char>(value | 0x80);
-      value >>= 7;
-    }
-    *p++ = static_cast<char>(value);
-    return p;
   }
   KAFKATRACE_INLINE void Reserve(size_t n) {
     if (used_ + n > capacity_) [[unlikely]]
