@@ -403,18 +403,30 @@ void EncodeSpanProtobuf(const SpanData& span, std::string& out) {
 
 void EncodeProtobuf(std::span<const std::unique_ptr<SpanData>> spans,
                     std::string& out) {
+  // Each Resource field and each ScopeSpans body is encoded as a run of its
+  // own; the request is then assembled in `out`, the enclosing ResourceSpans
+  // and ScopeSpans lengths, known by then, written in front of the runs.
+  // Closing those messages in place would move the whole batch (hundreds of
+  // kilobytes) by a few bytes, twice.
   ProtobufWriter& w = ScratchWriter();
   static const Resource kEmptyResource;
   static const InstrumentationScope kEmptyScope;
-  for (const auto& rg : Group(spans)) {
-    size_t resource_spans = w.BeginMessage(1);
+  struct Run {
+    size_t begin, end;
+    size_t size() const { return end - begin; }
+  };
+  const auto groups = Group(spans);
+  std::vector<Run> runs;  // per resource: its Resource field, its ScopeSpans
+  for (const auto& rg : groups) {
+    size_t begin = w.size();
     size_t resource = w.BeginMessage(1);
     WriteAttributes(w, 1,
                     (rg.resource ? *rg.resource : kEmptyResource).attributes());
     w.EndMessage(resource);
+    runs.push_back({begin, w.size()});
     for (const auto& sg : rg.scopes) {
       const InstrumentationScope& scope = sg.scope ? *sg.scope : kEmptyScope;
-      size_t scope_spans = w.BeginMessage(2);
+      begin = w.size();
       size_t scope_message = w.BeginMessage(1);
       w.OptionalBytesField(1, scope.name);
       w.OptionalBytesField(2, scope.version);
@@ -424,11 +436,40 @@ void EncodeProtobuf(std::span<const std::unique_ptr<SpanData>> spans,
         WriteSpanBody(w, *span);
         w.EndLargeMessage(span_message);
       }
-      w.EndMessage(scope_spans);
+      runs.push_back({begin, w.size()});
     }
-    w.EndMessage(resource_spans);
   }
-  out.append(w.view());
+  const std::string_view encoded = w.view();
+  out.reserve(out.size() + encoded.size() + 22 * runs.size());
+  const auto append_header = [&out](uint32_t field, size_t length) {
+    char header[20];
+    char* p = ProtobufWriter::PutVarint(
+        header, (uint64_t{field} << 3) | ProtobufWriter::kLen);
+    p = ProtobufWriter::PutVarint(p, length);
+    out.append(header, static_cast<size_t>(p - header));
+  };
+  const auto append_run = [&out, encoded](Run run) {
+    out.append(encoded.substr(run.begin, run.size()));
+  };
+  size_t next_run = 0;
+  for (const auto& rg : groups) {
+    const Run resource = runs[next_run];
+    const std::span<const Run> scope_runs(runs.data() + next_run + 1,
+                                          rg.scopes.size());
+    next_run += 1 + rg.scopes.size();
+    size_t resource_spans_length = resource.size();
+    for (const Run& scope_spans : scope_runs) {
+      resource_spans_length += 1 +
+                               ProtobufWriter::VarintSize(scope_spans.size()) +
+                               scope_spans.size();
+    }
+    append_header(1, resource_spans_length);  // ResourceSpans
+    append_run(resource);
+    for (const Run& scope_spans : scope_runs) {
+      append_header(2, scope_spans.size());  // ScopeSpans
+      append_run(scope_spans);
+    }
+  }
 }
 
 void EncodeJson(std::span<const std::unique_ptr<SpanData>> spans,

@@ -322,6 +322,68 @@ TEST(OtlpProtobufTest, KeyValuesOfEveryLengthAroundTheOneByteEdge) {
   }
 }
 
+// The request is assembled from separately encoded runs (EncodeProtobuf):
+// its bytes must be those of the same messages nested the plain way, whether
+// a ScopeSpans or ResourceSpans length takes one, two or three bytes.
+TEST(OtlpProtobufTest, RequestsOfEverySizeAreLaidOutCanonically) {
+  static const InstrumentationScope other_scope{"other", "2.0"};
+  static const Resource other_resource(
+      Attributes{{"service.name", std::string("b")}, {"shard", int64_t{7}}});
+  const auto resource_message = [](const Resource& resource) {
+    std::string body;
+    for (const auto& a : resource.attributes())
+      body += LengthDelimited(1, ExpectedKeyValue(a.key.view(), a.value));
+    return LengthDelimited(1, body);
+  };
+  const auto scope_message = [](const InstrumentationScope& scope) {
+    std::string body;
+    if (!scope.name.empty()) body += LengthDelimited(1, scope.name);
+    if (!scope.version.empty()) body += LengthDelimited(2, scope.version);
+    return LengthDelimited(1, body);
+  };
+  const auto span_message = [](const SpanData& span) {
+    std::string body;
+    EncodeSpanProtobuf(span, body);
+    return LengthDelimited(2, body);
+  };
+  for (size_t rich_count : {1, 3, 40, 200}) {
+    std::vector<std::unique_ptr<SpanData>> batch;
+    for (size_t i = 0; i < rich_count; ++i)
+      batch.push_back(testing::RichSpan());
+    batch.push_back(testing::RichSpan());
+    batch.back()->scope = &other_scope;
+    batch.push_back(testing::RichSpan());
+    batch.back()->resource = &other_resource;
+    batch.push_back(std::make_unique<SpanData>());  // no resource, no scope
+    batch.back()->name = "bare";
+
+    std::string rich_scope_spans = scope_message(testing::RichScope());
+    for (size_t i = 0; i < rich_count; ++i)
+      rich_scope_spans += span_message(*batch[i]);
+    const std::string first_resource =
+        resource_message(testing::RichResource()) +
+        LengthDelimited(2, rich_scope_spans) +
+        LengthDelimited(
+            2, scope_message(other_scope) + span_message(*batch[rich_count]));
+    const std::string second_resource =
+        resource_message(other_resource) +
+        LengthDelimited(2, scope_message(testing::RichScope()) +
+                               span_message(*batch[rich_count + 1]));
+    const std::string empty_resource =
+        resource_message(Resource()) +
+        LengthDelimited(2, scope_message(InstrumentationScope{}) +
+                               span_message(*batch.back()));
+    const std::string expected = LengthDelimited(1, first_resource) +
+                                 LengthDelimited(1, second_resource) +
+                                 LengthDelimited(1, empty_resource);
+    std::string out = "prefix";  // appended to, not replaced
+    EncodeProtobuf(batch, out);
+    ASSERT_EQ(out.size(), 6 + expected.size()) << rich_count;
+    EXPECT_TRUE(out.starts_with("prefix")) << rich_count;
+    EXPECT_EQ(Hex(out.substr(6)), Hex(expected)) << rich_count;
+  }
+}
+
 // Attributes still held as facts are encoded as if written into the span.
 TEST(OtlpDeferredAttributesTest, EncodedAsTheWrittenAttributes) {
   std::vector<std::unique_ptr<SpanData>> as_facts;

@@ -30,6 +30,7 @@ class ProtobufWriter {
 
   ProtobufWriter() = default;
   std::string_view view() const { return {data_.get(), used_}; }
+  size_t size() const { return used_; }
   void Clear() { used_ = 0; }
   ProtobufWriter(const ProtobufWriter&) = delete;
   ProtobufWriter& operator=(const ProtobufWriter&) = delete;
@@ -163,7 +164,7 @@ class ProtobufWriter {
       data_[body_start - 1] = static_cast<char>(length);
       return;
     }
-    char prefix[10];  // 16 KiB and over: n is at least 3, the body moves on
+    char prefix[10];  // 128 bytes and over: n is at least 2
     const size_t n = static_cast<size_t>(PutVarint(prefix, length) - prefix);
     Reserve(n - 1);
     char* body = data_.get() + body_start;
