@@ -111,6 +111,26 @@ TEST(InternedNamesTest, RepeatedNamesRepeatCopiesOnlyForViewsThatAreCopies) {
       {group, std::string_view("a\0b", 3), std::string_view()}, out));
 }
 
+TEST(InternedNamesTest, NamesOfOneLengthDifferingInAnyByteAreTold) {
+  // A name this thread saw last, and one of the same length that differs in
+  // one byte only, wherever it is: each keeps its own copy.
+  for (size_t length = 1; length <= 40; ++length) {
+    std::string base;
+    for (size_t i = 0; i < length; ++i) base += static_cast<char>('a' + i % 26);
+    const char* base_copy = InternedNames::Intern(base);
+    ASSERT_NE(base_copy, nullptr);
+    for (size_t at = 0; at < length; ++at) {
+      std::string other = base;
+      other[at] = '-';
+      const char* other_copy = InternedNames::Intern(other);
+      ASSERT_NE(other_copy, nullptr);
+      EXPECT_NE(other_copy, base_copy) << length << " " << at;
+      EXPECT_EQ(std::string(other_copy), other);
+      EXPECT_EQ(InternedNames::Intern(base), base_copy) << length << " " << at;
+    }
+  }
+}
+
 TEST(InternedNamesTest, PastTheBoundNewNamesAreRefusedAndOldOnesStillFound) {
   // Too many characters: refused while there is room for other names.
   EXPECT_EQ(
