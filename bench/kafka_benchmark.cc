@@ -31,6 +31,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "kafkatrace/batch_span_processor.h"
@@ -406,9 +407,14 @@ void ReportMedians(const Times (&runs)[kVariants][3], double Times::*field,
     Report(names[v], n, medians[v], medians[1]);
 }
 
-// Each traced variant's median share of spans dropped, when any was.
+// Each traced variant's median share of spans dropped, when any was; only
+// the variants run (letters in `variants`).
 template <typename Times, size_t kVariants>
-void ReportDrops(const Times (&runs)[kVariants][3], const char* indent) {
+void ReportDrops(const Times (&runs)[kVariants][3], std::string_view variants,
+                 const char* indent) {
+  const auto ran = [&](size_t v) {
+    return variants.find(static_cast<char>('a' + v)) != variants.npos;
+  };
   bool any = false;
   for (size_t v = 2; v < kVariants; ++v)
     for (const Times& run : runs[v]) any = any || run.dropped > 0;
@@ -416,6 +422,7 @@ void ReportDrops(const Times (&runs)[kVariants][3], const char* indent) {
   std::printf("%sspans dropped by the batch processor's full queue, median:",
               indent);
   for (size_t v = 2; v < kVariants; ++v) {
+    if (!ran(v)) continue;
     std::printf(" (%c) %.1f %%", static_cast<char>('a' + v),
                 100 * MedianOf3(runs[v][0].dropped, runs[v][1].dropped,
                                 runs[v][2].dropped));
@@ -506,7 +513,7 @@ int main(int argc, char** argv) {
       if (median > 0) std::printf(" (%c) %.2f", 'a' + v, median);
     }
     std::printf("\n");
-    ReportDrops(runs, "  ");
+    ReportDrops(runs, variants, "  ");
   }
 
   std::printf("consume, 100-byte values, %d records per run:\n", consume_n);
@@ -544,7 +551,7 @@ int main(int argc, char** argv) {
            "(c) TracingConsumer + process span, sampled",
            "(d) TracingConsumer + process span, not sampled"});
     }
-    ReportDrops(runs, "    ");
+    ReportDrops(runs, variants, "    ");
   }
 
   rd_kafka_mock_cluster_destroy(cluster);
