@@ -2,8 +2,10 @@
 // raw pointer into a buffer grown ahead of need (one capacity check per field,
 // not per byte, and no zero-filling as std::string::resize would do); Append
 // the result to a string when done. Nested messages get a one-byte length
-// placeholder, widened afterwards if the body exceeds 127 bytes, so the output
-// is canonical without a separate sizing pass.
+// placeholder (two for BeginLargeMessage), fitted to the body afterwards, so
+// the output is canonical without a separate sizing pass. Messages that hold a
+// whole batch are not closed here: the encoder writes their headers in front
+// of the runs it took from this writer (EncodeProtobuf).
 #pragma once
 
 #include <algorithm>
