@@ -46,10 +46,11 @@ cmake --build build-asan -j"$jobs"
   | tee build-asan/ctest.log | tail -n 3
 asan_summary=$(grep -E 'tests passed' build-asan/ctest.log)
 
-step "fuzz header parsing, Kafka header walking and OTLP decoding, ${fuzz_seconds}s each"
+step "fuzz header parsing, Kafka header walking, OTLP decoding and the OTLP/gRPC receiver, ${fuzz_seconds}s each"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DKAFKATRACE_FUZZ=ON -DKAFKATRACE_SANITIZE=ON -DBUILD_TESTING=OFF >/dev/null
-cmake --build build-fuzz -j"$jobs" --target propagation_fuzzer kafka_headers_fuzzer otlp_decoder_fuzzer
+cmake --build build-fuzz -j"$jobs" --target propagation_fuzzer kafka_headers_fuzzer otlp_decoder_fuzzer \
+  otlp_grpc_fuzzer
 fuzz() {  # <target> <seed corpus>: a scratch corpus, so the seeds stay as committed
   local corpus
   corpus=$(mktemp -d)
@@ -61,7 +62,8 @@ fuzz() {  # <target> <seed corpus>: a scratch corpus, so the seeds stay as commi
 fuzz propagation_fuzzer "$root/fuzz/corpus"
 fuzz kafka_headers_fuzzer "$root/fuzz/kafka_headers_corpus"
 fuzz otlp_decoder_fuzzer "$root/fuzz/otlp_corpus"
+fuzz otlp_grpc_fuzzer "$root/fuzz/grpc_corpus"
 
 elapsed=$(($(date +%s) - started))
 echo
-echo "kafkatrace tests: release: ${release_summary}; asan+ubsan: ${asan_summary}; fuzz: 3 x ${fuzz_seconds}s clean; ${elapsed}s total"
+echo "kafkatrace tests: release: ${release_summary}; asan+ubsan: ${asan_summary}; fuzz: 4 x ${fuzz_seconds}s clean; ${elapsed}s total"

@@ -58,10 +58,13 @@ class OtlpGrpcServer {
   // Accepts connections until Stop(). Call after a successful Bind.
   void Serve();
   void Stop();
+  // Serves one connected socket on the calling thread until the client closes
+  // it, the connection fails or Stop(); then closes `fd` (owned from here).
+  // Serve() calls it per connection; the fuzzer calls it on a socketpair.
+  void Handle(int fd);
 
  private:
   struct Connections;
-  void Handle(int fd);
 
   SpanStore& store_;
   OtlpGrpcServerOptions options_;
