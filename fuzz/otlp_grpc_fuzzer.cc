@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,9 +40,14 @@ bool WriteAll(int fd, std::string_view bytes) {
   return true;
 }
 
+// One in-memory store for the whole run, trimmed now and then so that long
+// runs stay within libFuzzer's memory limit.
 kafkatrace::collector::SpanStore& Store() {
   static auto store = kafkatrace::collector::SpanStore::Open(":memory:");
   Check(store.ok());
+  static unsigned calls = 0;
+  if (++calls % 1024 == 0)
+    (void)(*store)->Retain(std::numeric_limits<int64_t>::min(), 1000);
   return **store;
 }
 
