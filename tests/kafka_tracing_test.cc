@@ -1076,6 +1076,75 @@ TEST_F(KafkaTracingTest, SendSpansEndTheSameWhenTheBatchWorkerWritesThem) {
   EXPECT_EQ(check.mismatched_batches, 0);
 }
 
+TEST_F(KafkaTracingTest,
+       FailedSendSpansEndTheSameWhenTheBatchWorkerWritesThem) {
+  // A failed record's status and exception event wait in its facts too, so
+  // that a burst of failures allocates nothing on the application's thread;
+  // the worker must end the span as the delivery report (or, for a record
+  // refused at once, Produce) would have. An exporter that encodes facts gets
+  // such a span already written: its event is not an attribute.
+  using Processor = TestTracing::Processor;
+  TestTracing batch(nullptr, {}, Processor::kBatch);
+  OtlpEncodingCheck check;
+  TestTracing batch_to_otlp(nullptr, {}, Processor::kBatch,
+                            OtlpEncodingChecked(check));
+  std::vector<std::string> ends;
+  for (TestTracing* tracing : {&tracing_, &batch, &batch_to_otlp}) {
+    auto conf = cluster_.ProducerConf();
+    MockCluster::Set(*conf, "retries", "0");
+    MockCluster::Set(*conf, "message.max.bytes", "1000");
+    auto producer =
+        TracingProducer::Create(std::move(conf), tracing->tracer()).value();
+    rd_kafka_mem_free(nullptr,
+                      rd_kafka_clusterid(producer->producer().c_ptr(), 5000));
+    rd_kafka_mock_push_request_errors(
+        cluster_.get(), testing::kProduceApiKey, 1,
+        RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+    ASSERT_EQ(producer->Produce({.topic = "questions",
+                                 .partition = 0,
+                                 .key = "user-7",
+                                 .value = "1"}),
+              RdKafka::ERR_NO_ERROR);
+    (void)producer->Flush(5000);
+    ASSERT_EQ(producer->Produce({.topic = "questions",
+                                 .partition = 1,
+                                 .key = "user-8",
+                                 .value = std::string(5000, 'x')}),
+              RdKafka::ERR_MSG_SIZE_TOO_LARGE);
+    const auto spans = Named(tracing->spans(), "send questions");
+    ASSERT_EQ(spans.size(), 2u);
+    const auto by_body = SendAttributesByBody(spans);
+    std::string end;
+    for (const SpanData& span : spans) {
+      EXPECT_EQ(span.status_code, SpanStatusCode::kError);
+      ExpectExceptionEvent(span, "send", Str(span, "error.type"));
+      ASSERT_EQ(span.events.size(), 1u);
+      EXPECT_GE(span.events[0].time_unix_nanos, span.start_unix_nanos);
+      EXPECT_LE(span.events[0].time_unix_nanos, span.end_unix_nanos);
+      end += "status " + span.status_message;
+      const int64_t body = Int(span, "messaging.message.body.size");
+      for (const auto& [key, value] : by_body.at(std::to_string(body)))
+        end += "\n" + key + "=" + value;
+      for (const SpanEvent& event : span.events) {
+        end += "\nevent " + event.name;
+        for (const auto& [key, value] : event.attributes)
+          end += " " + key.str() + "=" + AttributeValueToString(value);
+      }
+      end += "\n";
+    }
+    ends.push_back(end);
+  }
+  EXPECT_NE(ends[0].find("error.type=\"TOPIC_AUTHORIZATION_FAILED\""),
+            std::string::npos);
+  EXPECT_NE(ends[0].find("error.type=\"MSG_SIZE_TOO_LARGE\""),
+            std::string::npos);
+  EXPECT_EQ(ends[1], ends[0]);
+  EXPECT_EQ(ends[2], ends[0]);
+  EXPECT_EQ(check.spans, 2);
+  EXPECT_EQ(check.spans_as_facts, 0);
+  EXPECT_EQ(check.mismatched_batches, 0);
+}
+
 // Each process span as its attributes in order (what varies from run to run,
 // the record's timestamp and time in Kafka, only checked for presence), its
 // status and its event count, by body size.

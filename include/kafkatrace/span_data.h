@@ -20,6 +20,7 @@
 namespace kafkatrace {
 
 class Resource;
+class Span;
 struct SpanData;
 struct AttributeKeyValue;  // span.h
 
@@ -44,6 +45,12 @@ struct DeferredAttributes {
   // Lists the attributes the facts stand for, in the order they are set, to
   // `sink` (once): at most kMaxListed, with distinct keys.
   using Lister = void (*)(const DeferredAttributes& deferred, Sink sink);
+  // Sets what the facts stand for beyond attributes (a failure's status and
+  // exception event) on `span`, a recording Span that ResolveDeferredAttributes
+  // wraps around the ended span's data, after the listed attributes are set;
+  // `ended_at` is the span's end time, for events of its end.
+  using Finisher = void (*)(const DeferredAttributes& deferred, Span& span,
+                            int64_t ended_at);
   static constexpr size_t kMaxListed = 20;
   static constexpr size_t kFactsSize = 112;
   // Where the listed attributes go among those the span has of its own.
@@ -56,13 +63,14 @@ struct DeferredAttributes {
   // Stores `facts` for `lister`, which reads them back with Facts<T>().
   template <typename T>
   void Store(Lister to, Order order_among_own, const ProviderState* by,
-             const T& facts) noexcept {
+             const T& facts, Finisher then = nullptr) noexcept {
     static_assert(std::is_trivially_copyable_v<T> && sizeof(T) <= kFactsSize &&
                   alignof(T) <= 8);
     std::memcpy(facts_, &facts, sizeof(T));
     provider = by;
     order = order_among_own;
     lister = to;
+    finisher = then;
   }
   template <typename T>
   T Facts() const noexcept {
@@ -71,7 +79,8 @@ struct DeferredAttributes {
     return facts;
   }
 
-  Lister lister = nullptr;  // null: nothing deferred
+  Lister lister = nullptr;      // null: nothing deferred
+  Finisher finisher = nullptr;  // null: attributes only
   Order order = Order::kAfterOwn;
   // Whose limits apply (the provider outlives its spans).
   const ProviderState* provider = nullptr;
@@ -82,7 +91,8 @@ struct DeferredAttributes {
 void ResolveDeferredAttributes(SpanData& span) noexcept;
 // Whether `span`'s deferred attributes (if any), listed as they are after its
 // own, are exactly what ResolveDeferredAttributes would give: it has none of
-// its own and the limits cut none of the listed ones.
+// its own, the limits cut none of the listed ones, and there is no finisher
+// (a failure's status and event are not attributes).
 bool DeferredAttributesExact(const SpanData& span) noexcept;
 }  // namespace detail
 

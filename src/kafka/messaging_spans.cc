@@ -27,8 +27,9 @@ void SetServerAttributes(Span& span, const BrokerAddress& broker) {
 // name as in error.type. librdkafka reports errors, not exceptions, and these
 // events are how backends list a span's failures. error.type is the caller's:
 // it goes with the span's other attributes.
+// `at`: the event's time (0: now).
 void RecordFailure(Span& span, std::string_view operation_type,
-                   rd_kafka_resp_err_t error) {
+                   rd_kafka_resp_err_t error, int64_t at = 0) {
   if (!span.IsRecording()) return;
   const char* description = rd_kafka_err2str(error);
   span.SetStatus(SpanStatusCode::kError, description);
@@ -36,7 +37,8 @@ void RecordFailure(Span& span, std::string_view operation_type,
   event_name.append(operation_type).append(".exception");
   span.AddEvent(event_name,
                 {{"exception.type", std::string(rd_kafka_err2name(error))},
-                 {"exception.message", std::string(description)}});
+                 {"exception.message", std::string(description)}},
+                at);
 }
 
 // "<operation> <topic>" built in `buffer`, on the caller's stack, when it fits
@@ -229,20 +231,6 @@ Span StartSendSpan(Tracer& tracer, const SendSpanInput& input) {
       /*server=*/nullptr, std::move(options));
 }
 
-void EndUnsentSendSpan(Span& span, const Tracer& tracer,
-                       const SendSpanInput& input, rd_kafka_resp_err_t error) {
-  if (span.IsRecording()) {
-    char partition_buffer[12];
-    AttributeBatch batch;
-    AddSendAttributes(batch, input, !tracer.SamplerUsesStartAttributes(),
-                      AssignedPartitionText(input.partition, partition_buffer));
-    batch(semconv::kErrorType, rd_kafka_err2name(error));
-    batch.SetOn(span);
-    RecordFailure(span, "send", error);
-  }
-  span.End();
-}
-
 namespace {
 // What an acknowledged record's send span ends with (see EndSendSpan).
 struct AcknowledgedRecord {
@@ -329,13 +317,14 @@ std::string_view ViewOf(const char* interned) noexcept {
 // handle are librdkafka's, gone after the delivery report).
 struct DeferredSendFacts {
   static constexpr size_t kMaxKey = 36;  // a UUID's text fits
+  static constexpr uint8_t kNoKey = 0xFF;
 
-  // False when `record` cannot wait: an error (its status is set now), a key
-  // longer than kMaxKey, or a name the intern pool has no room for.
+  // False when `record` cannot wait: a key longer than kMaxKey, an error code
+  // beyond 16 bits, or a name the intern pool has no room for.
   bool Capture(const AcknowledgedRecord& record) noexcept {
     const SendSpanInput& in = record.input;
-    if (record.error != RD_KAFKA_RESP_ERR_NO_ERROR) return false;
     if (in.key && in.key->size() > kMaxKey) return false;
+    if (record.error < INT16_MIN || record.error > INT16_MAX) return false;
     static thread_local RepeatedNames<3> t_client_names;
     std::array<const char*, 3> names;
     if (!InternInto(in.topic, topic) ||
@@ -354,9 +343,9 @@ struct DeferredSendFacts {
     port = record.port;
     tombstone = in.tombstone;
     start_attributes_set = record.start_attributes_set;
-    has_key = in.key.has_value();
-    key_size = has_key ? static_cast<uint8_t>(in.key->size()) : 0;
-    if (key_size > 0) std::memcpy(key, in.key->data(), key_size);
+    error = static_cast<int16_t>(record.error);
+    key_size = in.key ? static_cast<uint8_t>(in.key->size()) : kNoKey;
+    if (in.key) std::memcpy(key, in.key->data(), key_size);
     return true;
   }
   // The record again; views into this object and the intern pool.
@@ -364,7 +353,7 @@ struct DeferredSendFacts {
     AcknowledgedRecord record;
     record.input.topic = ViewOf(topic);
     record.input.partition = partition;
-    if (has_key) record.input.key = std::string_view(key, key_size);
+    if (key_size != kNoKey) record.input.key = std::string_view(key, key_size);
     record.input.tombstone = tombstone;
     record.input.body_size = static_cast<size_t>(body_size);
     record.input.client_id = ViewOf(client_id);
@@ -375,6 +364,7 @@ struct DeferredSendFacts {
     record.broker_rtt_us = broker_rtt_us;
     record.local_queue_us = local_queue_us;
     record.cluster_id = ViewOf(cluster_id);
+    record.error = static_cast<rd_kafka_resp_err_t>(error);
     return record;
   }
 
@@ -389,10 +379,10 @@ struct DeferredSendFacts {
   int64_t local_queue_us;
   int32_t partition;
   int32_t port;
-  bool tombstone;
-  bool start_attributes_set;
-  bool has_key;
-  uint8_t key_size;
+  int16_t error;  // librdkafka's codes are small
+  bool tombstone : 1;
+  bool start_attributes_set : 1;
+  uint8_t key_size;  // kNoKey: none
   char key[kMaxKey];
 };
 static_assert(sizeof(DeferredSendFacts) <=
@@ -408,12 +398,22 @@ void ListSendFacts(const kafkatrace::detail::DeferredAttributes& deferred,
   AddAcknowledgedAttributes(batch, record, partition_buffer);
   sink(batch.items());
 }
+
+// A failed record's status and exception event, written by the same thread
+// after its attributes: set at the delivery report, their strings would be
+// allocated there and freed on the worker, and a burst of failures (a broker
+// down, a purge) then contends for the application thread's malloc arena.
+void FinishFailedSend(const kafkatrace::detail::DeferredAttributes& deferred,
+                      Span& span, int64_t ended_at) {
+  const auto facts = deferred.Facts<DeferredSendFacts>();
+  RecordFailure(span, "send", static_cast<rd_kafka_resp_err_t>(facts.error),
+                ended_at);
+}
 }  // namespace
 
-void EndSendSpan(Span& span, const rd_kafka_message_t* message,
-                 const SendSpanEnd& producer) {
-  if (!span.IsRecording()) return;
-  const AcknowledgedRecord record = AcknowledgedRecordOf(message, producer);
+namespace {
+// Ends recording `span` with `record`'s attributes, and its failure if any.
+void EndWithRecord(Span& span, const AcknowledgedRecord& record) {
   // The attributes are a dozen values written into memory that went cold
   // while the record was in flight: on this thread (the application's, or
   // librdkafka's for the plugin) they cost more than the rest of the span, so
@@ -422,7 +422,9 @@ void EndSendSpan(Span& span, const rd_kafka_message_t* message,
     DeferredSendFacts facts;
     if (facts.Capture(record)) {
       kafkatrace::detail::SpanHandoff::EndWithDeferredAttributes(
-          span, &ListSendFacts, facts);
+          span, &ListSendFacts, facts,
+          record.error != RD_KAFKA_RESP_ERR_NO_ERROR ? &FinishFailedSend
+                                                     : nullptr);
       return;
     }
   }
@@ -433,6 +435,24 @@ void EndSendSpan(Span& span, const rd_kafka_message_t* message,
   if (record.error != RD_KAFKA_RESP_ERR_NO_ERROR)
     RecordFailure(span, "send", record.error);
   span.End();
+}
+}  // namespace
+
+void EndSendSpan(Span& span, const rd_kafka_message_t* message,
+                 const SendSpanEnd& producer) {
+  if (!span.IsRecording()) return;
+  EndWithRecord(span, AcknowledgedRecordOf(message, producer));
+}
+
+void EndUnsentSendSpan(Span& span, const Tracer& tracer,
+                       const SendSpanInput& input, rd_kafka_resp_err_t error) {
+  if (!span.IsRecording()) return;
+  // A record librdkafka never took: its attributes come from the call.
+  AcknowledgedRecord record;
+  record.input = input;
+  record.start_attributes_set = tracer.SamplerUsesStartAttributes();
+  record.error = error;
+  EndWithRecord(span, record);
 }
 
 namespace {

@@ -27,7 +27,10 @@ bool SetLimitedAttribute(Attributes& attributes, std::string_view key,
 void ResolveDeferredAttributes(SpanData& span) noexcept {
   const DeferredAttributes::Lister lister = span.deferred.lister;
   if (lister == nullptr) return;
-  span.deferred.lister = nullptr;  // resolved once, even if copied after
+  const DeferredAttributes::Finisher finisher = span.deferred.finisher;
+  // Resolved once, even if copied after.
+  span.deferred.lister = nullptr;
+  span.deferred.finisher = nullptr;
   const DeferredAttributes& deferred = span.deferred;
   lister(deferred, [&](std::span<const AttributeKeyValue> listed) {
     if (deferred.order == DeferredAttributes::Order::kBeforeOwn) {
@@ -36,11 +39,14 @@ void ResolveDeferredAttributes(SpanData& span) noexcept {
       SpanHandoff::SetAttributesOn(span, deferred.provider, listed);
     }
   });
+  if (finisher != nullptr)
+    SpanHandoff::Finish(span, deferred.provider, finisher, deferred);
 }
 
 bool DeferredAttributesExact(const SpanData& span) noexcept {
   const DeferredAttributes& deferred = span.deferred;
   if (deferred.lister == nullptr) return true;
+  if (deferred.finisher != nullptr) return false;
   // With none of its own, either order sets the listed ones on an empty
   // span; the limits are the only thing that could still change them.
   const SpanLimits& limits = deferred.provider->limits;

@@ -112,6 +112,7 @@ size_t Clear(SpanData& span) {
   span.resource = nullptr;
   span.scope = nullptr;
   span.deferred.lister = nullptr;
+  span.deferred.finisher = nullptr;
   span.deferred.provider = nullptr;
   return RetainedBytes(span);
 }

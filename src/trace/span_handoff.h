@@ -36,12 +36,14 @@ struct SpanHandoff {
   // Ends `span` (recording, CanDeferAttributes) with `facts`, from which
   // `lister` lists the rest of its attributes later, on another thread: they
   // end as if set last.
+  // With `finisher`, what is not an attribute (a failure's status and
+  // exception event) is set later too, on the same thread, after them.
   template <typename Facts>
-  static void EndWithDeferredAttributes(Span& span,
-                                        DeferredAttributes::Lister lister,
-                                        const Facts& facts) noexcept {
+  static void EndWithDeferredAttributes(
+      Span& span, DeferredAttributes::Lister lister, const Facts& facts,
+      DeferredAttributes::Finisher finisher = nullptr) noexcept {
     span.data_->deferred.Store(lister, DeferredAttributes::Order::kAfterOwn,
-                               span.provider_, facts);
+                               span.provider_, facts, finisher);
     span.End();
   }
   // Keeps `facts` in `span` (recording, CanDeferAttributes), still live, for
@@ -70,6 +72,16 @@ struct SpanHandoff {
     } else {
       span.SetAttributes(attributes);
     }
+    (void)span.data_.release();  // still the caller's
+  }
+  // For ResolveDeferredAttributes: runs `finisher` on an ended span's data,
+  // wrapped in a Span that records (status, events) as a live one would.
+  static void Finish(SpanData& data, const ProviderState* provider,
+                     DeferredAttributes::Finisher finisher,
+                     const DeferredAttributes& deferred) noexcept {
+    const int64_t ended_at = data.end_unix_nanos;
+    Span span(std::unique_ptr<SpanData>(&data), provider);
+    finisher(deferred, span, ended_at);
     (void)span.data_.release();  // still the caller's
   }
   // For facts deferred at start: the span ends as if
