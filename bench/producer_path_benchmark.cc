@@ -4,10 +4,11 @@
 // The queue is purged (untimed) every kPurgeEvery records: an ever-growing
 // queue measures first-touch page faults, not the produce path (on this
 // project's VMs fresh pages cost more than the call itself). With 65,536
-// records in flight most sampled spans are freshly allocated (the span pool
-// keeps 4,096); the "FewInFlight" variant purges every 1,024 records, as a
+// records in flight many sampled spans are freshly allocated (the span pool
+// is bounded by bytes, about 20,000 bare spans); the "FewInFlight" variant purges every 1,024 records, as a
 // producer whose broker acknowledges within milliseconds sees, so its spans
-// come back from the pool.
+// come back from the pool. Purged records end their spans failed: while the
+// next records are produced, the batch worker ends a burst of failed spans.
 #include <benchmark/benchmark.h>
 #include <librdkafka/rdkafka.h>
 
