@@ -5,10 +5,11 @@
 // queue measures first-touch page faults, not the produce path (on this
 // project's VMs fresh pages cost more than the call itself). With 65,536
 // records in flight many sampled spans are freshly allocated (the span pool
-// is bounded by bytes, about 20,000 bare spans); the "FewInFlight" variant purges every 1,024 records, as a
-// producer whose broker acknowledges within milliseconds sees, so its spans
-// come back from the pool. Purged records end their spans failed: while the
-// next records are produced, the batch worker ends a burst of failed spans.
+// is bounded by bytes, about 20,000 bare spans); the "FewInFlight" variant
+// purges every 1,024 records, as a producer whose broker acknowledges within
+// milliseconds sees, so its spans come back from the pool. Purged records end
+// their spans failed: while the next records are produced, the batch worker
+// ends a burst of failed spans.
 #include <benchmark/benchmark.h>
 #include <librdkafka/rdkafka.h>
 
