@@ -409,9 +409,7 @@ void FinishFailedSend(const kafkatrace::detail::DeferredAttributes& deferred,
   RecordFailure(span, "send", static_cast<rd_kafka_resp_err_t>(facts.error),
                 ended_at);
 }
-}  // namespace
 
-namespace {
 // Ends recording `span` with `record`'s attributes, and its failure if any.
 void EndWithRecord(Span& span, const AcknowledgedRecord& record) {
   // The attributes are a dozen values written into memory that went cold
