@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "kafka/topic_handles.h"
 #include "kafkatrace/kafka/tracing_consumer.h"
 #include "kafkatrace/kafka/tracing_producer.h"
 #include "otlp/otlp_encoder.h"
@@ -634,6 +635,32 @@ TEST_F(KafkaTracingTest, BrokerDownTimesOutDeliveryWithError) {
   EXPECT_EQ(send[0].status_code, SpanStatusCode::kError);
   EXPECT_EQ(Str(send[0], "error.type"), "_MSG_TIMED_OUT");
   ExpectExceptionEvent(send[0], "send", "_MSG_TIMED_OUT");
+}
+
+TEST_F(KafkaTracingTest, RecordsReachEveryTopicBeyondTheKeptHandles) {
+  // The producer names a topic by a handle it keeps, for the first
+  // TopicHandles::kMaxTopics topics, and by name after that: both ways must
+  // deliver to the right topic and name the span after it.
+  auto producer = Producer();
+  constexpr size_t kTopics = detail::TopicHandles::kMaxTopics + 6;
+  for (size_t i = 0; i < kTopics; ++i) {
+    ASSERT_EQ(producer->Produce({.topic = "many-" + std::to_string(i),
+                                 .value = std::to_string(i)}),
+              RdKafka::ERR_NO_ERROR);
+  }
+  ASSERT_EQ(producer->Flush(10000), RdKafka::ERR_NO_ERROR);
+  std::set<std::string> expected, acknowledged;
+  for (size_t i = 0; i < kTopics; ++i)
+    expected.insert("many-" + std::to_string(i));
+  for (const SpanData& span : tracing_.spans()) {
+    if (span.kind != SpanKind::kProducer) continue;
+    EXPECT_EQ(span.status_code, SpanStatusCode::kUnset) << span.name;
+    EXPECT_GE(Int(span, "messaging.kafka.offset"), 0) << span.name;
+    const std::string topic = Str(span, "messaging.destination.name");
+    EXPECT_EQ(span.name, "send " + topic);
+    EXPECT_TRUE(acknowledged.insert(topic).second) << topic << " twice";
+  }
+  EXPECT_EQ(acknowledged, expected);
 }
 
 TEST_F(KafkaTracingTest, ImmediateProduceFailureIsReturnedAndEndsTheSpan) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -83,6 +84,28 @@ inline std::optional<std::string> Base64Decode(std::string_view s) {
     out += static_cast<char>(bits >> 2);
   }
   return out;
+}
+
+// Whether two runs of `n` bytes are equal, without a libc call for runs of
+// up to 32 bytes (most topic and client names): overlapping loads cover it.
+inline bool EqualBytes(const char* a, const char* b, size_t n) noexcept {
+  const auto load = [](const char* p, auto word) {
+    std::memcpy(&word, p, sizeof(word));
+    return word;
+  };
+  const auto differ = [&](size_t at, auto word) {
+    return load(a + at, word) ^ load(b + at, word);
+  };
+  if (n < 4) {
+    for (size_t i = 0; i < n; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
+  if (n < 8) return (differ(0, uint32_t{}) | differ(n - 4, uint32_t{})) == 0;
+  if (n > 32) return std::memcmp(a, b, n) == 0;
+  uint64_t diff = differ(0, uint64_t{}) | differ(n - 8, uint64_t{});
+  if (n > 16) diff |= differ(8, uint64_t{}) | differ(n - 16, uint64_t{});
+  return diff == 0;
 }
 
 }  // namespace kafkatrace::text

@@ -7,6 +7,8 @@
 #include <string>
 #include <unordered_set>
 
+#include "common/text.h"
+
 namespace kafkatrace::kafka::detail {
 namespace {
 
@@ -66,28 +68,6 @@ struct RecentNames {
 };
 thread_local RecentNames t_recent;
 
-// Whether two runs of `n` bytes are equal, without a libc call for names of
-// up to 32 bytes (most topics): overlapping loads cover the run.
-inline bool EqualBytes(const char* a, const char* b, size_t n) noexcept {
-  const auto load = [](const char* p, auto word) {
-    std::memcpy(&word, p, sizeof(word));
-    return word;
-  };
-  const auto differ = [&](size_t at, auto word) {
-    return load(a + at, word) ^ load(b + at, word);
-  };
-  if (n < 4) {
-    for (size_t i = 0; i < n; ++i)
-      if (a[i] != b[i]) return false;
-    return true;
-  }
-  if (n < 8) return (differ(0, uint32_t{}) | differ(n - 4, uint32_t{})) == 0;
-  if (n > 32) return std::memcmp(a, b, n) == 0;
-  uint64_t diff = differ(0, uint64_t{}) | differ(n - 8, uint64_t{});
-  if (n > 16) diff |= differ(8, uint64_t{}) | differ(n - 16, uint64_t{});
-  return diff == 0;
-}
-
 // Intern past the address check: kept out of line so that the check alone
 // saves no registers.
 [[gnu::noinline]] const char* InternByContent(RecentNames& recent,
@@ -97,7 +77,7 @@ inline bool EqualBytes(const char* a, const char* b, size_t n) noexcept {
     const size_t i = (recent.last_found + k) % RecentNames::kSize;
     if (recent.sizes[i] == name.size() && recent.names[i] != nullptr &&
         (recent.names[i] == name.data() ||
-         EqualBytes(recent.names[i], name.data(), name.size()))) {
+         text::EqualBytes(recent.names[i], name.data(), name.size()))) {
       if (recent.names[i] == name.data())
         recent.RememberCopy(name.data(), name.size());
       recent.last_found = i;

@@ -4,10 +4,12 @@
 
 #include <cstring>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "kafka/interned_names.h"
 #include "kafka/messaging_spans.h"
+#include "kafka/topic_handles.h"
 #include "kafka/trace_headers.h"
 #include "kafkatrace/context.h"
 #include "kafkatrace/kafka/record_headers_carrier.h"
@@ -30,6 +32,18 @@ constexpr uintptr_t kDeliveryStateTag = 1;  // SpanData is at least 8-aligned
 static_assert(alignof(SpanData) > kDeliveryStateTag);
 static_assert(alignof(DeliveryState) > kDeliveryStateTag);
 
+// `text` NUL-terminated: copied into `buffer` when it fits, else into `heap`.
+const char* NulTerminated(std::string_view text, std::span<char, 256> buffer,
+                          std::string& heap) {
+  if (text.size() < buffer.size()) {
+    std::memcpy(buffer.data(), text.data(), text.size());
+    buffer[text.size()] = '\0';
+    return buffer.data();
+  }
+  heap = std::string(text);
+  return heap.c_str();
+}
+
 const TextMapPropagator& DefaultPropagator() {
   static const auto* propagator =
       MakePropagator("tracecontext,baggage").value().release();
@@ -45,6 +59,7 @@ struct TracingProducer::Impl final : public RdKafka::DeliveryReportCb {
   detail::BrokerTable brokers;
   detail::ClusterId cluster_id;
   rd_kafka_t* handle = nullptr;  // the producer's, for the cluster id
+  std::optional<detail::TopicHandles> topics;  // made with the producer
   std::string client_id;
   // The same, interned: the send spans' deferred facts find it by address.
   std::string_view client_name;
@@ -107,6 +122,7 @@ Result<std::unique_ptr<TracingProducer>> TracingProducer::Create(
   if (!producer)
     return Status::InvalidArgument("cannot create Kafka producer: " + error);
   impl->handle = producer->c_ptr();
+  impl->topics.emplace(impl->handle);
   std::unique_ptr<TracingProducer> result(new TracingProducer());
   result->impl_ = std::move(impl);
   result->producer_ = std::move(producer);
@@ -121,6 +137,7 @@ TracingProducer::~TracingProducer() {
                    RdKafka::Producer::PURGE_INFLIGHT);
   for (int i = 0; i < 100 && producer_->outq_len() > 0; ++i)
     producer_->poll(10);
+  impl_->topics->DestroyHandles();  // before the producer they belong to
 }
 
 RdKafka::ErrorCode TracingProducer::Produce(
@@ -163,18 +180,16 @@ RdKafka::ErrorCode TracingProducer::Produce(
       headers = nullptr;
     }
 
-    // NUL-terminated topic for producev, on the stack (Kafka topic names have
-    // at most 249 characters).
+    // The topic by handle (see TopicHandles); by name, NUL-terminated on the
+    // stack, past the table's bound (Kafka topic names have at most 249
+    // characters).
+    rd_kafka_topic_t* topic_handle = s.topics->Find(record.topic);
     char topic_buffer[256];
     std::string long_topic;
-    const char* topic = topic_buffer;
-    if (record.topic.size() < sizeof(topic_buffer)) {
-      std::memcpy(topic_buffer, record.topic.data(), record.topic.size());
-      topic_buffer[record.topic.size()] = '\0';
-    } else {
-      long_topic = std::string(record.topic);
-      topic = long_topic.c_str();
-    }
+    const char* topic =
+        topic_handle == nullptr
+            ? NulTerminated(record.topic, topic_buffer, long_topic)
+            : nullptr;
     SpanData* handed_off = nullptr;  // the opaque, when it is the span itself
     // Only the fields the record sets: librdkafka parses each one it is given,
     // and defaults (any partition, no key, timestamp now) cost nothing.
@@ -184,7 +199,11 @@ RdKafka::ErrorCode TracingProducer::Produce(
       fields[count].vtype = type;
       return fields[count++];
     };
-    add(RD_KAFKA_VTYPE_TOPIC).u.cstr = topic;
+    if (topic_handle != nullptr) {
+      add(RD_KAFKA_VTYPE_RKT).u.rkt = topic_handle;
+    } else {
+      add(RD_KAFKA_VTYPE_TOPIC).u.cstr = topic;
+    }
     add(RD_KAFKA_VTYPE_MSGFLAGS).u.i = RD_KAFKA_MSG_F_COPY;
     if (record.value) {
       add(RD_KAFKA_VTYPE_VALUE).u.mem = {

@@ -1,0 +1,53 @@
+#include "kafka/topic_handles.h"
+
+namespace kafkatrace::kafka::detail {
+
+[[gnu::noinline]] rd_kafka_topic_t* TopicHandles::Add(
+    std::string_view topic) noexcept {
+  try {
+    std::lock_guard lock(adding_);
+    const Table* current = current_.load(std::memory_order_relaxed);
+    if (current != nullptr) {
+      // Another thread may have added it meanwhile.
+      for (const Entry& entry : current->entries) {
+        if (entry.name == topic) return entry.handle;
+      }
+      if (current->entries.size() >= max_topics_) return nullptr;
+    } else if (max_topics_ == 0) {
+      return nullptr;
+    }
+    auto next = std::make_unique<Table>();
+    next->entries.reserve((current ? current->entries.size() : 0) + 1);
+    if (current != nullptr) next->entries = current->entries;
+    std::string name(topic);
+    // Default topic configuration, as a produce() by name gets; an existing
+    // topic object (with the application's own configuration) is shared.
+    rd_kafka_topic_t* handle =
+        rd_kafka_topic_new(client_, name.c_str(), nullptr);
+    next->entries.push_back(Entry{std::move(name), handle});
+    try {
+      tables_.push_back(std::move(next));
+    } catch (...) {
+      if (handle != nullptr) rd_kafka_topic_destroy(handle);
+      return nullptr;
+    }
+    current_.store(tables_.back().get(), std::memory_order_release);
+    return handle;
+  } catch (...) {
+    return nullptr;  // out of memory: by name
+  }
+}
+
+void TopicHandles::DestroyHandles() noexcept {
+  std::lock_guard lock(adding_);
+  const Table* current = current_.exchange(nullptr, std::memory_order_acq_rel);
+  // The newest table holds every handle ever made.
+  if (current != nullptr) {
+    for (const Entry& entry : current->entries) {
+      if (entry.handle != nullptr) rd_kafka_topic_destroy(entry.handle);
+    }
+  }
+  tables_.clear();
+}
+
+}  // namespace kafkatrace::kafka::detail
