@@ -67,6 +67,34 @@ void BM_BareProducevWithTraceparent(benchmark::State& state) {
 }
 BENCHMARK(BM_BareProducevWithTraceparent);
 
+// The same by topic handle, as TracingProducer produces: by name, librdkafka
+// looks the topic up under its client's write lock on every call. What
+// tracing costs over an application that keeps topic handles too.
+void BM_BareProducevWithTraceparentByTopicHandle(benchmark::State& state) {
+  std::string e;
+  std::unique_ptr<RdKafka::Producer> producer(
+      RdKafka::Producer::create(Conf().get(), e));
+  rd_kafka_topic_t* topic =
+      rd_kafka_topic_new(producer->c_ptr(), "orders", nullptr);
+  const char* traceparent =
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  int64_t queued = 0;
+  for (auto _ : state) {
+    if (++queued % kPurgeEvery == 0)
+      PurgeQueue(state, *producer, [&] { producer->poll(0); });
+    rd_kafka_headers_t* headers = rd_kafka_headers_new(1);
+    rd_kafka_header_add(headers, "traceparent", 11, traceparent, 55);
+    rd_kafka_producev(
+        producer->c_ptr(), RD_KAFKA_V_RKT(topic),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_VALUE(const_cast<char*>(kValue.data()), kValue.size()),
+        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
+  }
+  producer->purge(RdKafka::Producer::PURGE_QUEUE);
+  rd_kafka_topic_destroy(topic);
+}
+BENCHMARK(BM_BareProducevWithTraceparentByTopicHandle);
+
 void Traced(benchmark::State& state, bool sampled,
             int64_t purge_every = kPurgeEvery) {
   class Noop final : public kafkatrace::SpanExporter {

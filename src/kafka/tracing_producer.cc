@@ -226,7 +226,7 @@ RdKafka::ErrorCode TracingProducer::Produce(
       add(RD_KAFKA_VTYPE_OPAQUE).u.ptr = handed_off;
     }
     rd_kafka_error_t* produce_error =
-        rd_kafka_produceva(producer_->c_ptr(), fields, count);
+        rd_kafka_produceva(s.handle, fields, count);
     const auto error = produce_error == nullptr
                            ? RdKafka::ERR_NO_ERROR
                            : static_cast<RdKafka::ErrorCode>(
