@@ -17,20 +17,17 @@ namespace kafkatrace::kafka::detail {
       return nullptr;
     }
     auto next = std::make_unique<Table>();
-    next->entries.reserve((current ? current->entries.size() : 0) + 1);
     if (current != nullptr) next->entries = current->entries;
-    std::string name(topic);
+    // Room first: once librdkafka has made the handle, nothing may throw.
+    next->entries.reserve(next->entries.size() + 1);
+    tables_.reserve(tables_.size() + 1);
+    const std::string& name = names_.emplace_back(topic);
     // Default topic configuration, as a produce() by name gets; an existing
     // topic object (with the application's own configuration) is shared.
     rd_kafka_topic_t* handle =
         rd_kafka_topic_new(client_, name.c_str(), nullptr);
-    next->entries.push_back(Entry{std::move(name), handle});
-    try {
-      tables_.push_back(std::move(next));
-    } catch (...) {
-      if (handle != nullptr) rd_kafka_topic_destroy(handle);
-      return nullptr;
-    }
+    next->entries.push_back(Entry{name, handle});
+    tables_.push_back(std::move(next));
     current_.store(tables_.back().get(), std::memory_order_release);
     return handle;
   } catch (...) {
@@ -48,6 +45,7 @@ void TopicHandles::DestroyHandles() noexcept {
     }
   }
   tables_.clear();
+  names_.clear();
 }
 
 }  // namespace kafkatrace::kafka::detail

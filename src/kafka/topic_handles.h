@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -58,7 +59,7 @@ class TopicHandles {
 
  private:
   struct Entry {
-    std::string name;
+    std::string_view name;     // in names_
     rd_kafka_topic_t* handle;  // null: refused
   };
   struct Table {
@@ -72,6 +73,7 @@ class TopicHandles {
   std::atomic<const Table*> current_{nullptr};
   std::mutex adding_;
   std::vector<std::unique_ptr<Table>> tables_;  // every one published
+  std::deque<std::string> names_;  // each name once, for every table's views
 };
 
 }  // namespace kafkatrace::kafka::detail
