@@ -45,10 +45,15 @@ void PurgeQueue(benchmark::State& state, RdKafka::Producer& producer,
   state.ResumeTiming();
 }
 
-void BM_BareProducevWithTraceparent(benchmark::State& state) {
+// Bare rd_kafka_produceva with one precomputed traceparent header, the topic
+// named by string or, with `by_handle`, by a topic handle kept for the run.
+void BareProduce(benchmark::State& state, bool by_handle) {
   std::string e;
   std::unique_ptr<RdKafka::Producer> producer(
       RdKafka::Producer::create(Conf().get(), e));
+  rd_kafka_topic_t* handle =
+      by_handle ? rd_kafka_topic_new(producer->c_ptr(), "orders", nullptr)
+                : nullptr;
   const char* traceparent =
       "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
   int64_t queued = 0;
@@ -57,41 +62,33 @@ void BM_BareProducevWithTraceparent(benchmark::State& state) {
       PurgeQueue(state, *producer, [&] { producer->poll(0); });
     rd_kafka_headers_t* headers = rd_kafka_headers_new(1);
     rd_kafka_header_add(headers, "traceparent", 11, traceparent, 55);
-    rd_kafka_producev(
-        producer->c_ptr(), RD_KAFKA_V_TOPIC("orders"),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_VALUE(const_cast<char*>(kValue.data()), kValue.size()),
-        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
+    rd_kafka_vu_t fields[4];
+    if (by_handle) {
+      fields[0] = {.vtype = RD_KAFKA_VTYPE_RKT, .u = {.rkt = handle}};
+    } else {
+      fields[0] = {.vtype = RD_KAFKA_VTYPE_TOPIC, .u = {.cstr = "orders"}};
+    }
+    fields[1] = {.vtype = RD_KAFKA_VTYPE_MSGFLAGS,
+                 .u = {.i = RD_KAFKA_MSG_F_COPY}};
+    fields[2] = {
+        .vtype = RD_KAFKA_VTYPE_VALUE,
+        .u = {.mem = {const_cast<char*>(kValue.data()), kValue.size()}}};
+    fields[3] = {.vtype = RD_KAFKA_VTYPE_HEADERS, .u = {.headers = headers}};
+    rd_kafka_error_t* error = rd_kafka_produceva(producer->c_ptr(), fields, 4);
+    if (error != nullptr) rd_kafka_error_destroy(error);
   }
   producer->purge(RdKafka::Producer::PURGE_QUEUE);
+  if (handle != nullptr) rd_kafka_topic_destroy(handle);
+}
+void BM_BareProducevWithTraceparent(benchmark::State& state) {
+  BareProduce(state, /*by_handle=*/false);
 }
 BENCHMARK(BM_BareProducevWithTraceparent);
-
-// The same by topic handle, as TracingProducer produces: by name, librdkafka
-// looks the topic up under its client's write lock on every call. What
-// tracing costs over an application that keeps topic handles too.
+// By handle, as TracingProducer produces: by name, librdkafka looks the topic
+// up under its client's write lock on every call. What tracing costs over an
+// application that keeps topic handles too.
 void BM_BareProducevWithTraceparentByTopicHandle(benchmark::State& state) {
-  std::string e;
-  std::unique_ptr<RdKafka::Producer> producer(
-      RdKafka::Producer::create(Conf().get(), e));
-  rd_kafka_topic_t* topic =
-      rd_kafka_topic_new(producer->c_ptr(), "orders", nullptr);
-  const char* traceparent =
-      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-  int64_t queued = 0;
-  for (auto _ : state) {
-    if (++queued % kPurgeEvery == 0)
-      PurgeQueue(state, *producer, [&] { producer->poll(0); });
-    rd_kafka_headers_t* headers = rd_kafka_headers_new(1);
-    rd_kafka_header_add(headers, "traceparent", 11, traceparent, 55);
-    rd_kafka_producev(
-        producer->c_ptr(), RD_KAFKA_V_RKT(topic),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_VALUE(const_cast<char*>(kValue.data()), kValue.size()),
-        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
-  }
-  producer->purge(RdKafka::Producer::PURGE_QUEUE);
-  rd_kafka_topic_destroy(topic);
+  BareProduce(state, /*by_handle=*/true);
 }
 BENCHMARK(BM_BareProducevWithTraceparentByTopicHandle);
 
