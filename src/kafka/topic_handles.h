@@ -7,7 +7,8 @@
 //
 // Bounded: at most kMaxTopics names are kept (a name librdkafka refuses is kept
 // too, without a handle). Past that, Find answers null and the caller produces
-// by name, as an application without the table would.
+// by name, as an application without the table would. A handle keeps its topic
+// known to librdkafka (its metadata refreshed) until DestroyHandles().
 //
 // Threading: Find may be called from any thread, concurrently; it is lock-free
 // once a name is known (each added name publishes a new immutable table, and
