@@ -7,15 +7,10 @@ namespace kafkatrace::kafka::detail {
   try {
     std::lock_guard lock(adding_);
     const Table* current = current_.load(std::memory_order_relaxed);
-    if (current != nullptr) {
-      // Another thread may have added it meanwhile.
-      for (const Entry& entry : current->entries) {
-        if (entry.name == topic) return entry.handle;
-      }
-      if (current->entries.size() >= max_topics_) return nullptr;
-    } else if (max_topics_ == 0) {
+    // Another thread may have added it meanwhile.
+    if (const Entry* known = EntryOf(current, topic)) return known->handle;
+    if ((current != nullptr ? current->entries.size() : 0) >= max_topics_)
       return nullptr;
-    }
     auto next = std::make_unique<Table>();
     if (current != nullptr) next->entries = current->entries;
     // Room first: once librdkafka has made the handle, nothing may throw.

@@ -45,14 +45,9 @@ class TopicHandles {
   // `topic`'s handle, made on first use; null when the table is full or
   // librdkafka refused the name (produce by name then: it reports why).
   rd_kafka_topic_t* Find(std::string_view topic) noexcept {
-    if (const Table* table = current_.load(std::memory_order_acquire)) {
-      for (const Entry& entry : table->entries) {
-        if (entry.name.size() == topic.size() &&
-            text::EqualBytes(entry.name.data(), topic.data(), topic.size()))
-          return entry.handle;
-      }
-    }
-    return Add(topic);
+    const Entry* known =
+        EntryOf(current_.load(std::memory_order_acquire), topic);
+    return known != nullptr ? known->handle : Add(topic);
   }
 
   // Gives every handle back to librdkafka; idempotent.
@@ -67,6 +62,17 @@ class TopicHandles {
     std::vector<Entry> entries;  // never changed once published
   };
 
+  // `topic`'s entry in `table` (may be null); null if none.
+  static const Entry* EntryOf(const Table* table,
+                              std::string_view topic) noexcept {
+    if (table == nullptr) return nullptr;
+    for (const Entry& entry : table->entries) {
+      if (entry.name.size() == topic.size() &&
+          text::EqualBytes(entry.name.data(), topic.data(), topic.size()))
+        return &entry;
+    }
+    return nullptr;
+  }
   rd_kafka_topic_t* Add(std::string_view topic) noexcept;
 
   rd_kafka_t* const client_;
