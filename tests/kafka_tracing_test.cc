@@ -1287,6 +1287,73 @@ TEST_F(KafkaTracingTest, ProcessSpansEndTheSameWhenTheBatchWorkerWritesThem) {
   EXPECT_EQ(check.mismatched_batches, 0);
 }
 
+TEST_F(KafkaTracingTest, AKeyThatIsNotTextIsLeftOffItsSpans) {
+  // A binary key (a UUID's bytes, an Avro-encoded key) has no string form:
+  // the conventions leave messaging.kafka.message.key out, and written as a
+  // string it would make strict OTLP receivers reject the whole batch. A key
+  // of UTF-8 text beyond ASCII is kept. Checked for short keys (kept as facts
+  // under a batch processor) and long ones (written at once).
+  using Processor = TestTracing::Processor;
+  OtlpEncodingCheck check;
+  TestTracing batch_to_otlp(nullptr, {}, Processor::kBatch,
+                            OtlpEncodingChecked(check));
+  const std::string binary("\x9c\x00\xff\x01", 4);
+  const std::string long_binary = std::string(40, 'b') + "\xC0\xAF";
+  const std::string text = "cl\xC3\xA9-\xE2\x9C\x93";  // clé-✓
+  const std::string long_text = std::string(40, 't') + "\xC3\xA9";
+  const std::map<std::string, std::string> expected_key = {
+      {"1", ""}, {"22", ""}, {"333", text}, {"4444", long_text}};
+  for (TestTracing* tracing : {&tracing_, &batch_to_otlp}) {
+    SCOPED_TRACE(tracing == &tracing_ ? "simple" : "batch");
+    const std::string topic = tracing == &tracing_ ? "questions" : "answers";
+    auto producer =
+        TracingProducer::Create(cluster_.ProducerConf(), tracing->tracer())
+            .value();
+    for (const auto& [value, key] :
+         std::vector<std::pair<std::string, std::string>>{
+             {"1", binary},
+             {"22", long_binary},
+             {"333", text},
+             {"4444", long_text}}) {
+      ASSERT_EQ(
+          producer->Produce(
+              {.topic = topic, .partition = 0, .key = key, .value = value}),
+          RdKafka::ERR_NO_ERROR);
+    }
+    ASSERT_EQ(producer->Flush(5000), RdKafka::ERR_NO_ERROR);
+    auto consumer = TracingConsumer::Create(cluster_.ConsumerConf("keys"),
+                                            tracing->tracer())
+                        .value();
+    std::unique_ptr<RdKafka::TopicPartition> partition(
+        RdKafka::TopicPartition::create(topic, 0,
+                                        RdKafka::Topic::OFFSET_BEGINNING));
+    ASSERT_EQ(consumer->consumer().assign({partition.get()}),
+              RdKafka::ERR_NO_ERROR);
+    for (int seen = 0; seen < 4; ++seen) {
+      auto record = PollOne(*consumer);
+      ASSERT_TRUE(record);
+      ProcessSpanScope process(*consumer, *record);
+    }
+    consumer.reset();
+    std::map<std::string, int> spans_by_body;
+    for (const SpanData& span : tracing->spans()) {
+      const AttributeValue* size =
+          FindAttribute(span.attributes, "messaging.message.body.size");
+      if (size == nullptr) continue;
+      const int64_t n = std::get<int64_t>(*size);  // body "1", "22"...
+      const std::string value(n, static_cast<char>('0' + n));
+      ++spans_by_body[value];
+      EXPECT_EQ(Str(span, "messaging.kafka.message.key"),
+                expected_key.at(value))
+          << span.name << " " << value;
+    }
+    for (const auto& [value, key] : expected_key)
+      EXPECT_EQ(spans_by_body[value], 2) << value;  // a send and a process
+  }
+  EXPECT_EQ(check.spans, 8);
+  EXPECT_EQ(check.mismatched_batches, 0);
+}
+
 TEST_F(KafkaTracingTest, TombstoneAndBaggageTravel) {
   auto producer = Producer();
   Span parent = tracing_.tracer().StartSpan("parent");

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <span>
 
+#include "common/utf8.h"
 #include "kafka/interned_names.h"
 #include "kafka/semconv.h"
 #include "kafkatrace/clock.h"
@@ -67,6 +68,16 @@ std::string_view PartitionText(int32_t partition, char (&buffer)[12]) {
 std::string_view AssignedPartitionText(int32_t partition, char (&buffer)[12]) {
   return partition == RD_KAFKA_PARTITION_UA ? std::string_view()
                                             : PartitionText(partition, buffer);
+}
+
+// Whether a record's key goes on its span as messaging.kafka.message.key: the
+// conventions want its string form, and omit keys that have none. Kafka keys
+// are bytes; those that are UTF-8 text are their own string form, and any
+// other (a binary UUID, an Avro-encoded key) has no canonical one. Written
+// anyway, it would be invalid in OTLP, whose strict decoders drop the whole
+// request for it.
+bool HasStringForm(const std::optional<std::string_view>& key) {
+  return key && utf8::IsValid(*key);
 }
 
 // The sampling-relevant messaging attributes every Kafka span begins with,
@@ -179,7 +190,7 @@ void AddSendAttributes(AttributeBatch& batch, const SendSpanInput& input,
     ForEachStartAttribute("send", input.topic, partition, /*server=*/nullptr,
                           batch);
   }
-  if (input.key) batch(semconv::kMessageKey, *input.key);
+  if (HasStringForm(input.key)) batch(semconv::kMessageKey, *input.key);
   if (input.tombstone) batch(semconv::kTombstone, true);
   batch(semconv::kBodySize, static_cast<int64_t>(input.body_size));
   if (!input.client_id.empty()) batch(semconv::kClientId, input.client_id);
@@ -508,7 +519,7 @@ void AddProcessAttributes(AttributeBatch& batch, std::string_view topic,
                           batch);
   }
   batch(semconv::kOffset, record.offset);
-  if (record.key) batch(semconv::kMessageKey, *record.key);
+  if (HasStringForm(record.key)) batch(semconv::kMessageKey, *record.key);
   if (record.tombstone) batch(semconv::kTombstone, true);
   batch(semconv::kBodySize, static_cast<int64_t>(record.body_size));
   if (!record.group.empty()) batch(semconv::kConsumerGroup, record.group);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/json_writer.h"
+#include "common/utf8.h"
 #include "kafkatrace/resource.h"
 #include "kafkatrace/span.h"
 #include "otlp/protobuf_reader.h"
@@ -64,6 +65,18 @@ std::vector<ResourceGroup> Group(
 
 // ---- protobuf ----
 
+// A proto3 `string` field. Its bytes must be UTF-8: protobuf-go, Java and upb
+// reject the whole request otherwise, so invalid bytes are written as U+FFFD,
+// as the JSON encoding writes them.
+void StringField(ProtobufWriter& w, uint32_t field, std::string_view text) {
+  std::string repaired;
+  w.BytesField(field, utf8::Valid(text, repaired));
+}
+void OptionalStringField(ProtobufWriter& w, uint32_t field,
+                         std::string_view text) {
+  if (!text.empty()) StringField(w, field, text);
+}
+
 void WriteAnyValue(ProtobufWriter& w, uint32_t field,
                    const AttributeValue& value);
 
@@ -76,8 +89,7 @@ void WriteScalar(ProtobufWriter& w, const T& v) {
   } else if constexpr (std::is_same_v<T, double>) {
     w.DoubleField(4, v);
   } else {
-    w.BytesField(1,
-                 v);  // string_value, written even when empty (it is a oneof)
+    StringField(w, 1, v);  // string_value, written even when empty (a oneof)
   }
 }
 
@@ -106,6 +118,24 @@ void WriteAnyValue(ProtobufWriter& w, uint32_t field,
   w.EndMessage(any);
 }
 
+template <typename T>
+void WriteScalarKeyValue(ProtobufWriter& w, uint32_t field,
+                         std::string_view key, T value);
+
+// WriteScalarKeyValue for a key or string value that is not UTF-8: written
+// repaired. Out of line: the rare case stays off the inlined path.
+template <typename T>
+[[gnu::noinline]] void WriteRepairedKeyValue(ProtobufWriter& w, uint32_t field,
+                                             std::string_view key, T value) {
+  std::string key_storage, value_storage;
+  const std::string_view valid_key = utf8::Valid(key, key_storage);
+  if constexpr (std::is_same_v<T, std::string_view>) {
+    WriteScalarKeyValue(w, field, valid_key, utf8::Valid(value, value_storage));
+  } else {
+    WriteScalarKeyValue(w, field, valid_key, value);
+  }
+}
+
 // KeyValue with a scalar value (bool, int64_t, double or std::string_view),
 // sizes computed up front (no fix-ups). Most attributes are short: when the
 // whole KeyValue is under 128 bytes every length is one byte, and it is laid
@@ -116,6 +146,12 @@ template <typename T>
                                                        std::string_view key,
                                                        T value) {
   using W = ProtobufWriter;
+  // Written as StringField would, repaired first when not UTF-8 (rare).
+  bool valid = utf8::IsValid(key);
+  if constexpr (std::is_same_v<T, std::string_view>)
+    valid = valid && utf8::IsValid(value);
+  if (!valid) [[unlikely]]
+    return WriteRepairedKeyValue(w, field, key, value);
   constexpr char kKeyTag = (1 << 3) | W::kLen;    // KeyValue.key
   constexpr char kValueTag = (2 << 3) | W::kLen;  // KeyValue.value
   size_t any_length;
@@ -162,7 +198,7 @@ template <typename T>
   const size_t kv_length = 1 + W::VarintSize(key.size()) + key.size() + 1 +
                            W::VarintSize(any_length) + any_length;
   w.KnownLengthHeader(field, kv_length);
-  w.BytesField(1, key);
+  w.BytesField(1, key);  // checked above
   w.KnownLengthHeader(2, any_length);
   WriteScalar(w, value);
 }
@@ -181,7 +217,7 @@ void WriteKeyValue(ProtobufWriter& w, uint32_t field, std::string_view key,
           w, field, key, std::string_view(std::get<std::string>(value)));
     default: {  // arrays: lengths patched in after
       size_t kv = w.BeginMessage(field);
-      w.BytesField(1, key);
+      StringField(w, 1, key);
       WriteAnyValue(w, 2, value);
       w.EndMessage(kv);
     }
@@ -229,7 +265,7 @@ void WriteSpanBody(ProtobufWriter& w, const SpanData& span) {
   w.OptionalBytesField(3, ctx.trace_state().header());
   if (span.parent_span_id.IsValid())
     w.BytesField(4, Bytes(span.parent_span_id.bytes()));
-  w.BytesField(5, span.name);
+  StringField(w, 5, span.name);
   w.VarintField(6, static_cast<uint64_t>(span.kind));
   w.Fixed64Field(7, static_cast<uint64_t>(span.start_unix_nanos));
   w.Fixed64Field(8, static_cast<uint64_t>(span.end_unix_nanos));
@@ -239,7 +275,7 @@ void WriteSpanBody(ProtobufWriter& w, const SpanData& span) {
   for (const auto& event : span.events) {
     size_t e = w.BeginMessage(11);
     w.Fixed64Field(1, static_cast<uint64_t>(event.time_unix_nanos));
-    w.BytesField(2, event.name);
+    StringField(w, 2, event.name);
     WriteAttributes(w, 3, event.attributes);
     w.OptionalVarintField(4, event.dropped_attributes_count);
     w.EndMessage(e);
@@ -259,7 +295,7 @@ void WriteSpanBody(ProtobufWriter& w, const SpanData& span) {
   if (span.status_code != SpanStatusCode::kUnset ||
       !span.status_message.empty()) {
     size_t s = w.BeginMessage(15);
-    w.OptionalBytesField(2, span.status_message);
+    OptionalStringField(w, 2, span.status_message);
     w.OptionalVarintField(3, static_cast<uint64_t>(span.status_code));
     w.EndMessage(s);
   }
@@ -428,8 +464,8 @@ void EncodeProtobuf(std::span<const std::unique_ptr<SpanData>> spans,
       const InstrumentationScope& scope = sg.scope ? *sg.scope : kEmptyScope;
       begin = w.size();
       size_t scope_message = w.BeginMessage(1);
-      w.OptionalBytesField(1, scope.name);
-      w.OptionalBytesField(2, scope.version);
+      OptionalStringField(w, 1, scope.name);
+      OptionalStringField(w, 2, scope.version);
       w.EndMessage(scope_message);
       for (const SpanData* span : sg.spans) {
         size_t span_message = w.BeginLargeMessage(2);

@@ -412,6 +412,78 @@ TEST(OtlpDeferredAttributesTest, EncodedAsTheWrittenAttributes) {
   EXPECT_EQ(facts_encoded, written_encoded);
 }
 
+// A span whose every string field (names, keys, values, array elements,
+// event, link, status, scope and resource) ends with `tail`.
+std::unique_ptr<SpanData> SpanEndingEachStringWith(
+    const std::string& tail, Resource& resource, InstrumentationScope& scope) {
+  const auto text = [&](std::string head) { return head.append(tail); };
+  resource = Resource(Attributes{{text("service.name"), text("orders")}});
+  scope = InstrumentationScope{text("scope"), text("1.0")};
+  auto span = testing::RichSpan();
+  span->name = text("send ");
+  span->attributes = {
+      {text("short"), text("v")},                   // the one-byte layout
+      {text("long"), text(std::string(200, 'x'))},  // lengths of two bytes
+      {"number", int64_t{7}},
+      {text("key"), int64_t{7}},
+      {"tags", std::vector<std::string>{text("a"), "b"}},
+      {text("array key"), std::vector<int64_t>{1}}};
+  span->events = {{text("exception"),
+                   1'700'000'000'150'000'000,
+                   {{"exception.message", text("bad ")}},
+                   0}};
+  span->links[0].attributes = {{"messaging.kafka.message.key", text("k")}};
+  span->status_message = text("broker ");
+  span->resource = &resource;
+  span->scope = &scope;
+  return span;
+}
+
+// protobuf-go, Java and upb reject a whole request whose `string` fields are
+// not UTF-8; the encoders repair each bad byte to U+FFFD instead, everywhere.
+TEST(OtlpUtf8Test, BadBytesInAnyStringFieldGoOutAsReplacementCharacters) {
+  const std::string kBad = "\xFF\xC3";  // a stray byte, a truncated sequence
+  const std::string kRepaired = "\xEF\xBF\xBD\xEF\xBF\xBD";  // U+FFFD twice
+  Resource bad_resource, repaired_resource;
+  InstrumentationScope bad_scope, repaired_scope;
+  std::vector<std::unique_ptr<SpanData>> bad, repaired;
+  bad.push_back(SpanEndingEachStringWith(kBad, bad_resource, bad_scope));
+  repaired.push_back(
+      SpanEndingEachStringWith(kRepaired, repaired_resource, repaired_scope));
+
+  std::string bad_protobuf, repaired_protobuf;
+  EncodeProtobuf(bad, bad_protobuf);
+  EncodeProtobuf(repaired, repaired_protobuf);
+  EXPECT_EQ(Hex(bad_protobuf), Hex(repaired_protobuf));
+  EXPECT_EQ(bad_protobuf.find("\xFF"), std::string::npos);
+  ProtoMessage span = ProtoMessage::Parse(bad_protobuf).Sub(1).Sub(2).Sub(2);
+  EXPECT_EQ(span.Str(5), "send " + kRepaired);
+  EXPECT_EQ(span.Subs(9)[0].Str(1), "short" + kRepaired);
+  EXPECT_EQ(AnyString(span.Subs(9)[0].Sub(2)), "v" + kRepaired);
+
+  std::string bad_json, repaired_json;
+  EncodeJson(bad, bad_json);
+  EncodeJson(repaired, repaired_json);
+  EXPECT_EQ(nlohmann::json::parse(bad_json),
+            nlohmann::json::parse(repaired_json));
+}
+
+// Valid UTF-8 beyond ASCII is written as it is.
+TEST(OtlpUtf8Test, WellFormedTextIsKeptByteForByte) {
+  const std::string kText = "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80";
+  Resource resource;
+  InstrumentationScope scope;
+  std::vector<std::unique_ptr<SpanData>> batch;
+  batch.push_back(SpanEndingEachStringWith(kText, resource, scope));
+  std::string out;
+  EncodeProtobuf(batch, out);
+  ProtoMessage span = ProtoMessage::Parse(out).Sub(1).Sub(2).Sub(2);
+  EXPECT_EQ(span.Str(5), "send " + kText);
+  EXPECT_EQ(span.Subs(9)[1].Str(1), "long" + kText);
+  EXPECT_EQ(AnyString(span.Subs(9)[1].Sub(2)), std::string(200, 'x') + kText);
+  EXPECT_EQ(span.Sub(15).Str(2), "broker " + kText);
+}
+
 TEST(OtlpResponseTest, PartialSuccessDecoding) {
   // partial_success { rejected_spans: 2, error_message: "bad" }
   std::string body = std::string(
