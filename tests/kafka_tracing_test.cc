@@ -151,6 +151,20 @@ class KafkaTracingTest : public ::testing::Test {
     }
     return std::nullopt;
   }
+  // Assigns `consumer` these partitions of `topic` from their first record:
+  // assigned, not subscribed, so there is no group to join.
+  static RdKafka::ErrorCode AssignFromStart(TracingConsumer& consumer,
+                                            const std::string& topic,
+                                            std::vector<int32_t> partitions) {
+    std::vector<std::unique_ptr<RdKafka::TopicPartition>> owned;
+    std::vector<RdKafka::TopicPartition*> assignment;
+    for (int32_t partition : partitions) {
+      owned.emplace_back(RdKafka::TopicPartition::create(
+          topic, partition, RdKafka::Topic::OFFSET_BEGINNING));
+      assignment.push_back(owned.back().get());
+    }
+    return consumer.consumer().assign(assignment);
+  }
   // Produces a record through a bare (untraced) librdkafka producer with the
   // given headers.
   void ProduceRaw(const std::string& topic,
@@ -865,11 +879,7 @@ TEST_F(KafkaTracingTest, SendSpansEndAsTheyStartedUnderEitherProcessor) {
     auto consumer =
         TracingConsumer::Create(cluster_.ConsumerConf(topic), tracing->tracer())
             .value();
-    std::unique_ptr<RdKafka::TopicPartition> partition(
-        RdKafka::TopicPartition::create(topic, 0,
-                                        RdKafka::Topic::OFFSET_BEGINNING));
-    ASSERT_EQ(consumer->consumer().assign({partition.get()}),
-              RdKafka::ERR_NO_ERROR);
+    ASSERT_EQ(AssignFromStart(*consumer, topic, {0}), RdKafka::ERR_NO_ERROR);
     for (int seen = 0; seen < 2; ++seen) {
       auto record = PollOne(*consumer);
       ASSERT_TRUE(record);
@@ -1233,15 +1243,9 @@ TEST_F(KafkaTracingTest, ProcessSpansEndTheSameWhenTheBatchWorkerWritesThem) {
     auto consumer = TracingConsumer::Create(cluster_.ConsumerConf("compare"),
                                             tracing->tracer())
                         .value();
-    // Assigned, not subscribed: no group to join, and each reads all four.
-    std::vector<std::unique_ptr<RdKafka::TopicPartition>> partitions;
-    std::vector<RdKafka::TopicPartition*> assignment;
-    for (int partition : {0, 1}) {
-      partitions.emplace_back(RdKafka::TopicPartition::create(
-          "questions", partition, RdKafka::Topic::OFFSET_BEGINNING));
-      assignment.push_back(partitions.back().get());
-    }
-    ASSERT_EQ(consumer->consumer().assign(assignment), RdKafka::ERR_NO_ERROR);
+    // Each reads all four.
+    ASSERT_EQ(AssignFromStart(*consumer, "questions", {0, 1}),
+              RdKafka::ERR_NO_ERROR);
     for (int seen = 0; seen < 4;) {
       auto record = PollOne(*consumer);
       ASSERT_TRUE(record);
@@ -1324,11 +1328,7 @@ TEST_F(KafkaTracingTest, AKeyThatIsNotTextIsLeftOffItsSpans) {
     auto consumer = TracingConsumer::Create(cluster_.ConsumerConf("keys"),
                                             tracing->tracer())
                         .value();
-    std::unique_ptr<RdKafka::TopicPartition> partition(
-        RdKafka::TopicPartition::create(topic, 0,
-                                        RdKafka::Topic::OFFSET_BEGINNING));
-    ASSERT_EQ(consumer->consumer().assign({partition.get()}),
-              RdKafka::ERR_NO_ERROR);
+    ASSERT_EQ(AssignFromStart(*consumer, topic, {0}), RdKafka::ERR_NO_ERROR);
     for (int seen = 0; seen < 4; ++seen) {
       auto record = PollOne(*consumer);
       ASSERT_TRUE(record);
