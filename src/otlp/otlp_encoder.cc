@@ -147,9 +147,12 @@ template <typename T>
                                                        T value) {
   using W = ProtobufWriter;
   // Written as StringField would, repaired first when not UTF-8 (rare).
-  bool valid = utf8::IsValid(key);
-  if constexpr (std::is_same_v<T, std::string_view>)
-    valid = valid && utf8::IsValid(value);
+  bool valid;
+  if constexpr (std::is_same_v<T, std::string_view>) {
+    valid = utf8::AreValid(key, value);
+  } else {
+    valid = utf8::IsValid(key);
+  }
   if (!valid) [[unlikely]]
     return WriteRepairedKeyValue(w, field, key, value);
   constexpr char kKeyTag = (1 << 3) | W::kLen;    // KeyValue.key
