@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   conf->set("group.id", "example-consumer", error);
   conf->set("auto.offset.reset", "earliest", error);
   auto consumer = kafkatrace::kafka::TracingConsumer::Create(
-      std::move(conf), provider.GetTracer("traced_consumer"));
+      std::move(conf), provider);  // spans in kafkatrace.kafka's scope
   if (!consumer.ok() || !(*consumer)->Subscribe({topic}).ok()) {
     std::cerr << "cannot start consumer\n";
     return 1;

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
       RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   conf->set("bootstrap.servers", argv[1], error);
   auto producer =
-      kafkatrace::kafka::TracingProducer::Create(std::move(conf), tracer);
+      kafkatrace::kafka::TracingProducer::Create(std::move(conf), provider);
   if (!producer.ok()) {
     std::cerr << producer.status().message() << "\n";
     return 1;

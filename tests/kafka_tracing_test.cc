@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "kafka/topic_handles.h"
+#include "kafkatrace/kafka/instrumentation_scope.h"
 #include "kafkatrace/kafka/tracing_consumer.h"
 #include "kafkatrace/kafka/tracing_producer.h"
 #include "otlp/otlp_encoder.h"
@@ -1352,6 +1353,58 @@ TEST_F(KafkaTracingTest, AKeyThatIsNotTextIsLeftOffItsSpans) {
   }
   EXPECT_EQ(check.spans, 8);
   EXPECT_EQ(check.mismatched_batches, 0);
+}
+
+TEST_F(KafkaTracingTest, CreatedFromTheProviderSpansAreInKafkatracesOwnScope) {
+  // OpenTelemetry asks instrumentation libraries for a scope of their own,
+  // with the schema URL of the conventions they follow; the application's
+  // spans stay in its scope, and the trace still flows between the two.
+  cluster_.CreateTopic("scoped", 1);
+  TracerProvider& provider = *tracing_.provider;
+  auto producer =
+      TracingProducer::Create(cluster_.ProducerConf(), provider).value();
+  Span request = tracing_.tracer().StartSpan("POST /questions");
+  {
+    ContextScope scope(request);
+    ASSERT_EQ(producer->Produce({.topic = "scoped", .value = "hi"}),
+              RdKafka::ERR_NO_ERROR);
+  }
+  ASSERT_EQ(producer->Flush(5000), RdKafka::ERR_NO_ERROR);
+  request.End();
+  auto consumer =
+      TracingConsumer::Create(cluster_.ConsumerConf("scoped"), provider)
+          .value();
+  ASSERT_EQ(AssignFromStart(*consumer, "scoped", {0}), RdKafka::ERR_NO_ERROR);
+  {
+    auto record = PollOne(*consumer);  // freed before the consumer is
+    ASSERT_TRUE(record);
+    ProcessSpanScope process(*consumer, *record);
+  }
+  consumer.reset();
+
+  const auto spans = tracing_.spans();
+  const auto sends = Named(spans, "send scoped");
+  const auto processes = Named(spans, "process scoped");
+  const auto apps = Named(spans, "POST /questions");
+  ASSERT_EQ(sends.size(), 1u);
+  ASSERT_EQ(processes.size(), 1u);
+  ASSERT_EQ(apps.size(), 1u);
+  const SpanData* send = &sends[0];
+  const SpanData* process = &processes[0];
+  const SpanData* app = &apps[0];
+  for (const SpanData* span : {send, process}) {
+    ASSERT_NE(span->scope, nullptr);
+    EXPECT_EQ(span->scope->name, kInstrumentationName);
+    EXPECT_FALSE(span->scope->version.empty());
+    EXPECT_EQ(span->scope->schema_url, kSemconvSchemaUrl);
+    EXPECT_EQ(span->scope->schema_url,
+              "https://opentelemetry.io/schemas/1.44.0");
+  }
+  EXPECT_EQ(send->scope, process->scope);  // one tracer for both
+  EXPECT_EQ(app->scope->name, "test");
+  EXPECT_TRUE(app->scope->schema_url.empty());
+  EXPECT_EQ(send->parent_span_id, app->context.span_id());
+  EXPECT_EQ(process->parent_span_id, send->context.span_id());
 }
 
 TEST_F(KafkaTracingTest, TombstoneAndBaggageTravel) {

@@ -112,6 +112,10 @@ enum class SpanStatusCode : uint8_t { kUnset = 0, kOk = 1, kError = 2 };
 struct InstrumentationScope {
   std::string name;
   std::string version;
+  // The semantic conventions version its telemetry follows, e.g.
+  // "https://opentelemetry.io/schemas/1.44.0": collectors translate attribute
+  // names between versions by it. Empty: none declared.
+  std::string schema_url;
 };
 
 struct SpanEvent {

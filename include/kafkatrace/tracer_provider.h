@@ -50,9 +50,10 @@ class TracerProvider {
   TracerProvider(const TracerProvider&) = delete;
   TracerProvider& operator=(const TracerProvider&) = delete;
 
-  // Returns the tracer for a scope, creating it once; the reference lives as
-  // long as the provider.
-  Tracer& GetTracer(std::string_view name, std::string_view version = {});
+  // Returns the tracer for a scope (name, version and schema URL together),
+  // creating it once; the reference lives as long as the provider.
+  Tracer& GetTracer(std::string_view name, std::string_view version = {},
+                    std::string_view schema_url = {});
 
   bool ForceFlush(Deadline deadline) noexcept;
   // Flushes and stops all processors. Spans ended afterwards are dropped.

@@ -11,6 +11,7 @@
 #include "kafka/semconv.h"
 #include "kafka/trace_headers.h"
 #include "kafkatrace/clock.h"
+#include "kafkatrace/kafka/instrumentation_scope.h"
 #include "kafkatrace/propagation/composite_propagator.h"
 
 namespace kafkatrace::kafka {
@@ -137,6 +138,13 @@ struct TracingConsumer::Impl final : public RdKafka::OffsetCommitCb {
                            brokers.Coordinator());
   }
 };
+
+Result<std::unique_ptr<TracingConsumer>> TracingConsumer::Create(
+    std::unique_ptr<RdKafka::Conf> conf, TracerProvider& provider,
+    TracingConsumerOptions options) {
+  return Create(std::move(conf), InstrumentationTracer(provider),
+                std::move(options));
+}
 
 Result<std::unique_ptr<TracingConsumer>> TracingConsumer::Create(
     std::unique_ptr<RdKafka::Conf> conf, Tracer& tracer,

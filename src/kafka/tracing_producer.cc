@@ -12,6 +12,7 @@
 #include "kafka/topic_handles.h"
 #include "kafka/trace_headers.h"
 #include "kafkatrace/context.h"
+#include "kafkatrace/kafka/instrumentation_scope.h"
 #include "kafkatrace/kafka/record_headers_carrier.h"
 #include "kafkatrace/propagation/composite_propagator.h"
 #include "trace/span_handoff.h"
@@ -97,6 +98,13 @@ struct TracingProducer::Impl final : public RdKafka::DeliveryReportCb {
                          .cluster_id = cluster_id.value()});
   }
 };
+
+Result<std::unique_ptr<TracingProducer>> TracingProducer::Create(
+    std::unique_ptr<RdKafka::Conf> conf, TracerProvider& provider,
+    TracingProducerOptions options) {
+  return Create(std::move(conf), InstrumentationTracer(provider),
+                std::move(options));
+}
 
 Result<std::unique_ptr<TracingProducer>> TracingProducer::Create(
     std::unique_ptr<RdKafka::Conf> conf, Tracer& tracer,

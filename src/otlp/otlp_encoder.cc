@@ -475,6 +475,7 @@ void EncodeProtobuf(std::span<const std::unique_ptr<SpanData>> spans,
         WriteSpanBody(w, *span);
         w.EndLargeMessage(span_message);
       }
+      OptionalStringField(w, 3, scope.schema_url);  // ScopeSpans.schema_url
       runs.push_back({begin, w.size()});
     }
   }
@@ -532,7 +533,10 @@ void EncodeJson(std::span<const std::unique_ptr<SpanData>> spans,
       w.EndObject();
       w.Key("spans").BeginArray();
       for (const SpanData* span : sg.spans) WriteJsonSpan(w, *span);
-      w.EndArray().EndObject();
+      w.EndArray();
+      if (sg.scope != nullptr && !sg.scope->schema_url.empty())
+        w.Key("schemaUrl").String(sg.scope->schema_url);
+      w.EndObject();
     }
     w.EndArray().EndObject();
   }

@@ -54,6 +54,7 @@ TEST(OtlpProtobufTest, EveryFieldOfARichSpan) {
   ProtoMessage scope_spans = resource_spans.Sub(2);
   EXPECT_EQ(scope_spans.Sub(1).Str(1), "kafkatrace.kafka");
   EXPECT_EQ(scope_spans.Sub(1).Str(2), "0.1.0");
+  EXPECT_EQ(scope_spans.Str(3), "https://opentelemetry.io/schemas/1.44.0");
 
   ProtoMessage span = scope_spans.Sub(2);
   EXPECT_EQ(Hex(span.Str(1)), "4bf92f3577b34da6a3ce929d0e0e4736");
@@ -184,6 +185,7 @@ TEST(OtlpJsonTest, EveryFieldOfARichSpan) {
   auto& ss = rs["scopeSpans"][0];
   EXPECT_EQ(ss["scope"]["name"], "kafkatrace.kafka");
   EXPECT_EQ(ss["scope"]["version"], "0.1.0");
+  EXPECT_EQ(ss["schemaUrl"], "https://opentelemetry.io/schemas/1.44.0");
   auto& span = ss["spans"][0];
   EXPECT_EQ(span["traceId"], "4bf92f3577b34da6a3ce929d0e0e4736");
   EXPECT_EQ(span["spanId"], "00f067aa0ba902b7");
@@ -326,7 +328,7 @@ TEST(OtlpProtobufTest, KeyValuesOfEveryLengthAroundTheOneByteEdge) {
 // its bytes must be those of the same messages nested the plain way, whether
 // a ScopeSpans or ResourceSpans length takes one, two or three bytes.
 TEST(OtlpProtobufTest, RequestsOfEverySizeAreLaidOutCanonically) {
-  static const InstrumentationScope other_scope{"other", "2.0"};
+  static const InstrumentationScope other_scope{"other", "2.0"};  // no schema
   static const Resource other_resource(
       Attributes{{"service.name", std::string("b")}, {"shard", int64_t{7}}});
   const auto resource_message = [](const Resource& resource) {
@@ -357,9 +359,13 @@ TEST(OtlpProtobufTest, RequestsOfEverySizeAreLaidOutCanonically) {
     batch.push_back(std::make_unique<SpanData>());  // no resource, no scope
     batch.back()->name = "bare";
 
+    // ScopeSpans.schema_url (field 3) comes after the spans.
+    const std::string rich_schema =
+        LengthDelimited(3, testing::RichScope().schema_url);
     std::string rich_scope_spans = scope_message(testing::RichScope());
     for (size_t i = 0; i < rich_count; ++i)
       rich_scope_spans += span_message(*batch[i]);
+    rich_scope_spans += rich_schema;
     const std::string first_resource =
         resource_message(testing::RichResource()) +
         LengthDelimited(2, rich_scope_spans) +
@@ -368,7 +374,8 @@ TEST(OtlpProtobufTest, RequestsOfEverySizeAreLaidOutCanonically) {
     const std::string second_resource =
         resource_message(other_resource) +
         LengthDelimited(2, scope_message(testing::RichScope()) +
-                               span_message(*batch[rich_count + 1]));
+                               span_message(*batch[rich_count + 1]) +
+                               rich_schema);
     const std::string empty_resource =
         resource_message(Resource()) +
         LengthDelimited(2, scope_message(InstrumentationScope{}) +
@@ -418,7 +425,7 @@ std::unique_ptr<SpanData> SpanEndingEachStringWith(
     const std::string& tail, Resource& resource, InstrumentationScope& scope) {
   const auto text = [&](std::string head) { return head.append(tail); };
   resource = Resource(Attributes{{text("service.name"), text("orders")}});
-  scope = InstrumentationScope{text("scope"), text("1.0")};
+  scope = InstrumentationScope{text("scope"), text("1.0"), text("https://s/")};
   auto span = testing::RichSpan();
   span->name = text("send ");
   span->attributes = {

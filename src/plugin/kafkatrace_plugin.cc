@@ -33,6 +33,7 @@
 #include "kafka/trace_headers.h"
 #include "kafkatrace/batch_span_processor.h"
 #include "kafkatrace/console_span_exporter.h"
+#include "kafkatrace/kafka/instrumentation_scope.h"
 #include "kafkatrace/otlp/otlp_http_exporter.h"
 #include "kafkatrace/propagation/composite_propagator.h"
 #include "kafkatrace/tracer_provider.h"
@@ -128,7 +129,8 @@ class Client {
         propagator_(MakePropagator("tracecontext,baggage").value()),
         injector_(*propagator_),
         extractor_(*propagator_) {
-    tracer_ = &provider_->GetTracer("kafkatrace.plugin", KAFKATRACE_VERSION);
+    tracer_ = &provider_->GetTracer("kafkatrace.plugin", KAFKATRACE_VERSION,
+                                    kafka::kSemconvSchemaUrl);
     char buf[512];
     size_t size = sizeof(buf);
     if (rd_kafka_conf_get(conf, "group.id", buf, &size) == RD_KAFKA_CONF_OK)

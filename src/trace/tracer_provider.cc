@@ -42,15 +42,19 @@ TracerProvider::~TracerProvider() {
 }
 
 Tracer& TracerProvider::GetTracer(std::string_view name,
-                                  std::string_view version) {
+                                  std::string_view version,
+                                  std::string_view schema_url) {
   std::lock_guard lock(tracers_mutex_);
   for (const auto& tracer : tracers_) {
-    if (tracer->scope().name == name && tracer->scope().version == version)
+    const InstrumentationScope& scope = tracer->scope();
+    if (scope.name == name && scope.version == version &&
+        scope.schema_url == schema_url)
       return *tracer;
   }
   tracers_.push_back(std::make_unique<Tracer>(
       state_.get(),
-      InstrumentationScope{std::string(name), std::string(version)}));
+      InstrumentationScope{std::string(name), std::string(version),
+                           std::string(schema_url)}));
   return *tracers_.back();
 }
 

@@ -34,6 +34,7 @@ class Receiver(http.server.BaseHTTPRequestHandler):
                                if a["key"] == "service.name")
                 for ss in rs["scopeSpans"]:
                     for span in ss["spans"]:
+                        span["scope"] = dict(ss.get("scope", {}), schemaUrl=ss.get("schemaUrl"))
                         Receiver.spans.append((service, span))
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -100,6 +101,8 @@ class PluginTest(unittest.TestCase):
         send = wait_for(lambda: spans_of("kcat-p", "send k1"))
         self.assertEqual(len(send), 1)
         self.assertEqual(send[0]["kind"], 4)
+        self.assertEqual(send[0]["scope"]["name"], "kafkatrace.plugin")
+        self.assertEqual(send[0]["scope"]["schemaUrl"], "https://opentelemetry.io/schemas/1.44.0")
         self.assertEqual(send[0]["traceId"], record["traceparent"]["trace_id"])
         self.assertEqual(send[0]["spanId"], record["traceparent"]["parent_span_id"])
         attributes = {a["key"]: a["value"] for a in send[0]["attributes"]}

@@ -15,7 +15,8 @@ inline const Resource& RichResource() {
   return resource;
 }
 inline const InstrumentationScope& RichScope() {
-  static const InstrumentationScope scope{"kafkatrace.kafka", "0.1.0"};
+  static const InstrumentationScope scope{
+      "kafkatrace.kafka", "0.1.0", "https://opentelemetry.io/schemas/1.44.0"};
   return scope;
 }
 

@@ -226,13 +226,12 @@ int RunConsume(const ConsumeArgs& args) {
   SetOrDie(*conf, "enable.auto.commit", grouped ? "true" : "false");
   SetOrDie(*conf, "auto.offset.reset",
            args.from_beginning ? "earliest" : "latest");
-  Tracer& tracer = provider->GetTracer("kafkatrace-cli", KAFKATRACE_VERSION);
   const kafka::ProducerContextPolicy policy =
       args.policy == "link" ? kafka::ProducerContextPolicy::kLink
       : args.policy == "new-trace"
           ? kafka::ProducerContextPolicy::kNewTraceWithLink
           : kafka::ProducerContextPolicy::kParent;
-  auto consumer = kafka::TracingConsumer::Create(std::move(conf), tracer,
+  auto consumer = kafka::TracingConsumer::Create(std::move(conf), *provider,
                                                  {.policy = policy});
   if (!consumer.ok()) {
     std::cerr << "kafkatrace consume: " << consumer.status().message() << "\n";

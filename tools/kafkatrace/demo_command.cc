@@ -171,9 +171,8 @@ class Api {
     std::string e;
     conf->set("dr_cb", &delivery_, e);
     SetOrDie(*conf, "message.timeout.ms", "3000");
-    producer_ = std::move(kafka::TracingProducer::Create(
-                              std::move(conf), provider_->GetTracer("ask-api"))
-                              .value());
+    producer_ = std::move(
+        kafka::TracingProducer::Create(std::move(conf), *provider_).value());
     poller_ = std::thread([this] {
       while (!shared_.stop) producer_->Poll(50);
     });
@@ -312,10 +311,10 @@ void RunWorker(Shared& shared, const std::string& bootstrap,
   SetOrDie(*conf, "group.id", "workers");
   SetOrDie(*conf, "auto.offset.reset", "earliest");
   auto consumer = std::move(
-      kafka::TracingConsumer::Create(std::move(conf), tracer).value());
+      kafka::TracingConsumer::Create(std::move(conf), *provider).value());
   (void)consumer->Subscribe({"questions"});
   auto producer = std::move(
-      kafka::TracingProducer::Create(Conf(bootstrap), tracer).value());
+      kafka::TracingProducer::Create(Conf(bootstrap), *provider).value());
   // Delivery reports end the send spans: serve them promptly, not at the
   // consume cadence.
   std::thread poller([&] {
@@ -436,7 +435,7 @@ class Board {
     SetOrDie(*conf, "group.id", "board");
     SetOrDie(*conf, "auto.offset.reset", "earliest");
     auto consumer = std::move(
-        kafka::TracingConsumer::Create(std::move(conf), tracer).value());
+        kafka::TracingConsumer::Create(std::move(conf), *provider_).value());
     (void)consumer->Subscribe({"answers"});
     while (!shared_.stop) {
       auto record = consumer->Poll(100);

@@ -70,7 +70,7 @@ int RunProduce(const ProduceArgs& args) {
   if (conf->set("dr_cb", &counter, error) != RdKafka::Conf::CONF_OK) return 2;
   SetOrDie(*conf, "message.timeout.ms", "10000");
   Tracer& tracer = provider->GetTracer("kafkatrace-cli", KAFKATRACE_VERSION);
-  auto producer = kafka::TracingProducer::Create(std::move(conf), tracer);
+  auto producer = kafka::TracingProducer::Create(std::move(conf), *provider);
   if (!producer.ok()) {
     std::cerr << "kafkatrace produce: " << producer.status().message() << "\n";
     return 2;

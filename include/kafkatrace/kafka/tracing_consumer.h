@@ -12,7 +12,9 @@
 // cluster (messaging.kafka.cluster.id), once librdkafka's metadata has it.
 //
 // Ownership: the TracingConsumer owns the RdKafka::KafkaConsumer and closes it
-// on destruction. The Tracer (and its provider) must outlive it. Threading:
+// on destruction. The Tracer (and its provider) must outlive it, and every
+// ConsumedRecord must be gone before it: a record holds librdkafka's message,
+// and librdkafka's destruction waits for all of them. Threading:
 // like KafkaConsumer, use it from one thread. Commit callbacks (and their
 // spans) run on the thread that polls.
 #pragma once
@@ -31,6 +33,7 @@
 #include "kafkatrace/span.h"
 #include "kafkatrace/status.h"
 #include "kafkatrace/tracer.h"
+#include "kafkatrace/tracer_provider.h"
 
 namespace kafkatrace::kafka {
 
@@ -105,6 +108,12 @@ class TracingConsumer {
   // untouched.
   static Result<std::unique_ptr<TracingConsumer>> Create(
       std::unique_ptr<RdKafka::Conf> conf, Tracer& tracer,
+      TracingConsumerOptions options = {});
+  // The usual choice: the spans in kafkatrace's own instrumentation scope,
+  // with its semantic conventions' schema URL (InstrumentationTracer). The
+  // tracer taken above puts them in the application's scope instead.
+  static Result<std::unique_ptr<TracingConsumer>> Create(
+      std::unique_ptr<RdKafka::Conf> conf, TracerProvider& provider,
       TracingConsumerOptions options = {});
   ~TracingConsumer();
   TracingConsumer(const TracingConsumer&) = delete;

@@ -34,6 +34,7 @@
 #include "kafkatrace/span_context.h"
 #include "kafkatrace/status.h"
 #include "kafkatrace/tracer.h"
+#include "kafkatrace/tracer_provider.h"
 
 namespace kafkatrace::kafka {
 
@@ -66,6 +67,12 @@ class TracingProducer {
   // has ended, with the record's own opaque. Errors name the bad setting.
   static Result<std::unique_ptr<TracingProducer>> Create(
       std::unique_ptr<RdKafka::Conf> conf, Tracer& tracer,
+      TracingProducerOptions options = {});
+  // The usual choice: the spans in kafkatrace's own instrumentation scope,
+  // with its semantic conventions' schema URL (InstrumentationTracer). The
+  // tracer taken above puts them in the application's scope instead.
+  static Result<std::unique_ptr<TracingProducer>> Create(
+      std::unique_ptr<RdKafka::Conf> conf, TracerProvider& provider,
       TracingProducerOptions options = {});
   ~TracingProducer();
   TracingProducer(const TracingProducer&) = delete;
