@@ -86,6 +86,31 @@ inline std::optional<std::string> Base64Decode(std::string_view s) {
   return out;
 }
 
+// Encodes standard base64 (RFC 4648 section 4), padded: how bytes that are not
+// text travel in JSON.
+inline std::string Base64Encode(std::string_view bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  size_t i = 0;
+  const auto byte = [&](size_t k) { return static_cast<uint8_t>(bytes[k]); };
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const uint32_t bits = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
+    for (int shift = 18; shift >= 0; shift -= 6)
+      out += kAlphabet[(bits >> shift) & 0x3F];
+  }
+  const size_t rest = bytes.size() - i;
+  if (rest > 0) {
+    const uint32_t bits = (byte(i) << 16) | (rest == 2 ? byte(i + 1) << 8 : 0);
+    out += kAlphabet[(bits >> 18) & 0x3F];
+    out += kAlphabet[(bits >> 12) & 0x3F];
+    out += rest == 2 ? kAlphabet[(bits >> 6) & 0x3F] : '=';
+    out += '=';
+  }
+  return out;
+}
+
 // Whether two runs of `n` bytes are equal, without a libc call for runs of
 // up to 32 bytes (most topic and client names): overlapping loads cover it.
 inline bool EqualBytes(const char* a, const char* b, size_t n) noexcept {

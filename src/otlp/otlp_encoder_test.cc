@@ -562,5 +562,26 @@ TEST(TextTest, Base64DecodesPaddedAndUnpadded) {
   EXPECT_FALSE(text::Base64Decode("aGV$bG8"));  // not base64
 }
 
+TEST(TextTest, Base64EncodesTheRfcVectorsAndEveryByte) {
+  // RFC 4648 section 10.
+  const std::pair<std::string, std::string> vectors[] = {
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"}};
+  for (const auto& [bytes, encoded] : vectors)
+    EXPECT_EQ(text::Base64Encode(bytes), encoded) << bytes;
+  EXPECT_EQ(text::Base64Encode(std::string("\xfb\xff", 2)), "+/8=");
+  std::string every_byte;
+  for (int b = 0; b < 256; ++b) every_byte += static_cast<char>(b);
+  for (size_t length = 0; length <= every_byte.size(); length += 7) {
+    const std::string bytes = every_byte.substr(256 - length);
+    EXPECT_EQ(text::Base64Decode(text::Base64Encode(bytes)), bytes) << length;
+  }
+}
+
 }  // namespace
 }  // namespace kafkatrace::otlp

@@ -3,6 +3,7 @@
 
 Usage: cli_test.py <build-dir>
 """
+import base64
 import json
 import os
 import subprocess
@@ -25,7 +26,8 @@ class CliTest(unittest.TestCase):
     def setUpClass(cls):
         cls.broker = subprocess.Popen(
             [KAFKATRACE, "broker", "--port", "0", "--topic", "questions:2", "--topic", "plain",
-             "--topic", "lagged:1", "--topic", "from-kcat:1", "--topic", "to-kcat:1", "--topic", "bad-headers:1"],
+             "--topic", "lagged:1", "--topic", "from-kcat:1", "--topic", "to-kcat:1", "--topic", "bad-headers:1",
+             "--topic", "binary:1"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         cls.bootstrap = cls.broker.stdout.readline().strip()
         assert cls.bootstrap.startswith("localhost:"), cls.bootstrap
@@ -162,6 +164,27 @@ class CliTest(unittest.TestCase):
         text = self.consume(topic, "--count", "2")
         self.assertIn('traceparent: "garbage" malformed: the consumer starts a new trace', text)
         self.assertIn("2 traceparent headers: ignored per W3C", text)
+
+    def test_record_bytes_are_shown_safely_and_kept_exactly(self):
+        # A record's bytes are the producer's: on a terminal, control bytes could
+        # recolor or retitle it; in JSON, bytes that are not UTF-8 would be lost.
+        key = b"\xff\x01\xc3"  # not UTF-8
+        value = "v\u200bal\x1b[31m\x85\\".encode()  # UTF-8 with ESC, a C1 control, a backslash
+        subprocess.run(["kcat", "-b", self.bootstrap, "-t", "binary", "-P", "-K", "|", "-H", b"x-bin=\xff\xfe"],
+                       input=key + b"|" + value + b"\n", check=True, timeout=30)
+        text = self.consume("binary", "--count", "1")
+        self.assertIn("key: \\xff\\x01\\xc3\n", text)
+        self.assertIn("value: v\u200bal\\x1b[31m\\xc2\\x85\\\\\n", text)
+        self.assertIn("header x-bin: \\xff\\xfe\n", text)
+        self.assertNotIn("\x1b", text)
+
+        record = json.loads(self.consume("binary", "--count", "1", "--json"))
+        self.assertEqual(base64.b64decode(record["key_base64"]), key)
+        self.assertEqual(record["key"], "\ufffd\x01\ufffd")
+        self.assertEqual(record["value"].encode(), value)  # UTF-8: kept as it is
+        self.assertNotIn("value_base64", record)
+        header = next(h for h in record["headers"] if h["key"] == "x-bin")
+        self.assertEqual(base64.b64decode(header["value_base64"]), b"\xff\xfe")
 
 
 if __name__ == "__main__":

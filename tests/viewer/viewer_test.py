@@ -241,6 +241,21 @@ class ViewerTest(unittest.TestCase):
         status, traces = get(self.ui + "api/traces?name=gzipped%20span&start_ns=" + str(time.time_ns() + 10**12))
         self.assertEqual(traces, [])
 
+    def test_trace_escapes_names_for_the_terminal(self):
+        # Service and span names are whatever a sender wrote: an OSC sequence
+        # would retitle the terminal that prints them.
+        span = {"traceId": "7e" * 16, "spanId": "cd" * 8, "name": "\x1b]0;pwned\x07 ok \u00e9t\u00e9",
+                "kind": 1, "startTimeUnixNano": "1", "endTimeUnixNano": "2"}
+        resource = {"attributes": [{"key": "service.name", "value": {"stringValue": "svc\x1b[31m"}}]}
+        body = json.dumps({"resourceSpans": [{"resource": resource, "scopeSpans": [{"spans": [span]}]}]})
+        self.assertEqual(post(self.otlp, body.encode(), "application/json")[0], 200)
+        self.wait_for_trace("7e" * 16, 1)
+        text = subprocess.run([KAFKATRACE, "trace", "7e" * 16, "--db", self.db], capture_output=True,
+                              text=True, timeout=30, check=True).stdout
+        self.assertNotIn("\x1b", text)
+        self.assertNotIn("\x07", text)
+        self.assertIn("svc\\x1b[31m: \\x1b]0;pwned\\x07 ok \u00e9t\u00e9", text)
+
     def test_acknowledged_spans_survive_sigkill(self):
         db = os.path.join(self.dir, "durable.db")
         view, otlp, ui = start_view(db)

@@ -6,6 +6,8 @@
 #include <ctime>
 #include <iostream>
 
+#include "common/utf8.h"
+
 namespace kafkatrace::cli {
 
 std::atomic<bool> g_stop_requested{false};
@@ -98,6 +100,46 @@ std::string FormatTimestampMs(int64_t ms) {
                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
                 tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
   return buf;
+}
+
+std::string Printable(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  const auto escape = [&out](uint8_t byte) {
+    char hex[5];
+    std::snprintf(hex, sizeof(hex), "\\x%02x", byte);
+    out += hex;
+  };
+  for (size_t i = 0; i < bytes.size();) {
+    const auto c = static_cast<uint8_t>(bytes[i]);
+    const size_t length = utf8::SequenceLength(bytes, i);
+    // U+0080-U+009F, the C1 controls, are encoded as C2 80 - C2 9F.
+    const bool c1 =
+        length == 2 && c == 0xC2 && static_cast<uint8_t>(bytes[i + 1]) < 0xA0;
+    if (length == 0 || c1) {
+      escape(c);
+      ++i;
+    } else if (length > 1) {
+      out.append(bytes.substr(i, length));
+      i += length;
+    } else {
+      if (c == '\\') {
+        out += "\\\\";
+      } else if (c == '\n') {
+        out += "\\n";
+      } else if (c == '\t') {
+        out += "\\t";
+      } else if (c == '\r') {
+        out += "\\r";
+      } else if (c < 0x20 || c == 0x7F) {
+        escape(c);
+      } else {
+        out += static_cast<char>(c);
+      }
+      ++i;
+    }
+  }
+  return out;
 }
 
 }  // namespace kafkatrace::cli

@@ -40,4 +40,10 @@ void InstallStopSignals();
 
 std::string FormatTimestampMs(int64_t ms);  // 2026-12-02T02:10:00.123Z
 
+// Record bytes made safe for a terminal, one line, nothing lost: UTF-8 text is
+// kept, control characters (C0, DEL, C1: a record could otherwise recolor or
+// retitle the terminal) and bytes that are not UTF-8 are escaped as \n, \t,
+// \r or \xNN, and a backslash is doubled so that escapes stay unambiguous.
+std::string Printable(std::string_view bytes);
+
 }  // namespace kafkatrace::cli

@@ -10,6 +10,8 @@
 #include "cli_support.h"
 #include "commands.h"
 #include "common/json_writer.h"
+#include "common/text.h"
+#include "common/utf8.h"
 #include "kafkatrace/kafka/record_headers_carrier.h"
 #include "kafkatrace/kafka/tracing_consumer.h"
 #include "kafkatrace/propagation/baggage_propagator.h"
@@ -105,14 +107,16 @@ void PrintText(const kafka::ConsumedRecord& r,
          std::to_string(r.offset()) + "\n";
   out += "timestamp: " + FormatTimestampMs(r.timestamp_ms()) + " (waited " +
          wait + " in Kafka)\n";
-  out += "key: " + (r.key() ? std::string(*r.key()) : std::string("(none)")) +
-         "\n";
+  // Record bytes are escaped (Printable): they are the producer's, and the
+  // terminal is ours.
+  out +=
+      "key: " + (r.key() ? Printable(*r.key()) : std::string("(none)")) + "\n";
   out += "value: " +
-         (r.value() ? std::string(*r.value()) : std::string("(tombstone)")) +
+         (r.value() ? Printable(*r.value()) : std::string("(tombstone)")) +
          "\n";
   if (headers.empty()) out += "headers: (none)\n";
   for (const auto& h : headers)
-    out += "header " + h.key + ": " + h.value + "\n";
+    out += "header " + Printable(h.key) + ": " + Printable(h.value) + "\n";
   if (info.context) {
     const SpanContext& c = *info.context;
     const std::string flags = info.raw.substr(53, 2);
@@ -121,7 +125,8 @@ void PrintText(const kafka::ConsumedRecord& r,
            " | flags " + flags + " (sampled: " + (c.sampled() ? "yes" : "no") +
            ((c.flags() & kTraceFlagRandom) ? ", random trace-id" : "") + ")\n";
   } else if (!info.problem.empty()) {
-    out += "traceparent: " + (info.raw.empty() ? "" : "\"" + info.raw + "\" ") +
+    out += "traceparent: " +
+           (info.raw.empty() ? "" : "\"" + Printable(info.raw) + "\" ") +
            info.problem + "\n";
   } else {
     out += "traceparent: (none: the consumer starts a new trace)\n";
@@ -134,8 +139,25 @@ void PrintText(const kafka::ConsumedRecord& r,
     out += "tracestate: " + info.tracestate_problem + "\n";
   }
   for (const auto& e : info.baggage.entries())
-    out += "baggage: " + e.key + "=" + e.value + "\n";
+    out += "baggage: " + Printable(e.key) + "=" + Printable(e.value) + "\n";
   std::cout << out << std::flush;
+}
+
+// `name`: the bytes as a JSON string, or null. JSON strings are Unicode, so
+// bytes that are not UTF-8 (a binary key, an Avro value) also go out exactly,
+// as `<name>_base64`, beside their repaired text.
+void WriteBytes(json::Writer& w, std::string_view name,
+                std::optional<std::string_view> bytes) {
+  w.Key(name);
+  if (!bytes) {
+    w.Null();
+    return;
+  }
+  w.String(*bytes);
+  if (!utf8::IsValid(*bytes)) {
+    w.Key(std::string(name).append("_base64"))
+        .String(text::Base64Encode(*bytes));
+  }
 }
 
 void PrintJson(const kafka::ConsumedRecord& r,
@@ -149,24 +171,14 @@ void PrintJson(const kafka::ConsumedRecord& r,
   w.Key("timestamp_ms").Int(r.timestamp_ms());
   w.Key("timestamp").String(FormatTimestampMs(r.timestamp_ms()));
   w.Key("queue_wait_ms").Double(r.queue_wait_ms());
-  w.Key("key");
-  if (r.key())
-    w.String(*r.key());
-  else
-    w.Null();
-  w.Key("value");
-  if (r.value())
-    w.String(*r.value());
-  else
-    w.Null();
+  WriteBytes(w, "key", r.key());
+  WriteBytes(w, "value", r.value());
   w.Key("headers").BeginArray();
-  for (const auto& h : headers)
-    w.BeginObject()
-        .Key("key")
-        .String(h.key)
-        .Key("value")
-        .String(h.value)
-        .EndObject();
+  for (const auto& h : headers) {
+    w.BeginObject().Key("key").String(h.key);
+    WriteBytes(w, "value", h.value);
+    w.EndObject();
+  }
   w.EndArray();
   w.Key("traceparent");
   if (info.traceparent_headers == 0) {

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <map>
 
+#include "cli_support.h"
 #include "collector/kafka_hops.h"
 #include "collector/span_store.h"
 #include "commands.h"
@@ -64,9 +65,16 @@ int RunTrace(const TraceArgs& args) {
                                 total));
         std::string bar(kWidth, ' ');
         for (int i = from; i < std::min(kWidth, from + len); ++i) bar[i] = '#';
-        std::string label =
-            std::string(2 * depth, ' ') + s->service + ": " + s->name;
-        if (label.size() > 48) label = label.substr(0, 45) + "...";
+        // Names come from whoever sent the spans: escaped for the terminal,
+        // and cut only between UTF-8 sequences.
+        std::string label = std::string(2 * depth, ' ') +
+                            Printable(s->service) + ": " + Printable(s->name);
+        if (label.size() > 48) {
+          size_t cut = 45;
+          while (cut > 0 && (static_cast<uint8_t>(label[cut]) & 0xC0) == 0x80)
+            --cut;
+          label = label.substr(0, cut) + "...";
+        }
         std::printf(
             "%-48s |%s| %10s%s\n", label.c_str(), bar.c_str(),
             collector::FormatDuration(s->end_unix_nanos - s->start_unix_nanos)
@@ -76,7 +84,7 @@ int RunTrace(const TraceArgs& args) {
       };
   for (const auto* r : roots) print(r, 0);
   for (const auto& hop : collector::FindKafkaHopsIn(**store, *spans)) {
-    std::cout << "hop " << hop.topic
+    std::cout << "hop " << Printable(hop.topic)
               << (hop.linked ? " (linked from trace " + hop.send_trace_id + ")"
                              : std::string())
               << ": publish " << collector::FormatDuration(hop.publish_nanos)
