@@ -1,8 +1,8 @@
 // UTF-8 well-formedness. OTel attribute strings and every proto3 `string`
 // field of OTLP must be UTF-8: strict decoders (protobuf-go, Java, upb) reject
 // the whole request over one bad byte, so one span's binary Kafka key would
-// lose a batch of 512 spans. Kafka keys, topic names and client configuration
-// are arbitrary bytes, so anything that crosses into a string is checked here.
+// lose a batch of 512 spans. Kafka keys and values, header values and client
+// configuration are arbitrary bytes: whatever crosses into a string is checked.
 // Stateless; safe from any thread.
 #pragma once
 
