@@ -203,7 +203,11 @@ template <typename T>
   w.KnownLengthHeader(field, kv_length);
   w.BytesField(1, key);  // checked above
   w.KnownLengthHeader(2, any_length);
-  WriteScalar(w, value);
+  if constexpr (std::is_same_v<T, std::string_view>) {
+    w.BytesField(1, value);  // string_value, checked above
+  } else {
+    WriteScalar(w, value);
+  }
 }
 
 void WriteKeyValue(ProtobufWriter& w, uint32_t field, std::string_view key,
