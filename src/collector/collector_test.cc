@@ -696,6 +696,59 @@ TEST(KafkaHopsTest, SplitsPublishWaitAndProcessAndDiagnosesWaiting) {
   EXPECT_TRUE(FindKafkaHops({send, process}).empty());
 }
 
+TEST(KafkaHopsTest, SaysWhenProcessingOrPublishingTookTheTime) {
+  StoredSpan send;
+  send.trace_id = std::string(32, 'a');
+  send.span_id = "1111111111111111";
+  send.kind = 4;
+  send.topic = "questions";
+  send.start_unix_nanos = 0;
+  send.end_unix_nanos = 100'000'000;
+  StoredSpan process = send;
+  process.span_id = "2222222222222222";
+  process.parent_span_id = send.span_id;
+  process.kind = 5;
+  process.service = "worker";
+  process.start_unix_nanos = 200'000'000;  // 0.1 s in the topic
+  process.end_unix_nanos = 3'200'000'000;  // 3 s of processing
+  EXPECT_EQ(FindKafkaHops({send, process})[0].diagnosis,
+            "3.0 s of 3.2 s processing the record from topic questions in "
+            "worker: the consumer's own work was slow");
+  process.service.clear();
+  EXPECT_EQ(FindKafkaHops({send, process})[0].diagnosis,
+            "3.0 s of 3.2 s processing the record from topic questions: the "
+            "consumer's own work was slow");
+
+  // Publishing: the send span's split says who took the time; without one,
+  // only that it was slow to be acknowledged.
+  process.start_unix_nanos = 2'100'000'000;
+  process.end_unix_nanos = 2'200'000'000;
+  send.end_unix_nanos = 2'000'000'000;
+  EXPECT_EQ(FindKafkaHops({send, process})[0].diagnosis,
+            "2.0 s of 2.2 s publishing to topic questions (until the broker "
+            "acknowledged it)");
+  send.attributes_json = R"({"kafkatrace.send.local_queue_ms": 1900.5,)"
+                         R"( "kafkatrace.send.broker_rtt_ms": 99.5})";
+  EXPECT_EQ(FindKafkaHops({send, process})[0].diagnosis,
+            "2.0 s of 2.2 s publishing to topic questions: 1.9 s queued in the "
+            "producer before the broker was asked");
+  send.attributes_json = R"({"kafkatrace.send.local_queue_ms": 0.5,)"
+                         R"( "kafkatrace.send.broker_rtt_ms": 1999.5})";
+  EXPECT_EQ(FindKafkaHops({send, process})[0].diagnosis,
+            "2.0 s of 2.2 s publishing to topic questions: 2.0 s waiting for "
+            "the broker's acknowledgement");
+
+  // No part over half, or the largest too short to notice: nothing to say.
+  send.end_unix_nanos = 1'000'000'000;
+  process.start_unix_nanos = 2'000'000'000;
+  process.end_unix_nanos = 3'000'000'000;  // 1 s each
+  EXPECT_EQ(FindKafkaHops({send, process})[0].diagnosis, "");
+  send.end_unix_nanos = 400'000'000;
+  process.start_unix_nanos = 410'000'000;
+  process.end_unix_nanos = 420'000'000;  // publishing most, but 0.4 s
+  EXPECT_EQ(FindKafkaHops({send, process})[0].diagnosis, "");
+}
+
 // The link and new-trace policies: the process span links to the send span,
 // which may sit in the producer's own trace.
 TEST(KafkaHopsTest, AProcessSpanLinkedToItsSendSpanIsAHopToo) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 
@@ -75,6 +76,60 @@ std::vector<std::string> LinkedTraceIdsOf(const std::vector<StoredSpan>& trace,
   return ids;
 }
 
+// A number attribute of a stored span, if it has one.
+std::optional<double> NumberAttribute(const StoredSpan& span, const char* key) {
+  const auto attributes = nlohmann::json::parse(span.attributes_json, nullptr,
+                                                /*allow_exceptions=*/false);
+  if (!attributes.is_object()) return std::nullopt;
+  const auto it = attributes.find(key);
+  if (it == attributes.end() || !it->is_number()) return std::nullopt;
+  return it->get<double>();
+}
+
+// Where the hop's time went, when one part is most of it and long enough for
+// a person to notice; empty otherwise.
+std::string Diagnose(const KafkaHop& hop, const StoredSpan& send,
+                     const StoredSpan& process) {
+  const int64_t total = hop.publish_nanos + hop.wait_nanos + hop.process_nanos;
+  const auto dominates = [&](int64_t part) {
+    return total > 0 && part * 2 > total && part >= kNoticeableWaitNanos;
+  };
+  const auto share = [&](int64_t part) {
+    return FormatDuration(part) + " of " + FormatDuration(total);
+  };
+  if (dominates(hop.wait_nanos)) {
+    return share(hop.wait_nanos) + " waiting in topic " + hop.topic +
+           ": the consumer was busy";
+  }
+  if (dominates(hop.process_nanos)) {
+    std::string where = share(hop.process_nanos) +
+                        " processing the record from topic " + hop.topic;
+    if (!process.service.empty()) where.append(" in ").append(process.service);
+    return where + ": the consumer's own work was slow";
+  }
+  if (dominates(hop.publish_nanos)) {
+    // The send span's split (TracingProducer and the plugin record it): time
+    // queued in the producer before the request went out, then the broker's
+    // round trip.
+    const auto queued = NumberAttribute(send, "kafkatrace.send.local_queue_ms");
+    const auto round_trip =
+        NumberAttribute(send, "kafkatrace.send.broker_rtt_ms");
+    std::string why = " (until the broker acknowledged it)";
+    if (queued && round_trip) {
+      const auto nanos = [](double ms) {
+        return static_cast<int64_t>(ms * 1e6);
+      };
+      why = *queued > *round_trip
+                ? ": " + FormatDuration(nanos(*queued)) +
+                      " queued in the producer before the broker was asked"
+                : ": " + FormatDuration(nanos(*round_trip)) +
+                      " waiting for the broker's acknowledgement";
+    }
+    return share(hop.publish_nanos) + " publishing to topic " + hop.topic + why;
+  }
+  return {};
+}
+
 std::vector<KafkaHop> FindHops(const std::vector<StoredSpan>& trace,
                                const std::vector<LinkTargets>& links,
                                const std::vector<StoredSpan>& linked_spans) {
@@ -120,16 +175,7 @@ std::vector<KafkaHop> FindHops(const std::vector<StoredSpan>& trace,
         std::max<int64_t>(0, process.start_unix_nanos - send->end_unix_nanos);
     hop.process_nanos =
         std::max<int64_t>(0, process.end_unix_nanos - process.start_unix_nanos);
-    const int64_t total =
-        hop.publish_nanos + hop.wait_nanos + hop.process_nanos;
-    // "Busy" needs both: waiting is most of the hop, and long enough for a
-    // person to notice.
-    if (total > 0 && hop.wait_nanos * 2 > total &&
-        hop.wait_nanos >= kNoticeableWaitNanos) {
-      hop.diagnosis = FormatDuration(hop.wait_nanos) + " of " +
-                      FormatDuration(total) + " waiting in topic " + hop.topic +
-                      ": the consumer was busy";
-    }
+    hop.diagnosis = Diagnose(hop, *send, process);
     hops.push_back(std::move(hop));
   }
   return hops;

@@ -1,7 +1,7 @@
 // The Kafka hop view: for each record that went producer -> topic -> consumer
 // in a trace, how long publishing took (the send span), how long the record
 // waited in the topic, and how long processing took, with a plain-language
-// diagnosis when waiting dominates.
+// diagnosis when one of the three dominates.
 #pragma once
 
 #include <cstdint>
@@ -21,8 +21,10 @@ struct KafkaHop {
       0;                   // send span: produce() until the broker acknowledged
   int64_t wait_nanos = 0;  // acknowledged until the consumer started processing
   int64_t process_nanos = 0;  // process span
-  std::string
-      diagnosis;  // set when the wait is most of the hop and at least 0.5 s
+  // Set when one part (publish, wait or process) is over half of the hop and
+  // at least 0.5 s: which part, and for publishing whether the producer's
+  // queue or the broker took the time.
+  std::string diagnosis;
   // The process span links to the send span rather than being its child
   // (the link and new-trace policies, or a batch's ambient parent).
   bool linked = false;

@@ -27,5 +27,9 @@ busy_waits = [float(w) for mode, _, w in blocks if mode == "busy"]
 assert all(w < 1000 for w in idle_waits), idle_waits
 assert max(busy_waits) >= 2 * busy_ms * 0.95, busy_waits  # the third waited behind two
 assert "waiting in topic questions: the consumer was busy" in result.stdout
+# The first busy question did not wait: its time went into the worker's processing.
+assert re.search(r"\[busy\] question \d+ .*\n(  .*\n)*?  diagnosis: 1\.5 s of 1\.5 s processing the record "
+                 r"from topic questions in worker: the consumer's own work was slow", result.stdout), \
+    "no processing diagnosis"
 assert len({t for _, t, _ in blocks}) == 6  # one trace per question
 print("demo scenario: 6 connected traces; idle waits %s ms, busy waits %s ms" % (idle_waits, busy_waits))

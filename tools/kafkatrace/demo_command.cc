@@ -476,7 +476,7 @@ struct Outcome {
   bool connected = false;
   double end_to_end_ms = 0;
   std::vector<std::string> hops;
-  std::string diagnosis;
+  std::vector<std::string> diagnoses;  // one per hop that has one
 };
 
 std::string TraceParent() {
@@ -536,7 +536,7 @@ void Follow(Outcome& o, const std::string& viewer_ui, int timeout_s) {
               h["process_nano"].get<double>() / 1e6);
           o.hops.push_back(line);
           if (!h["diagnosis"].get<std::string>().empty())
-            o.diagnosis = h["diagnosis"];
+            o.diagnoses.push_back(h["diagnosis"]);
         }
         return;
       }
@@ -617,6 +617,10 @@ int RunDemo(const DemoArgs& args) {
           Follow(o, viewer.ui, 60 + args.busy_ms * (args.questions + 1) / 1000);
           outcomes.emplace_back("busy", o);
         }
+        if (!warm.id.empty()) {
+          std::cout << "\n(question " << warm.id
+                    << " warmed up the consumer groups; it is not counted)\n";
+        }
         for (const auto& [mode, o] : outcomes) {
           std::cout << "\n[" << mode << "] question " << o.id << "  trace "
                     << o.trace_id << "  "
@@ -627,10 +631,10 @@ int RunDemo(const DemoArgs& args) {
           }
           for (const auto& h : o.hops) std::cout << "  hop " << h << "\n";
           std::printf("  end to end: %.1f ms\n", o.end_to_end_ms);
-          std::cout << "  diagnosis: "
-                    << (o.diagnosis.empty() ? "no hop waited long in Kafka"
-                                            : o.diagnosis)
-                    << "\n";
+          if (o.diagnoses.empty())
+            std::cout << "  diagnosis: no part of a hop took long\n";
+          for (const auto& d : o.diagnoses)
+            std::cout << "  diagnosis: " << d << "\n";
         }
         std::cout << "\nall " << outcomes.size() << " questions "
                   << (status == 0 ? "formed" : "did NOT all form")
