@@ -87,7 +87,25 @@ function check(condition, message) {
     check(shows(cells[3], expected[2]), `processing ${cells[3]} vs ${expected[2]} ns`);
     const diagnosis = await page.locator('.diag').first().textContent();
     check(diagnosis.includes('waiting in topic questions: the consumer was busy'), `diagnosis: ${diagnosis}`);
-    check((await page.locator('#waterfall tr').count()) === 3, 'waterfall rows');
+    check((await page.locator('#waterfall tr.span').count()) === 3, 'waterfall rows');
+    // The hop's split bar: its three parts in proportion, the wait (1.2 s) by far the widest.
+    const widths = await page.locator('#hops .split div').evaluateAll((ds) => ds.map((d) => d.getBoundingClientRect().width));
+    check(widths.length === 3 && widths[1] > 5 * (widths[0] + widths[2]), `split widths ${widths}`);
+    // The process span's row draws the wait before it, from the send span's end.
+    const processRow = page.locator('#waterfall tr.span', { hasText: 'process questions' });
+    check((await processRow.locator('.track .wait').count()) === 1, 'no wait drawn before the process span');
+    // Attributes are one per line, shown on a click, the key as inert text.
+    const keyLine = page.locator('#waterfall tr.details td', { hasText: 'messaging.kafka.message.key' });
+    check(!(await keyLine.first().isVisible()), 'attributes shown before a click');
+    const sendRow = page.locator('#waterfall tr.span', { hasText: 'send questions' });
+    await sendRow.click();
+    const sendDetails = sendRow.locator('xpath=following-sibling::tr[1]');
+    check(await sendDetails.isVisible(), 'a click did not show the attributes');
+    const keyValue = await sendDetails.locator('tr', { hasText: 'messaging.kafka.message.key' }).locator('td').nth(1).textContent();
+    check(keyValue === injection, `key shown as ${keyValue}`);
+    await sendRow.click();
+    check(!(await sendDetails.isVisible()), 'a second click did not hide the attributes');
+    await processRow.click();
     const topicCells = await page.locator('#topics tbody tr').first().locator('td').allTextContents();
     check(topicCells[0] === 'questions' && topicCells[2] === '1', `topics row ${topicCells}`);
     const text = await page.locator('#waterfall').textContent();

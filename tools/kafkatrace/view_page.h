@@ -13,8 +13,15 @@ main{display:flex;gap:16px;padding:16px}#list{width:38%}#detail{flex:1}
 table{border-collapse:collapse;width:100%}td,th{padding:4px 6px;border-bottom:1px solid #eee;text-align:left}
 tr.trace{cursor:pointer}tr.trace:hover{background:#f1f5fb}.bar{background:#457b9d;height:12px;border-radius:2px}
 .err{color:#c1121f}.diag{background:#fff3cd;padding:8px;margin:8px 0;border-radius:4px}input{width:8em}
-#waterfall{table-layout:fixed}#waterfall td:nth-child(1){width:22%}#waterfall td:nth-child(2){width:38%}
-#waterfall td:nth-child(3){width:8%}#waterfall td:nth-child(4){font-size:11px;word-break:break-all;color:#555}
+#waterfall{table-layout:fixed}#waterfall tr.span td:nth-child(1){width:30%}#waterfall tr.span td:nth-child(3){width:10%;text-align:right}
+tr.span{cursor:pointer}tr.span:hover{background:#f1f5fb}tr.span.open{background:#e8eef7}
+.track{position:relative;height:12px}.track div{position:absolute;top:0;height:12px;border-radius:2px}
+.track .bar{background:#8d99ae}.track .bar.publish{background:#457b9d}.track .bar.process{background:#2a9d8f}.track .wait,.split .wait{background:repeating-linear-gradient(45deg,#f4a261,#f4a261 3px,#fbd8b6 3px,#fbd8b6 6px)}
+.split{display:flex;height:12px;min-width:120px;border-radius:2px;overflow:hidden}.split div{height:12px}
+.split .publish,.key.publish{background:#457b9d}.split .process,.key.process{background:#2a9d8f}.key.wait{background:#f4a261}
+.key{display:inline-block;width:10px;height:10px;margin:0 3px 0 10px;border-radius:2px}.legend{font-size:12px;color:#555}
+tr.details td{background:#fafbfd;font-size:12px}tr.details table td{border:0;padding:1px 6px;vertical-align:top;word-break:break-all}
+tr.details table td:first-child{color:#555;white-space:nowrap;width:1%}
 main{min-width:0}#detail{min-width:0}
 </style></head><body>
 <header><b>kafkatrace view</b> &mdash; where did the time go?</header>
@@ -64,32 +71,68 @@ async function show(id) {
   }
   const hops = el('table'); hops.id = 'hops';
   hops.append(Object.assign(el('tr'), {}));
-  hops.firstChild.append(el('th', 'topic'), el('th', 'publish'), el('th', 'waiting in topic'), el('th', 'processing'));
+  hops.firstChild.append(el('th', 'topic'), el('th', 'publish'), el('th', 'waiting in topic'), el('th', 'processing'), el('th', 'split'));
   for (const h of trace.hops) {
     const topic = el('td', h.topic);
     if (h.linked && h.send_trace_id !== id) {  // the send span is in the producer's own trace
       const a = el('a', ' (sent in ' + h.send_trace_id.slice(0, 8) + ')'); a.href = '#';
       a.onclick = e => { e.preventDefault(); show(h.send_trace_id); }; topic.append(a);
     }
-    const r = el('tr'); r.append(topic, el('td', ms(h.publish_nano)), el('td', ms(h.wait_nano)), el('td', ms(h.process_nano))); hops.append(r);
+    // The hop's three parts side by side, in proportion: which one took the time.
+    const split = el('div', undefined, 'split'), sum = Math.max(1, h.publish_nano + h.wait_nano + h.process_nano);
+    for (const [part, ns, what] of [['publish', h.publish_nano, 'publish'], ['wait', h.wait_nano, 'waiting in topic'],
+                                    ['process', h.process_nano, 'processing']]) {
+      const d = el('div', undefined, part); d.style.width = (100 * ns / sum) + '%'; d.title = what + ' ' + ms(ns); split.append(d);
+    }
+    const r = el('tr'); r.append(topic, el('td', ms(h.publish_nano)), el('td', ms(h.wait_nano)), el('td', ms(h.process_nano)));
+    const cell = el('td'); cell.append(split); r.append(cell); hops.append(r);
   }
-  detail.append(el('h4', 'Kafka hops'), hops, el('h4', 'Waterfall'));
+  const legend = el('div', undefined, 'legend');
+  for (const [part, what] of [['publish', 'publish'], ['wait', 'waiting in topic'], ['process', 'processing']])
+    legend.append(el('span', undefined, 'key ' + part), what);
+  legend.append(' — click a span for its attributes');
+  detail.append(el('h4', 'Kafka hops'), hops, el('h4', 'Waterfall'), legend);
   const spans = trace.spans, t0 = Math.min(...spans.map(s => s.start_unix_nano));
   const total = Math.max(1, Math.max(...spans.map(s => s.end_unix_nano)) - t0);
   const depth = {}; const byId = Object.fromEntries(spans.map(s => [s.span_id, s]));
   const level = s => depth[s.span_id] ?? (depth[s.span_id] = byId[s.parent_span_id] ? level(byId[s.parent_span_id]) + 1 : 0);
   const table = el('table'); table.id = 'waterfall';
+  const pct = ns => (100 * ns / total) + '%';
+  // A process span's wait in its topic, drawn before it: from its send span's end.
+  const waitBefore = Object.fromEntries(trace.hops.filter(h => byId[h.send_span_id])
+    .map(h => [h.process_span_id, [byId[h.send_span_id].end_unix_nano, h.topic]]));
   for (const s of spans) {
-    const r = el('tr'); r.dataset.span = s.span_id;
+    const r = el('tr', undefined, 'span'); r.dataset.span = s.span_id;
     const name = el('td', '\u00a0'.repeat(2 * level(s)) + s.service + ': ' + s.name, s.status_code === 2 ? 'err' : '');
-    const cell = el('td'); const bar = el('div', undefined, 'bar');
-    bar.style.marginLeft = (100 * (s.start_unix_nano - t0) / total) + '%';
-    bar.style.width = Math.max(0.3, 100 * (s.end_unix_nano - s.start_unix_nano) / total) + '%';
-    cell.append(bar); r.append(name, cell, el('td', ms(s.end_unix_nano - s.start_unix_nano)));
-    const attrs = el('td'); attrs.append(el('code', JSON.stringify(s.attributes)));
-    for (const e of s.events) attrs.append(el('div', 'event ' + e.name + ' ' + JSON.stringify(e.attributes), 'event'));
-    for (const l of s.links) { const a = el('a', ' link\u2192' + l.trace_id.slice(0, 8)); a.href = '#'; a.onclick = e => { e.preventDefault(); show(l.trace_id); }; attrs.append(a); }
-    r.append(attrs); table.append(r);
+    const track = el('div', undefined, 'track'), cell = el('td');
+    if (waitBefore[s.span_id]) {
+      const [from, topic] = waitBefore[s.span_id], wait = el('div', undefined, 'wait');
+      wait.style.left = pct(from - t0); wait.style.width = pct(Math.max(0, s.start_unix_nano - from));
+      wait.title = 'waiting in topic ' + topic + ' ' + ms(Math.max(0, s.start_unix_nano - from)); track.append(wait);
+    }
+    // Send (PRODUCER) and process (CONSUMER) spans in the hop split's colours.
+    const bar = el('div', undefined, 'bar' + (s.kind === 4 ? ' publish' : s.kind === 5 ? ' process' : ''));
+    bar.style.left = pct(s.start_unix_nano - t0);
+    bar.style.width = 'max(2px, ' + pct(s.end_unix_nano - s.start_unix_nano) + ')';
+    track.append(bar); cell.append(track);
+    r.append(name, cell, el('td', ms(s.end_unix_nano - s.start_unix_nano)));
+    // Its attributes, events, links and status, one per line, shown on a click.
+    const details = el('tr', undefined, 'details'); details.hidden = true;
+    const box = el('td'); box.colSpan = 3; const kv = el('table'); box.append(kv); details.append(box);
+    const line = (k, v) => {
+      const value = el('td'); if (v instanceof Node) value.append(v); else value.textContent = v;
+      const row = el('tr'); row.append(el('td', k), value); kv.append(row);
+    };
+    line('span', s.span_id + (s.parent_span_id ? ' (parent ' + s.parent_span_id + ')' : ' (root)') + ', ' + (s.scope || 'no scope'));
+    if (s.status_code === 2) line('status', 'error' + (s.status_message ? ': ' + s.status_message : ''));
+    for (const [k, v] of Object.entries(s.attributes)) line(k, typeof v === 'string' ? v : JSON.stringify(v));
+    for (const e of s.events) line('event ' + e.name, JSON.stringify(e.attributes));
+    for (const l of s.links) {
+      const a = el('a', l.trace_id + ' / ' + l.span_id); a.href = '#'; a.onclick = e => { e.preventDefault(); show(l.trace_id); };
+      const span = el('span'); span.append(a, Object.keys(l.attributes).length ? ' ' + JSON.stringify(l.attributes) : ''); line('link', span);
+    }
+    r.onclick = () => { details.hidden = !details.hidden; r.classList.toggle('open', !details.hidden); };
+    table.append(r, details);
   }
   detail.append(table);
 }
@@ -99,7 +142,7 @@ async function topics() {
   for (const t of rows) {
     const r = el('tr'); r.append(el('td', t.topic), el('td', t.consumer_group), el('td', String(t.hops)),
       el('td', ms(t.p50_nano)), el('td', ms(t.p95_nano)), el('td', ms(t.p99_nano)),
-      el('td', t.lag == null ? (t.lag_error ? '?' : '\u2014') : t.lag + ' records'));
+      el('td', t.lag == null ? (t.lag_error ? '?' : '\u2014') : t.lag + (t.lag === 1 ? ' record' : ' records')));
     if (t.lag_error) r.lastChild.title = t.lag_error;
     body.append(r);
   }
