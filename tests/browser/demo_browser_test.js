@@ -1,7 +1,8 @@
 // Real-browser test of the "ask" demo: ask a question (with markup) on the ask page, see the
-// answer on the live board as text, and find its trace, including the board's time-to-glass
-// span, in the viewer. Also: bad questions get a 400 with a reason, and Ctrl-C leaves no
-// process behind. Saves screenshots/demo-{ask,board,viewer}.png.
+// answer on the live board as text, and follow the pages' link to its trace, including the
+// board's time-to-glass span, in the viewer. The ask page's controls make the worker busy and
+// take the broker down (the api then answers 503 with a reason, and recovers). Also: bad
+// questions get a 400 with a reason, and Ctrl-C leaves no process behind. Saves screenshots/demo-{ask,board,viewer}.png.
 // Usage: node demo_browser_test.js <build-dir>
 const { chromium } = require('playwright-core');
 const { spawn, execSync } = require('child_process');
@@ -42,6 +43,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     await askPage.click('button');
     await askPage.locator('#status', { hasText: 'Asked (trace' }).waitFor({ timeout: 20000 });
     const traceId = (await askPage.locator('#status').textContent()).match(/trace ([0-9a-f]{32})/)[1];
+    // The ask page links the question to the board and to its trace in the viewer.
+    check((await askPage.locator('#status a', { hasText: 'Watch the board' }).getAttribute('href')) === board,
+          'no link to the board');
+    const traceLink = await askPage.locator('#status a', { hasText: 'see where the time went' }).getAttribute('href');
+    check(traceLink === `${viewer}#trace=${traceId}`, `trace link ${traceLink}`);
     fs.mkdirSync(shots, { recursive: true });
     await askPage.screenshot({ path: path.join(shots, 'demo-ask.png') });
 
@@ -49,6 +55,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     await item.waitFor({ timeout: 60000 });
     check((await item.locator('b').count()) === 0, 'the question\'s markup was rendered as HTML');
     check((await item.textContent()).includes(traceId), 'the board shows the trace id');
+    check((await item.locator('a').getAttribute('href')) === traceLink, 'the board does not link the trace');
     await boardPage.screenshot({ path: path.join(shots, 'demo-board.png') });
 
     let spans = [];
@@ -65,12 +72,28 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     // Outage: the api answers 503 with a reason, then recovers; accepted questions are not lost.
     const post = (question) => fetch(ask + 'api/questions', { method: 'POST',
       headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ question }) });
-    const control = (up) => fetch(ask + 'api/broker', { method: 'POST', body: JSON.stringify({ up }) });
-    await control(false);
+    // The ask page's controls drive the api: a busy worker, then the outage.
+    const state = async (what) => (await fetch(ask + 'api/' + what)).json();
+    await askPage.fill('#delay', '1234');
+    await askPage.check('#busy');
+    await sleep(300);
+    let busy = await state('busy');
+    check(busy.busy === true && busy.delay_ms === 1234, `busy control: ${JSON.stringify(busy)}`);
+    await askPage.fill('#delay', '-5');
+    await askPage.locator('#delay').dispatchEvent('change');
+    await askPage.locator('#control-status', { hasText: 'delay_ms must be' }).waitFor({ timeout: 5000 });
+    await askPage.uncheck('#busy');
+    await sleep(300);
+    check((await state('busy')).busy === false, 'the worker stayed busy');
+    await askPage.check('#down');
+    await sleep(300);
+    check((await state('broker')).up === false, 'the broker control did not take it down');
     const down = await post('asked during the outage');
     check(down.status === 503 && (await down.json()).error.includes('Kafka is unavailable'),
           `outage answer ${down.status}`);
-    await control(true);
+    await askPage.uncheck('#down');
+    await sleep(300);
+    check((await state('broker')).up === true, 'the broker control did not bring it back');
     // Each try asks its own question: a try answered with an error while the
     // client reconnects may still be delivered later (at least once), and must
     // not be mistaken for the accepted one on the board.
@@ -89,9 +112,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     check(accepted, 'the api did not recover after the broker came back');
     await boardPage.locator('li', { hasText: acceptedQuestion }).waitFor({ timeout: 60000 });
     const viewerPage = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await viewerPage.goto(viewer);
-    await viewerPage.locator(`tr[data-trace="${traceId}"]`).click();
+    await viewerPage.goto(traceLink);  // the link the pages give opens the trace
     await viewerPage.locator('#waterfall', { hasText: 'time to glass' }).waitFor({ timeout: 10000 });
+    check((await viewerPage.locator('#detail h3').textContent()) === 'trace ' + traceId, 'the link opened another trace');
     await viewerPage.screenshot({ path: path.join(shots, 'demo-viewer.png'), fullPage: true });
     console.log(`demo browser test: trace ${traceId} has ${spans.length} spans, click to glass`);
   } finally {

@@ -1,14 +1,13 @@
 // `kafkatrace demo`: the "ask" app, traced click to glass.
 //   api    - serves the ask page; POST /api/questions continues the browser's
-//   traceparent in a
-//            SERVER span and produces to `questions` with TracingProducer.
+//            traceparent in a SERVER span and produces to `questions` with
+//            TracingProducer. Also the demo's controls: a busy worker, a
+//            broker outage.
 //   worker - consumes `questions` in a group, answers inside a process scope
-//   (slowly when
-//            busy), produces to `answers` in the same trace.
+//            (slowly when busy), produces to `answers` in the same trace.
 //   board  - consumes `answers` and pushes them to browsers (server-sent
-//   events); the page
-//            reports when an answer is rendered, which ends a `time to glass`
-//            span.
+//            events); the page reports when an answer is rendered, which
+//            ends a `time to glass` span.
 // The services run as threads with their own tracer providers (service.name
 // api, worker, board) on the embedded broker; spans go to a `kafkatrace view`
 // child process.
@@ -138,7 +137,35 @@ struct Shared {
   std::atomic<bool> stop{false};
   std::atomic<bool> busy{false};
   std::atomic<int> busy_ms{3000};
+  std::atomic<bool> broker_up{true};
+
+  // Where the pages link to: known once every server listens.
+  void SetLinks(std::string board, std::string viewer) {
+    std::lock_guard lock(links_mutex_);
+    board_url_ = std::move(board);
+    viewer_url_ = std::move(viewer);
+  }
+  std::string LinksJson() {
+    std::lock_guard lock(links_mutex_);
+    return json{{"board", board_url_}, {"viewer", viewer_url_}}.dump();
+  }
+
+ private:
+  std::mutex links_mutex_;
+  std::string board_url_, viewer_url_;
 };
+
+// Binds `server` to 127.0.0.1:`port` (any free port for 0) and serves it on
+// `thread`; the port, or -1 if it is in use.
+int ListenOnLoopback(httplib::Server& server, int port, std::thread& thread) {
+  int bound = port == 0 ? server.bind_to_any_port("127.0.0.1")
+                        : (server.bind_to_port("127.0.0.1", port) ? port : -1);
+  if (bound > 0)
+    thread = std::thread([&server] { server.listen_after_bind(); });
+  return bound;
+}
+
+constexpr int kMaxBusyMs = 600'000;
 
 // ---- api ----
 class Api {
@@ -149,8 +176,8 @@ class Api {
       : shared_(shared) {
     // Demo control: take the embedded broker down and up, to show how the api
     // behaves in an outage (503 with a reason, then recovery).
-    server_.Post("/api/broker", [cluster](const httplib::Request& req,
-                                          httplib::Response& res) {
+    server_.Post("/api/broker", [this, cluster](const httplib::Request& req,
+                                                httplib::Response& res) {
       auto body = json::parse(req.body, nullptr, false);
       if (body.is_discarded() || !body.is_object() || !body.contains("up") ||
           !body["up"].is_boolean()) {
@@ -164,8 +191,18 @@ class Api {
       } else {
         rd_kafka_mock_broker_set_down(cluster, 1);
       }
+      shared_.broker_up = up;
       res.set_content(json{{"up", up}}.dump(), "application/json");
     });
+    server_.Get("/api/broker",
+                [this](const httplib::Request&, httplib::Response& res) {
+                  res.set_content(json{{"up", shared_.broker_up.load()}}.dump(),
+                                  "application/json");
+                });
+    server_.Get("/api/links",
+                [this](const httplib::Request&, httplib::Response& res) {
+                  res.set_content(shared_.LinksJson(), "application/json");
+                });
     provider_ = ServiceProvider("api", otlp);
     auto conf = Conf(bootstrap);
     std::string e;
@@ -193,14 +230,28 @@ class Api {
             R"({"error":"expected {\"busy\": true|false, \"delay_ms\": N}"})",
             "application/json");
       }
+      if (body.contains("delay_ms")) {
+        const auto& delay = body["delay_ms"];
+        if (!delay.is_number_integer() || delay.get<int64_t>() < 0 ||
+            delay.get<int64_t>() > kMaxBusyMs) {
+          res.status = 400;
+          return res.set_content(
+              json{{"error",
+                    "delay_ms must be a whole number of milliseconds "
+                    "from 0 to " +
+                        std::to_string(kMaxBusyMs)}}
+                  .dump(),
+              "application/json");
+        }
+        shared_.busy_ms = delay.get<int>();
+      }
       shared_.busy = body["busy"].get<bool>();
-      if (body.contains("delay_ms") && body["delay_ms"].is_number_integer())
-        shared_.busy_ms = body["delay_ms"].get<int>();
-      res.set_content(json{{"busy", shared_.busy.load()},
-                           {"delay_ms", shared_.busy_ms.load()}}
-                          .dump(),
-                      "application/json");
+      BusyState(res);
     });
+    server_.Get("/api/busy",
+                [this](const httplib::Request&, httplib::Response& res) {
+                  BusyState(res);
+                });
   }
   ~Api() {
     server_.stop();
@@ -211,16 +262,15 @@ class Api {
     (void)provider_->Shutdown(std::chrono::steady_clock::now() +
                               std::chrono::seconds(3));
   }
-  int Listen(int port) {
-    int bound = port == 0
-                    ? server_.bind_to_any_port("127.0.0.1")
-                    : (server_.bind_to_port("127.0.0.1", port) ? port : -1);
-    if (bound > 0)
-      thread_ = std::thread([this] { server_.listen_after_bind(); });
-    return bound;
-  }
+  int Listen(int port) { return ListenOnLoopback(server_, port, thread_); }
 
  private:
+  void BusyState(httplib::Response& res) {
+    res.set_content(json{{"busy", shared_.busy.load()},
+                         {"delay_ms", shared_.busy_ms.load()}}
+                        .dump(),
+                    "application/json");
+  }
   void Ask(const httplib::Request& req, httplib::Response& res) {
     auto fail = [&](int status, const std::string& reason) {
       res.status = status;
@@ -361,6 +411,10 @@ class Board {
     server_.Get("/", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(kBoardPage, "text/html; charset=utf-8");
     });
+    server_.Get("/api/links",
+                [this](const httplib::Request&, httplib::Response& res) {
+                  res.set_content(shared_.LinksJson(), "application/json");
+                });
     server_.Get(
         "/events", [this](const httplib::Request&, httplib::Response& res) {
           size_t cursor;
@@ -419,14 +473,7 @@ class Board {
     (void)provider_->Shutdown(std::chrono::steady_clock::now() +
                               std::chrono::seconds(3));
   }
-  int Listen(int port) {
-    int bound = port == 0
-                    ? server_.bind_to_any_port("127.0.0.1")
-                    : (server_.bind_to_port("127.0.0.1", port) ? port : -1);
-    if (bound > 0)
-      thread_ = std::thread([this] { server_.listen_after_bind(); });
-    return bound;
-  }
+  int Listen(int port) { return ListenOnLoopback(server_, port, thread_); }
 
  private:
   void Consume(const std::string& bootstrap) {
@@ -584,6 +631,8 @@ int RunDemo(const DemoArgs& args) {
                 << args.board_port << " are in use\n";
       status = 1;
     } else {
+      shared.SetLinks("http://127.0.0.1:" + std::to_string(board_port) + "/",
+                      viewer.ui);
       std::cout << "ask page:  http://127.0.0.1:" << api_port << "/\n"
                 << "board:     http://127.0.0.1:" << board_port << "/\n"
                 << "viewer:    " << viewer.ui << "\n"
@@ -641,10 +690,10 @@ int RunDemo(const DemoArgs& args) {
                   << " one connected trace each; open " << viewer.ui
                   << " to explore\n";
       } else {
-        std::cout << "Ask on the ask page, watch the board; POST {\"busy\": "
-                     "true} to /api/busy (or run with "
-                     "--busy-ms and the page's toggle) to make the worker "
-                     "slow. Ctrl-C to stop.\n";
+        std::cout << "Ask on the ask page and watch the board; the ask "
+                     "page also makes the worker busy and takes the broker "
+                     "down, to see what the traces say then. Ctrl-C to "
+                     "stop.\n";
         while (!g_stop_requested)
           std::this_thread::sleep_for(std::chrono::milliseconds(200));
       }

@@ -51,7 +51,7 @@ async function search(ev) {
     const row = el('tr', undefined, 'trace'); row.dataset.trace = t.trace_id;
     row.append(el('td', t.trace_id.slice(0, 8)), el('td', t.root_service + ': ' + t.root_name),
                el('td', ms(t.duration_nano), t.error_count ? 'err' : ''), el('td', String(t.span_count)));
-    row.onclick = () => show(t.trace_id); body.append(row);
+    row.onclick = () => openTrace(t.trace_id); body.append(row);
   }
   if (traces.length === 0) {  // say why, and on day one how to send spans here
     const cell = el('td', [...params].length ? 'No trace matches.' : 'No traces yet.', 'empty'); cell.colSpan = 4;
@@ -76,7 +76,7 @@ async function show(id) {
     const topic = el('td', h.topic);
     if (h.linked && h.send_trace_id !== id) {  // the send span is in the producer's own trace
       const a = el('a', ' (sent in ' + h.send_trace_id.slice(0, 8) + ')'); a.href = '#';
-      a.onclick = e => { e.preventDefault(); show(h.send_trace_id); }; topic.append(a);
+      a.onclick = e => { e.preventDefault(); openTrace(h.send_trace_id); }; topic.append(a);
     }
     // The hop's three parts side by side, in proportion: which one took the time.
     const split = el('div', undefined, 'split'), sum = Math.max(1, h.publish_nano + h.wait_nano + h.process_nano);
@@ -128,7 +128,7 @@ async function show(id) {
     for (const [k, v] of Object.entries(s.attributes)) line(k, typeof v === 'string' ? v : JSON.stringify(v));
     for (const e of s.events) line('event ' + e.name, JSON.stringify(e.attributes));
     for (const l of s.links) {
-      const a = el('a', l.trace_id + ' / ' + l.span_id); a.href = '#'; a.onclick = e => { e.preventDefault(); show(l.trace_id); };
+      const a = el('a', l.trace_id + ' / ' + l.span_id); a.href = '#'; a.onclick = e => { e.preventDefault(); openTrace(l.trace_id); };
       const span = el('span'); span.append(a, Object.keys(l.attributes).length ? ' ' + JSON.stringify(l.attributes) : ''); line('link', span);
     }
     r.onclick = () => { details.hidden = !details.hidden; r.classList.toggle('open', !details.hidden); };
@@ -147,7 +147,12 @@ async function topics() {
     body.append(r);
   }
 }
-document.getElementById('search').onsubmit = search; search(); topics();
+// A trace can be linked to (#trace=<id>, as the demo's pages do) and the
+// address bar always names the trace shown.
+const linked = () => { const m = /^#trace=([0-9a-f]{32})$/.exec(location.hash); if (m) show(m[1]); };
+function openTrace(id) { if (location.hash === '#trace=' + id) show(id); else location.hash = 'trace=' + id; }
+window.onhashchange = linked;
+document.getElementById('search').onsubmit = search; search(); topics(); linked();
 setInterval(topics, 10000);  // latencies and lag move while you look
 </script></body></html>
 )HTML";
