@@ -738,11 +738,21 @@ TEST(KafkaHopsTest, SaysWhenProcessingOrPublishingTookTheTime) {
             "2.0 s of 2.2 s publishing to topic questions: 2.0 s waiting for "
             "the broker's acknowledgement");
 
-  // No part over half, or the largest too short to notice: nothing to say.
-  send.end_unix_nanos = 1'000'000'000;
-  process.start_unix_nanos = 2'000'000'000;
-  process.end_unix_nanos = 3'000'000'000;  // 1 s each
-  EXPECT_EQ(FindKafkaHops({send, process})[0].diagnosis, "");
+  // Two long parts: both named, the longer first.
+  send.end_unix_nanos = 100'000'000;
+  process.start_unix_nanos = 900'000'000;  // 0.8 s in the topic
+  process.end_unix_nanos = 1'750'000'000;  // 0.85 s of processing
+  process.service = "worker";
+  EXPECT_EQ(FindKafkaHops({send, process})[0].diagnosis,
+            "850 ms of 1.8 s processing the record from topic questions in "
+            "worker: the consumer's own work was slow; 800 ms of 1.8 s waiting "
+            "in topic questions: the consumer was busy");
+  // A long part under a third of the hop is not the story.
+  process.end_unix_nanos = 3'000'000'000;  // 2.1 s of processing
+  EXPECT_EQ(FindKafkaHops({send, process})[0].diagnosis,
+            "2.1 s of 3.0 s processing the record from topic questions in "
+            "worker: the consumer's own work was slow");
+  // Every part too short to notice: nothing to say.
   send.end_unix_nanos = 400'000'000;
   process.start_unix_nanos = 410'000'000;
   process.end_unix_nanos = 420'000'000;  // publishing most, but 0.4 s

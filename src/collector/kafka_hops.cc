@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <unordered_map>
@@ -13,7 +14,7 @@ namespace kafkatrace::collector {
 
 constexpr int kProducer = 4;
 constexpr int kConsumer = 5;
-constexpr int64_t kNoticeableWaitNanos = 500'000'000;
+constexpr int64_t kNoticeableNanos = 500'000'000;
 
 std::string FormatDuration(int64_t nanos) {
   char buf[32];
@@ -86,28 +87,27 @@ std::optional<double> NumberAttribute(const StoredSpan& span, const char* key) {
   return it->get<double>();
 }
 
-// Where the hop's time went, when one part is most of it and long enough for
-// a person to notice; empty otherwise.
+// Where the hop's time went: each part (waiting, processing, publishing) that
+// took at least 0.5 s, long enough for a person to notice, and a third of the
+// hop, largest first; empty when none did. A hop whose record waited 0.8 s
+// behind another and then took 0.8 s to process names both.
 std::string Diagnose(const KafkaHop& hop, const StoredSpan& send,
                      const StoredSpan& process) {
   const int64_t total = hop.publish_nanos + hop.wait_nanos + hop.process_nanos;
-  const auto dominates = [&](int64_t part) {
-    return total > 0 && part * 2 > total && part >= kNoticeableWaitNanos;
-  };
   const auto share = [&](int64_t part) {
     return FormatDuration(part) + " of " + FormatDuration(total);
   };
-  if (dominates(hop.wait_nanos)) {
+  const auto waiting = [&] {
     return share(hop.wait_nanos) + " waiting in topic " + hop.topic +
            ": the consumer was busy";
-  }
-  if (dominates(hop.process_nanos)) {
+  };
+  const auto processing = [&] {
     std::string where = share(hop.process_nanos) +
                         " processing the record from topic " + hop.topic;
     if (!process.service.empty()) where.append(" in ").append(process.service);
     return where + ": the consumer's own work was slow";
-  }
-  if (dominates(hop.publish_nanos)) {
+  };
+  const auto publishing = [&] {
     // The send span's split (TracingProducer and the plugin record it): time
     // queued in the producer before the request went out, then the broker's
     // round trip.
@@ -126,8 +126,24 @@ std::string Diagnose(const KafkaHop& hop, const StoredSpan& send,
                       " waiting for the broker's acknowledgement";
     }
     return share(hop.publish_nanos) + " publishing to topic " + hop.topic + why;
+  };
+  struct Part {
+    int64_t nanos;
+    std::function<std::string()> describe;
+  };
+  std::vector<Part> parts{{hop.wait_nanos, waiting},
+                          {hop.process_nanos, processing},
+                          {hop.publish_nanos, publishing}};
+  std::stable_sort(
+      parts.begin(), parts.end(),
+      [](const Part& a, const Part& b) { return a.nanos > b.nanos; });
+  std::string diagnosis;
+  for (const Part& part : parts) {
+    if (part.nanos < kNoticeableNanos || part.nanos * 3 < total) continue;
+    if (!diagnosis.empty()) diagnosis += "; ";
+    diagnosis += part.describe();
   }
-  return {};
+  return diagnosis;
 }
 
 std::vector<KafkaHop> FindHops(const std::vector<StoredSpan>& trace,

@@ -1,7 +1,7 @@
 // The Kafka hop view: for each record that went producer -> topic -> consumer
 // in a trace, how long publishing took (the send span), how long the record
 // waited in the topic, and how long processing took, with a plain-language
-// diagnosis when one of the three dominates.
+// diagnosis of the parts that took the time.
 #pragma once
 
 #include <cstdint>
@@ -21,9 +21,10 @@ struct KafkaHop {
       0;                   // send span: produce() until the broker acknowledged
   int64_t wait_nanos = 0;  // acknowledged until the consumer started processing
   int64_t process_nanos = 0;  // process span
-  // Set when one part (publish, wait or process) is over half of the hop and
-  // at least 0.5 s: which part, and for publishing whether the producer's
-  // queue or the broker took the time.
+  // Which parts (wait, process, publish) took the time: each that took at
+  // least 0.5 s and a third of the hop, largest first, joined by "; "; for
+  // publishing, whether the producer's queue or the broker took it. Empty
+  // when no part did.
   std::string diagnosis;
   // The process span links to the send span rather than being its child
   // (the link and new-trace policies, or a batch's ambient parent).
