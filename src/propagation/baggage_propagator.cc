@@ -83,6 +83,8 @@ void EncodeValue(std::string_view s, std::string& out) {
 
 }  // namespace
 
+bool IsBaggageKey(std::string_view key) noexcept { return IsToken(key); }
+
 Baggage ParseBaggage(std::string_view header) {
   Baggage baggage;
   size_t members = 0;

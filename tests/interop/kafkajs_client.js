@@ -1,6 +1,8 @@
 // A client nobody here wrote: kafkajs traced by OpenTelemetry's own instrumentation-kafkajs.
 // Usage: node kafkajs_client.js <bootstrap> produce|consume <topic>
 // Prints the ids of its PRODUCER span (produce) or CONSUMER span and its parent (consume).
+// Produces with W3C baggage in its context (tenant "acme corp", user.id 42), and prints the
+// baggage its message handler sees (consume).
 // With OTLP_GRPC_ENDPOINT set (http://host:port), its spans also go there through
 // OpenTelemetry's own OTLP/gRPC exporter (@grpc/grpc-js).
 const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
@@ -17,6 +19,7 @@ const provider = new NodeTracerProvider({ spanProcessors });
 provider.register();
 registerInstrumentations({ instrumentations: [new KafkaJsInstrumentation()] });
 const { Kafka, logLevel } = require('kafkajs');
+const { context, propagation } = require('@opentelemetry/api');
 
 (async () => {
   const [bootstrap, mode, topic, expectTrace] = process.argv.slice(2);
@@ -24,7 +27,9 @@ const { Kafka, logLevel } = require('kafkajs');
   if (mode === 'produce') {
     const producer = kafka.producer();
     await producer.connect();
-    await producer.send({ topic, messages: [{ key: 'js', value: 'from kafkajs' }] });
+    const baggage = propagation.createBaggage({ tenant: { value: 'acme corp' }, 'user.id': { value: '42' } });
+    await context.with(propagation.setBaggage(context.active(), baggage), () =>
+      producer.send({ topic, messages: [{ key: 'js', value: 'from kafkajs' }] }));
     await producer.disconnect();
     const span = exporter.getFinishedSpans().find((s) => s.kind === 3);  // PRODUCER
     await provider.shutdown();  // flushes the OTLP exporter, if any (and empties the in-memory one)
@@ -35,12 +40,17 @@ const { Kafka, logLevel } = require('kafkajs');
     await consumer.subscribe({ topic, fromBeginning: true });
     let done;
     const got = new Promise((r) => (done = r));
-    await consumer.run({ eachMessage: async () => done() });
+    let baggage = {};  // what the handler's context carries, from the record's headers
+    await consumer.run({ eachMessage: async () => {
+      for (const [key, entry] of propagation.getBaggage(context.active())?.getAllEntries() ?? []) baggage[key] = entry.value;
+      done();
+    } });
     await got;
     await consumer.disconnect();
     const span = exporter.getFinishedSpans().find((s) => s.kind === 4);  // CONSUMER
     await provider.shutdown();
-    console.log(JSON.stringify({ trace_id: span.spanContext().traceId, parent: span.parentSpanContext?.spanId ?? span.parentSpanId }));
+    console.log(JSON.stringify({ trace_id: span.spanContext().traceId, parent: span.parentSpanContext?.spanId ?? span.parentSpanId,
+                                 baggage }));
   }
   process.exit(0);
 })().catch((e) => { console.error(e.message); process.exit(1); });

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Interop with OpenTelemetry JavaScript (kafkajs + @opentelemetry/instrumentation-kafkajs):
 a trace started by the JS producer is continued by kafkatrace's consumer, and a trace started by
-kafkatrace's producer is continued by the JS consumer. kafkatrace's spans are read back from
+kafkatrace's producer is continued by the JS consumer; W3C baggage crosses both ways. kafkatrace's spans are read back from
 `kafkatrace view`, where the JS spans arrive too, through OpenTelemetry's own OTLP/gRPC exporter
 into the view's gRPC receiver: one trace, both languages, and the Kafka hop between them.
 
@@ -70,8 +70,11 @@ class KafkaJsInteropTest(unittest.TestCase):
 
     def test_kafkatrace_consumer_continues_a_js_trace(self):
         js = self.js("produce", "from-js")
-        self.kafkatrace("consume", "-b", self.bootstrap, "-t", "from-js", "--from-beginning",
-                        "--count", "1", "--timeout-ms", "10000")
+        record = json.loads(self.kafkatrace("consume", "-b", self.bootstrap, "-t", "from-js", "--from-beginning",
+                                            "--count", "1", "--timeout-ms", "10000", "--json"))
+        # W3C baggage from OpenTelemetry JS's propagator, decoded.
+        self.assertEqual(record["baggage"], [{"key": "tenant", "value": "acme corp"},
+                                             {"key": "user.id", "value": "42"}])
         process = self.spans(js["trace_id"], "process from-js")[0]
         self.assertEqual(process["parent_span_id"], js["span_id"])
         # The JS producer's span came in over gRPC: the viewer has the whole hop.
@@ -83,11 +86,13 @@ class KafkaJsInteropTest(unittest.TestCase):
                          [(js["span_id"], process["span_id"])])
 
     def test_js_consumer_continues_a_kafkatrace_trace(self):
-        trace_id = self.kafkatrace("produce", "-b", self.bootstrap, "-t", "to-js", "for kafkajs").split()[-1]
+        trace_id = self.kafkatrace("produce", "-b", self.bootstrap, "-t", "to-js", "--baggage", "tenant=acme corp",
+                                   "--baggage", "user.id=42", "for kafkajs").split()[-1]
         send = self.spans(trace_id, "send to-js")[0]
         js = self.js("consume", "to-js")
         self.assertEqual(js["trace_id"], trace_id)
         self.assertEqual(js["parent"], send["span_id"])
+        self.assertEqual(js["baggage"], {"tenant": "acme corp", "user.id": "42"})  # as JS decodes ours
         consumer = [s for s in self.trace(trace_id)["spans"] if s["parent_span_id"] == send["span_id"]]
         self.assertEqual([s["kind"] for s in consumer], [5], consumer)  # the JS CONSUMER span, over gRPC
 

@@ -23,6 +23,7 @@ struct ProduceArgs {
   std::vector<std::string> headers;  // k=v
   long long count = 1;
   std::string traceparent;
+  std::vector<std::string> baggage;  // k=v, values as they are (not encoded)
   std::vector<std::string> values;
 };
 struct ConsumeArgs {

@@ -43,8 +43,11 @@ int main(int argc, char** argv) {
   produce_cmd->add_option("--topic,-t", produce.topic, "Topic")->required();
   auto* key_option =
       produce_cmd->add_option("--key,-k", produce.key, "Record key");
-  produce_cmd->add_option("--header,-H", produce.headers,
-                          "Header name=value (repeatable)");
+  // One value per occurrence, so that `-H a=b VALUE` leaves VALUE a value.
+  produce_cmd
+      ->add_option("--header,-H", produce.headers,
+                   "Header name=value (repeatable)")
+      ->allow_extra_args(false);
   produce_cmd
       ->add_option("--count,-c", produce.count,
                    "Send the values this many times")
@@ -52,6 +55,12 @@ int main(int argc, char** argv) {
   produce_cmd->add_option(
       "--traceparent", produce.traceparent,
       "Continue this W3C traceparent instead of starting a trace");
+  produce_cmd
+      ->add_option(
+          "--baggage", produce.baggage,
+          "W3C baggage member key=value sent with the records (repeatable; the "
+          "value as is, encoded for you)")
+      ->allow_extra_args(false);
   produce_cmd->add_option("values", produce.values, "Record values");
 
   ConsumeArgs consume;

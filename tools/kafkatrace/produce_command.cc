@@ -7,6 +7,8 @@
 #include "commands.h"
 #include "kafkatrace/context.h"
 #include "kafkatrace/kafka/tracing_producer.h"
+#include "kafkatrace/propagation/baggage_propagator.h"
+#include "kafkatrace/propagation/text_map_carrier.h"
 #include "kafkatrace/propagation/trace_context_propagator.h"
 
 namespace kafkatrace::cli {
@@ -40,7 +42,34 @@ int RunProduce(const ProduceArgs& args) {
                 << "\": expected name=value\n";
       return 2;
     }
-    headers.emplace_back(header.substr(0, eq), header.substr(eq + 1));
+    std::string name = header.substr(0, eq);
+    // The producer replaces these with its own span's context: given here,
+    // they would be lost without a word.
+    for (const auto& [owned, option] :
+         {std::pair{"traceparent", "--traceparent"},
+          std::pair{"tracestate", "--traceparent"},
+          std::pair{"baggage", "--baggage"}}) {
+      if (EqualsIgnoreAsciiCase(name, owned)) {
+        std::cerr << "kafkatrace produce: --header " << name
+                  << " would be replaced by the record's own trace context; "
+                     "use "
+                  << option << " to continue a trace or send baggage\n";
+        return 2;
+      }
+    }
+    headers.emplace_back(std::move(name), header.substr(eq + 1));
+  }
+  Baggage baggage;
+  for (const auto& member : args.baggage) {
+    const size_t eq = member.find('=');
+    const std::string key = member.substr(0, eq);
+    if (eq == std::string::npos || !IsBaggageKey(key)) {
+      std::cerr << "kafkatrace produce: malformed --baggage \"" << member
+                << "\": expected key=value, the key made of letters, digits "
+                   "and !#$%&'*+-.^_`|~\n";
+      return 2;
+    }
+    baggage = baggage.With(key, member.substr(eq + 1));
   }
   std::optional<SpanContext> parent;
   if (!args.traceparent.empty()) {
@@ -103,7 +132,8 @@ int RunProduce(const ProduceArgs& args) {
   long long sent = 0;
   auto last_progress = std::chrono::steady_clock::now();
   {
-    ContextScope scope(root);
+    // The records carry the root span's context and the baggage given.
+    ContextScope scope(root.context(), baggage);
     for (long long round = 0; round < args.count && !g_stop_requested;
          ++round) {
       for (const auto& value : values) {

@@ -15,6 +15,8 @@ namespace kafkatrace {
 inline constexpr size_t kBaggageMaxMembers = 64;
 inline constexpr size_t kBaggageMaxBytes = 8192;
 
+// Whether `key` may name a baggage member (a non-empty RFC 7230 token).
+bool IsBaggageKey(std::string_view key) noexcept;
 // Parses one or more combined baggage values; malformed members are skipped.
 Baggage ParseBaggage(std::string_view header);
 // Formats baggage as a header value within the limits.
