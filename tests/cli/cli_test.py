@@ -117,6 +117,14 @@ class CliTest(unittest.TestCase):
              "use --baggage"),
             (["produce", "-b", self.bootstrap, "-t", "plain", "--baggage", "bad key=1", "v"], 2,
              'malformed --baggage "bad key=1"'),
+            (["produce", "-b", self.bootstrap, "-t", "no way", "v"], 1,
+             'topic name "no way" has a character Kafka does not allow'),
+            (["consume", "-b", self.bootstrap, "-t", "x" * 250], 1, "Kafka allows at most 249"),
+            (["consume", "-b", self.bootstrap, "-t", "plain", "--count", "0"], 105,
+             '--count: must be a whole number of at least 1, not "0"'),
+            (["broker", "--port", "0", "--topic", "a:3x"], 2,
+             'bad --topic "a:3x": expected NAME or NAME:PARTITIONS with PARTITIONS from 1 to 1000'),
+            (["broker", "--port", "0", "--topic", "bad topic!"], 2, "does not allow"),
             (["produce", "-t", "x"], 106, "--brokers is required"),
         ]
         for args, code, message in cases:

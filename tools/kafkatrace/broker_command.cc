@@ -11,11 +11,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <csignal>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "cli_support.h"
 #include "commands.h"
@@ -72,9 +76,49 @@ void Pump(int client, int upstream) {
   close(upstream);
 }
 
+constexpr int kMaxPartitions = 1000;
+
+// NAME or NAME:PARTITIONS specs as (name, partitions); nullopt, with
+// `problem` set, for the first bad one.
+std::optional<std::vector<std::pair<std::string, int>>> ParseTopics(
+    const std::vector<std::string>& specs, std::string* problem) {
+  std::vector<std::pair<std::string, int>> topics;
+  for (const auto& spec : specs) {
+    const size_t colon = spec.find(':');
+    std::string name = spec.substr(0, colon);
+    int partitions = 1;
+    if (colon != std::string::npos) {
+      const std::string count = spec.substr(colon + 1);
+      const auto [end, error] = std::from_chars(
+          count.data(), count.data() + count.size(), partitions);
+      if (error != std::errc() || end != count.data() + count.size() ||
+          partitions < 1 || partitions > kMaxPartitions) {
+        *problem = "bad --topic \"" + Printable(spec) +
+                   "\": expected NAME or NAME:PARTITIONS with PARTITIONS from "
+                   "1 to " +
+                   std::to_string(kMaxPartitions);
+        return std::nullopt;
+      }
+    }
+    if (std::string bad = TopicNameProblem(name); !bad.empty()) {
+      *problem = "bad --topic \"" + Printable(spec) + "\": " + bad;
+      return std::nullopt;
+    }
+    topics.emplace_back(std::move(name), partitions);
+  }
+  return topics;
+}
+
 }  // namespace
 
 int RunBroker(const BrokerArgs& args) {
+  // Checked before anything starts: a bad --topic is a usage error.
+  std::string problem;
+  const auto topics = ParseTopics(args.topics, &problem);
+  if (!topics) {
+    std::cerr << "kafkatrace broker: " << problem << "\n";
+    return 2;
+  }
   InstallStopSignals();
   std::signal(SIGPIPE, SIG_IGN);
   char error[512];
@@ -91,30 +135,8 @@ int RunBroker(const BrokerArgs& args) {
     std::cerr << "kafkatrace broker: cannot start the mock cluster\n";
     return 1;
   }
-  for (const auto& spec : args.topics) {
-    std::string name = spec;
-    int partitions = 1;
-    if (size_t colon = spec.find(':'); colon != std::string::npos) {
-      name = spec.substr(0, colon);
-      try {
-        partitions = std::stoi(spec.substr(colon + 1));
-      } catch (...) {
-        partitions = 0;
-      }
-      if (partitions <= 0) {
-        std::cerr
-            << "kafkatrace broker: bad --topic \"" << spec
-            << "\": expected NAME or NAME:PARTITIONS with PARTITIONS > 0\n";
-        return 2;
-      }
-    }
-    if (name.empty()) {
-      std::cerr << "kafkatrace broker: bad --topic \"" << spec
-                << "\": empty name\n";
-      return 2;
-    }
+  for (const auto& [name, partitions] : *topics)
     rd_kafka_mock_topic_create(cluster, name.c_str(), partitions, 1);
-  }
   const std::string mock_address = rd_kafka_mock_cluster_bootstraps(cluster);
 
   int listener = socket(AF_INET, SOCK_STREAM, 0);

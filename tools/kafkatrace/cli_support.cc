@@ -58,9 +58,35 @@ std::unique_ptr<RdKafka::Conf> MakeConf(const std::string& brokers,
   return conf;
 }
 
+std::string TopicNameProblem(std::string_view name) {
+  constexpr size_t kMaxTopicName = 249;  // Kafka's limit
+  const std::string quoted = "topic name \"" + Printable(name) + "\"";
+  if (name.empty()) return "empty topic name";
+  if (name.size() > kMaxTopicName) {
+    return quoted + " is " + std::to_string(name.size()) +
+           " characters long; Kafka allows at most 249";
+  }
+  if (name == "." || name == "..") return quoted + " is not allowed by Kafka";
+  for (const char c : name) {
+    const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                         (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                         c == '-';
+    if (!allowed) {
+      return quoted +
+             " has a character Kafka does not allow: use letters, digits, "
+             "'.', '_' and '-'";
+    }
+  }
+  return "";
+}
+
 std::string CheckBrokerAndTopic(RdKafka::Handle& handle,
                                 const std::string& brokers,
                                 const std::string& topic, bool may_create) {
+  if (!topic.empty()) {
+    if (std::string problem = TopicNameProblem(topic); !problem.empty())
+      return problem;
+  }
   RdKafka::Metadata* raw = nullptr;
   std::unique_ptr<RdKafka::Topic> topic_handle;
   if (!topic.empty() && may_create) {

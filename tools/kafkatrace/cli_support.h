@@ -7,6 +7,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "kafkatrace/tracer_provider.h"
 
@@ -25,11 +26,15 @@ std::unique_ptr<RdKafka::Conf> MakeConf(const std::string& brokers,
 void SetOrDie(RdKafka::Conf& conf, const std::string& name,
               const std::string& value);
 
-// Checks that the brokers answer and (if `topic` is not empty) that the topic
-// exists. `may_create`: ask for the topic by name, which lets a cluster that
-// auto-creates topics do so (producers); otherwise list all topics, which never
-// creates one (consumers). Returns an error message for stderr, or "" if all is
-// well.
+// Why `name` cannot be a Kafka topic (Kafka allows 1-249 of a-z A-Z 0-9 . _ -,
+// and neither "." nor ".."), or "" if it can.
+std::string TopicNameProblem(std::string_view name);
+
+// Checks that the topic name is valid (TopicNameProblem), that the brokers
+// answer and (if `topic` is not empty) that the topic exists. `may_create`: ask
+// for the topic by name, which lets a cluster that auto-creates topics do so
+// (producers); otherwise list all topics, which never creates one (consumers).
+// Returns an error message for stderr, or "" if all is well.
 std::string CheckBrokerAndTopic(RdKafka::Handle& handle,
                                 const std::string& brokers,
                                 const std::string& topic, bool may_create);

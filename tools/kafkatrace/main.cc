@@ -1,11 +1,28 @@
 // kafkatrace: kcat for traced Kafka pipelines. See `kafkatrace --help`.
 #include <iostream>
+#include <string>
 
 #include "commands.h"
 
 #ifndef KAFKATRACE_VERSION
 #define KAFKATRACE_VERSION "0.0.0"
 #endif
+
+namespace {
+
+// --count and the like: CLI11's PositiveNumber names the range 0 to 1.8e308.
+const CLI::Validator kAtLeastOne(
+    [](std::string& value) -> std::string {
+      try {
+        size_t used = 0;
+        if (std::stoll(value, &used) >= 1 && used == value.size()) return "";
+      } catch (...) {
+      }
+      return "must be a whole number of at least 1, not \"" + value + "\"";
+    },
+    "N>=1");
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using kafkatrace::cli::BrokerArgs;
@@ -51,7 +68,7 @@ int main(int argc, char** argv) {
   produce_cmd
       ->add_option("--count,-c", produce.count,
                    "Send the values this many times")
-      ->check(CLI::PositiveNumber);
+      ->check(kAtLeastOne);
   produce_cmd->add_option(
       "--traceparent", produce.traceparent,
       "Continue this W3C traceparent instead of starting a trace");
@@ -79,7 +96,7 @@ int main(int argc, char** argv) {
                         "Start at the oldest record instead of new ones");
   consume_cmd
       ->add_option("--count,-c", consume.count, "Stop after this many records")
-      ->check(CLI::PositiveNumber);
+      ->check(kAtLeastOne);
   consume_cmd->add_flag("--json", consume.json, "One JSON object per record");
   consume_cmd->add_option(
       "--timeout-ms", consume.timeout_ms,
