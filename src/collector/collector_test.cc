@@ -448,6 +448,38 @@ TEST_F(SpanStoreTest, InsertGetAndSearch) {
   EXPECT_EQ(*services, (std::vector<std::string>{"api", "worker"}));
 }
 
+TEST_F(SpanStoreTest, CommitOnlyTracesCanBeLeftOut) {
+  const std::string commits(32, 'c'), mixed(32, 'd'), named(32, 'e');
+  const std::string settle =
+      R"({"messaging.system":"kafka","messaging.operation.type":"settle"})";
+  StoredSpan commit = Span(commits, "1111111111111111", "", "worker",
+                           "commit questions", 1000, 1100, "questions");
+  commit.kind = 3;  // CLIENT
+  commit.attributes_json = settle;
+  StoredSpan process = Span(mixed, "2222222222222222", "", "worker",
+                            "process questions", 2000, 3000, "questions");
+  process.kind = 5;
+  StoredSpan inner_commit = commit;  // a manual commit inside processing
+  inner_commit.trace_id = mixed;
+  inner_commit.span_id = "3333333333333333";
+  inner_commit.parent_span_id = process.span_id;
+  // Only a settle span's operation type counts, not a span merely named so.
+  StoredSpan lookalike = Span(named, "4444444444444444", "", "worker",
+                              "commit questions", 4000, 4100, "questions");
+  lookalike.kind = 3;
+  ASSERT_TRUE(store_->Insert({commit, process, inner_commit, lookalike}).ok());
+  auto ids = [](const auto& traces) {
+    std::vector<std::string> out;
+    for (const auto& t : *traces) out.push_back(t.trace_id);
+    return out;
+  };
+  EXPECT_EQ(ids(store_->Search({})),
+            (std::vector<std::string>{named, mixed, commits}));
+  EXPECT_EQ(ids(store_->Search({.hide_commit_only = true})),
+            (std::vector<std::string>{named, mixed}));
+  EXPECT_EQ(store_->Search({.hide_commit_only = true})->at(1).span_count, 2);
+}
+
 TEST_F(SpanStoreTest, TopicLatencyPercentilesPerTopicAndGroup) {
   std::vector<StoredSpan> spans;
   for (int i = 0; i < 100; ++i) {

@@ -307,7 +307,10 @@ Result<std::vector<TraceSummary>> SpanStore::Search(const TraceQuery& q) {
       db_,
       "WITH hits AS (SELECT DISTINCT trace_key, trace_id FROM spans"
       "  WHERE (?1 = '' OR service = ?1) AND (?2 = '' OR name = ?2)"
-      "  AND (?3 = '' OR topic = ?3) AND start_ns >= ?4 AND start_ns <= ?5)"
+      "  AND (?3 = '' OR topic = ?3) AND start_ns >= ?4 AND start_ns <= ?5"
+      // A settle span (CLIENT) says so in its attributes, stored compact.
+      "  AND NOT (?8 AND kind = 3 AND attributes LIKE"
+      "   '%\"messaging.operation.type\":\"settle\"%'))"
       " SELECT s.trace_id, MIN(s.start_ns), MAX(s.end_ns) - MIN(s.start_ns),"
       " COUNT(DISTINCT s.span_id), SUM(s.status_code = 2)"
       " FROM hits h JOIN trace_index t ON t.trace_key = h.trace_key"
@@ -322,6 +325,7 @@ Result<std::vector<TraceSummary>> SpanStore::Search(const TraceQuery& q) {
   select.Int(5, q.end_ns);
   select.Int(6, q.min_duration_ns);
   select.Int(7, q.limit);
+  select.Int(8, q.hide_commit_only ? 1 : 0);
   std::vector<TraceSummary> traces;
   while (sqlite3_step(select.get()) == SQLITE_ROW) {
     TraceSummary t;

@@ -28,6 +28,9 @@ struct TraceQuery {
   int64_t start_ns = 0;  // traces with a span starting in [start_ns, end_ns]
   int64_t end_ns = INT64_MAX;
   int limit = 50;
+  // Leave out traces made only of settle spans (a consumer's automatic
+  // commits, each a trace of its own, every few seconds per consumer).
+  bool hide_commit_only = false;
 };
 
 struct TraceSummary {

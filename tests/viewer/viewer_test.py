@@ -53,7 +53,7 @@ class ViewerTest(unittest.TestCase):
         cls.db = os.path.join(cls.dir, "spans.db")
         cls.view, cls.otlp, cls.ui = start_view(cls.db)
         cls.broker = subprocess.Popen([KAFKATRACE, "broker", "--port", "0", "--topic", "questions:1",
-                                       "--topic", "linked:1", "--topic", "lagging:1"],
+                                       "--topic", "linked:1", "--topic", "lagging:1", "--topic", "committed:1"],
                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         cls.bootstrap = cls.broker.stdout.readline().strip()
 
@@ -223,9 +223,29 @@ class ViewerTest(unittest.TestCase):
         self.assertEqual(status, 400)
         status, body = get(self.ui + "api/traces?limit=abc")
         self.assertEqual(status, 400)
+        status, body = get(self.ui + "api/traces?commits=maybe")
+        self.assertEqual((status, body["error"]), (400, "commits must be show or hide"))
         status, body = get(self.ui + "api/traces/" + "0" * 32)
         self.assertEqual(status, 404)
         self.assertEqual(get(self.ui + "api/traces")[0], 200)  # still serving
+
+    def test_a_consumers_commit_traces_can_be_hidden(self):
+        self.traced("produce", "-b", self.bootstrap, "-t", "committed", "to commit", service="api")
+        self.traced("consume", "-b", self.bootstrap, "-t", "committed", "--from-beginning", "--count", "1",
+                    "-g", "committers", service="committer")
+        commit_only = None
+        for _ in range(100):
+            status, traces = get(self.ui + "api/traces?service=committer&limit=1000")
+            commit_only = [t["trace_id"] for t in traces if t["root_name"] == "commit committed"]
+            if commit_only:
+                break
+            time.sleep(0.1)
+        self.assertTrue(commit_only, "the consumer's commit made no trace of its own")
+        status, hidden = get(self.ui + "api/traces?service=committer&limit=1000&commits=hide")
+        self.assertEqual(status, 200)
+        kept = [t["trace_id"] for t in hidden]
+        self.assertFalse(set(commit_only) & set(kept), "commit-only traces were listed")
+        self.assertTrue(kept, "the consumer's process traces went too")
 
     def test_gzip_and_search_by_name_and_time(self):
         import gzip

@@ -317,6 +317,9 @@ int RunConsume(const ConsumeArgs& args) {
       PrintText(*record, headers, info);
     }
   }
+  // Closed before the provider shuts down: closing commits the group's last
+  // offsets, and that commit's span must still be exported.
+  consumer->reset();
   (void)provider->Shutdown(std::chrono::steady_clock::now() +
                            std::chrono::seconds(5));
   return 0;

@@ -252,6 +252,11 @@ int RunView(const ViewArgs& args) {
         const int64_t limit = QueryInt(req, "limit", 50);
         const int64_t since = QueryInt(req, "start_ns", 0);
         const int64_t until = QueryInt(req, "end_ns", INT64_MAX);
+        const std::string commits = req.get_param_value("commits");
+        if (!commits.empty() && commits != "show" && commits != "hide") {
+          return Error(res, 400, "commits must be show or hide");
+        }
+        query.hide_commit_only = commits == "hide";
         if (min_ms < 0 || limit < 1 || limit > 1000 || since < 0 || until < 0) {
           return Error(res, 400,
                        "min_duration_ms, start_ns, end_ns must be non-negative "

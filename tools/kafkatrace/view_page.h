@@ -12,7 +12,7 @@ body{font:14px system-ui,sans-serif;margin:0;color:#222}header{background:#1d355
 main{display:flex;gap:16px;padding:16px}#list{width:38%}#detail{flex:1}
 table{border-collapse:collapse;width:100%}td,th{padding:4px 6px;border-bottom:1px solid #eee;text-align:left}
 tr.trace{cursor:pointer}tr.trace:hover{background:#f1f5fb}.bar{background:#457b9d;height:12px;border-radius:2px}
-.err{color:#c1121f}.diag{background:#fff3cd;padding:8px;margin:8px 0;border-radius:4px}input{width:8em}
+.err{color:#c1121f}.diag{background:#fff3cd;padding:8px;margin:8px 0;border-radius:4px}input{width:8em}input[type=checkbox]{width:auto}
 #waterfall{table-layout:fixed}#waterfall tr.span td:nth-child(1){width:30%}#waterfall tr.span td:nth-child(3){width:10%;text-align:right}
 tr.span{cursor:pointer}tr.span:hover{background:#f1f5fb}tr.span.open{background:#e8eef7}
 .track{position:relative;height:12px}.track div{position:absolute;top:0;height:12px;border-radius:2px}
@@ -28,6 +28,7 @@ main{min-width:0}#detail{min-width:0}
 <main><section id="list">
 <form id="search">service <input name="service"> span <input name="name"> topic <input name="topic">
 min ms <input name="min_duration_ms" type="number" min="0"> last minutes <input name="since_minutes" type="number" min="1">
+<label><input type="checkbox" id="hide-commits" checked> hide commit-only traces</label>
 <button>search</button></form>
 <h4>Topics: produce-to-consume latency</h4>
 <table id="topics"><thead><tr><th>topic</th><th>group</th><th>hops</th><th>p50</th><th>p95</th><th>p99</th><th>lag</th></tr></thead><tbody></tbody></table>
@@ -41,6 +42,9 @@ async function search(ev) {
   if (ev) ev.preventDefault();
   const params = new URLSearchParams(new FormData(document.getElementById('search')));
   for (const [k, v] of [...params]) if (!v) params.delete(k);
+  const filtered = [...params].length > 0;
+  // A consumer's automatic commits are traces of their own, every few seconds.
+  if (document.getElementById('hide-commits').checked) params.set('commits', 'hide');
   if (params.has('since_minutes')) {  // time range: the last N minutes
     params.set('start_ns', String(BigInt(Date.now() - 60000 * Number(params.get('since_minutes'))) * 1000000n));
     params.delete('since_minutes');
@@ -54,8 +58,8 @@ async function search(ev) {
     row.onclick = () => openTrace(t.trace_id); body.append(row);
   }
   if (traces.length === 0) {  // say why, and on day one how to send spans here
-    const cell = el('td', [...params].length ? 'No trace matches.' : 'No traces yet.', 'empty'); cell.colSpan = 4;
-    if (![...params].length) {
+    const cell = el('td', filtered ? 'No trace matches.' : 'No traces yet.', 'empty'); cell.colSpan = 4;
+    if (!filtered) {
       const r = await (await fetch('/api/receivers')).json();
       cell.append(el('br'), 'Send spans over OTLP/HTTP: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=' + r.otlp_http);
       if (r.otlp_grpc) cell.append(el('br'), 'or OTLP/gRPC: OTEL_EXPORTER_OTLP_PROTOCOL=grpc OTEL_EXPORTER_OTLP_ENDPOINT=' + r.otlp_grpc);
@@ -153,6 +157,7 @@ const linked = () => { const m = /^#trace=([0-9a-f]{32})$/.exec(location.hash); 
 function openTrace(id) { if (location.hash === '#trace=' + id) show(id); else location.hash = 'trace=' + id; }
 window.onhashchange = linked;
 document.getElementById('search').onsubmit = search; search(); topics(); linked();
+document.getElementById('hide-commits').onchange = () => search();
 setInterval(topics, 10000);  // latencies and lag move while you look
 </script></body></html>
 )HTML";
