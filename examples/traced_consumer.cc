@@ -30,8 +30,10 @@ int main(int argc, char** argv) {
   conf->set("auto.offset.reset", "earliest", error);
   auto consumer = kafkatrace::kafka::TracingConsumer::Create(
       std::move(conf), provider);  // spans in kafkatrace.kafka's scope
-  if (!consumer.ok() || !(*consumer)->Subscribe({topic}).ok()) {
-    std::cerr << "cannot start consumer\n";
+  kafkatrace::Status started =
+      consumer.ok() ? (*consumer)->Subscribe({topic}) : consumer.status();
+  if (!started.ok()) {
+    std::cerr << "cannot start consumer: " << started.message() << "\n";
     return 1;
   }
 
