@@ -120,22 +120,28 @@ async function show(id) {
     bar.style.width = 'max(2px, ' + pct(s.end_unix_nano - s.start_unix_nano) + ')';
     track.append(bar); cell.append(track);
     r.append(name, cell, el('td', ms(s.end_unix_nano - s.start_unix_nano)));
-    // Its attributes, events, links and status, one per line, shown on a click.
+    // Its attributes, events, links and status, one per line, built on the
+    // first click (a trace may have thousands of spans).
     const details = el('tr', undefined, 'details'); details.hidden = true;
-    const box = el('td'); box.colSpan = 3; const kv = el('table'); box.append(kv); details.append(box);
-    const line = (k, v) => {
-      const value = el('td'); if (v instanceof Node) value.append(v); else value.textContent = v;
-      const row = el('tr'); row.append(el('td', k), value); kv.append(row);
+    const fill = () => {
+      const box = el('td'); box.colSpan = 3; const kv = el('table'); box.append(kv); details.append(box);
+      const line = (k, v) => {
+        const value = el('td'); if (v instanceof Node) value.append(v); else value.textContent = v;
+        const row = el('tr'); row.append(el('td', k), value); kv.append(row);
+      };
+      line('span', s.span_id + (s.parent_span_id ? ' (parent ' + s.parent_span_id + ')' : ' (root)') + ', ' + (s.scope || 'no scope'));
+      if (s.status_code === 2) line('status', 'error' + (s.status_message ? ': ' + s.status_message : ''));
+      for (const [k, v] of Object.entries(s.attributes)) line(k, typeof v === 'string' ? v : JSON.stringify(v));
+      for (const e of s.events) line('event ' + e.name, JSON.stringify(e.attributes));
+      for (const l of s.links) {
+        const a = el('a', l.trace_id + ' / ' + l.span_id); a.href = '#'; a.onclick = e => { e.preventDefault(); openTrace(l.trace_id); };
+        const span = el('span'); span.append(a, Object.keys(l.attributes).length ? ' ' + JSON.stringify(l.attributes) : ''); line('link', span);
+      }
     };
-    line('span', s.span_id + (s.parent_span_id ? ' (parent ' + s.parent_span_id + ')' : ' (root)') + ', ' + (s.scope || 'no scope'));
-    if (s.status_code === 2) line('status', 'error' + (s.status_message ? ': ' + s.status_message : ''));
-    for (const [k, v] of Object.entries(s.attributes)) line(k, typeof v === 'string' ? v : JSON.stringify(v));
-    for (const e of s.events) line('event ' + e.name, JSON.stringify(e.attributes));
-    for (const l of s.links) {
-      const a = el('a', l.trace_id + ' / ' + l.span_id); a.href = '#'; a.onclick = e => { e.preventDefault(); openTrace(l.trace_id); };
-      const span = el('span'); span.append(a, Object.keys(l.attributes).length ? ' ' + JSON.stringify(l.attributes) : ''); line('link', span);
-    }
-    r.onclick = () => { details.hidden = !details.hidden; r.classList.toggle('open', !details.hidden); };
+    r.onclick = () => {
+      if (!details.firstChild) fill();
+      details.hidden = !details.hidden; r.classList.toggle('open', !details.hidden);
+    };
     table.append(r, details);
   }
   detail.append(table);
