@@ -40,7 +40,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     await askPage.goto(ask);
     const question = 'Is <b>this</b> bold? ' + Date.now();
     await askPage.fill('#question', question);
-    await askPage.click('button');
+    await askPage.locator('#ask button').first().click();
     await askPage.locator('#status', { hasText: 'Asked (trace' }).waitFor({ timeout: 20000 });
     const traceId = (await askPage.locator('#status').textContent()).match(/trace ([0-9a-f]{32})/)[1];
     // The ask page links the question to the board and to its trace in the viewer.
@@ -72,6 +72,14 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     // Outage: the api answers 503 with a reason, then recovers; accepted questions are not lost.
     const post = (question) => fetch(ask + 'api/questions', { method: 'POST',
       headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ question }) });
+    // Three at once: three traces, three answers.
+    await askPage.fill('#question', 'Three at once');
+    await askPage.click('#ask3');
+    await askPage.locator('#status div', { hasText: 'Asked (trace' }).nth(2).waitFor({ timeout: 20000 });
+    const three = await askPage.locator('#status div').allTextContents();
+    check(new Set(three.map((l) => l.match(/trace ([0-9a-f]{32})/)[1])).size === 3, `three asks: ${three}`);
+    for (const i of [1, 2, 3])
+      await boardPage.locator('li', { hasText: `Three at once (${i} of 3)` }).waitFor({ timeout: 60000 });
     // The ask page's controls drive the api: a busy worker, then the outage.
     const state = async (what) => (await fetch(ask + 'api/' + what)).json();
     await askPage.fill('#delay', '1234');

@@ -15,10 +15,10 @@ fieldset{margin-top:2em;border:1px solid #ddd;border-radius:4px;color:#444}label
 #delay{width:6em;font:inherit}</style></head><body>
 <h1>Ask a question</h1>
 <form id="ask"><textarea id="question" maxlength="2000" placeholder="Why is the sky blue?"></textarea>
-<p><button>Ask</button></p></form><div id="status"></div>
+<p><button>Ask</button> <button type="button" id="ask3">Ask 3 at once</button></p></form><div id="status"></div>
 <fieldset><legend>See what the traces say when something goes wrong</legend>
 <label><input type="checkbox" id="busy"> make the worker busy:
-<input type="number" id="delay" min="0" max="600000" step="500"> ms per question (ask a few at once)</label>
+<input type="number" id="delay" min="0" max="600000" step="500"> ms per question (then ask 3 at once)</label>
 <label><input type="checkbox" id="down"> take the embedded Kafka broker down</label>
 <div id="control-status" class="error"></div></fieldset>
 <script>
@@ -27,18 +27,28 @@ const $ = (id) => document.getElementById(id);
 const link = (text, href) => Object.assign(document.createElement('a'), { textContent: text, href, target: '_blank' });
 let links = {};
 fetch('/api/links').then(r => r.json()).then(l => { links = l; });
+// One question, in a trace the browser starts; a line saying where to follow it.
+async function ask(question) {
+  const line = document.createElement('div');
+  const r = await fetch('/api/questions', { method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'traceparent': `00-${hex(16)}-${hex(8)}-01` },
+    body: JSON.stringify({ question }) });
+  const body = await r.json();
+  line.className = r.ok ? '' : 'error';
+  if (!r.ok) { line.textContent = body.error; return line; }
+  line.append(`Asked (trace ${body.trace_id}). `);
+  if (links.board) line.append(link('Watch the board', links.board), ', then ');
+  if (links.viewer) line.append(link('see where the time went', links.viewer + '#trace=' + body.trace_id), '.');
+  return line;
+}
 $('ask').onsubmit = async (ev) => {
   ev.preventDefault();
-  const traceId = hex(16), status = $('status');
-  const r = await fetch('/api/questions', { method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'traceparent': `00-${traceId}-${hex(8)}-01` },
-    body: JSON.stringify({ question: $('question').value }) });
-  const body = await r.json();
-  status.className = r.ok ? '' : 'error';
-  if (!r.ok) { status.textContent = body.error; return; }
-  status.replaceChildren(`Asked (trace ${body.trace_id}). `);
-  if (links.board) status.append(link('Watch the board', links.board), ', then ');
-  if (links.viewer) status.append(link('see where the time went', links.viewer + '#trace=' + body.trace_id), '.');
+  $('status').replaceChildren(await ask($('question').value));
+};
+// Several at once: with a busy worker, the later ones wait in the topic.
+$('ask3').onclick = async () => {
+  const q = $('question').value || 'Why is the sky blue?';
+  $('status').replaceChildren(...await Promise.all([1, 2, 3].map((i) => ask(`${q} (${i} of 3)`))));
 };
 // The demo's controls, showing the api's current state.
 async function control(path, state) {
