@@ -1,15 +1,20 @@
 #!/usr/bin/env python3
 """The scripted "ask" scenario end to end: every question forms one connected trace
 api -> questions -> worker -> answers -> board; in busy mode a question waits in `questions`
-at least the busy delay, and idle questions barely wait.
+at least the busy delay, and idle questions barely wait. Then the same on a separate broker
+process given with --brokers, as a real cluster would be.
 
 Usage: demo_test.py <build-dir>
 """
+import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
+import urllib.error
+import urllib.request
 
 build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
 busy_ms = 1500
@@ -33,3 +38,41 @@ assert re.search(r"\[busy\] question \d+ .*\n(  .*\n)*?  diagnosis: 1\.5 s of 1\
     "no processing diagnosis"
 assert len({t for _, t, _ in blocks}) == 6  # one trace per question
 print("demo scenario: 6 connected traces; idle waits %s ms, busy waits %s ms" % (idle_waits, busy_waits))
+
+# The same demo on a cluster of its own (--brokers), as on a real Kafka: a separate broker
+# process it does not control. Every question still forms one trace; the outage control is
+# refused with a reason, since the demo may only take its embedded broker down.
+kafkatrace = os.path.join(build, "tools", "kafkatrace", "kafkatrace")
+broker = subprocess.Popen([kafkatrace, "broker", "--port", "0", "--topic", "questions:1", "--topic", "answers:1"],
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+try:
+    bootstrap = broker.stdout.readline().strip()
+    result = subprocess.run([kafkatrace, "demo", "--once", "--busy-ms", "500", "--questions", "1",
+                             "--brokers", bootstrap, "--db", os.path.join(tempfile.mkdtemp(), "demo.db")],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "all 2 questions formed one connected trace each" in result.stdout, result.stdout
+    demo = subprocess.Popen([kafkatrace, "demo", "--api-port", "0", "--board-port", "0", "--brokers", bootstrap,
+                             "--db", os.path.join(tempfile.mkdtemp(), "demo.db")],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        api = demo.stdout.readline().split()[-1]
+        with urllib.request.urlopen(api + "api/broker", timeout=10) as r:
+            assert json.loads(r.read()) == {"up": True, "embedded": False}
+        try:
+            urllib.request.urlopen(urllib.request.Request(api + "api/broker", data=b'{"up": false}', method="POST"),
+                                   timeout=10)
+            raise AssertionError("a real cluster's broker was 'taken down'")
+        except urllib.error.HTTPError as e:
+            assert e.code == 409 and "only its embedded broker" in json.loads(e.read())["error"], e.code
+    finally:
+        demo.send_signal(signal.SIGINT)
+        assert demo.wait(timeout=30) == 0
+finally:
+    broker.terminate()
+    broker.wait(timeout=10)
+unreachable = subprocess.run([kafkatrace, "demo", "--brokers", "localhost:1", "--db",
+                              os.path.join(tempfile.mkdtemp(), "demo.db")],
+                             capture_output=True, text=True, timeout=60)
+assert unreachable.returncode == 1 and "cannot reach Kafka at localhost:1" in unreachable.stderr, unreachable.stderr
+print("demo on an external cluster (--brokers): 2 connected traces; unreachable brokers refused")

@@ -64,6 +64,7 @@ struct DemoArgs {
   int api_port = 8080;
   int board_port = 8081;
   std::string db = "kafkatrace-demo.db";
+  std::string brokers;  // a real cluster; empty: the embedded one
 };
 
 int RunBroker(const BrokerArgs& args);

@@ -170,7 +170,8 @@ constexpr int kMaxBusyMs = 600'000;
 // ---- api ----
 class Api {
  public:
-  // `cluster` is the embedded broker, for the outage control; borrowed.
+  // `cluster` is the embedded broker, for the outage control; borrowed; null
+  // on a real cluster, which the demo does not take down.
   Api(Shared& shared, const std::string& bootstrap, const std::string& otlp,
       rd_kafka_mock_cluster_t* cluster)
       : shared_(shared) {
@@ -185,6 +186,12 @@ class Api {
         return res.set_content(R"({"error":"expected {\"up\": true|false}"})",
                                "application/json");
       }
+      if (cluster == nullptr) {
+        res.status = 409;
+        return res.set_content(
+            R"({"error":"the demo runs on a real cluster (--brokers): only its embedded broker can be taken down"})",
+            "application/json");
+      }
       const bool up = body["up"].get<bool>();
       if (up) {
         rd_kafka_mock_broker_set_up(cluster, 1);
@@ -194,11 +201,13 @@ class Api {
       shared_.broker_up = up;
       res.set_content(json{{"up", up}}.dump(), "application/json");
     });
-    server_.Get("/api/broker",
-                [this](const httplib::Request&, httplib::Response& res) {
-                  res.set_content(json{{"up", shared_.broker_up.load()}}.dump(),
-                                  "application/json");
-                });
+    server_.Get("/api/broker", [this, cluster](const httplib::Request&,
+                                               httplib::Response& res) {
+      res.set_content(json{{"up", shared_.broker_up.load()},
+                           {"embedded", cluster != nullptr}}
+                          .dump(),
+                      "application/json");
+    });
     server_.Get("/api/links",
                 [this](const httplib::Request&, httplib::Response& res) {
                   res.set_content(shared_.LinksJson(), "application/json");
@@ -594,25 +603,78 @@ void Follow(Outcome& o, const std::string& viewer_ui, int timeout_s) {
   return;
 }
 
+// The embedded broker (librdkafka's mock cluster) with the demo's topics.
+class EmbeddedKafka {
+ public:
+  bool Start(std::string* error) {
+    char reason[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "log_level", "0", nullptr, 0);
+    handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, reason, sizeof(reason));
+    if (handle_ == nullptr) {
+      *error = reason;
+      return false;
+    }
+    cluster_ = rd_kafka_mock_cluster_new(handle_, 1);
+    if (cluster_ == nullptr) {
+      *error = "cannot start the embedded broker";
+      return false;
+    }
+    rd_kafka_mock_topic_create(cluster_, "questions", 1, 1);
+    rd_kafka_mock_topic_create(cluster_, "answers", 1, 1);
+    return true;
+  }
+  ~EmbeddedKafka() {
+    if (cluster_ != nullptr) rd_kafka_mock_cluster_destroy(cluster_);
+    if (handle_ != nullptr) rd_kafka_destroy(handle_);
+  }
+  rd_kafka_mock_cluster_t* cluster() const { return cluster_; }
+  std::string bootstrap() const {
+    return rd_kafka_mock_cluster_bootstraps(cluster_);
+  }
+
+ private:
+  rd_kafka_t* handle_ = nullptr;
+  rd_kafka_mock_cluster_t* cluster_ = nullptr;
+};
+
+// On a real cluster: whether it answers, and has (or auto-creates) the demo's
+// topics. "" when it does, else what is wrong.
+std::string CheckRealCluster(const std::string& brokers) {
+  std::string error;
+  auto conf = MakeConf(brokers, &error);
+  if (!conf) return error;
+  std::unique_ptr<RdKafka::Producer> producer(
+      RdKafka::Producer::create(conf.get(), error));
+  if (!producer) return error;
+  for (const char* topic : {"questions", "answers"}) {
+    if (std::string problem =
+            CheckBrokerAndTopic(*producer, brokers, topic, /*may_create=*/true);
+        !problem.empty()) {
+      return problem;
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 int RunDemo(const DemoArgs& args) {
   InstallStopSignals();
   std::signal(SIGPIPE, SIG_IGN);
-  char error[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "log_level", "0", nullptr, 0);
-  rd_kafka_t* handle =
-      rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof(error));
-  rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(handle, 1);
-  rd_kafka_mock_topic_create(cluster, "questions", 1, 1);
-  rd_kafka_mock_topic_create(cluster, "answers", 1, 1);
-  const std::string bootstrap = rd_kafka_mock_cluster_bootstraps(cluster);
+  const bool embedded = args.brokers.empty();
+  EmbeddedKafka kafka;  // destroyed last: the viewer reads the groups' offsets
+  std::string error;
+  if (embedded ? !kafka.Start(&error)
+               : !(error = CheckRealCluster(args.brokers)).empty()) {
+    std::cerr << "kafkatrace demo: " << error << "\n";
+    return 1;
+  }
+  rd_kafka_mock_cluster_t* cluster = embedded ? kafka.cluster() : nullptr;
+  const std::string bootstrap = embedded ? kafka.bootstrap() : args.brokers;
   Viewer viewer;
   if (!viewer.Start(args.db, bootstrap)) {
     std::cerr << "kafkatrace demo: cannot start the viewer\n";
-    rd_kafka_mock_cluster_destroy(cluster);
-    rd_kafka_destroy(handle);
     return 1;
   }
 
@@ -701,9 +763,7 @@ int RunDemo(const DemoArgs& args) {
     shared.stop = true;
     worker.join();
   }
-  viewer.Stop();  // first: it reads the groups' offsets from the cluster
-  rd_kafka_mock_cluster_destroy(cluster);
-  rd_kafka_destroy(handle);
+  viewer.Stop();  // before the embedded broker: it reads the groups' offsets
   return status;
 }
 

@@ -19,7 +19,7 @@ fieldset{margin-top:2em;border:1px solid #ddd;border-radius:4px;color:#444}label
 <fieldset><legend>See what the traces say when something goes wrong</legend>
 <label><input type="checkbox" id="busy"> make the worker busy:
 <input type="number" id="delay" min="0" max="600000" step="500"> ms per question (then ask 3 at once)</label>
-<label><input type="checkbox" id="down"> take the embedded Kafka broker down</label>
+<label id="outage"><input type="checkbox" id="down"> take the embedded Kafka broker down</label>
 <div id="control-status" class="error"></div></fieldset>
 <script>
 const hex = (n) => Array.from(crypto.getRandomValues(new Uint8Array(n)), b => b.toString(16).padStart(2, '0')).join('');
@@ -62,7 +62,8 @@ $('busy').onchange = busy;
 $('delay').onchange = () => { if ($('busy').checked) busy(); };
 $('down').onchange = () => control('/api/broker', { up: !$('down').checked });
 fetch('/api/busy').then(r => r.json()).then(b => { $('busy').checked = b.busy; $('delay').value = b.delay_ms; });
-fetch('/api/broker').then(r => r.json()).then(b => { $('down').checked = !b.up; });
+// On a real cluster (--brokers) there is no broker of the demo's to take down.
+fetch('/api/broker').then(r => r.json()).then(b => { $('down').checked = !b.up; $('outage').hidden = !b.embedded; });
 </script></body></html>
 )HTML";
 

@@ -169,7 +169,8 @@ int main(int argc, char** argv) {
   demo_cmd
       ->add_option("--busy-ms", demo.busy_ms,
                    "Worker delay per message when busy")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(0, 600'000));
   demo_cmd
       ->add_option("--questions", demo.questions,
                    "Questions per phase (--once)")
@@ -180,6 +181,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   demo_cmd->add_option("--db", demo.db, "Span database of the demo's viewer")
       ->capture_default_str();
+  demo_cmd->add_option(
+      "--brokers,-b", demo.brokers,
+      "Bootstrap servers host:port of a real cluster (topics questions and "
+      "answers); default: an embedded broker");
 
   try {
     app.parse(argc, argv);
