@@ -698,18 +698,25 @@ TEST(SpanStoreOpenTest, UnopenablePathIsAClearError) {
 namespace kafkatrace::collector {
 namespace {
 
-TEST(KafkaHopsTest, SplitsPublishWaitAndProcessAndDiagnosesWaiting) {
+// A send span on `questions` acknowledged after 0.1 s, and a process span that
+// is its child (times to be set by the test).
+std::pair<StoredSpan, StoredSpan> SendAndProcess() {
   StoredSpan send;
   send.trace_id = std::string(32, 'a');
   send.span_id = "1111111111111111";
   send.kind = 4;
   send.topic = "questions";
   send.start_unix_nanos = 0;
-  send.end_unix_nanos = 100'000'000;  // 0.1 s to the acknowledgement
+  send.end_unix_nanos = 100'000'000;
   StoredSpan process = send;
   process.span_id = "2222222222222222";
   process.parent_span_id = send.span_id;
   process.kind = 5;
+  return {send, process};
+}
+
+TEST(KafkaHopsTest, SplitsPublishWaitAndProcessAndDiagnosesWaiting) {
+  auto [send, process] = SendAndProcess();
   process.start_unix_nanos = 41'300'000'000;
   process.end_unix_nanos = 41'500'000'000;
   auto hops = FindKafkaHops({send, process});
@@ -729,17 +736,7 @@ TEST(KafkaHopsTest, SplitsPublishWaitAndProcessAndDiagnosesWaiting) {
 }
 
 TEST(KafkaHopsTest, SaysWhenProcessingOrPublishingTookTheTime) {
-  StoredSpan send;
-  send.trace_id = std::string(32, 'a');
-  send.span_id = "1111111111111111";
-  send.kind = 4;
-  send.topic = "questions";
-  send.start_unix_nanos = 0;
-  send.end_unix_nanos = 100'000'000;
-  StoredSpan process = send;
-  process.span_id = "2222222222222222";
-  process.parent_span_id = send.span_id;
-  process.kind = 5;
+  auto [send, process] = SendAndProcess();
   process.service = "worker";
   process.start_unix_nanos = 200'000'000;  // 0.1 s in the topic
   process.end_unix_nanos = 3'200'000'000;  // 3 s of processing
