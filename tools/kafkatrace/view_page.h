@@ -58,7 +58,8 @@ async function search(ev) {
     row.onclick = () => openTrace(t.trace_id); body.append(row);
   }
   if (traces.length === 0) {  // say why, and on day one how to send spans here
-    const cell = el('td', filtered ? 'No trace matches.' : 'No traces yet.', 'empty'); cell.colSpan = 4;
+    const hiding = params.has('commits') ? ' (commit-only traces are hidden: untick the box to see them)' : '';
+    const cell = el('td', filtered ? 'No trace matches.' + hiding : 'No traces yet.', 'empty'); cell.colSpan = 4;
     if (!filtered) {
       const r = await (await fetch('/api/receivers')).json();
       cell.append(el('br'), 'Send spans over OTLP/HTTP: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=' + r.otlp_http);
