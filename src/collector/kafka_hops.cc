@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "collector/span_store.h"
+#include "kafka/semconv.h"  // the attribute names, header only
 
 namespace kafkatrace::collector {
 
@@ -111,9 +112,8 @@ std::string Diagnose(const KafkaHop& hop, const StoredSpan& send,
     // The send span's split (TracingProducer and the plugin record it): time
     // queued in the producer before the request went out, then the broker's
     // round trip.
-    const auto queued = NumberAttribute(send, "kafkatrace.send.local_queue_ms");
-    const auto round_trip =
-        NumberAttribute(send, "kafkatrace.send.broker_rtt_ms");
+    const auto queued = NumberAttribute(send, kafka::semconv::kLocalQueueMs);
+    const auto round_trip = NumberAttribute(send, kafka::semconv::kBrokerRttMs);
     std::string why = " (until the broker acknowledged it)";
     if (queued && round_trip) {
       const auto nanos = [](double ms) {
