@@ -45,15 +45,15 @@ int RunProduce(const ProduceArgs& args) {
     std::string name = header.substr(0, eq);
     // The producer replaces these with its own span's context: given here,
     // they would be lost without a word.
-    for (const auto& [owned, option] :
-         {std::pair{"traceparent", "--traceparent"},
-          std::pair{"tracestate", "--traceparent"},
-          std::pair{"baggage", "--baggage"}}) {
+    for (const auto& [owned, instead] :
+         {std::pair{"traceparent", "--traceparent to continue a trace"},
+          std::pair{"tracestate", "--traceparent to continue a trace"},
+          std::pair{"baggage", "--baggage to send baggage"}}) {
       if (EqualsIgnoreAsciiCase(name, owned)) {
         std::cerr << "kafkatrace produce: --header " << name
                   << " would be replaced by the record's own trace context; "
                      "use "
-                  << option << " to continue a trace or send baggage\n";
+                  << instead << "\n";
         return 2;
       }
     }
