@@ -8,6 +8,7 @@
 #include <future>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "cli_support.h"
@@ -85,6 +86,27 @@ int ListenOnLoopback(httplib::Server& server, int port, std::thread& thread) {
 
 constexpr int kMaxBusyMs = 600'000;
 
+// Answers `status` with {"error": reason}.
+void Fail(httplib::Response& res, int status, const std::string& reason) {
+  res.status = status;
+  res.set_content(json{{"error", reason}}.dump(), "application/json");
+}
+
+// The request's JSON object when it has `field` of the kind `is_kind` checks;
+// otherwise answers 400 saying what was expected, and returns nullopt.
+std::optional<json> BodyWith(const httplib::Request& req,
+                             httplib::Response& res, const char* field,
+                             bool (json::*is_kind)() const noexcept,
+                             const std::string& expected) {
+  auto body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object() || !body.contains(field) ||
+      !(body[field].*is_kind)()) {
+    Fail(res, 400, "expected " + expected);
+    return std::nullopt;
+  }
+  return body;
+}
+
 // ---- api ----
 class Api {
  public:
@@ -97,20 +119,15 @@ class Api {
     // behaves in an outage (503 with a reason, then recovery).
     server_.Post("/api/broker", [this, cluster](const httplib::Request& req,
                                                 httplib::Response& res) {
-      auto body = json::parse(req.body, nullptr, false);
-      if (body.is_discarded() || !body.is_object() || !body.contains("up") ||
-          !body["up"].is_boolean()) {
-        res.status = 400;
-        return res.set_content(R"({"error":"expected {\"up\": true|false}"})",
-                               "application/json");
-      }
+      auto body =
+          BodyWith(req, res, "up", &json::is_boolean, R"({"up": true|false})");
+      if (!body) return;
       if (cluster == nullptr) {
-        res.status = 409;
-        return res.set_content(
-            R"({"error":"the demo runs on a real cluster (--brokers): only its embedded broker can be taken down"})",
-            "application/json");
+        return Fail(res, 409,
+                    "the demo runs on a real cluster (--brokers): only its "
+                    "embedded broker can be taken down");
       }
-      const bool up = body["up"].get<bool>();
+      const bool up = (*body)["up"].get<bool>();
       if (up) {
         rd_kafka_mock_broker_set_up(cluster, 1);
       } else {
@@ -149,30 +166,21 @@ class Api {
                  });
     server_.Post("/api/busy", [this](const httplib::Request& req,
                                      httplib::Response& res) {
-      auto body = json::parse(req.body, nullptr, false);
-      if (body.is_discarded() || !body.is_object() || !body.contains("busy") ||
-          !body["busy"].is_boolean()) {
-        res.status = 400;
-        return res.set_content(
-            R"({"error":"expected {\"busy\": true|false, \"delay_ms\": N}"})",
-            "application/json");
-      }
-      if (body.contains("delay_ms")) {
-        const auto& delay = body["delay_ms"];
+      auto body = BodyWith(req, res, "busy", &json::is_boolean,
+                           R"({"busy": true|false, "delay_ms": N})");
+      if (!body) return;
+      if (body->contains("delay_ms")) {
+        const auto& delay = (*body)["delay_ms"];
         if (!delay.is_number_integer() || delay.get<int64_t>() < 0 ||
             delay.get<int64_t>() > kMaxBusyMs) {
-          res.status = 400;
-          return res.set_content(
-              json{{"error",
-                    "delay_ms must be a whole number of milliseconds "
-                    "from 0 to " +
-                        std::to_string(kMaxBusyMs)}}
-                  .dump(),
-              "application/json");
+          return Fail(res, 400,
+                      "delay_ms must be a whole number of milliseconds from "
+                      "0 to " +
+                          std::to_string(kMaxBusyMs));
         }
         shared_.busy_ms = delay.get<int>();
       }
-      shared_.busy = body["busy"].get<bool>();
+      shared_.busy = (*body)["busy"].get<bool>();
       BusyState(res);
     });
     server_.Get("/api/busy",
@@ -199,10 +207,6 @@ class Api {
                     "application/json");
   }
   void Ask(const httplib::Request& req, httplib::Response& res) {
-    auto fail = [&](int status, const std::string& reason) {
-      res.status = status;
-      res.set_content(json{{"error", reason}}.dump(), "application/json");
-    };
     HeaderListCarrier carrier;
     for (const auto& [k, v] : req.headers) carrier.Add(k, v);
     Context incoming = TraceContextPropagator().Extract(carrier, Context{});
@@ -221,11 +225,11 @@ class Api {
     question.erase(question.find_last_not_of(" \t\r\n") + 1);
     if (question.empty() || question.size() > kMaxQuestionChars) {
       span.SetAttribute("http.response.status_code", int64_t{400});
-      return fail(400, question.empty()
-                           ? "the question is empty"
-                           : "the question is longer than " +
-                                 std::to_string(kMaxQuestionChars) +
-                                 " characters");
+      return Fail(res, 400,
+                  question.empty()
+                      ? "the question is empty"
+                      : "the question is longer than " +
+                            std::to_string(kMaxQuestionChars) + " characters");
     }
     const std::string id = std::to_string(++next_id_);
     auto wait = std::make_unique<DeliveryWait>(
@@ -254,13 +258,14 @@ class Api {
     if (outcome.error != RdKafka::ERR_NO_ERROR) {
       span.SetStatus(SpanStatusCode::kError, RdKafka::err2str(outcome.error));
       span.SetAttribute("http.response.status_code", int64_t{503});
-      return fail(503, "Kafka is unavailable (" +
-                           RdKafka::err2str(outcome.error) + "); " +
-                           (outcome.possibly_delivered
-                                ? "question " + id +
-                                      " may still arrive, so check the board "
-                                      "before asking again"
-                                : "try again"));
+      return Fail(res, 503,
+                  "Kafka is unavailable (" + RdKafka::err2str(outcome.error) +
+                      "); " +
+                      (outcome.possibly_delivered
+                           ? "question " + id +
+                                 " may still arrive, so check the board "
+                                 "before asking again"
+                           : "try again"));
     }
     span.SetAttribute("http.response.status_code", int64_t{202});
     res.status = 202;
@@ -370,27 +375,20 @@ class Board {
                 --viewers_;
               });
         });
-    server_.Post("/api/rendered", [this](const httplib::Request& req,
-                                         httplib::Response& res) {
-      auto body = json::parse(req.body, nullptr, false);
-      if (body.is_discarded() || !body.is_object() || !body.contains("id") ||
-          !body["id"].is_string()) {
-        res.status = 400;
-        return res.set_content(R"({"error":"expected {\"id\": \"...\"}"})",
-                               "application/json");
-      }
-      std::lock_guard lock(mutex_);
-      auto it = glass_.find(body["id"].get<std::string>());
-      if (it == glass_.end()) {
-        res.status = 404;
-        return res.set_content(R"({"error":"unknown answer id"})",
-                               "application/json");
-      }
-      it->second.End();  // time to glass: from the answer's arrival to pixels
-                         // on screen
-      glass_.erase(it);
-      res.set_content("{}", "application/json");
-    });
+    server_.Post("/api/rendered",
+                 [this](const httplib::Request& req, httplib::Response& res) {
+                   auto body = BodyWith(req, res, "id", &json::is_string,
+                                        R"({"id": "..."})");
+                   if (!body) return;
+                   std::lock_guard lock(mutex_);
+                   auto it = glass_.find((*body)["id"].get<std::string>());
+                   if (it == glass_.end())
+                     return Fail(res, 404, "unknown answer id");
+                   it->second.End();  // time to glass: from the answer's
+                                      // arrival to pixels on screen
+                   glass_.erase(it);
+                   res.set_content("{}", "application/json");
+                 });
     consumer_thread_ = std::thread([this, bootstrap] { Consume(bootstrap); });
   }
   ~Board() {
