@@ -288,7 +288,7 @@ TEST(OtlpReceiverTest, ResponseBodiesAreTheProtosOfOtlpHttp) {
                        ? otlp::DecodeResponseJson(body)
                        : otlp::DecodeResponseProtobuf(body);
     ASSERT_TRUE(partial.has_value());
-    EXPECT_EQ(partial->rejected_spans, 300);
+    EXPECT_EQ(partial->rejected, 300);
     EXPECT_EQ(partial->error_message, std::string(200, 'm'));
   }
   // google.rpc.Status { code = 3; message = "no" }, byte for byte.
@@ -325,7 +325,7 @@ TEST_F(OtlpReceiverStoreTest,
   EXPECT_EQ(reply.content_type, "application/json");
   auto partial = otlp::DecodeResponseJson(reply.body);
   ASSERT_TRUE(partial.has_value()) << reply.body;
-  EXPECT_EQ(partial->rejected_spans, 1);
+  EXPECT_EQ(partial->rejected, 1);
   EXPECT_NE(partial->error_message.find("1 of 2 spans rejected"),
             std::string::npos)
       << partial->error_message;
@@ -341,7 +341,7 @@ TEST_F(OtlpReceiverStoreTest,
   EXPECT_EQ(reply.content_type, "application/x-protobuf");
   partial = otlp::DecodeResponseProtobuf(reply.body);
   ASSERT_TRUE(partial.has_value());
-  EXPECT_EQ(partial->rejected_spans, 1);
+  EXPECT_EQ(partial->rejected, 1);
 
   std::string all_valid;
   otlp::EncodeProtobuf(Batch(), all_valid);

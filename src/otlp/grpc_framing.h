@@ -30,6 +30,9 @@ inline constexpr int32_t kDataLoss = 15;
 // The OTLP trace service's one method, as an HTTP/2 :path.
 inline constexpr std::string_view kGrpcTraceExportPath =
     "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+// The OTLP metrics service's.
+inline constexpr std::string_view kGrpcMetricsExportPath =
+    "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
 
 inline std::string GrpcFrame(std::string_view message, bool compressed) {
   const auto length = static_cast<uint32_t>(message.size());

@@ -438,6 +438,14 @@ ProtobufWriter& ScratchWriter() {
 
 }  // namespace
 
+void EncodeAttributesProtobuf(ProtobufWriter& w, uint32_t field,
+                              const Attributes& attributes) {
+  WriteAttributes(w, field, attributes);
+}
+void EncodeAttributesJson(json::Writer& w, const Attributes& attributes) {
+  WriteJsonAttributes(w, attributes);
+}
+
 void EncodeSpanProtobuf(const SpanData& span, std::string& out) {
   ProtobufWriter& w = ScratchWriter();
   WriteSpanBody(w, span);
@@ -559,7 +567,7 @@ std::optional<PartialSuccess> DecodeResponseProtobuf(std::string_view body) {
     ProtobufReader partial(response.Bytes());
     while (partial.Next(field, type)) {
       if (field == 1 && type == ProtobufWriter::kVarint) {
-        result.rejected_spans = static_cast<int64_t>(partial.Varint());
+        result.rejected = static_cast<int64_t>(partial.Varint());
       } else if (field == 2 && type == ProtobufWriter::kLen) {
         result.error_message = std::string(partial.Bytes());
       } else {
@@ -651,13 +659,15 @@ std::optional<PartialSuccess> DecodeResponseJson(std::string_view body) {
   PartialSuccess result;
   auto partial = parsed.find("partialSuccess");
   if (partial == parsed.end() || !partial->is_object()) return result;
-  if (auto rejected = partial->find("rejectedSpans");
-      rejected != partial->end()) {
+  // The traces response counts spans, the metrics one data points.
+  for (const char* name : {"rejectedSpans", "rejectedDataPoints"}) {
+    auto rejected = partial->find(name);
+    if (rejected == partial->end()) continue;
     if (rejected->is_string()) {
-      result.rejected_spans =
+      result.rejected =
           std::strtoll(rejected->get<std::string>().c_str(), nullptr, 10);
     } else if (rejected->is_number_integer()) {
-      result.rejected_spans = rejected->get<int64_t>();
+      result.rejected = rejected->get<int64_t>();
     }
   }
   if (auto message = partial->find("errorMessage");

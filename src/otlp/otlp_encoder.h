@@ -13,7 +13,13 @@
 
 #include "kafkatrace/span_data.h"
 
+namespace kafkatrace::json {
+class Writer;
+}  // namespace kafkatrace::json
+
 namespace kafkatrace::otlp {
+
+class ProtobufWriter;
 
 void EncodeProtobuf(std::span<const std::unique_ptr<SpanData>> spans,
                     std::string& out);
@@ -22,12 +28,18 @@ void EncodeJson(std::span<const std::unique_ptr<SpanData>> spans,
 // Encodes one Span message body (no outer tag); for the encoder benchmark.
 void EncodeSpanProtobuf(const SpanData& span, std::string& out);
 
+// KeyValue lists, shared with the metrics encoder: repeated field `field`
+// in protobuf; the "attributes" member in JSON.
+void EncodeAttributesProtobuf(ProtobufWriter& w, uint32_t field,
+                              const Attributes& attributes);
+void EncodeAttributesJson(json::Writer& w, const Attributes& attributes);
+
 struct PartialSuccess {
-  int64_t rejected_spans = 0;
+  int64_t rejected = 0;  // spans or data points, as the request held
   std::string error_message;
 };
-// Reads ExportTraceServiceResponse; nullopt if the body is not a valid
-// response.
+// Reads an Export*ServiceResponse (traces and metrics share its layout);
+// nullopt if the body is not a valid response.
 std::optional<PartialSuccess> DecodeResponseProtobuf(std::string_view body);
 std::optional<PartialSuccess> DecodeResponseJson(std::string_view body);
 // The message of a failure response's google.rpc.Status; empty when the body

@@ -499,14 +499,14 @@ TEST(OtlpResponseTest, PartialSuccessDecoding) {
       9);
   auto partial = DecodeResponseProtobuf(body);
   ASSERT_TRUE(partial);
-  EXPECT_EQ(partial->rejected_spans, 2);
+  EXPECT_EQ(partial->rejected, 2);
   EXPECT_EQ(partial->error_message, "bad");
-  EXPECT_EQ(DecodeResponseProtobuf("")->rejected_spans, 0);
+  EXPECT_EQ(DecodeResponseProtobuf("")->rejected, 0);
   EXPECT_FALSE(DecodeResponseProtobuf("\x0a\x09"));
   auto json = DecodeResponseJson(
       R"({"partialSuccess":{"rejectedSpans":"3","errorMessage":"x"}})");
   ASSERT_TRUE(json);
-  EXPECT_EQ(json->rejected_spans, 3);
+  EXPECT_EQ(json->rejected, 3);
   EXPECT_FALSE(DecodeResponseJson("{not json"));
 }
 

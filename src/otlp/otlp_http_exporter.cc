@@ -1,25 +1,17 @@
 #include "kafkatrace/otlp/otlp_http_exporter.h"
 
 #include <unistd.h>
-#include <zlib.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cerrno>
-#include <charconv>
-#include <condition_variable>
-#include <cstdio>
 #include <cstring>
-#include <mutex>
-#include <random>
-#include <tuple>
+#include <vector>
 
 #include "common/text.h"
 #include "kafkatrace/propagation/text_map_carrier.h"  // EqualsIgnoreAsciiCase
-#include "otlp/grpc_framing.h"
-#include "otlp/http_client.h"
 #include "otlp/otlp_encoder.h"
+#include "otlp/otlp_sender.h"
 #include "trace/env.h"
 
 namespace kafkatrace {
@@ -60,165 +52,15 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseHeaders(
   return headers;
 }
 
+std::string_view PathOf(OtlpSignal signal) {
+  return signal == OtlpSignal::kMetrics ? "v1/metrics" : "v1/traces";
+}
+
 // Path rule of the OTLP exporter spec: the signal-agnostic endpoint is a base
 // URL.
-std::string AppendTracesPath(std::string base) {
+std::string AppendSignalPath(std::string base, OtlpSignal signal) {
   if (base.empty() || base.back() != '/') base += '/';
-  return base + "v1/traces";
-}
-
-std::string Gzip(const std::string& input) {
-  z_stream stream{};
-  if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
-                   Z_DEFAULT_STRATEGY) != Z_OK) {
-    return {};
-  }
-  std::string out(deflateBound(&stream, input.size()) + 32, '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
-  stream.avail_in = static_cast<uInt>(input.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  int rc = deflate(&stream, Z_FINISH);
-  out.resize(stream.total_out);
-  deflateEnd(&stream);
-  return rc == Z_STREAM_END ? out : std::string();
-}
-
-bool IsRetryableStatus(long status) {
-  return status == 429 || status == 502 || status == 503 || status == 504;
-}
-
-// Retry-After as delta-seconds; HTTP-dates are rare from OTLP backends and are
-// ignored.
-std::optional<std::chrono::milliseconds> ParseRetryAfter(
-    const std::string& value) {
-  int64_t seconds = 0;
-  auto [end, ec] =
-      std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (ec != std::errc() || end != value.data() + value.size() || seconds < 0)
-    return std::nullopt;
-  return std::chrono::milliseconds(seconds * 1000);
-}
-
-// The gRPC call's URL: the endpoint's scheme and authority, the method's path.
-std::string GrpcCallUrl(std::string_view endpoint) {
-  const size_t authority = endpoint.find("://") + 3;  // Validate checked it
-  const size_t path = endpoint.find_first_of("/?#", authority);
-  return std::string(endpoint.substr(0, path)) +
-         std::string(otlp::kGrpcTraceExportPath);
-}
-
-// What the OTLP spec lets an exporter retry. RESOURCE_EXHAUSTED only comes
-// retryable with a RetryInfo detail, which is not read here.
-bool IsRetryableGrpcStatus(int code) {
-  using namespace otlp::grpc_code;
-  return code == kCancelled || code == kDeadlineExceeded || code == kAborted ||
-         code == kOutOfRange || code == kUnavailable || code == kDataLoss;
-}
-
-std::string GrpcStatusName(int code) {
-  static constexpr std::string_view kNames[] = {"OK",
-                                                "CANCELLED",
-                                                "UNKNOWN",
-                                                "INVALID_ARGUMENT",
-                                                "DEADLINE_EXCEEDED",
-                                                "NOT_FOUND",
-                                                "ALREADY_EXISTS",
-                                                "PERMISSION_DENIED",
-                                                "RESOURCE_EXHAUSTED",
-                                                "FAILED_PRECONDITION",
-                                                "ABORTED",
-                                                "OUT_OF_RANGE",
-                                                "UNIMPLEMENTED",
-                                                "INTERNAL",
-                                                "UNAVAILABLE",
-                                                "DATA_LOSS",
-                                                "UNAUTHENTICATED"};
-  return code >= 0 && code < 17 ? std::string(kNames[code])
-                                : "status " + std::to_string(code);
-}
-
-// A gRPC call's headers: the fixed ones and the call's deadline
-// (grpc-timeout, at most 8 digits), so the receiver can give up on it when
-// the exporter has.
-std::vector<std::pair<std::string, std::string>> GrpcHeaders(
-    const std::vector<std::pair<std::string, std::string>>& fixed,
-    std::chrono::milliseconds remaining) {
-  auto headers = fixed;
-  headers.emplace_back("grpc-timeout", std::to_string(std::clamp<int64_t>(
-                                           remaining.count(), 1, 99'999'999)) +
-                                           "m");
-  return headers;
-}
-
-// How one attempt went, whatever the protocol.
-struct AttemptOutcome {
-  bool delivered = false;
-  std::optional<otlp::PartialSuccess> partial;  // with delivered
-  std::string reason;                           // without
-  bool retryable = false;
-  // How long the receiver asked to wait before retrying (gRPC's RetryInfo).
-  std::optional<std::chrono::milliseconds> retry_delay;
-};
-
-AttemptOutcome OutcomeOfHttp(const otlp::HttpResponse& response, bool json) {
-  if (response.status >= 200 && response.status < 300) {
-    return {true,
-            json ? otlp::DecodeResponseJson(response.body)
-                 : otlp::DecodeResponseProtobuf(response.body),
-            {},
-            false};
-  }
-  std::string reason = "HTTP " + std::to_string(response.status);
-  // OTLP failure bodies are a google.rpc.Status; its message says why.
-  std::string message = otlp::DecodeStatusMessage(response.body, json);
-  // Otherwise a short text body (a proxy's error, say) is shown as is.
-  if (message.empty() && response.body.size() < 200 &&
-      std::all_of(response.body.begin(), response.body.end(),
-                  [](unsigned char c) { return c >= 0x20 && c < 0x7f; }))
-    message = response.body;
-  if (!message.empty()) reason += ": " + message.substr(0, 300);
-  return {false, std::nullopt, std::move(reason),
-          IsRetryableStatus(response.status)};
-}
-
-AttemptOutcome OutcomeOfGrpc(const otlp::HttpResponse& response) {
-  if (response.status != 200) {
-    // Not an answer from a gRPC server (a proxy's, say): gRPC maps the HTTP
-    // status, and the retryable ones are those OTLP/HTTP retries.
-    return {false, std::nullopt,
-            "HTTP " + std::to_string(response.status) + " to a gRPC call",
-            IsRetryableStatus(response.status)};
-  }
-  if (!response.grpc_status) {
-    return {false, std::nullopt, "the answer has no grpc-status", false};
-  }
-  if (*response.grpc_status == 0) {
-    // One uncompressed response message (no compression was offered).
-    std::optional<otlp::PartialSuccess> partial;
-    if (auto message = otlp::ParseGrpcFrame(response.body);
-        message && !message->compressed)
-      partial = otlp::DecodeResponseProtobuf(message->bytes);
-    return {true, std::move(partial), {}, false};
-  }
-  const int code = *response.grpc_status;
-  std::string reason = "gRPC " + GrpcStatusName(code);
-  if (!response.grpc_message.empty()) {
-    reason += ": " + text::PercentDecode(response.grpc_message)
-                         .value_or(response.grpc_message)
-                         .substr(0, 300);
-  }
-  // A throttling receiver says when to come back in a RetryInfo detail; only
-  // then is RESOURCE_EXHAUSTED worth retrying (OTLP/gRPC).
-  std::optional<std::chrono::milliseconds> retry_delay;
-  if (!response.grpc_status_details.empty()) {
-    if (auto status = text::Base64Decode(response.grpc_status_details))
-      retry_delay = otlp::DecodeRetryDelay(*status);
-  }
-  const bool retryable =
-      IsRetryableGrpcStatus(code) ||
-      (code == otlp::grpc_code::kResourceExhausted && retry_delay);
-  return {false, std::nullopt, std::move(reason), retryable, retry_delay};
+  return base.append(PathOf(signal));
 }
 
 }  // namespace
@@ -282,21 +124,37 @@ OtlpHttpExporterOptions::ProtocolNamed(std::string_view name) {
   return std::nullopt;
 }
 
-std::string OtlpHttpExporterOptions::DefaultEndpoint(Protocol protocol) {
-  return protocol == Protocol::kGrpc ? "http://localhost:4317"
-                                     : "http://localhost:4318/v1/traces";
+std::string OtlpHttpExporterOptions::DefaultEndpoint(Protocol protocol,
+                                                     OtlpSignal signal) {
+  return protocol == Protocol::kGrpc
+             ? "http://localhost:4317"
+             : AppendSignalPath("http://localhost:4318", signal);
 }
 
-Result<OtlpHttpExporterOptions> OtlpHttpExporterOptions::FromEnv() {
+Result<OtlpHttpExporterOptions> OtlpHttpExporterOptions::FromEnv(
+    OtlpSignal signal) {
   OtlpHttpExporterOptions options;
+  // OTEL_EXPORTER_OTLP_TRACES_X or OTEL_EXPORTER_OTLP_METRICS_X; kept alive
+  // here, since the names are handed out as C strings.
+  std::vector<std::unique_ptr<std::string>> names;
+  auto specific_name = [&](const char* suffix) {
+    names.push_back(std::make_unique<std::string>(
+        std::string("OTEL_EXPORTER_OTLP_")
+            .append(signal == OtlpSignal::kMetrics ? "METRICS_" : "TRACES_")
+            .append(suffix)));
+    return names.back()->c_str();
+  };
   // The signal-specific variable wins over the general one.
-  auto pick = [](const char* specific, const char* general)
+  auto pick = [&](const char* suffix)
       -> std::pair<const char*, std::optional<std::string>> {
+    const char* specific = specific_name(suffix);
     if (auto v = env::Get(specific)) return {specific, v};
+    names.push_back(std::make_unique<std::string>(
+        std::string("OTEL_EXPORTER_OTLP_").append(suffix)));
+    const char* general = names.back()->c_str();
     return {general, env::Get(general)};
   };
-  if (auto [name, v] = pick("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-                            "OTEL_EXPORTER_OTLP_PROTOCOL");
+  if (auto [name, v] = pick("PROTOCOL");
       v) {
     const std::optional<Protocol> protocol = ProtocolNamed(*v);
     if (!protocol) {
@@ -307,16 +165,15 @@ Result<OtlpHttpExporterOptions> OtlpHttpExporterOptions::FromEnv() {
     options.protocol = *protocol;
   }
   const bool grpc = options.protocol == Protocol::kGrpc;
-  options.endpoint = DefaultEndpoint(options.protocol);
-  if (auto v = env::Get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
+  options.endpoint = DefaultEndpoint(options.protocol, signal);
+  if (auto v = env::Get(specific_name("ENDPOINT"))) {
     options.endpoint = *v;
   } else if (auto base = env::Get("OTEL_EXPORTER_OTLP_ENDPOINT")) {
-    options.endpoint = grpc ? *base : AppendTracesPath(*base);
+    options.endpoint = grpc ? *base : AppendSignalPath(*base, signal);
   }
   if (grpc && options.endpoint.find("://") == std::string::npos) {
     bool insecure = false;
-    if (auto [name, v] = pick("OTEL_EXPORTER_OTLP_TRACES_INSECURE",
-                              "OTEL_EXPORTER_OTLP_INSECURE");
+    if (auto [name, v] = pick("INSECURE");
         v) {
       if (EqualsIgnoreAsciiCase(*v, "true")) {
         insecure = true;
@@ -327,8 +184,7 @@ Result<OtlpHttpExporterOptions> OtlpHttpExporterOptions::FromEnv() {
     }
     options.endpoint = (insecure ? "http://" : "https://") + options.endpoint;
   }
-  if (auto [name, v] = pick("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
-                            "OTEL_EXPORTER_OTLP_COMPRESSION");
+  if (auto [name, v] = pick("COMPRESSION");
       v) {
     if (*v == "gzip") {
       options.compression = Compression::kGzip;
@@ -342,7 +198,7 @@ Result<OtlpHttpExporterOptions> OtlpHttpExporterOptions::FromEnv() {
   // Both header lists apply; the specific one wins on equal names (HTTP header
   // names ignore case).
   for (const char* name :
-       {"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"}) {
+       {"OTEL_EXPORTER_OTLP_HEADERS", specific_name("HEADERS")}) {
     if (auto v = env::Get(name)) {
       auto parsed = ParseHeaders(name, *v);
       if (!parsed.ok()) return parsed.status();
@@ -354,20 +210,13 @@ Result<OtlpHttpExporterOptions> OtlpHttpExporterOptions::FromEnv() {
       }
     }
   }
-  for (auto [specific, general, field] :
-       {std::tuple{"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
-                   "OTEL_EXPORTER_OTLP_CERTIFICATE", &options.certificate},
-        std::tuple{"OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
-                   "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
-                   &options.client_certificate},
-        std::tuple{"OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY",
-                   "OTEL_EXPORTER_OTLP_CLIENT_KEY", &options.client_key}}) {
-    if (auto [name, v] = pick(specific, general); v) *field = *v;
+  for (auto [suffix, field] :
+       {std::pair{"CERTIFICATE", &options.certificate},
+        std::pair{"CLIENT_CERTIFICATE", &options.client_certificate},
+        std::pair{"CLIENT_KEY", &options.client_key}}) {
+    if (auto [name, v] = pick(suffix); v) *field = *v;
   }
-  const char* timeout_name = env::Get("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT")
-                                 ? "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"
-                                 : "OTEL_EXPORTER_OTLP_TIMEOUT";
-  auto timeout = env::Millis(timeout_name, options.timeout);
+  auto timeout = env::Millis(pick("TIMEOUT").first, options.timeout);
   if (!timeout.ok()) return timeout.status();
   options.timeout = *timeout;
   Status valid = options.Validate();
@@ -376,53 +225,10 @@ Result<OtlpHttpExporterOptions> OtlpHttpExporterOptions::FromEnv() {
 }
 
 struct OtlpHttpExporter::Impl {
-  OtlpHttpExporterOptions options;
-  std::string url;  // the endpoint, or for gRPC the call's URL
-  std::vector<std::pair<std::string, std::string>> request_headers;
-  std::unique_ptr<otlp::HttpClient> client;
-  std::mt19937_64 jitter_rng{std::random_device{}()};
-
-  std::mutex mutex;  // guards shut_down and the backoff wait
-  std::condition_variable shutdown_cv;
-  bool shut_down = false;
-
-  std::atomic<uint64_t> exported{0}, rejected{0}, failed{0}, retried{0},
-      requests_failed{0};
-
-  // Rate-limited failure log: at most one line per interval, with what happened
-  // meanwhile.
-  Clock::time_point last_log{};
-  uint64_t failures_since_log = 0;
-
-  void LogFailure(const std::string& reason, size_t spans) {
-    ++failures_since_log;
-    auto now = Clock::now();
-    if (last_log != Clock::time_point{} &&
-        now - last_log < std::chrono::seconds(10))
-      return;
-    std::fprintf(stderr,
-                 "kafkatrace: OTLP export to %s failed: %s (%zu spans dropped; "
-                 "%llu failed "
-                 "exports since last report)\n",
-                 options.endpoint.c_str(), reason.c_str(), spans,
-                 static_cast<unsigned long long>(failures_since_log));
-    last_log = now;
-    failures_since_log = 0;
-  }
-
-  std::chrono::milliseconds Backoff(int attempt) {
-    auto base = options.initial_backoff * (1LL << std::min(attempt - 1, 20));
-    if (base > options.max_backoff) base = options.max_backoff;
-    std::uniform_real_distribution<double> jitter(0.8, 1.2);
-    return std::chrono::milliseconds(static_cast<int64_t>(
-        static_cast<double>(base.count()) * jitter(jitter_rng)));
-  }
-
-  // Waits `delay` unless shut down first; false if shut down.
-  bool WaitForRetry(std::chrono::milliseconds delay) {
-    std::unique_lock lock(mutex);
-    return !shutdown_cv.wait_for(lock, delay, [&] { return shut_down; });
-  }
+  explicit Impl(OtlpHttpExporterOptions options)
+      : sender(std::move(options), OtlpSignal::kTraces, "spans") {}
+  otlp::OtlpSender sender;
+  std::atomic<uint64_t> exported{0}, rejected{0}, failed{0};
 };
 
 OtlpHttpExporter::OtlpHttpExporter(std::unique_ptr<Impl> impl)
@@ -433,49 +239,8 @@ Result<std::unique_ptr<OtlpHttpExporter>> OtlpHttpExporter::Create(
     OtlpHttpExporterOptions options) {
   Status valid = options.Validate();
   if (!valid.ok()) return valid;
-  auto impl = std::make_unique<Impl>();
-  impl->request_headers = options.headers;
-  // The body's type and encoding are ours to state: a configured one would
-  // contradict the body sent (and a second Content-Type confuses receivers).
-  std::erase_if(impl->request_headers, [](const auto& header) {
-    for (const char* ours :
-         {"Content-Type", "Content-Encoding", "TE", "grpc-encoding"}) {
-      if (EqualsIgnoreAsciiCase(header.first, ours)) return true;
-    }
-    return false;
-  });
-  const bool gzip =
-      options.compression == OtlpHttpExporterOptions::Compression::kGzip;
-  if (options.protocol == OtlpHttpExporterOptions::Protocol::kGrpc) {
-    impl->url = GrpcCallUrl(options.endpoint);
-    impl->request_headers.emplace_back("Content-Type", "application/grpc");
-    impl->request_headers.emplace_back("TE", "trailers");  // gRPC requires it
-    // gRPC compresses the message, not the HTTP body.
-    if (gzip) impl->request_headers.emplace_back("grpc-encoding", "gzip");
-  } else {
-    impl->url = options.endpoint;
-    impl->request_headers.emplace_back(
-        "Content-Type",
-        options.protocol == OtlpHttpExporterOptions::Protocol::kHttpJson
-            ? "application/json"
-            : "application/x-protobuf");
-    if (gzip) impl->request_headers.emplace_back("Content-Encoding", "gzip");
-  }
-  // OTLP exporters SHOULD name themselves, their language and version;
-  // a User-Agent among the configured headers wins.
-  const bool has_user_agent = std::any_of(
-      options.headers.begin(), options.headers.end(), [](const auto& header) {
-        return EqualsIgnoreAsciiCase(header.first, "User-Agent");
-      });
-  if (!has_user_agent) {
-    impl->request_headers.emplace_back(
-        "User-Agent", "kafkatrace-OTLP-Exporter-Cpp/" KAFKATRACE_VERSION);
-  }
-  impl->client = std::make_unique<otlp::HttpClient>(otlp::TlsFiles{
-      options.certificate, options.client_certificate, options.client_key});
-  impl->options = std::move(options);
   return std::unique_ptr<OtlpHttpExporter>(
-      new OtlpHttpExporter(std::move(impl)));
+      new OtlpHttpExporter(std::make_unique<Impl>(std::move(options))));
 }
 
 ExportResult OtlpHttpExporter::Export(
@@ -484,110 +249,39 @@ ExportResult OtlpHttpExporter::Export(
   const size_t count = batch.size();
   if (count == 0) return ExportResult::kSuccess;
   try {
-    {
-      std::lock_guard lock(s.mutex);
-      if (s.shut_down) {
-        s.failed += count;
-        return ExportResult::kFailure;
-      }
-    }
     std::string body;
     body.reserve(count * 300);
-    const bool json =
-        s.options.protocol == OtlpHttpExporterOptions::Protocol::kHttpJson;
-    if (json) {
+    if (s.sender.json()) {
       otlp::EncodeJson(batch, body);
     } else {
       otlp::EncodeProtobuf(batch, body);
     }
-    const bool gzip =
-        s.options.compression == OtlpHttpExporterOptions::Compression::kGzip;
-    if (gzip) body = Gzip(body);
-    const bool grpc =
-        s.options.protocol == OtlpHttpExporterOptions::Protocol::kGrpc;
-    if (grpc) body = otlp::GrpcFrame(body, gzip);
-
-    const auto end_by = std::min(deadline, Clock::now() + s.options.timeout);
-    std::string reason;
-    for (int attempt = 1;; ++attempt) {
-      auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
-          end_by - Clock::now());
-      if (remaining.count() <= 0) {
-        reason = reason.empty() ? "deadline exceeded"
-                                : reason + ", then deadline exceeded";
-        break;
-      }
-      const otlp::HttpResponse response =
-          grpc
-              ? s.client->Post(s.url, GrpcHeaders(s.request_headers, remaining),
-                               body, remaining, otlp::HttpVersion::kHttp2)
-              : s.client->Post(s.url, s.request_headers, body, remaining);
-      AttemptOutcome outcome;
-      if (!response.transport_ok) {
-        // A timeout used up the time we had.
-        outcome = {false, std::nullopt, response.error, !response.timed_out};
-      } else {
-        outcome =
-            grpc ? OutcomeOfGrpc(response) : OutcomeOfHttp(response, json);
-      }
-      if (outcome.delivered) {
-        uint64_t rejected = 0;
-        if (outcome.partial && outcome.partial->rejected_spans > 0) {
-          rejected = std::min<uint64_t>(
-              static_cast<uint64_t>(outcome.partial->rejected_spans), count);
-          s.rejected += rejected;
-          s.LogFailure("backend rejected " + std::to_string(rejected) +
-                           " spans: " + outcome.partial->error_message,
-                       rejected);
-        }
-        s.exported += count - rejected;
-        return ExportResult::kSuccess;
-      }
-      reason = std::move(outcome.reason);
-      const bool retryable = outcome.retryable;
-      if (!retryable || attempt >= s.options.max_attempts) break;
-      auto delay = s.Backoff(attempt);
-      if (outcome.retry_delay) {
-        delay = *outcome.retry_delay;
-      } else if (auto retry_after = ParseRetryAfter(response.retry_after)) {
-        delay = *retry_after;
-      }
-      if (Clock::now() + delay >= end_by) {
-        reason += " (no time left to retry)";
-        break;
-      }
-      s.retried++;
-      if (!s.WaitForRetry(delay)) {
-        reason += " (shut down while waiting to retry)";
-        break;
-      }
+    const otlp::OtlpSender::Delivery delivery =
+        s.sender.Send(std::move(body), count, deadline);
+    if (delivery.delivered) {
+      s.rejected += delivery.rejected;
+      s.exported += count - delivery.rejected;
+      return ExportResult::kSuccess;
     }
-    s.failed += count;
-    s.requests_failed++;
-    s.LogFailure(reason, count);
-    return ExportResult::kFailure;
   } catch (...) {
-    s.failed += count;
-    s.requests_failed++;
-    return ExportResult::kFailure;
   }
+  s.failed += count;
+  return ExportResult::kFailure;
 }
 
 bool OtlpHttpExporter::Shutdown(Deadline) noexcept {
-  std::lock_guard lock(impl_->mutex);
-  impl_->shut_down = true;
-  impl_->shutdown_cv.notify_all();
+  impl_->sender.Shutdown();
   return true;
 }
 
 OtlpHttpExporter::Stats OtlpHttpExporter::stats() const noexcept {
   const Impl& s = *impl_;
   return {s.exported.load(), s.rejected.load(), s.failed.load(),
-          s.retried.load(), s.requests_failed.load()};
+          s.sender.requests_retried(), s.sender.requests_failed()};
 }
 
 const OtlpHttpExporterOptions& OtlpHttpExporter::options() const {
-  return impl_->options;
+  return impl_->sender.options();
 }
 
 }  // namespace kafkatrace

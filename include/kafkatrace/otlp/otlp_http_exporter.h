@@ -30,6 +30,12 @@
 
 namespace kafkatrace {
 
+// What an exporter sends: it picks the default path (/v1/traces,
+// /v1/metrics), the gRPC service and the OTEL_EXPORTER_OTLP_{TRACES,METRICS}_*
+// variables.
+enum class OtlpSignal { kTraces, kMetrics };
+
+// The options of an OTLP exporter, for spans or for metrics.
 struct OtlpHttpExporterOptions {
   enum class Protocol { kHttpProtobuf, kHttpJson, kGrpc };
   enum class Compression { kNone, kGzip };
@@ -62,14 +68,17 @@ struct OtlpHttpExporterOptions {
   // http/json or grpc; nullopt for any other name.
   static std::optional<Protocol> ProtocolNamed(std::string_view name);
   // The endpoint used when none is configured: http://localhost:4318/v1/traces
-  // for OTLP/HTTP, http://localhost:4317 for gRPC.
-  static std::string DefaultEndpoint(Protocol protocol);
+  // (or /v1/metrics) for OTLP/HTTP, http://localhost:4317 for gRPC.
+  static std::string DefaultEndpoint(Protocol protocol,
+                                     OtlpSignal signal = OtlpSignal::kTraces);
   // OTEL_EXPORTER_OTLP_[TRACES_]{ENDPOINT,PROTOCOL,HEADERS,COMPRESSION,TIMEOUT,
   // CERTIFICATE,CLIENT_CERTIFICATE,CLIENT_KEY,INSECURE} over the defaults,
-  // signal-specific variables first. For grpc the endpoint is taken as is (no
-  // /v1/traces), and one without a scheme gets https://, or http:// when
-  // INSECURE is true. Malformed values are one clear error.
-  static Result<OtlpHttpExporterOptions> FromEnv();
+  // signal-specific variables first (METRICS_ for kMetrics). For grpc the
+  // endpoint is taken as is (no /v1/traces), and one without a scheme gets
+  // https://, or http:// when INSECURE is true. Malformed values are one clear
+  // error.
+  static Result<OtlpHttpExporterOptions> FromEnv(
+      OtlpSignal signal = OtlpSignal::kTraces);
   // Checks the endpoint URL, header names and that the TLS files can be
   // read; the error says what is wrong.
   Status Validate() const;

@@ -1,0 +1,56 @@
+// PeriodicMetricReader: exports a MessagingMetrics' snapshot every interval
+// from a thread of its own, and once more on Shutdown, so the last
+// measurements are not lost when the process ends.
+//
+// Ownership: owns the exporter; borrows the metrics, which must outlive it.
+// Threading: ForceFlush and Shutdown may be called from any thread; the
+// destructor shuts down.
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "kafkatrace/metrics/messaging_metrics.h"
+#include "kafkatrace/metrics/metric_exporter.h"
+#include "kafkatrace/resource.h"
+#include "kafkatrace/status.h"
+
+namespace kafkatrace {
+
+struct PeriodicMetricReaderOptions {
+  // OTEL_METRIC_EXPORT_INTERVAL and OTEL_METRIC_EXPORT_TIMEOUT, the SDK
+  // spec's defaults.
+  std::chrono::milliseconds interval{60000};
+  std::chrono::milliseconds timeout{30000};
+  static Result<PeriodicMetricReaderOptions> FromEnv();
+};
+
+class PeriodicMetricReader {
+ public:
+  PeriodicMetricReader(const MessagingMetrics& metrics, Resource resource,
+                       std::unique_ptr<MetricExporter> exporter,
+                       PeriodicMetricReaderOptions options = {});
+  ~PeriodicMetricReader();
+  PeriodicMetricReader(const PeriodicMetricReader&) = delete;
+  PeriodicMetricReader& operator=(const PeriodicMetricReader&) = delete;
+
+  // Exports now and waits for it; false if that export failed or the reader
+  // is shut down.
+  bool ForceFlush();
+  // A last export, then the exporter's shutdown. Later calls do nothing.
+  void Shutdown();
+
+  // From OTEL_METRICS_EXPORTER: "otlp" gives a reader that exports over OTLP
+  // (OTEL_EXPORTER_OTLP_[METRICS_]* as for spans, to /v1/metrics); "none",
+  // or the variable unset, gives null: kafkatrace's metrics are opt-in, as
+  // they cost every record a measurement. Any other value is an error naming
+  // it. OTEL_SDK_DISABLED=true also gives null.
+  static Result<std::unique_ptr<PeriodicMetricReader>> FromEnv(
+      const MessagingMetrics& metrics, Resource resource);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kafkatrace
