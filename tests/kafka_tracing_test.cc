@@ -11,6 +11,8 @@
 #include "kafkatrace/kafka/instrumentation_scope.h"
 #include "kafkatrace/kafka/tracing_consumer.h"
 #include "kafkatrace/kafka/tracing_producer.h"
+#include "kafkatrace/metrics/messaging_metrics.h"
+#include "kafkatrace/sampler.h"
 #include "otlp/otlp_encoder.h"
 #include "support/mock_cluster.h"
 #include "support/test_tracing.h"
@@ -1437,6 +1439,156 @@ TEST_F(KafkaTracingTest, TombstoneAndBaggageTravel) {
   ASSERT_NE(
       FindAttribute(process.attributes, "messaging.kafka.message.tombstone"),
       nullptr);
+}
+
+// ---- Messaging metrics ----
+
+// The value of `key` among a data point's attributes; "" when absent.
+std::string PointAttr(const MetricPoint& point, const char* key) {
+  for (const auto& attribute : point.attributes) {
+    if (attribute.key.view() != key) continue;
+    if (const auto* text = std::get_if<std::string>(&attribute.value))
+      return *text;
+    if (const auto* number = std::get_if<int64_t>(&attribute.value))
+      return std::to_string(*number);
+  }
+  return "";
+}
+
+// The points of the metric `name` whose attributes hold each of `want`.
+std::vector<MetricPoint> PointsOf(
+    const MetricsSnapshot& snapshot, std::string_view name,
+    std::map<std::string, std::string> want = {}) {
+  std::vector<MetricPoint> out;
+  for (const Metric& metric : snapshot.metrics) {
+    if (metric.name != name) continue;
+    for (const MetricPoint& point : metric.points) {
+      bool match = true;
+      for (const auto& [key, value] : want)
+        match = match && PointAttr(point, key.c_str()) == value;
+      if (match) out.push_back(point);
+    }
+  }
+  return out;
+}
+
+uint64_t CountOf(const std::vector<MetricPoint>& points) {
+  uint64_t total = 0;
+  for (const auto& point : points) total += point.count;
+  return total;
+}
+
+TEST_F(KafkaTracingTest, MetricsCountEveryRecordSampledOrNot) {
+  // No record is sampled: the metrics must not depend on the spans.
+  TestTracing unsampled(std::make_unique<AlwaysOffSampler>());
+  MessagingMetrics metrics;
+  auto producer = TracingProducer::Create(cluster_.ProducerConf(),
+                                          unsampled.tracer(),
+                                          {.metrics = &metrics});
+  ASSERT_TRUE(producer.ok());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ((*producer)->Produce(
+                  {.topic = "questions", .partition = i % 2, .value = "q"}),
+              RdKafka::ERR_NO_ERROR);
+  }
+  ASSERT_EQ((*producer)->Flush(5000), RdKafka::ERR_NO_ERROR);
+  MetricsSnapshot snapshot = metrics.Collect();
+  const auto sent = PointsOf(snapshot, "messaging.client.sent.messages",
+                             {{"messaging.destination.name", "questions"}});
+  ASSERT_EQ(sent.size(), 2u);  // one series per partition
+  EXPECT_EQ(CountOf(sent), 5u);
+  for (const auto& point : sent) {
+    EXPECT_EQ(PointAttr(point, "messaging.system"), "kafka");
+    EXPECT_EQ(PointAttr(point, "messaging.operation.name"), "send");
+    EXPECT_EQ(PointAttr(point, "messaging.operation.type"), "send");
+    EXPECT_EQ(PointAttr(point, "error.type"), "");
+    EXPECT_FALSE(PointAttr(point, "server.address").empty());
+    EXPECT_FALSE(PointAttr(point, "server.port").empty());
+  }
+  EXPECT_EQ(CountOf(PointsOf(snapshot, "messaging.client.sent.messages",
+                             {{"messaging.destination.partition.id", "1"}})),
+            2u);
+  const auto durations =
+      PointsOf(snapshot, "messaging.client.operation.duration",
+               {{"messaging.operation.name", "send"}});
+  EXPECT_EQ(CountOf(durations), 5u);
+  for (const auto& point : durations) {
+    EXPECT_GT(point.sum, 0.0);  // produce call to acknowledgement
+    EXPECT_LT(point.max, 5.0);
+    ASSERT_EQ(point.bucket_counts.size(),
+              MessagingMetrics::kDurationBounds.size() + 1);
+  }
+
+  auto consumer = TracingConsumer::Create(cluster_.ConsumerConf("g-metrics"),
+                                          unsampled.tracer(),
+                                          {.metrics = &metrics});
+  ASSERT_TRUE(consumer.ok());
+  ASSERT_EQ(AssignFromStart(**consumer, "questions", {0, 1}),
+            RdKafka::ERR_NO_ERROR);
+  for (int i = 0; i < 3; ++i) {
+    auto record = PollOne(**consumer);
+    ASSERT_TRUE(record);
+    ProcessSpanScope scope(**consumer, *record);
+    if (i == 0) scope.RecordError("InvalidQuestion", "no question mark");
+  }
+  auto batch = (*consumer)->PollBatch(10, 2000);
+  EXPECT_EQ(batch.size(), 2u);
+  snapshot = metrics.Collect();
+  const auto consumed = PointsOf(snapshot, "messaging.client.consumed.messages");
+  EXPECT_EQ(CountOf(consumed), 5u);  // once each, at receive
+  for (const auto& point : consumed) {
+    EXPECT_EQ(PointAttr(point, "messaging.operation.name"), "poll");
+    EXPECT_EQ(PointAttr(point, "messaging.consumer.group.name"), "g-metrics");
+    EXPECT_EQ(PointAttr(point, "messaging.destination.name"), "questions");
+  }
+  // Three single polls and one batch.
+  EXPECT_EQ(CountOf(PointsOf(snapshot, "messaging.client.operation.duration",
+                             {{"messaging.operation.name", "poll"}})),
+            4u);
+  EXPECT_EQ(CountOf(PointsOf(snapshot, "messaging.process.duration")), 3u);
+  EXPECT_EQ(CountOf(PointsOf(snapshot, "messaging.process.duration",
+                             {{"error.type", "InvalidQuestion"}})),
+            1u);
+  // A commit, timed, under the group coordinator.
+  ASSERT_EQ((*consumer)->CommitSync(batch.back()), RdKafka::ERR_NO_ERROR);
+  batch.clear();  // records before their consumer
+  snapshot = metrics.Collect();
+  const auto commits =
+      PointsOf(snapshot, "messaging.client.operation.duration",
+               {{"messaging.operation.name", "commit"}});
+  ASSERT_EQ(commits.size(), 1u);
+  EXPECT_EQ(PointAttr(commits[0], "messaging.operation.type"), "settle");
+  EXPECT_EQ(PointAttr(commits[0], "messaging.consumer.group.name"),
+            "g-metrics");
+  EXPECT_EQ(unsampled.spans().size(), 0u);
+}
+
+TEST_F(KafkaTracingTest, MetricsNameTheErrorOfAFailedSend) {
+  MessagingMetrics metrics;
+  auto conf = cluster_.ProducerConf();
+  MockCluster::Set(*conf, "retries", "0");
+  MockCluster::Set(*conf, "message.max.bytes", "1000");
+  auto producer = TracingProducer::Create(std::move(conf), tracing_.tracer(),
+                                          {.metrics = &metrics});
+  ASSERT_TRUE(producer.ok());
+  rd_kafka_mock_push_request_errors(
+      cluster_.get(), testing::kProduceApiKey, 1,
+      RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+  ASSERT_EQ((*producer)->Produce({.topic = "answers", .value = "x"}),
+            RdKafka::ERR_NO_ERROR);
+  (void)(*producer)->Flush(5000);
+  // Refused at once: never sent, so not counted as sent; the operation failed.
+  EXPECT_EQ((*producer)->Produce(
+                {.topic = "answers", .value = std::string(5000, 'x')}),
+            RdKafka::ERR_MSG_SIZE_TOO_LARGE);
+  const MetricsSnapshot snapshot = metrics.Collect();
+  const auto sent = PointsOf(snapshot, "messaging.client.sent.messages");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].count, 1u);
+  EXPECT_EQ(PointAttr(sent[0], "error.type"), "TOPIC_AUTHORIZATION_FAILED");
+  EXPECT_EQ(CountOf(PointsOf(snapshot, "messaging.client.operation.duration",
+                             {{"error.type", "MSG_SIZE_TOO_LARGE"}})),
+            1u);
 }
 
 TEST_F(KafkaTracingTest, ConsumerWithoutGroupIdIsAClearError) {

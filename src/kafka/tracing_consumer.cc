@@ -25,6 +25,16 @@ const TextMapPropagator& DefaultPropagator() {
 
 int64_t NowNanos() { return SystemClock::Instance().NowNanos(); }
 
+// For durations: the wall clock may step.
+int64_t SteadyNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+double SecondsSince(int64_t steady_start) {
+  return static_cast<double>(SteadyNanos() - steady_start) / 1e9;
+}
+
 }  // namespace
 
 // ---- ConsumedRecord ----
@@ -93,6 +103,54 @@ struct TracingConsumer::Impl final : public RdKafka::OffsetCommitCb {
   int sync_commit_reports_to_skip = 0;
   std::deque<int64_t>
       async_commit_starts;  // start times of CommitAsync calls, in order
+  MessagingMetrics* metrics = nullptr;
+  // CommitAsync's start times on the steady clock, for the metrics; in step
+  // with async_commit_starts.
+  std::deque<int64_t> async_commit_steady_starts;
+
+  // A record's measurement attributes: its topic, partition and broker.
+  MessagingMetricAttributes RecordAttributes(
+      const rd_kafka_message_t* c, std::string_view operation_name,
+      std::string_view operation_type) const {
+    const detail::BrokerAddress* broker =
+        brokers.AddressOf(rd_kafka_message_broker_id(c));
+    return {.operation_name = operation_name,
+            .operation_type = operation_type,
+            .destination = c->rkt != nullptr ? rd_kafka_topic_name(c->rkt) : "",
+            .partition = c->partition,
+            .consumer_group = group_id,
+            .error_type = c->err != RD_KAFKA_RESP_ERR_NO_ERROR
+                              ? rd_kafka_err2name(c->err)
+                              : "",
+            .server_address = broker != nullptr ? broker->host : "",
+            .server_port = broker != nullptr ? broker->port : -1};
+  }
+
+  // One commit's duration per topic, with that topic's error if any.
+  void RecordCommit(const std::vector<RdKafka::TopicPartition*>& offsets,
+                    RdKafka::ErrorCode error, int64_t steady_start) const {
+    const detail::BrokerAddress* coordinator = brokers.Coordinator();
+    const double seconds = SecondsSince(steady_start);
+    std::map<std::string, RdKafka::ErrorCode> topics;
+    for (const auto* tp : offsets) {
+      auto& topic_error = topics.try_emplace(tp->topic(), error).first->second;
+      if (tp->err() != RdKafka::ERR_NO_ERROR) topic_error = tp->err();
+    }
+    for (const auto& [topic, topic_error] : topics) {
+      metrics->RecordOperationDuration(
+          {.operation_name = "commit",
+           .operation_type = "settle",
+           .destination = topic,
+           .consumer_group = group_id,
+           .error_type = topic_error != RdKafka::ERR_NO_ERROR
+                             ? rd_kafka_err2name(
+                                   static_cast<rd_kafka_resp_err_t>(topic_error))
+                             : "",
+           .server_address = coordinator != nullptr ? coordinator->host : "",
+           .server_port = coordinator != nullptr ? coordinator->port : -1},
+          seconds);
+    }
+  }
 
   void offset_commit_cb(
       RdKafka::ErrorCode error,
@@ -103,12 +161,17 @@ struct TracingConsumer::Impl final : public RdKafka::OffsetCommitCb {
       } else {
         int64_t start =
             0;  // automatic commits: only the completion time is known
+        int64_t steady_start = 0;
         if (!async_commit_starts.empty()) {
           start = async_commit_starts.front();
           async_commit_starts.pop_front();
+          steady_start = async_commit_steady_starts.front();
+          async_commit_steady_starts.pop_front();
         }
         auto spans = StartCommitSpans(offsets, start);
         EndCommitSpans(spans, offsets, error);
+        if (metrics != nullptr && steady_start != 0)
+          RecordCommit(offsets, error, steady_start);
       }
       if (application_callback != nullptr)
         application_callback->offset_commit_cb(error, offsets);
@@ -156,6 +219,7 @@ Result<std::unique_ptr<TracingConsumer>> TracingConsumer::Create(
   impl->extractor.emplace(options.propagator != nullptr ? *options.propagator
                                                         : DefaultPropagator());
   impl->policy = options.policy;
+  impl->metrics = options.metrics;
   if (conf->get("group.id", impl->group_id) != RdKafka::Conf::CONF_OK ||
       impl->group_id.empty()) {
     return Status::InvalidArgument("TracingConsumer: group.id must be set");
@@ -197,6 +261,14 @@ Status TracingConsumer::Subscribe(const std::vector<std::string>& topics) {
 }
 
 std::optional<ConsumedRecord> TracingConsumer::Poll(int timeout_ms) {
+  return PollRecord(timeout_ms, /*timed=*/true);
+}
+
+std::optional<ConsumedRecord> TracingConsumer::PollRecord(int timeout_ms,
+                                                          bool timed) {
+  MessagingMetrics* const metrics = impl_->metrics;
+  const int64_t steady_start =
+      metrics != nullptr && timed ? SteadyNanos() : 0;
   std::unique_ptr<RdKafka::Message> message(consumer_->consume(timeout_ms));
   if (!message) return std::nullopt;
   const rd_kafka_message_t* c = message->c_ptr();
@@ -205,6 +277,15 @@ std::optional<ConsumedRecord> TracingConsumer::Poll(int timeout_ms) {
     return std::nullopt;
   }
   const int64_t now = NowNanos();
+  if (metrics != nullptr) {
+    // Counted once, here, where the record reaches the application.
+    const MessagingMetricAttributes attributes =
+        impl_->RecordAttributes(c, "poll", "receive");
+    if (c->err == RD_KAFKA_RESP_ERR_NO_ERROR)
+      metrics->RecordConsumedMessages(attributes, 1);
+    if (timed)
+      metrics->RecordOperationDuration(attributes, SecondsSince(steady_start));
+  }
   impl_->cluster_id.Learn(impl_->handle);  // known by now, usually
   // Headers are read once, in place (rd_kafka_message_headers does not copy).
   // Built in place: no ConsumedRecord to move into the optional.
@@ -217,13 +298,15 @@ std::vector<ConsumedRecord> TracingConsumer::PollBatch(size_t max_records,
                                                        int timeout_ms) {
   std::vector<ConsumedRecord> batch;
   const int64_t start = NowNanos();
+  const int64_t steady_start = SteadyNanos();
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (batch.size() < max_records) {
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (remaining.count() < 0) break;
-    auto record = Poll(static_cast<int>(remaining.count()));
+    auto record =
+        PollRecord(static_cast<int>(remaining.count()), /*timed=*/false);
     if (!record) {
       if (!batch.empty() || remaining.count() == 0) break;
       continue;
@@ -231,6 +314,16 @@ std::vector<ConsumedRecord> TracingConsumer::PollBatch(size_t max_records,
     batch.push_back(std::move(*record));
   }
   if (batch.empty()) return batch;
+  if (impl_->metrics != nullptr) {
+    // The batch's duration, under the first record's topic and broker; the
+    // partition varies, so it is left out.
+    MessagingMetricAttributes attributes = impl_->RecordAttributes(
+        batch.front().message().c_ptr(), "poll", "receive");
+    attributes.partition = -1;
+    attributes.error_type = "";
+    impl_->metrics->RecordOperationDuration(attributes,
+                                            SecondsSince(steady_start));
+  }
 
   // One receive span for the batch; what varies per record goes on its link.
   const std::string_view topic = batch.front().topic();
@@ -293,9 +386,12 @@ std::vector<ConsumedRecord> TracingConsumer::PollBatch(size_t max_records,
 RdKafka::ErrorCode TracingConsumer::CommitTraced(
     std::vector<RdKafka::TopicPartition*>& offsets) {
   auto spans = impl_->StartCommitSpans(offsets, 0);
+  const int64_t steady_start = SteadyNanos();
   ++impl_->sync_commit_reports_to_skip;
   RdKafka::ErrorCode error = consumer_->commitSync(offsets);
   impl_->EndCommitSpans(spans, offsets, error);
+  if (impl_->metrics != nullptr)
+    impl_->RecordCommit(offsets, error, steady_start);
   return error;
 }
 
@@ -324,8 +420,10 @@ RdKafka::ErrorCode TracingConsumer::CommitSync(const ConsumedRecord& record) {
 
 RdKafka::ErrorCode TracingConsumer::CommitAsync() {
   RdKafka::ErrorCode error = consumer_->commitAsync();
-  if (error == RdKafka::ERR_NO_ERROR)
+  if (error == RdKafka::ERR_NO_ERROR) {
     impl_->async_commit_starts.push_back(NowNanos());
+    impl_->async_commit_steady_starts.push_back(SteadyNanos());
+  }
   return error;
 }
 
@@ -361,13 +459,29 @@ ProcessSpanScope::ProcessSpanScope(TracingConsumer& consumer,
                                    const ConsumedRecord& record)
     // Started in place: no empty span to move it into.
     : span_(StartProcessSpanOf(*consumer.impl_, record)),
-      scope_(span_.context(), record.producer_context().baggage) {}
+      scope_(span_.context(), record.producer_context().baggage) {
+  if (consumer.impl_->metrics != nullptr) {
+    metrics_ = consumer.impl_->metrics;
+    consumer_ = consumer.impl_.get();
+    record_ = &record;
+    start_steady_nanos_ = SteadyNanos();
+  }
+}
 
 // Out of line, as the constructor: the per-record work stays in the library.
-ProcessSpanScope::~ProcessSpanScope() = default;
+ProcessSpanScope::~ProcessSpanScope() {
+  if (metrics_ == nullptr) return;
+  MessagingMetricAttributes attributes =
+      consumer_->RecordAttributes(record_->message().c_ptr(), "process",
+                                  "process");
+  attributes.error_type = error_type_;
+  metrics_->RecordProcessDuration(attributes,
+                                  SecondsSince(start_steady_nanos_));
+}
 
 void ProcessSpanScope::RecordError(std::string_view type,
                                    std::string_view message) {
+  if (metrics_ != nullptr) error_type_ = std::string(type);
   span_.SetAttribute(semconv::kErrorType, type);
   span_.SetStatus(SpanStatusCode::kError, message);
   span_.AddEvent("messaging.process.exception",

@@ -64,6 +64,31 @@ struct TracingProducer::Impl final : public RdKafka::DeliveryReportCb {
   std::string client_id;
   // The same, interned: the send spans' deferred facts find it by address.
   std::string_view client_name;
+  MessagingMetrics* metrics = nullptr;
+
+  // A delivery report's measurements, sampled or not.
+  void RecordDelivery(const rd_kafka_message_t* message) {
+    const detail::BrokerAddress* broker =
+        brokers.AddressOf(rd_kafka_message_broker_id(message));
+    const MessagingMetricAttributes attributes{
+        .operation_name = "send",
+        .operation_type = "send",
+        .destination =
+            message->rkt != nullptr ? rd_kafka_topic_name(message->rkt) : "",
+        .partition = message->partition,
+        .error_type = message->err != RD_KAFKA_RESP_ERR_NO_ERROR
+                          ? rd_kafka_err2name(message->err)
+                          : "",
+        .server_address = broker != nullptr ? broker->host : "",
+        .server_port = broker != nullptr ? broker->port : -1};
+    metrics->RecordSentMessages(attributes, 1);
+    // Microseconds from the produce call to the acknowledgement.
+    if (const int64_t latency_us = rd_kafka_message_latency(message);
+        latency_us >= 0) {
+      metrics->RecordOperationDuration(
+          attributes, static_cast<double>(latency_us) / 1e6);
+    }
+  }
 
   void dr_cb(RdKafka::Message& message) override {
     // Exceptions must not cross back into librdkafka's C frames.
@@ -80,6 +105,7 @@ struct TracingProducer::Impl final : public RdKafka::DeliveryReportCb {
         EndSpan(span, message);
         message.c_ptr()->_private = nullptr;
       }
+      if (metrics != nullptr) RecordDelivery(message.c_ptr());
       if (application_callback != nullptr) application_callback->dr_cb(message);
     } catch (...) {
     }
@@ -113,6 +139,7 @@ Result<std::unique_ptr<TracingProducer>> TracingProducer::Create(
     return Status::InvalidArgument("TracingProducer: null configuration");
   auto impl = std::make_unique<Impl>();
   impl->tracer = &tracer;
+  impl->metrics = options.metrics;
   impl->injector.emplace(options.propagator != nullptr ? *options.propagator
                                                        : DefaultPropagator());
   (void)conf->get(impl->application_callback);
@@ -252,6 +279,18 @@ RdKafka::ErrorCode TracingProducer::Produce(
       span = kafkatrace::detail::SpanHandoff::Adopt(handed_off, *s.tracer);
     detail::EndUnsentSendSpan(span, *s.tracer, input,
                               static_cast<rd_kafka_resp_err_t>(error));
+    // Never sent, so not counted in sent.messages; the operation failed at
+    // once.
+    if (s.metrics != nullptr) {
+      s.metrics->RecordOperationDuration(
+          {.operation_name = "send",
+           .operation_type = "send",
+           .destination = record.topic,
+           .partition = record.partition,
+           .error_type =
+               rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(error))},
+          0.0);
+    }
     return error;
   } catch (...) {
     return RdKafka::ERR__FAIL;

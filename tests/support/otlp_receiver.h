@@ -29,11 +29,12 @@ class OtlpReceiver {
     std::string content_encoding;
     httplib::Headers headers;
     int answered_status = 0;
+    std::string path;  // /v1/traces or /v1/metrics
   };
 
   OtlpReceiver() {
-    server_.Post("/v1/traces", [this](const httplib::Request& req,
-                                      httplib::Response& res) {
+    const auto handler = [this](const httplib::Request& req,
+                                httplib::Response& res) {
       Reply reply;
       {
         std::unique_lock lock(mutex_);
@@ -43,7 +44,7 @@ class OtlpReceiver {
         }
         requests_.push_back({req.body, req.get_header_value("Content-Type"),
                              req.get_header_value("Content-Encoding"),
-                             req.headers, reply.status});
+                             req.headers, reply.status, req.path});
         cv_.notify_all();
         if (reply.hang) {
           cv_.wait(lock, [&] { return released_; });
@@ -55,7 +56,9 @@ class OtlpReceiver {
       if (!reply.retry_after.empty())
         res.set_header("Retry-After", reply.retry_after);
       res.set_content(reply.body, "application/x-protobuf");
-    });
+    };
+    server_.Post("/v1/traces", handler);
+    server_.Post("/v1/metrics", handler);
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     // httplib 0.11 has no wait_until_ready(); poll its flag, bounded.
@@ -68,8 +71,10 @@ class OtlpReceiver {
     thread_.join();
   }
 
-  std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(port_) + "/v1/traces";
+  std::string url() const { return base_url() + "/v1/traces"; }
+  std::string metrics_url() const { return base_url() + "/v1/metrics"; }
+  std::string base_url() const {
+    return "http://127.0.0.1:" + std::to_string(port_);
   }
   void Script(std::vector<Reply> replies) {
     std::lock_guard lock(mutex_);

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "kafkatrace/context.h"
+#include "kafkatrace/metrics/messaging_metrics.h"
 #include "kafkatrace/propagation/text_map_propagator.h"
 #include "kafkatrace/span.h"
 #include "kafkatrace/status.h"
@@ -55,6 +56,12 @@ struct TracingConsumerOptions {
   // Reads the headers; borrowed, must outlive the consumer. Default: W3C
   // tracecontext + baggage.
   const TextMapPropagator* propagator = nullptr;
+  // Records messaging.client.consumed.messages per record handed out,
+  // messaging.client.operation.duration per poll that returned records and
+  // per commit whose start is known (not librdkafka's automatic ones), and
+  // messaging.process.duration per ProcessSpanScope, sampled or not;
+  // borrowed, must outlive the consumer. Null: no metrics.
+  MessagingMetrics* metrics = nullptr;
 };
 
 // One record as delivered to the application, with the trace context its
@@ -146,6 +153,8 @@ class TracingConsumer {
   TracingConsumer() = default;
   RdKafka::ErrorCode CommitTraced(
       std::vector<RdKafka::TopicPartition*>& offsets);
+  // Poll without timing the call for the metrics (PollBatch times the batch).
+  std::optional<ConsumedRecord> PollRecord(int timeout_ms, bool timed);
   std::unique_ptr<Impl> impl_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;  // destroyed before impl_
 };
@@ -154,7 +163,8 @@ class TracingConsumer {
 // of one record. Construction starts the span (per the consumer's
 // ProducerContextPolicy) and makes it current together with the record's
 // baggage; destruction restores the previous context and ENDS the span. Create
-// and destroy it on the same thread, innermost scopes first.
+// and destroy it on the same thread, innermost scopes first. The record must
+// outlive the scope.
 class ProcessSpanScope {
  public:
   ProcessSpanScope(TracingConsumer& consumer, const ConsumedRecord& record);
@@ -168,6 +178,12 @@ class ProcessSpanScope {
   void RecordError(std::string_view type, std::string_view message);
 
  private:
+  // Set only when the consumer records metrics.
+  MessagingMetrics* metrics_ = nullptr;
+  const TracingConsumer::Impl* consumer_ = nullptr;
+  const ConsumedRecord* record_ = nullptr;
+  int64_t start_steady_nanos_ = 0;
+  std::string error_type_;
   Span span_;
   // Declared after span_: made current once the span has started, restored
   // (destroyed) before the span's own destructor ends it.

@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "kafkatrace/metrics/messaging_metrics.h"
 #include "kafkatrace/propagation/text_map_propagator.h"
 #include "kafkatrace/span_context.h"
 #include "kafkatrace/status.h"
@@ -42,6 +43,11 @@ struct TracingProducerOptions {
   // Writes the headers; borrowed, must outlive the producer. Default: W3C
   // tracecontext + baggage.
   const TextMapPropagator* propagator = nullptr;
+  // Records messaging.client.sent.messages and the send's
+  // messaging.client.operation.duration (produce call to acknowledgement,
+  // as librdkafka measures it) for every record, sampled or not; borrowed,
+  // must outlive the producer. Null: no metrics.
+  MessagingMetrics* metrics = nullptr;
 };
 
 // One record to produce. Views are only read during the Produce() call
