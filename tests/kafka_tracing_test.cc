@@ -1482,9 +1482,8 @@ TEST_F(KafkaTracingTest, MetricsCountEveryRecordSampledOrNot) {
   // No record is sampled: the metrics must not depend on the spans.
   TestTracing unsampled(std::make_unique<AlwaysOffSampler>());
   MessagingMetrics metrics;
-  auto producer = TracingProducer::Create(cluster_.ProducerConf(),
-                                          unsampled.tracer(),
-                                          {.metrics = &metrics});
+  auto producer = TracingProducer::Create(
+      cluster_.ProducerConf(), unsampled.tracer(), {.metrics = &metrics});
   ASSERT_TRUE(producer.ok());
   for (int i = 0; i < 5; ++i) {
     ASSERT_EQ((*producer)->Produce(
@@ -1519,9 +1518,9 @@ TEST_F(KafkaTracingTest, MetricsCountEveryRecordSampledOrNot) {
               MessagingMetrics::kDurationBounds.size() + 1);
   }
 
-  auto consumer = TracingConsumer::Create(cluster_.ConsumerConf("g-metrics"),
-                                          unsampled.tracer(),
-                                          {.metrics = &metrics});
+  auto consumer =
+      TracingConsumer::Create(cluster_.ConsumerConf("g-metrics"),
+                              unsampled.tracer(), {.metrics = &metrics});
   ASSERT_TRUE(consumer.ok());
   ASSERT_EQ(AssignFromStart(**consumer, "questions", {0, 1}),
             RdKafka::ERR_NO_ERROR);
@@ -1534,7 +1533,8 @@ TEST_F(KafkaTracingTest, MetricsCountEveryRecordSampledOrNot) {
   auto batch = (*consumer)->PollBatch(10, 2000);
   EXPECT_EQ(batch.size(), 2u);
   snapshot = metrics.Collect();
-  const auto consumed = PointsOf(snapshot, "messaging.client.consumed.messages");
+  const auto consumed =
+      PointsOf(snapshot, "messaging.client.consumed.messages");
   EXPECT_EQ(CountOf(consumed), 5u);  // once each, at receive
   for (const auto& point : consumed) {
     EXPECT_EQ(PointAttr(point, "messaging.operation.name"), "poll");
@@ -1553,9 +1553,8 @@ TEST_F(KafkaTracingTest, MetricsCountEveryRecordSampledOrNot) {
   ASSERT_EQ((*consumer)->CommitSync(batch.back()), RdKafka::ERR_NO_ERROR);
   batch.clear();  // records before their consumer
   snapshot = metrics.Collect();
-  const auto commits =
-      PointsOf(snapshot, "messaging.client.operation.duration",
-               {{"messaging.operation.name", "commit"}});
+  const auto commits = PointsOf(snapshot, "messaging.client.operation.duration",
+                                {{"messaging.operation.name", "commit"}});
   ASSERT_EQ(commits.size(), 1u);
   EXPECT_EQ(PointAttr(commits[0], "messaging.operation.type"), "settle");
   EXPECT_EQ(PointAttr(commits[0], "messaging.consumer.group.name"),

@@ -142,10 +142,11 @@ struct TracingConsumer::Impl final : public RdKafka::OffsetCommitCb {
            .operation_type = "settle",
            .destination = topic,
            .consumer_group = group_id,
-           .error_type = topic_error != RdKafka::ERR_NO_ERROR
-                             ? rd_kafka_err2name(
-                                   static_cast<rd_kafka_resp_err_t>(topic_error))
-                             : "",
+           .error_type =
+               topic_error != RdKafka::ERR_NO_ERROR
+                   ? rd_kafka_err2name(
+                         static_cast<rd_kafka_resp_err_t>(topic_error))
+                   : "",
            .server_address = coordinator != nullptr ? coordinator->host : "",
            .server_port = coordinator != nullptr ? coordinator->port : -1},
           seconds);
@@ -267,8 +268,7 @@ std::optional<ConsumedRecord> TracingConsumer::Poll(int timeout_ms) {
 std::optional<ConsumedRecord> TracingConsumer::PollRecord(int timeout_ms,
                                                           bool timed) {
   MessagingMetrics* const metrics = impl_->metrics;
-  const int64_t steady_start =
-      metrics != nullptr && timed ? SteadyNanos() : 0;
+  const int64_t steady_start = metrics != nullptr && timed ? SteadyNanos() : 0;
   std::unique_ptr<RdKafka::Message> message(consumer_->consume(timeout_ms));
   if (!message) return std::nullopt;
   const rd_kafka_message_t* c = message->c_ptr();
@@ -471,9 +471,8 @@ ProcessSpanScope::ProcessSpanScope(TracingConsumer& consumer,
 // Out of line, as the constructor: the per-record work stays in the library.
 ProcessSpanScope::~ProcessSpanScope() {
   if (metrics_ == nullptr) return;
-  MessagingMetricAttributes attributes =
-      consumer_->RecordAttributes(record_->message().c_ptr(), "process",
-                                  "process");
+  MessagingMetricAttributes attributes = consumer_->RecordAttributes(
+      record_->message().c_ptr(), "process", "process");
   attributes.error_type = error_type_;
   metrics_->RecordProcessDuration(attributes,
                                   SecondsSince(start_steady_nanos_));

@@ -85,8 +85,8 @@ struct TracingProducer::Impl final : public RdKafka::DeliveryReportCb {
     // Microseconds from the produce call to the acknowledgement.
     if (const int64_t latency_us = rd_kafka_message_latency(message);
         latency_us >= 0) {
-      metrics->RecordOperationDuration(
-          attributes, static_cast<double>(latency_us) / 1e6);
+      metrics->RecordOperationDuration(attributes,
+                                       static_cast<double>(latency_us) / 1e6);
     }
   }
 

@@ -10,15 +10,14 @@
 #include <unordered_map>
 
 #include "kafka/semconv.h"
-#include "kafkatrace/kafka/instrumentation_scope.h"
 #include "kafkatrace/clock.h"
+#include "kafkatrace/kafka/instrumentation_scope.h"
 
 namespace kafkatrace {
 namespace {
 
 constexpr std::array<double, 14> kBounds = {
-    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25,
-    0.5,   0.75, 1,     2.5,  5,     7.5, 10};
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10};
 
 // A series' attributes, owned: the map's key.
 struct SeriesKey {
@@ -36,7 +35,7 @@ struct SeriesKey {
         partition(a.partition),
         server_port(a.server_port) {}
   MessagingMetricAttributes view() const {
-    return {operation_name, operation_type, destination, partition,
+    return {operation_name, operation_type, destination,    partition,
             consumer_group, error_type,     server_address, server_port};
   }
 };
@@ -47,13 +46,13 @@ struct SeriesHash {
   using is_transparent = void;
   size_t operator()(const MessagingMetricAttributes& a) const noexcept {
     size_t h = std::hash<std::string_view>()(a.destination);
-    for (std::string_view s : {a.operation_name, a.operation_type,
-                               a.consumer_group, a.error_type,
-                               a.server_address}) {
+    for (std::string_view s :
+         {a.operation_name, a.operation_type, a.consumer_group, a.error_type,
+          a.server_address}) {
       h = h * 31 + std::hash<std::string_view>()(s);
     }
-    return h * 31 + static_cast<size_t>(static_cast<uint32_t>(a.partition)) *
-                        1000003 +
+    return h * 31 +
+           static_cast<size_t>(static_cast<uint32_t>(a.partition)) * 1000003 +
            static_cast<size_t>(static_cast<uint32_t>(a.server_port));
   }
   size_t operator()(const SeriesKey& k) const noexcept {
@@ -70,8 +69,7 @@ struct SeriesEqual {
            a.operation_name == b.operation_name &&
            a.operation_type == b.operation_type &&
            a.consumer_group == b.consumer_group &&
-           a.error_type == b.error_type &&
-           a.server_address == b.server_address;
+           a.error_type == b.error_type && a.server_address == b.server_address;
   }
   bool operator()(const SeriesKey& a, const SeriesKey& b) const noexcept {
     return Same(a.view(), b.view());
@@ -189,8 +187,8 @@ class MessagingMetrics::Instrument {
     for (const auto& [key, aggregate] : series_)
       metric.points.push_back(point_of(AttributesOf(key.view()), aggregate));
     if (overflow_) {
-      metric.points.push_back(point_of(
-          Attributes{{"otel.metric.overflow", true}}, *overflow_));
+      metric.points.push_back(
+          point_of(Attributes{{"otel.metric.overflow", true}}, *overflow_));
     }
     if (!metric.points.empty()) out.push_back(std::move(metric));
   }

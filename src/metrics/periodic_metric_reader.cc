@@ -21,7 +21,10 @@ struct PeriodicMetricReader::Impl {
 
   Impl(const MessagingMetrics& m, Resource r, std::unique_ptr<MetricExporter> e,
        PeriodicMetricReaderOptions o)
-      : metrics(m), resource(std::move(r)), exporter(std::move(e)), options(o) {}
+      : metrics(m),
+        resource(std::move(r)),
+        exporter(std::move(e)),
+        options(o) {}
 
   bool ExportNow() {
     std::lock_guard lock(export_mutex);

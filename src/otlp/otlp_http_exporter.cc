@@ -154,8 +154,7 @@ Result<OtlpHttpExporterOptions> OtlpHttpExporterOptions::FromEnv(
     const char* general = names.back()->c_str();
     return {general, env::Get(general)};
   };
-  if (auto [name, v] = pick("PROTOCOL");
-      v) {
+  if (auto [name, v] = pick("PROTOCOL"); v) {
     const std::optional<Protocol> protocol = ProtocolNamed(*v);
     if (!protocol) {
       return Status::InvalidArgument(std::string(name) + "=\"" + *v +
@@ -173,8 +172,7 @@ Result<OtlpHttpExporterOptions> OtlpHttpExporterOptions::FromEnv(
   }
   if (grpc && options.endpoint.find("://") == std::string::npos) {
     bool insecure = false;
-    if (auto [name, v] = pick("INSECURE");
-        v) {
+    if (auto [name, v] = pick("INSECURE"); v) {
       if (EqualsIgnoreAsciiCase(*v, "true")) {
         insecure = true;
       } else if (!EqualsIgnoreAsciiCase(*v, "false")) {
@@ -184,8 +182,7 @@ Result<OtlpHttpExporterOptions> OtlpHttpExporterOptions::FromEnv(
     }
     options.endpoint = (insecure ? "http://" : "https://") + options.endpoint;
   }
-  if (auto [name, v] = pick("COMPRESSION");
-      v) {
+  if (auto [name, v] = pick("COMPRESSION"); v) {
     if (*v == "gzip") {
       options.compression = Compression::kGzip;
     } else if (*v == "none") {

@@ -24,7 +24,8 @@ void PackedField(ProtobufWriter& w, uint32_t field, std::span<const T> values) {
   for (size_t i = 0; i < values.size(); ++i) {
     const auto bits = std::bit_cast<uint64_t>(values[i]);
     for (int b = 0; b < 8; ++b)
-      bytes[i * 8 + static_cast<size_t>(b)] = static_cast<char>(bits >> (8 * b));
+      bytes[i * 8 + static_cast<size_t>(b)] =
+          static_cast<char>(bits >> (8 * b));
   }
   w.BytesField(field, bytes);
 }
@@ -54,7 +55,7 @@ void WriteMetric(ProtobufWriter& w, const Metric& metric, int64_t start,
     }
     w.EndMessage(p);
   }
-  w.VarintField(2, kCumulative);  // aggregation_temporality
+  w.VarintField(2, kCumulative);        // aggregation_temporality
   if (!histogram) w.VarintField(3, 1);  // is_monotonic
   w.EndMessage(data);
   w.EndMessage(metric_message);

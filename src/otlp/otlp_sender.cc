@@ -113,7 +113,7 @@ std::vector<std::pair<std::string, std::string>> GrpcHeaders(
 struct AttemptOutcome {
   bool delivered = false;
   std::optional<PartialSuccess> partial;  // with delivered
-  std::string reason;                           // without
+  std::string reason;                     // without
   bool retryable = false;
   // How long the receiver asked to wait before retrying (gRPC's RetryInfo).
   std::optional<std::chrono::milliseconds> retry_delay;
@@ -173,9 +173,8 @@ AttemptOutcome OutcomeOfGrpc(const HttpResponse& response) {
     if (auto status = text::Base64Decode(response.grpc_status_details))
       retry_delay = DecodeRetryDelay(*status);
   }
-  const bool retryable =
-      IsRetryableGrpcStatus(code) ||
-      (code == grpc_code::kResourceExhausted && retry_delay);
+  const bool retryable = IsRetryableGrpcStatus(code) ||
+                         (code == grpc_code::kResourceExhausted && retry_delay);
   return {false, std::nullopt, std::move(reason), retryable, retry_delay};
 }
 
@@ -263,8 +262,7 @@ OtlpSender::OtlpSender(OtlpHttpExporterOptions options, OtlpSignal signal,
   // OTLP exporters SHOULD name themselves, their language and version;
   // a User-Agent among the configured headers wins.
   const bool has_user_agent = std::any_of(
-      options_.headers.begin(), options_.headers.end(),
-      [](const auto& header) {
+      options_.headers.begin(), options_.headers.end(), [](const auto& header) {
         return EqualsIgnoreAsciiCase(header.first, "User-Agent");
       });
   if (!has_user_agent) {
@@ -278,7 +276,7 @@ OtlpSender::OtlpSender(OtlpHttpExporterOptions options, OtlpSignal signal,
 OtlpSender::~OtlpSender() = default;
 
 OtlpSender::Delivery OtlpSender::Send(std::string body, size_t items,
-                                    Clock::time_point deadline) {
+                                      Clock::time_point deadline) {
   State& s = *state_;
   {
     std::lock_guard lock(s.mutex);
@@ -310,7 +308,8 @@ OtlpSender::Delivery OtlpSender::Send(std::string body, size_t items,
       // A timeout used up the time we had.
       outcome = {false, std::nullopt, response.error, !response.timed_out};
     } else {
-      outcome = grpc ? OutcomeOfGrpc(response) : OutcomeOfHttp(response, json());
+      outcome =
+          grpc ? OutcomeOfGrpc(response) : OutcomeOfHttp(response, json());
     }
     if (outcome.delivered) {
       uint64_t rejected = 0;

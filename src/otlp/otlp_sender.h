@@ -33,7 +33,7 @@ class OtlpSender {
   // `request`: the protobuf or (http/json) JSON encoding of one export
   // request holding `items` items.
   Delivery Send(std::string request, size_t items,
-              std::chrono::steady_clock::time_point deadline);
+                std::chrono::steady_clock::time_point deadline);
   // Interrupts any backoff wait; later sends fail at once.
   void Shutdown();
 

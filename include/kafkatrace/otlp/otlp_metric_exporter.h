@@ -31,8 +31,7 @@ class OtlpMetricExporter final : public MetricExporter {
       OtlpHttpExporterOptions options);
   ~OtlpMetricExporter() override;
 
-  ExportResult Export(const MetricsSnapshot& snapshot,
-                      const Resource& resource,
+  ExportResult Export(const MetricsSnapshot& snapshot, const Resource& resource,
                       Deadline deadline) noexcept override;
   bool Shutdown(Deadline deadline) noexcept override;
   Stats stats() const noexcept;
