@@ -14,6 +14,7 @@
 #include "kafkatrace/tracer_provider.h"
 #include "otlp/protobuf_writer.h"
 #include "support/proto_tree.h"
+#include "support/protoc.h"
 #include "support/rich_span.h"
 #include "support/test_tracing.h"
 #include "trace/span_handoff.h"
@@ -148,21 +149,11 @@ TEST(OtlpProtobufTest, GroupsByResourceAndScope) {
 // protoc is Debian's protobuf-compiler: a decoder nobody here wrote.
 TEST(OtlpProtobufTest, ProtocDecodeRawAcceptsTheRequest) {
   std::string body = EncodeRich(2);
-  char path[] = "/tmp/kafkatrace-otlp-XXXXXX";
-  int fd = mkstemp(path);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(write(fd, body.data(), body.size()),
-            static_cast<ssize_t>(body.size()));
-  close(fd);
-  std::string command = std::string("protoc --decode_raw < ") + path + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string text;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof(buf), pipe)) text.append(buf, n);
-  int rc = pclose(pipe);
-  unlink(path);
-  ASSERT_EQ(rc, 0) << text;
+  std::string error;
+  const std::optional<std::string> decoded =
+      testing::ProtocDecodeRaw(body, &error);
+  ASSERT_TRUE(decoded) << error;
+  const std::string& text = *decoded;
   EXPECT_NE(text.find("5: \"send orders\""), std::string::npos) << text;
   EXPECT_NE(text.find("1: \"messaging.system\""), std::string::npos);
   EXPECT_NE(text.find("3: \"vendor=abc,other=1\""), std::string::npos);

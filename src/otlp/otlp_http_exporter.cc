@@ -225,7 +225,6 @@ struct OtlpHttpExporter::Impl {
   explicit Impl(OtlpHttpExporterOptions options)
       : sender(std::move(options), OtlpSignal::kTraces, "spans") {}
   otlp::OtlpSender sender;
-  std::atomic<uint64_t> exported{0}, rejected{0}, failed{0};
 };
 
 OtlpHttpExporter::OtlpHttpExporter(std::unique_ptr<Impl> impl)
@@ -253,17 +252,13 @@ ExportResult OtlpHttpExporter::Export(
     } else {
       otlp::EncodeProtobuf(batch, body);
     }
-    const otlp::OtlpSender::Delivery delivery =
-        s.sender.Send(std::move(body), count, deadline);
-    if (delivery.delivered) {
-      s.rejected += delivery.rejected;
-      s.exported += count - delivery.rejected;
-      return ExportResult::kSuccess;
-    }
+    return s.sender.Send(std::move(body), count, deadline).delivered
+               ? ExportResult::kSuccess
+               : ExportResult::kFailure;
   } catch (...) {
+    s.sender.CountFailed(count);
+    return ExportResult::kFailure;
   }
-  s.failed += count;
-  return ExportResult::kFailure;
 }
 
 bool OtlpHttpExporter::Shutdown(Deadline) noexcept {
@@ -273,8 +268,9 @@ bool OtlpHttpExporter::Shutdown(Deadline) noexcept {
 
 OtlpHttpExporter::Stats OtlpHttpExporter::stats() const noexcept {
   const Impl& s = *impl_;
-  return {s.exported.load(), s.rejected.load(), s.failed.load(),
-          s.sender.requests_retried(), s.sender.requests_failed()};
+  return {s.sender.items_exported(), s.sender.items_rejected(),
+          s.sender.items_failed(), s.sender.requests_retried(),
+          s.sender.requests_failed()};
 }
 
 const OtlpHttpExporterOptions& OtlpHttpExporter::options() const {

@@ -1,7 +1,5 @@
 #include "kafkatrace/otlp/otlp_metric_exporter.h"
 
-#include <atomic>
-
 #include "otlp/otlp_metrics_encoder.h"
 #include "otlp/otlp_sender.h"
 
@@ -11,7 +9,6 @@ struct OtlpMetricExporter::Impl {
   explicit Impl(OtlpHttpExporterOptions options)
       : sender(std::move(options), OtlpSignal::kMetrics, "data points") {}
   otlp::OtlpSender sender;
-  std::atomic<uint64_t> exported{0}, rejected{0}, failed{0};
 };
 
 OtlpMetricExporter::OtlpMetricExporter(std::unique_ptr<Impl> impl)
@@ -39,17 +36,13 @@ ExportResult OtlpMetricExporter::Export(const MetricsSnapshot& snapshot,
     } else {
       otlp::EncodeMetricsProtobuf(snapshot, resource, body);
     }
-    const otlp::OtlpSender::Delivery delivery =
-        s.sender.Send(std::move(body), points, deadline);
-    if (delivery.delivered) {
-      s.rejected += delivery.rejected;
-      s.exported += points - delivery.rejected;
-      return ExportResult::kSuccess;
-    }
+    return s.sender.Send(std::move(body), points, deadline).delivered
+               ? ExportResult::kSuccess
+               : ExportResult::kFailure;
   } catch (...) {
+    s.sender.CountFailed(points);
+    return ExportResult::kFailure;
   }
-  s.failed += points;
-  return ExportResult::kFailure;
 }
 
 bool OtlpMetricExporter::Shutdown(Deadline) noexcept {
@@ -58,7 +51,9 @@ bool OtlpMetricExporter::Shutdown(Deadline) noexcept {
 }
 
 OtlpMetricExporter::Stats OtlpMetricExporter::stats() const noexcept {
-  return {impl_->exported.load(), impl_->rejected.load(), impl_->failed.load()};
+  const otlp::OtlpSender& sender = impl_->sender;
+  return {sender.items_exported(), sender.items_rejected(),
+          sender.items_failed()};
 }
 
 }  // namespace kafkatrace

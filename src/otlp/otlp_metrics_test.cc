@@ -15,6 +15,7 @@
 #include "otlp/otlp_metrics_encoder.h"
 #include "support/otlp_receiver.h"
 #include "support/proto_tree.h"
+#include "support/protoc.h"
 
 namespace kafkatrace {
 namespace {
@@ -104,21 +105,11 @@ TEST(OtlpMetricsProtobufTest, ProtocDecodeRawAcceptsTheRequest) {
   MessagingMetrics metrics;
   std::string body;
   otlp::EncodeMetricsProtobuf(Recorded(metrics), kResource, body);
-  char path[] = "/tmp/kafkatrace-metrics-XXXXXX";
-  int fd = mkstemp(path);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(write(fd, body.data(), body.size()),
-            static_cast<ssize_t>(body.size()));
-  close(fd);
-  std::string command = std::string("protoc --decode_raw < ") + path + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string text;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof(buf), pipe)) text.append(buf, n);
-  int rc = pclose(pipe);
-  unlink(path);
-  ASSERT_EQ(rc, 0) << text;
+  std::string error;
+  const std::optional<std::string> decoded =
+      testing::ProtocDecodeRaw(body, &error);
+  ASSERT_TRUE(decoded) << error;
+  const std::string& text = *decoded;
   EXPECT_NE(text.find("1: \"messaging.client.sent.messages\""),
             std::string::npos)
       << text;

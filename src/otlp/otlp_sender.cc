@@ -191,7 +191,8 @@ struct OtlpSender::State {
   std::condition_variable shutdown_cv;
   bool shut_down = false;
 
-  std::atomic<uint64_t> retried{0}, requests_failed{0};
+  std::atomic<uint64_t> exported{0}, rejected{0}, failed{0}, retried{0},
+      requests_failed{0};
 
   // Rate-limited failure log: at most one line per interval, with what happened
   // meanwhile.
@@ -280,7 +281,10 @@ OtlpSender::Delivery OtlpSender::Send(std::string body, size_t items,
   State& s = *state_;
   {
     std::lock_guard lock(s.mutex);
-    if (s.shut_down) return {};
+    if (s.shut_down) {
+      s.failed += items;
+      return {};
+    }
   }
   const bool gzip =
       options_.compression == OtlpHttpExporterOptions::Compression::kGzip;
@@ -321,6 +325,8 @@ OtlpSender::Delivery OtlpSender::Send(std::string body, size_t items,
                          s.item_name + ": " + outcome.partial->error_message,
                      rejected);
       }
+      s.rejected += rejected;
+      s.exported += items - rejected;
       return {true, rejected};
     }
     reason = std::move(outcome.reason);
@@ -341,10 +347,13 @@ OtlpSender::Delivery OtlpSender::Send(std::string body, size_t items,
       break;
     }
   }
+  s.failed += items;
   s.requests_failed++;
   s.LogFailure(options_.endpoint, reason, items);
   return {};
 }
+
+void OtlpSender::CountFailed(size_t items) { state_->failed += items; }
 
 void OtlpSender::Shutdown() {
   std::lock_guard lock(state_->mutex);
@@ -352,6 +361,9 @@ void OtlpSender::Shutdown() {
   state_->shutdown_cv.notify_all();
 }
 
+uint64_t OtlpSender::items_exported() const { return state_->exported.load(); }
+uint64_t OtlpSender::items_rejected() const { return state_->rejected.load(); }
+uint64_t OtlpSender::items_failed() const { return state_->failed.load(); }
 uint64_t OtlpSender::requests_retried() const { return state_->retried.load(); }
 uint64_t OtlpSender::requests_failed() const {
   return state_->requests_failed.load();

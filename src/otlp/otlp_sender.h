@@ -31,9 +31,12 @@ class OtlpSender {
   ~OtlpSender();
 
   // `request`: the protobuf or (http/json) JSON encoding of one export
-  // request holding `items` items.
+  // request holding `items` items; they are counted as exported, rejected
+  // or failed.
   Delivery Send(std::string request, size_t items,
                 std::chrono::steady_clock::time_point deadline);
+  // Counts items that failed before a request could be sent (encoding).
+  void CountFailed(size_t items);
   // Interrupts any backoff wait; later sends fail at once.
   void Shutdown();
 
@@ -41,6 +44,11 @@ class OtlpSender {
     return options_.protocol == OtlpHttpExporterOptions::Protocol::kHttpJson;
   }
   const OtlpHttpExporterOptions& options() const { return options_; }
+  // Items accepted by the backend, reported rejected in a partial success,
+  // and in requests that could not be delivered.
+  uint64_t items_exported() const;
+  uint64_t items_rejected() const;
+  uint64_t items_failed() const;
   uint64_t requests_retried() const;
   uint64_t requests_failed() const;
 
