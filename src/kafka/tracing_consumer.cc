@@ -8,6 +8,7 @@
 
 #include "kafka/interned_names.h"
 #include "kafka/messaging_spans.h"
+#include "kafka/record_metrics.h"
 #include "kafka/semconv.h"
 #include "kafka/trace_headers.h"
 #include "kafkatrace/clock.h"
@@ -108,22 +109,11 @@ struct TracingConsumer::Impl final : public RdKafka::OffsetCommitCb {
   // with async_commit_starts.
   std::deque<int64_t> async_commit_steady_starts;
 
-  // A record's measurement attributes: its topic, partition and broker.
   MessagingMetricAttributes RecordAttributes(
       const rd_kafka_message_t* c, std::string_view operation_name,
       std::string_view operation_type) const {
-    const detail::BrokerAddress* broker =
-        brokers.AddressOf(rd_kafka_message_broker_id(c));
-    return {.operation_name = operation_name,
-            .operation_type = operation_type,
-            .destination = c->rkt != nullptr ? rd_kafka_topic_name(c->rkt) : "",
-            .partition = c->partition,
-            .consumer_group = group_id,
-            .error_type = c->err != RD_KAFKA_RESP_ERR_NO_ERROR
-                              ? rd_kafka_err2name(c->err)
-                              : "",
-            .server_address = broker != nullptr ? broker->host : "",
-            .server_port = broker != nullptr ? broker->port : -1};
+    return detail::RecordMetricAttributes(c, brokers, operation_name,
+                                          operation_type, group_id);
   }
 
   // One commit's duration per topic, with that topic's error if any.

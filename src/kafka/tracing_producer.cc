@@ -9,6 +9,7 @@
 
 #include "kafka/interned_names.h"
 #include "kafka/messaging_spans.h"
+#include "kafka/record_metrics.h"
 #include "kafka/topic_handles.h"
 #include "kafka/trace_headers.h"
 #include "kafkatrace/context.h"
@@ -66,30 +67,6 @@ struct TracingProducer::Impl final : public RdKafka::DeliveryReportCb {
   std::string_view client_name;
   MessagingMetrics* metrics = nullptr;
 
-  // A delivery report's measurements, sampled or not.
-  void RecordDelivery(const rd_kafka_message_t* message) {
-    const detail::BrokerAddress* broker =
-        brokers.AddressOf(rd_kafka_message_broker_id(message));
-    const MessagingMetricAttributes attributes{
-        .operation_name = "send",
-        .operation_type = "send",
-        .destination =
-            message->rkt != nullptr ? rd_kafka_topic_name(message->rkt) : "",
-        .partition = message->partition,
-        .error_type = message->err != RD_KAFKA_RESP_ERR_NO_ERROR
-                          ? rd_kafka_err2name(message->err)
-                          : "",
-        .server_address = broker != nullptr ? broker->host : "",
-        .server_port = broker != nullptr ? broker->port : -1};
-    metrics->RecordSentMessages(attributes, 1);
-    // Microseconds from the produce call to the acknowledgement.
-    if (const int64_t latency_us = rd_kafka_message_latency(message);
-        latency_us >= 0) {
-      metrics->RecordOperationDuration(attributes,
-                                       static_cast<double>(latency_us) / 1e6);
-    }
-  }
-
   void dr_cb(RdKafka::Message& message) override {
     // Exceptions must not cross back into librdkafka's C frames.
     try {
@@ -105,7 +82,9 @@ struct TracingProducer::Impl final : public RdKafka::DeliveryReportCb {
         EndSpan(span, message);
         message.c_ptr()->_private = nullptr;
       }
-      if (metrics != nullptr) RecordDelivery(message.c_ptr());
+      // Measured whether or not the record was sampled.
+      if (metrics != nullptr)
+        detail::RecordDelivery(*metrics, message.c_ptr(), brokers);
       if (application_callback != nullptr) application_callback->dr_cb(message);
     } catch (...) {
     }

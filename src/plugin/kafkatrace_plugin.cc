@@ -17,6 +17,7 @@
 // is behind one mutex per client. Nothing here throws into librdkafka.
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -26,18 +27,23 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
 
 #include "kafka/interned_names.h"
 #include "kafka/messaging_spans.h"
+#include "kafka/record_metrics.h"
 #include "kafka/semconv.h"
 #include "kafka/trace_headers.h"
 #include "kafkatrace/batch_span_processor.h"
 #include "kafkatrace/console_span_exporter.h"
 #include "kafkatrace/kafka/instrumentation_scope.h"
+#include "kafkatrace/metrics/periodic_metric_reader.h"
 #include "kafkatrace/otlp/otlp_http_exporter.h"
+#include "kafkatrace/otlp/otlp_metric_exporter.h"
 #include "kafkatrace/propagation/composite_propagator.h"
 #include "kafkatrace/tracer_provider.h"
 #include "plugin/in_flight_spans.h"
+#include "trace/env.h"
 
 namespace kafkatrace::plugin {
 namespace {
@@ -59,6 +65,7 @@ struct Settings {
   std::string sampler_arg;    // kafkatrace.sampler.arg
   kafka::ProducerContextPolicy policy = kafka::ProducerContextPolicy::kParent;
   int flush_timeout_ms = 2000;  // kafkatrace.flush.timeout.ms
+  std::string metrics;          // kafkatrace.metrics: otlp, none
   // The client instance created from this configuration (on_new). Deleted
   // with the configuration, which librdkafka destroys only after its own
   // threads are gone: they call the client's interceptors until then, even
@@ -69,7 +76,8 @@ struct Settings {
 constexpr const char* kKnownProperties =
     "kafkatrace.service.name, kafkatrace.exporter, kafkatrace.otlp.endpoint, "
     "kafkatrace.otlp.protocol, kafkatrace.sampler, kafkatrace.sampler.arg, "
-    "kafkatrace.context.policy, kafkatrace.flush.timeout.ms";
+    "kafkatrace.context.policy, kafkatrace.flush.timeout.ms, "
+    "kafkatrace.metrics";
 
 // Applies one property; returns an error message or "".
 std::string Apply(Settings& s, std::string_view name, std::string_view value) {
@@ -113,19 +121,113 @@ std::string Apply(Settings& s, std::string_view name, std::string_view value) {
     if (v.empty() || *end != '\0' || ms < 0 || ms > 600000)
       return "expected 0 to 600000";
     s.flush_timeout_ms = static_cast<int>(ms);
+  } else if (name == "kafkatrace.metrics") {
+    if (v != "otlp" && v != "none") return "expected otlp or none";
+    s.metrics = v;
   } else {
     return "unknown property (known: " + std::string(kKnownProperties) + ")";
   }
   return "";
 }
 
+// The messaging metrics, process-wide as an OpenTelemetry SDK's meter
+// provider is: two clients writing to one topic add to one series instead of
+// exporting two conflicting cumulative streams. The first client that enables
+// metrics creates it with its settings; the last one to be deleted exports a
+// final time and removes it.
+struct MetricsPipeline {
+  MessagingMetrics metrics;
+  std::unique_ptr<PeriodicMetricReader> reader;
+  int users = 0;
+};
+std::mutex g_metrics_mutex;
+MetricsPipeline* g_metrics = nullptr;  // guarded by g_metrics_mutex
+
+// The metrics endpoint that goes with a configured traces endpoint: the same
+// receiver's /v1/metrics (a gRPC endpoint names only the receiver).
+std::string MetricsEndpointFor(const std::string& traces_endpoint, bool grpc) {
+  constexpr std::string_view kTracesPath = "/v1/traces";
+  if (grpc) return traces_endpoint;
+  if (std::string_view(traces_endpoint).ends_with(kTracesPath)) {
+    return traces_endpoint.substr(0,
+                                  traces_endpoint.size() - kTracesPath.size()) +
+           "/v1/metrics";
+  }
+  return "";  // not derivable: the OTEL_* variables decide
+}
+
+// The shared metrics, made on first use; null when this client's settings
+// (kafkatrace.metrics, else OTEL_METRICS_EXPORTER) leave metrics off.
+Result<MessagingMetrics*> AcquireMetrics(const Settings& s,
+                                         const Resource& resource) {
+  const std::string wanted =
+      !s.metrics.empty()
+          ? s.metrics
+          : env::Lowercase(env::Get("OTEL_METRICS_EXPORTER").value_or("none"));
+  if (wanted == "none") return static_cast<MessagingMetrics*>(nullptr);
+  if (wanted != "otlp") {
+    return Status::InvalidArgument("OTEL_METRICS_EXPORTER=\"" + wanted +
+                                   "\": expected otlp or none");
+  }
+  std::lock_guard lock(g_metrics_mutex);
+  if (g_metrics != nullptr) {
+    ++g_metrics->users;
+    return &g_metrics->metrics;
+  }
+  auto otlp_options = OtlpHttpExporterOptions::FromEnv(OtlpSignal::kMetrics);
+  if (!otlp_options.ok()) return otlp_options.status();
+  if (!s.otlp_protocol.empty()) {
+    otlp_options->protocol =
+        *OtlpHttpExporterOptions::ProtocolNamed(s.otlp_protocol);
+  }
+  if (!s.otlp_endpoint.empty()) {
+    std::string endpoint = MetricsEndpointFor(
+        s.otlp_endpoint,
+        otlp_options->protocol == OtlpHttpExporterOptions::Protocol::kGrpc);
+    if (!endpoint.empty()) otlp_options->endpoint = std::move(endpoint);
+  }
+  auto exporter = OtlpMetricExporter::Create(std::move(otlp_options.value()));
+  if (!exporter.ok()) return exporter.status();
+  auto reader_options = PeriodicMetricReaderOptions::FromEnv();
+  if (!reader_options.ok()) return reader_options.status();
+  // The last export must not hold up the client's exit longer than its spans'.
+  reader_options->timeout = std::min(
+      reader_options->timeout, std::chrono::milliseconds(s.flush_timeout_ms));
+  auto* pipeline = new MetricsPipeline();
+  pipeline->reader = std::make_unique<PeriodicMetricReader>(
+      pipeline->metrics, resource, std::move(exporter.value()),
+      *reader_options);
+  pipeline->users = 1;
+  g_metrics = pipeline;
+  return &pipeline->metrics;
+}
+
+void ReleaseMetrics() {
+  MetricsPipeline* last = nullptr;
+  {
+    std::lock_guard lock(g_metrics_mutex);
+    if (g_metrics == nullptr || --g_metrics->users > 0) return;
+    last = std::exchange(g_metrics, nullptr);
+  }
+  last->reader->Shutdown();  // the final export
+  delete last;
+}
+
+// At exit, clients may never be deleted: export what was measured.
+void FlushMetricsAtExit() {
+  std::lock_guard lock(g_metrics_mutex);
+  if (g_metrics != nullptr) (void)g_metrics->reader->ForceFlush();
+}
+
 // Per client instance: its tracing pipeline and the spans in flight.
 class Client {
  public:
+  // `metrics`: the shared metrics this client holds a use of, or null.
   Client(const Settings& settings, rd_kafka_t* rk, const rd_kafka_conf_t* conf,
-         std::unique_ptr<TracerProvider> provider)
+         std::unique_ptr<TracerProvider> provider, MessagingMetrics* metrics)
       : settings_(settings),
         provider_(std::move(provider)),
+        metrics_(metrics),
         propagator_(MakePropagator("tracecontext,baggage").value()),
         injector_(*propagator_),
         extractor_(*propagator_) {
@@ -142,6 +244,13 @@ class Client {
     client_id_ = kafka::detail::InternedNames::InternOrKeep(client_id_storage_);
     (void)rk;
   }
+  // Only once librdkafka's threads are gone (see Settings): they may still
+  // call the interceptors, and so record, until then.
+  ~Client() {
+    if (metrics_ != nullptr) ReleaseMetrics();
+  }
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
 
   // On the application's thread, in produce().
   void OnSend(rd_kafka_t* rk, rd_kafka_message_t* message) {
@@ -186,6 +295,9 @@ class Client {
   }
 
   void OnAcknowledgement(rd_kafka_message_t* message) {
+    // Measured whether or not the record was sampled.
+    if (metrics_ != nullptr)
+      kafka::detail::RecordDelivery(*metrics_, message, brokers_);
     Span span = in_flight_.Take(message, *tracer_);
     if (!span.IsRecording()) return;
     kafka::detail::EndSendSpan(span, message,
@@ -199,6 +311,12 @@ class Client {
   void OnConsume(rd_kafka_t* rk, rd_kafka_message_t* message) {
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR || message->rkt == nullptr)
       return;
+    if (metrics_ != nullptr) {
+      metrics_->RecordConsumedMessages(
+          kafka::detail::RecordMetricAttributes(message, brokers_, "poll",
+                                                "receive", group_),
+          1);
+    }
     cluster_id_.Learn(rk);
     Context producer = extractor_.Extract(message);
     Span span = kafka::detail::StartProcessSpan(
@@ -251,6 +369,7 @@ class Client {
  private:
   Settings settings_;
   std::unique_ptr<TracerProvider> provider_;
+  MessagingMetrics* const metrics_;  // shared (see AcquireMetrics); or null
   Tracer* tracer_ = nullptr;
   std::unique_ptr<TextMapPropagator> propagator_;
   kafka::detail::HeaderInjector injector_;    // over propagator_
@@ -277,6 +396,7 @@ void FlushAllAtExit() {
     clients.swap(*g_clients);
   }
   for (Client* client : clients) client->Flush();
+  FlushMetricsAtExit();
 }
 
 Result<std::unique_ptr<TracerProvider>> MakeProvider(const Settings& s) {
@@ -405,7 +525,14 @@ rd_kafka_resp_err_t OnNew(rd_kafka_t* rk, const rd_kafka_conf_t* conf,
       return RD_KAFKA_RESP_ERR__INVALID_ARG;
     }
     Settings& settings = *static_cast<Settings*>(opaque);
-    auto* client = new Client(settings, rk, conf, std::move(provider.value()));
+    auto metrics = AcquireMetrics(settings, (*provider)->resource());
+    if (!metrics.ok()) {
+      std::snprintf(errstr, errstr_size, "kafkatrace: %s",
+                    metrics.status().message().c_str());
+      return RD_KAFKA_RESP_ERR__INVALID_ARG;
+    }
+    auto* client = new Client(settings, rk, conf, std::move(provider.value()),
+                              metrics.value());
     settings.client = client;  // one client per configuration
     {
       std::lock_guard lock(g_clients_mutex);

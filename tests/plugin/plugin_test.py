@@ -23,13 +23,19 @@ TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 
 class Receiver(http.server.BaseHTTPRequestHandler):
     spans = []  # (service, span) pairs
+    metrics = []  # (service, metric) pairs
     lock = threading.Lock()
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         request = json.loads(body)
         with Receiver.lock:
-            for rs in request["resourceSpans"]:
+            for rm in request.get("resourceMetrics", []):
+                service = next(a["value"]["stringValue"] for a in rm["resource"]["attributes"]
+                               if a["key"] == "service.name")
+                for sm in rm["scopeMetrics"]:
+                    Receiver.metrics.extend((service, m) for m in sm["metrics"])
+            for rs in request.get("resourceSpans", []):
                 service = next(a["value"]["stringValue"] for a in rs["resource"]["attributes"]
                                if a["key"] == "service.name")
                 for ss in rs["scopeSpans"]:
@@ -50,6 +56,19 @@ def spans_of(service, name=None):
         return [s for svc, s in Receiver.spans if svc == service and (name is None or s["name"] == name)]
 
 
+def metric_points(service, name):
+    """Data points of metric `name` from `service`, each as (attributes, point)."""
+    with Receiver.lock:
+        metrics = [m for svc, m in Receiver.metrics if svc == service and m["name"] == name]
+    points = []
+    for metric in metrics:
+        data = metric.get("sum") or metric.get("histogram")
+        for point in data["dataPoints"]:
+            attributes = {a["key"]: next(iter(a["value"].values())) for a in point["attributes"]}
+            points.append((attributes, point))
+    return points
+
+
 def wait_for(predicate, seconds=20):
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -63,7 +82,7 @@ def wait_for(predicate, seconds=20):
 class PluginTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        topics = [arg for t in ["k1", "k2", "k3", "k4", "k5", "k6", "py1", "py2"] for arg in ("--topic", t + ":1")]
+        topics = [arg for t in ["k1", "k2", "k3", "k4", "k5", "k6", "k7", "py1", "py2"] for arg in ("--topic", t + ":1")]
         cls.broker = subprocess.Popen([KAFKATRACE, "broker", "--port", "0", *topics], stdout=subprocess.PIPE,
                                       stderr=subprocess.DEVNULL, text=True)
         cls.bootstrap = cls.broker.stdout.readline().strip()
@@ -120,6 +139,30 @@ class PluginTest(unittest.TestCase):
         self.assertGreater(int(attributes["server.port"]["intValue"]), 0)
         for key in ("server.address", "server.port"):
             self.assertEqual(process_attributes[key], attributes[key])
+
+    def test_kcat_exports_messaging_metrics_when_asked(self):
+        metrics = ["-X", "kafkatrace.metrics=otlp"]
+        subprocess.run(["kcat", "-b", self.bootstrap, "-t", "k7", "-P", *self.plugin_args("kcat-mp"), *metrics],
+                       input="a\nb\nc\n", text=True, check=True, timeout=30)
+        # Exported at the client's exit, long before the 60 s interval.
+        sent = wait_for(lambda: metric_points("kcat-mp", "messaging.client.sent.messages"))
+        self.assertEqual(len(sent), 1, sent)
+        attributes, point = sent[0]
+        self.assertEqual(point["asInt"], "3")
+        self.assertEqual(attributes["messaging.destination.name"], "k7")
+        self.assertEqual(attributes["messaging.operation.name"], "send")
+        self.assertEqual(attributes["messaging.destination.partition.id"], "0")
+        self.assertTrue(attributes["server.address"])
+        durations = metric_points("kcat-mp", "messaging.client.operation.duration")
+        self.assertEqual(sum(int(p["count"]) for _, p in durations), 3)
+        self.assertEqual(len(durations[0][1]["bucketCounts"]), 15)
+
+        subprocess.run(["kcat", "-b", self.bootstrap, "-t", "k7", "-C", "-o", "beginning", "-c", "3", "-e",
+                        *self.plugin_args("kcat-mc"), *metrics], capture_output=True, check=True, timeout=30)
+        consumed = wait_for(lambda: metric_points("kcat-mc", "messaging.client.consumed.messages"))
+        self.assertEqual(sum(int(p["asInt"]) for _, p in consumed), 3)
+        # Without kafkatrace.metrics (nor OTEL_METRICS_EXPORTER), nothing is measured.
+        self.assertEqual(metric_points("kcat-p", "messaging.client.sent.messages"), [])
 
     def test_existing_traceparent_is_continued_and_replaced(self):
         subprocess.run(["kcat", "-b", self.bootstrap, "-t", "k2", "-P", "-H", "traceparent=" + TRACEPARENT,
@@ -249,6 +292,11 @@ class PluginTest(unittest.TestCase):
                                 input="", text=True, capture_output=True, timeout=30)
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("expected parent, link or new-trace", result.stderr)
+        result = subprocess.run(["kcat", "-b", self.bootstrap, "-t", "k5", "-P", "-X",
+                                 "plugin.library.paths=" + PLUGIN, "-X", "kafkatrace.metrics=prometheus"],
+                                input="", text=True, capture_output=True, timeout=30)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("kafkatrace.metrics=\"prometheus\": expected otlp or none", result.stderr)
 
 
 if __name__ == "__main__":
