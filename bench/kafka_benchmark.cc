@@ -22,6 +22,8 @@
 // header, (c)/(d) TracingConsumer with a process span per record; each timed
 // from assignment (the mock's fetch path included) and, separately, with every
 // record already fetched into the consumer's queue (the caller's own cost).
+// (g), producer and consumer: as (d), plus a MessagingMetrics (the metrics'
+// cost; e.g. variants "abdg").
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
@@ -37,6 +39,7 @@
 #include "kafkatrace/batch_span_processor.h"
 #include "kafkatrace/kafka/tracing_consumer.h"
 #include "kafkatrace/kafka/tracing_producer.h"
+#include "kafkatrace/metrics/messaging_metrics.h"
 #include "kafkatrace/tracer_provider.h"
 #include "otlp/otlp_encoder.h"
 
@@ -216,12 +219,15 @@ ProduceTimes RunBare(const std::string& bootstrap, const std::string& topic,
   return times;
 }
 
+// `metrics`: the producer also records the messaging metrics into it.
 ProduceTimes RunTraced(const std::string& bootstrap, const std::string& topic,
                        int n, const std::string& value, bool sampled,
-                       Export to = Export::kNothing) {
+                       Export to = Export::kNothing,
+                       kafkatrace::MessagingMetrics* metrics = nullptr) {
   const TracedPipeline pipeline = Pipeline(sampled, to);
   auto producer = TracingProducer::Create(Conf(bootstrap),
-                                          pipeline.provider->GetTracer("bench"))
+                                          pipeline.provider->GetTracer("bench"),
+                                          {.metrics = metrics})
                       .value();
   const double cpu_start = CpuSeconds(CLOCK_PROCESS_CPUTIME_ID);
   auto start = Clock::now();
@@ -342,13 +348,15 @@ ConsumeTimes ConsumeBare(const std::string& bootstrap, const std::string& topic,
 
 ConsumeTimes ConsumeTraced(const std::string& bootstrap,
                            const std::string& topic, int n, bool sampled,
-                           bool prefetched) {
+                           bool prefetched,
+                           kafkatrace::MessagingMetrics* metrics = nullptr) {
   const TracedPipeline pipeline = Pipeline(sampled);
   auto conf = Conf(bootstrap);
   std::string e;
   conf->set("group.id", "bench", e);
   auto consumer = TracingConsumer::Create(std::move(conf),
-                                          pipeline.provider->GetTracer("bench"))
+                                          pipeline.provider->GetTracer("bench"),
+                                          {.metrics = metrics})
                       .value();
   std::unique_ptr<RdKafka::TopicPartition> tp(RdKafka::TopicPartition::create(
       topic, 0, RdKafka::Topic::OFFSET_BEGINNING));
@@ -468,7 +476,7 @@ int main(int argc, char** argv) {
       rd_kafka_mock_topic_create(cluster, name.c_str(), 1, 1);
       return name;
     };
-    ProduceTimes runs[6][3] = {};
+    ProduceTimes runs[7][3] = {};
     for (int round = 0; round < 3;
          ++round) {  // interleaved, so drift hits all variants
       if (runs_variant('a'))
@@ -485,6 +493,11 @@ int main(int argc, char** argv) {
       if (runs_variant('f'))
         runs[5][round] = RunTraced(bootstrap, topic(), n, value, true,
                                    Export::kOtlpEncodedFromAttributes);
+      if (runs_variant('g')) {
+        kafkatrace::MessagingMetrics metrics;
+        runs[6][round] = RunTraced(bootstrap, topic(), n, value, false,
+                                   Export::kNothing, &metrics);
+      }
     }
     for (auto field : {&ProduceTimes::loop, &ProduceTimes::delivered}) {
       std::printf("  %s:\n", field == &ProduceTimes::loop
@@ -497,14 +510,15 @@ int main(int argc, char** argv) {
            "(b) bare librdkafka + precomputed traceparent",
            "(c) TracingProducer, sampled", "(d) TracingProducer, not sampled",
            "(e) TracingProducer, sampled, OTLP-encoded",
-           "(f) as (e), attributes written first"});
+           "(f) as (e), attributes written first",
+           "(g) as (d), with messaging metrics"});
     }
     // How much of the machine each variant kept busy: on a VM whose woken
     // threads land on the waker's vCPU, work moved to another thread can run
     // serialized with the one that woke it.
     std::printf(
         "  cores busy until acknowledged (process CPU / wall), median:");
-    for (int v = 0; v < 6; ++v) {
+    for (int v = 0; v < 7; ++v) {
       const auto cores = [&](const ProduceTimes& t) {
         return t.delivered > 0 ? t.cpu / t.delivered : 0;
       };
@@ -525,7 +539,9 @@ int main(int argc, char** argv) {
                 prefetched
                     ? "records already fetched (caller side: poll + process)"
                     : "from assignment to the last record (fetch included)");
-    ConsumeTimes runs[4][3] = {};
+    // Indexed by variant letter, as the producer's: (e) and (f) have no
+    // consumer counterpart.
+    ConsumeTimes runs[7][3] = {};
     for (int round = 0; round < 3; ++round) {  // interleaved, as above
       if (runs_variant('a'))
         runs[0][round] =
@@ -539,6 +555,11 @@ int main(int argc, char** argv) {
       if (runs_variant('d'))
         runs[3][round] = ConsumeTraced(bootstrap, "consume-src", consume_n,
                                        false, prefetched);
+      if (runs_variant('g')) {
+        kafkatrace::MessagingMetrics metrics;
+        runs[6][round] = ConsumeTraced(bootstrap, "consume-src", consume_n,
+                                       false, prefetched, &metrics);
+      }
     }
     for (auto field : {&ConsumeTimes::wall, &ConsumeTimes::thread_cpu}) {
       if (field == &ConsumeTimes::thread_cpu && !prefetched) continue;
@@ -549,7 +570,8 @@ int main(int argc, char** argv) {
           runs, field, consume_n,
           {"(a) bare consumer", "(b) bare consumer reading traceparent",
            "(c) TracingConsumer + process span, sampled",
-           "(d) TracingConsumer + process span, not sampled"});
+           "(d) TracingConsumer + process span, not sampled", "", "",
+           "(g) as (d), with messaging metrics"});
     }
     ReportDrops(runs, variants, "    ");
   }

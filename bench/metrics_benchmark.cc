@@ -17,7 +17,8 @@ kafkatrace::MessagingMetrics& Metrics() {
 void BM_RecordSend(benchmark::State& state) {
   // As TracingProducer's delivery report builds it: views of librdkafka's
   // topic name and the broker table's host.
-  const std::string topic = "orders-" + std::to_string(state.thread_index() % 2);
+  const std::string topic =
+      "orders-" + std::to_string(state.thread_index() % 2);
   const std::string host = "broker-1.kafka.internal";
   const kafkatrace::MessagingMetricAttributes attributes{
       .operation_name = "send",

@@ -1496,13 +1496,17 @@ TEST_F(KafkaTracingTest, MetricsCountEveryRecordSampledOrNot) {
                              {{"messaging.destination.name", "questions"}});
   ASSERT_EQ(sent.size(), 2u);  // one series per partition
   EXPECT_EQ(CountOf(sent), 5u);
+  // The mock's one broker, as its bootstrap address names it.
+  const std::string& bootstrap = cluster_.bootstrap_servers();
+  const std::string broker_host = bootstrap.substr(0, bootstrap.rfind(':'));
+  const std::string broker_port = bootstrap.substr(bootstrap.rfind(':') + 1);
   for (const auto& point : sent) {
     EXPECT_EQ(PointAttr(point, "messaging.system"), "kafka");
     EXPECT_EQ(PointAttr(point, "messaging.operation.name"), "send");
     EXPECT_EQ(PointAttr(point, "messaging.operation.type"), "send");
     EXPECT_EQ(PointAttr(point, "error.type"), "");
-    EXPECT_FALSE(PointAttr(point, "server.address").empty());
-    EXPECT_FALSE(PointAttr(point, "server.port").empty());
+    EXPECT_EQ(PointAttr(point, "server.address"), broker_host);
+    EXPECT_EQ(PointAttr(point, "server.port"), broker_port);
   }
   EXPECT_EQ(CountOf(PointsOf(snapshot, "messaging.client.sent.messages",
                              {{"messaging.destination.partition.id", "1"}})),
@@ -1537,6 +1541,7 @@ TEST_F(KafkaTracingTest, MetricsCountEveryRecordSampledOrNot) {
       PointsOf(snapshot, "messaging.client.consumed.messages");
   EXPECT_EQ(CountOf(consumed), 5u);  // once each, at receive
   for (const auto& point : consumed) {
+    EXPECT_EQ(PointAttr(point, "server.address"), broker_host);
     EXPECT_EQ(PointAttr(point, "messaging.operation.name"), "poll");
     EXPECT_EQ(PointAttr(point, "messaging.consumer.group.name"), "g-metrics");
     EXPECT_EQ(PointAttr(point, "messaging.destination.name"), "questions");
@@ -1559,6 +1564,7 @@ TEST_F(KafkaTracingTest, MetricsCountEveryRecordSampledOrNot) {
   EXPECT_EQ(PointAttr(commits[0], "messaging.operation.type"), "settle");
   EXPECT_EQ(PointAttr(commits[0], "messaging.consumer.group.name"),
             "g-metrics");
+  EXPECT_EQ(PointAttr(commits[0], "server.address"), broker_host);
   EXPECT_EQ(unsampled.spans().size(), 0u);
 }
 

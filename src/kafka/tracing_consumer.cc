@@ -137,7 +137,9 @@ struct TracingConsumer::Impl final : public RdKafka::OffsetCommitCb {
                    ? rd_kafka_err2name(
                          static_cast<rd_kafka_resp_err_t>(topic_error))
                    : "",
-           .server_address = coordinator != nullptr ? coordinator->host : "",
+           .server_address = coordinator != nullptr
+                                 ? std::string_view(coordinator->host)
+                                 : "",
            .server_port = coordinator != nullptr ? coordinator->port : -1},
           seconds);
     }
@@ -252,13 +254,29 @@ Status TracingConsumer::Subscribe(const std::vector<std::string>& topics) {
 }
 
 std::optional<ConsumedRecord> TracingConsumer::Poll(int timeout_ms) {
-  return PollRecord(timeout_ms, /*timed=*/true);
+  if (impl_->metrics != nullptr) [[unlikely]]
+    return PollMeasured(timeout_ms);
+  return PollRecord(timeout_ms);
 }
 
-std::optional<ConsumedRecord> TracingConsumer::PollRecord(int timeout_ms,
-                                                          bool timed) {
-  MessagingMetrics* const metrics = impl_->metrics;
-  const int64_t steady_start = metrics != nullptr && timed ? SteadyNanos() : 0;
+// Out of line: most consumers have no metrics, and their Poll stays lean.
+__attribute__((noinline)) std::optional<ConsumedRecord>
+TracingConsumer::PollMeasured(int timeout_ms) {
+  const int64_t steady_start = SteadyNanos();
+  std::optional<ConsumedRecord> record = PollRecord(timeout_ms);
+  if (record) {
+    // Counted once, here, where the record reaches the application.
+    const rd_kafka_message_t* c = record->message().c_ptr();
+    impl_->metrics->RecordReceive(impl_->RecordAttributes(c, "poll", "receive"),
+                                  c->err == RD_KAFKA_RESP_ERR_NO_ERROR ? 1 : 0,
+                                  SecondsSince(steady_start));
+  }
+  return record;
+}
+
+// Inlined into each poll: Poll's unmeasured path stays one call.
+__attribute__((always_inline)) inline std::optional<ConsumedRecord>
+TracingConsumer::PollRecord(int timeout_ms) {
   std::unique_ptr<RdKafka::Message> message(consumer_->consume(timeout_ms));
   if (!message) return std::nullopt;
   const rd_kafka_message_t* c = message->c_ptr();
@@ -267,15 +285,6 @@ std::optional<ConsumedRecord> TracingConsumer::PollRecord(int timeout_ms,
     return std::nullopt;
   }
   const int64_t now = NowNanos();
-  if (metrics != nullptr) {
-    // Counted once, here, where the record reaches the application.
-    const MessagingMetricAttributes attributes =
-        impl_->RecordAttributes(c, "poll", "receive");
-    if (c->err == RD_KAFKA_RESP_ERR_NO_ERROR)
-      metrics->RecordConsumedMessages(attributes, 1);
-    if (timed)
-      metrics->RecordOperationDuration(attributes, SecondsSince(steady_start));
-  }
   impl_->cluster_id.Learn(impl_->handle);  // known by now, usually
   // Headers are read once, in place (rd_kafka_message_headers does not copy).
   // Built in place: no ConsumedRecord to move into the optional.
@@ -295,8 +304,7 @@ std::vector<ConsumedRecord> TracingConsumer::PollBatch(size_t max_records,
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (remaining.count() < 0) break;
-    auto record =
-        PollRecord(static_cast<int>(remaining.count()), /*timed=*/false);
+    auto record = PollRecord(static_cast<int>(remaining.count()));
     if (!record) {
       if (!batch.empty() || remaining.count() == 0) break;
       continue;
@@ -304,15 +312,22 @@ std::vector<ConsumedRecord> TracingConsumer::PollBatch(size_t max_records,
     batch.push_back(std::move(*record));
   }
   if (batch.empty()) return batch;
-  if (impl_->metrics != nullptr) {
+  if (MessagingMetrics* const metrics = impl_->metrics; metrics != nullptr) {
+    // Each record counted once, under its own topic and partition.
+    for (const ConsumedRecord& record : batch) {
+      const rd_kafka_message_t* c = record.message().c_ptr();
+      if (c->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        metrics->RecordConsumedMessages(
+            impl_->RecordAttributes(c, "poll", "receive"), 1);
+      }
+    }
     // The batch's duration, under the first record's topic and broker; the
     // partition varies, so it is left out.
     MessagingMetricAttributes attributes = impl_->RecordAttributes(
         batch.front().message().c_ptr(), "poll", "receive");
     attributes.partition = -1;
     attributes.error_type = "";
-    impl_->metrics->RecordOperationDuration(attributes,
-                                            SecondsSince(steady_start));
+    metrics->RecordOperationDuration(attributes, SecondsSince(steady_start));
   }
 
   // One receive span for the batch; what varies per record goes on its link.
@@ -450,27 +465,25 @@ ProcessSpanScope::ProcessSpanScope(TracingConsumer& consumer,
     // Started in place: no empty span to move it into.
     : span_(StartProcessSpanOf(*consumer.impl_, record)),
       scope_(span_.context(), record.producer_context().baggage) {
-  if (consumer.impl_->metrics != nullptr) {
-    metrics_ = consumer.impl_->metrics;
-    consumer_ = consumer.impl_.get();
-    record_ = &record;
-    start_steady_nanos_ = SteadyNanos();
-  }
+  if (consumer.impl_->metrics != nullptr) [[unlikely]]
+    measurement_.emplace(consumer.impl_.get(), &record, SteadyNanos());
 }
 
 // Out of line, as the constructor: the per-record work stays in the library.
 ProcessSpanScope::~ProcessSpanScope() {
-  if (metrics_ == nullptr) return;
-  MessagingMetricAttributes attributes = consumer_->RecordAttributes(
-      record_->message().c_ptr(), "process", "process");
-  attributes.error_type = error_type_;
-  metrics_->RecordProcessDuration(attributes,
-                                  SecondsSince(start_steady_nanos_));
+  if (measurement_) [[unlikely]] {
+    const Measurement& m = *measurement_;
+    MessagingMetricAttributes attributes = m.consumer->RecordAttributes(
+        m.record->message().c_ptr(), "process", "process");
+    attributes.error_type = m.error_type;
+    m.consumer->metrics->RecordProcessDuration(
+        attributes, SecondsSince(m.start_steady_nanos));
+  }
 }
 
 void ProcessSpanScope::RecordError(std::string_view type,
                                    std::string_view message) {
-  if (metrics_ != nullptr) error_type_ = std::string(type);
+  if (measurement_) measurement_->error_type = std::string(type);
   span_.SetAttribute(semconv::kErrorType, type);
   span_.SetStatus(SpanStatusCode::kError, message);
   span_.AddEvent("messaging.process.exception",

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <mutex>
@@ -19,41 +20,77 @@ namespace {
 constexpr std::array<double, 14> kBounds = {
     0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10};
 
-// A series' attributes, owned: the map's key.
-struct SeriesKey {
-  std::string operation_name, operation_type, destination, consumer_group,
-      error_type, server_address;
-  int32_t partition = -1, server_port = -1;
+// A series' six texts, each after a two-byte length, in one buffer: one
+// compare and one hash per lookup, and a key that fits a cache line or two.
+// Texts longer than 65,535 bytes are cut there (no Kafka name is that long).
+class KeyText {
+ public:
+  explicit KeyText(const MessagingMetricAttributes& a) {
+    for (std::string_view text :
+         {a.operation_name, a.operation_type, a.destination, a.consumer_group,
+          a.error_type, a.server_address}) {
+      text = text.substr(0, 0xffff);
+      const char length[2] = {static_cast<char>(text.size() >> 8),
+                              static_cast<char>(text.size() & 0xff)};
+      Append(std::string_view(length, 2));
+      Append(text);
+    }
+  }
+  KeyText(const KeyText&) = delete;
+  KeyText& operator=(const KeyText&) = delete;
+  std::string_view view() const {
+    return heap_.empty() ? std::string_view(inline_, size_)
+                         : std::string_view(heap_);
+  }
 
-  explicit SeriesKey(const MessagingMetricAttributes& a)
-      : operation_name(a.operation_name),
-        operation_type(a.operation_type),
-        destination(a.destination),
-        consumer_group(a.consumer_group),
-        error_type(a.error_type),
-        server_address(a.server_address),
-        partition(a.partition),
-        server_port(a.server_port) {}
-  MessagingMetricAttributes view() const {
-    return {operation_name, operation_type, destination,    partition,
-            consumer_group, error_type,     server_address, server_port};
+ private:
+  void Append(std::string_view bytes) {
+    if (heap_.empty() && size_ + bytes.size() <= sizeof(inline_)) {
+      std::memcpy(inline_ + size_, bytes.data(), bytes.size());
+      size_ += bytes.size();
+      return;
+    }
+    if (heap_.empty()) heap_.assign(inline_, size_);
+    heap_.append(bytes);
+  }
+  char inline_[256];
+  size_t size_ = 0;
+  std::string heap_;  // past 256 bytes
+};
+
+// What a lookup compares: the key text and the two numbers.
+struct LookupKey {
+  std::string_view text;
+  int32_t partition, server_port;
+};
+
+struct SeriesKey {
+  std::string text;
+  int32_t partition, server_port;
+  LookupKey view() const { return {text, partition, server_port}; }
+  // The six texts back, in KeyText's order.
+  std::array<std::string_view, 6> Texts() const {
+    std::array<std::string_view, 6> out;
+    size_t at = 0;
+    for (auto& field : out) {
+      const size_t length =
+          (static_cast<size_t>(static_cast<unsigned char>(text[at])) << 8) |
+          static_cast<unsigned char>(text[at + 1]);
+      field = std::string_view(text).substr(at + 2, length);
+      at += 2 + length;
+    }
+    return out;
   }
 };
 
-// Heterogeneous lookup: a measurement finds its series by views, so recording
-// into an existing series allocates nothing.
+// Heterogeneous lookup: a measurement finds its series by a view, so
+// recording into an existing series allocates nothing.
 struct SeriesHash {
   using is_transparent = void;
-  size_t operator()(const MessagingMetricAttributes& a) const noexcept {
-    size_t h = std::hash<std::string_view>()(a.destination);
-    for (std::string_view s :
-         {a.operation_name, a.operation_type, a.consumer_group, a.error_type,
-          a.server_address}) {
-      h = h * 31 + std::hash<std::string_view>()(s);
-    }
-    return h * 31 +
-           static_cast<size_t>(static_cast<uint32_t>(a.partition)) * 1000003 +
-           static_cast<size_t>(static_cast<uint32_t>(a.server_port));
+  size_t operator()(const LookupKey& k) const noexcept {
+    return std::hash<std::string_view>()(k.text) ^
+           (static_cast<size_t>(static_cast<uint32_t>(k.partition)) << 20) ^
+           static_cast<size_t>(static_cast<uint32_t>(k.server_port));
   }
   size_t operator()(const SeriesKey& k) const noexcept {
     return (*this)(k.view());
@@ -62,38 +99,76 @@ struct SeriesHash {
 
 struct SeriesEqual {
   using is_transparent = void;
-  static bool Same(const MessagingMetricAttributes& a,
-                   const MessagingMetricAttributes& b) noexcept {
+  static bool Same(const LookupKey& a, const LookupKey& b) noexcept {
     return a.partition == b.partition && a.server_port == b.server_port &&
-           a.destination == b.destination &&
-           a.operation_name == b.operation_name &&
-           a.operation_type == b.operation_type &&
-           a.consumer_group == b.consumer_group &&
-           a.error_type == b.error_type && a.server_address == b.server_address;
+           a.text == b.text;
   }
   bool operator()(const SeriesKey& a, const SeriesKey& b) const noexcept {
     return Same(a.view(), b.view());
   }
-  bool operator()(const MessagingMetricAttributes& a,
-                  const SeriesKey& b) const noexcept {
+  bool operator()(const LookupKey& a, const SeriesKey& b) const noexcept {
     return Same(a, b.view());
   }
-  bool operator()(const SeriesKey& a,
-                  const MessagingMetricAttributes& b) const noexcept {
+  bool operator()(const SeriesKey& a, const LookupKey& b) const noexcept {
     return Same(a.view(), b);
   }
 };
 
-struct Aggregate {
+struct Histogram {
   uint64_t count = 0;
   double sum = 0;
   double min = std::numeric_limits<double>::infinity();
   double max = -std::numeric_limits<double>::infinity();
   std::array<uint64_t, kBounds.size() + 1> buckets{};
+
+  void Add(double value) {
+    ++count;
+    sum += value;
+    min = std::min(min, value);
+    max = std::max(max, value);
+    // Bucket i holds (bounds[i-1], bounds[i]]: the first bound >= value.
+    ++buckets[static_cast<size_t>(
+        std::lower_bound(kBounds.begin(), kBounds.end(), value) -
+        kBounds.begin())];
+  }
 };
 
+// Everything measured under one attribute set: a send's count and duration
+// share one lookup.
+struct SeriesData {
+  uint64_t sent = 0, consumed = 0;
+  Histogram operation, process;
+};
+
+// A map node's value: the data, and its key's six texts, viewed once.
+struct Series {
+  std::array<std::string_view, 6> texts;  // of the node's own key
+  SeriesData data;
+};
+
+// The operation name first: the consumer's two sets (poll, process) differ
+// there. (string_view's == never hands memcmp an empty view: glibc's AVX-512
+// memcmp reads a null view's address under an empty mask, a microcode assist
+// of hundreds of cycles.)
+bool Matches(const MessagingMetricAttributes& a, const SeriesKey& key,
+             const std::array<std::string_view, 6>& t) {
+  return a.partition == key.partition && a.server_port == key.server_port &&
+         a.operation_name == t[0] && a.destination == t[2] &&
+         a.server_address == t[5] && a.operation_type == t[1] &&
+         a.consumer_group == t[3] && a.error_type == t[4];
+}
+
 // The data point's attributes, in the conventions' names.
-Attributes AttributesOf(const MessagingMetricAttributes& a) {
+Attributes AttributesOf(const SeriesKey& series) {
+  const auto texts = series.Texts();
+  const MessagingMetricAttributes a{.operation_name = texts[0],
+                                    .operation_type = texts[1],
+                                    .destination = texts[2],
+                                    .partition = series.partition,
+                                    .consumer_group = texts[3],
+                                    .error_type = texts[4],
+                                    .server_address = texts[5],
+                                    .server_port = series.server_port};
   Attributes out;
   out.emplace_back(kafka::semconv::kMessagingSystem, std::string("kafka"));
   auto text = [&out](const char* key, std::string_view value) {
@@ -116,43 +191,46 @@ Attributes AttributesOf(const MessagingMetricAttributes& a) {
 
 const std::span<const double> MessagingMetrics::kDurationBounds = kBounds;
 
-class MessagingMetrics::Instrument {
+// Every series, under one lock: a measurement is one lookup and a few adds.
+class MessagingMetrics::Table {
  public:
-  Instrument(std::string_view name, std::string_view description,
-             std::string_view unit, Metric::Kind kind, size_t limit)
-      : name_(name),
-        description_(description),
-        unit_(unit),
-        kind_(kind),
-        limit_(limit) {}
+  explicit Table(size_t limit) : limit_(limit) {}
 
-  void Record(const MessagingMetricAttributes& attributes, double value,
-              uint64_t count) noexcept {
+  // Calls `update` on the series of `attributes` under the lock.
+  template <typename Update>
+  void Record(const MessagingMetricAttributes& attributes,
+              Update&& update) noexcept {
     try {
       std::lock_guard lock(mutex_);
-      Aggregate* aggregate = nullptr;
-      if (auto it = series_.find(attributes); it != series_.end()) {
-        aggregate = &it->second;
-      } else if (series_.size() < limit_) {
-        aggregate = &series_.try_emplace(SeriesKey(attributes)).first->second;
+      // A client records under a few attribute sets over and over: compare
+      // with the latest ones before building a key and hashing it.
+      for (const Recent& recent : recent_) {
+        if (recent.key != nullptr &&
+            Matches(attributes, *recent.key, recent.series->texts)) {
+          update(recent.series->data);
+          return;
+        }
+      }
+      const KeyText text(attributes);
+      const LookupKey key{text.view(), attributes.partition,
+                          attributes.server_port};
+      auto it = series_.find(key);
+      if (it == series_.end() && series_.size() < limit_) {
+        it = series_
+                 .try_emplace(SeriesKey{std::string(key.text), key.partition,
+                                        key.server_port})
+                 .first;
+        it->second.texts = it->first.Texts();  // the node's key stays put
+      }
+      if (it != series_.end()) {
+        recent_[recent_next_] = {&it->first, &it->second};
+        recent_next_ = (recent_next_ + 1) % recent_.size();
+        update(it->second.data);
       } else {
         if (!overflow_) overflow_.emplace();
-        aggregate = &*overflow_;
+        update(*overflow_);
         overflowed_.fetch_add(1, std::memory_order_relaxed);
       }
-      if (kind_ == Metric::Kind::kMonotonicCounter) {
-        aggregate->count += count;
-        return;
-      }
-      ++aggregate->count;
-      aggregate->sum += value;
-      aggregate->min = std::min(aggregate->min, value);
-      aggregate->max = std::max(aggregate->max, value);
-      // Bucket i holds (bounds[i-1], bounds[i]]: the first bound >= value.
-      const auto bucket = static_cast<size_t>(
-          std::lower_bound(kBounds.begin(), kBounds.end(), value) -
-          kBounds.begin());
-      ++aggregate->buckets[bucket];
     } catch (...) {
       // Only a failed allocation of a new series: that measurement is lost,
       // and counted.
@@ -160,35 +238,21 @@ class MessagingMetrics::Instrument {
     }
   }
 
-  void CollectInto(std::vector<Metric>& out) const {
-    Metric metric{.name = name_,
-                  .description = description_,
-                  .unit = unit_,
-                  .kind = kind_,
-                  .bounds = {},
-                  .points = {}};
-    if (kind_ == Metric::Kind::kHistogram) metric.bounds = kBounds;
-    auto point_of = [&](Attributes attributes, const Aggregate& a) {
-      MetricPoint point{.attributes = std::move(attributes),
-                        .count = a.count,
-                        .sum = 0,
-                        .min = 0,
-                        .max = 0,
-                        .bucket_counts = {}};
-      if (kind_ == Metric::Kind::kHistogram) {
-        point.sum = a.sum;
-        point.min = a.min;
-        point.max = a.max;
-        point.bucket_counts.assign(a.buckets.begin(), a.buckets.end());
-      }
-      return point;
-    };
+  // One metric's points: `read` picks the series' part, null when empty.
+  template <typename Read>
+  void CollectInto(Metric metric, Read&& read, std::vector<Metric>& out) const {
     std::lock_guard lock(mutex_);
-    for (const auto& [key, aggregate] : series_)
-      metric.points.push_back(point_of(AttributesOf(key.view()), aggregate));
+    for (const auto& [key, series] : series_) {
+      if (auto point = read(series.data)) {
+        point->attributes = AttributesOf(key);
+        metric.points.push_back(std::move(*point));
+      }
+    }
     if (overflow_) {
-      metric.points.push_back(
-          point_of(Attributes{{"otel.metric.overflow", true}}, *overflow_));
+      if (auto point = read(*overflow_)) {
+        point->attributes = {{"otel.metric.overflow", true}};
+        metric.points.push_back(std::move(*point));
+      }
     }
     if (!metric.points.empty()) out.push_back(std::move(metric));
   }
@@ -198,51 +262,94 @@ class MessagingMetrics::Instrument {
   }
 
  private:
-  const std::string_view name_, description_, unit_;
-  const Metric::Kind kind_;
   const size_t limit_;
   mutable std::mutex mutex_;
-  std::unordered_map<SeriesKey, Aggregate, SeriesHash, SeriesEqual> series_;
-  std::optional<Aggregate> overflow_;
+  // Nodes are never erased: the views in recent_ stay valid.
+  std::unordered_map<SeriesKey, Series, SeriesHash, SeriesEqual> series_;
+  struct Recent {
+    const SeriesKey* key = nullptr;
+    Series* series = nullptr;
+  };
+  std::array<Recent, 4> recent_{};
+  size_t recent_next_ = 0;
+  std::optional<SeriesData> overflow_;
   std::atomic<uint64_t> overflowed_{0};
 };
 
+namespace {
+
+std::optional<MetricPoint> CounterPoint(uint64_t value) {
+  if (value == 0) return std::nullopt;
+  return MetricPoint{.attributes = {},
+                     .count = value,
+                     .sum = 0,
+                     .min = 0,
+                     .max = 0,
+                     .bucket_counts = {}};
+}
+
+std::optional<MetricPoint> HistogramPoint(const Histogram& h) {
+  if (h.count == 0) return std::nullopt;
+  return MetricPoint{.attributes = {},
+                     .count = h.count,
+                     .sum = h.sum,
+                     .min = h.min,
+                     .max = h.max,
+                     .bucket_counts = {h.buckets.begin(), h.buckets.end()}};
+}
+
+Metric Described(std::string_view name, std::string_view description,
+                 std::string_view unit, Metric::Kind kind) {
+  Metric metric{.name = name,
+                .description = description,
+                .unit = unit,
+                .kind = kind,
+                .bounds = {},
+                .points = {}};
+  if (kind == Metric::Kind::kHistogram) metric.bounds = kBounds;
+  return metric;
+}
+
+}  // namespace
+
 MessagingMetrics::MessagingMetrics(size_t cardinality_limit)
     : start_unix_nanos_(SystemClock::Instance().NowNanos()),
-      operation_duration_(std::make_unique<Instrument>(
-          "messaging.client.operation.duration",
-          "Duration of messaging operation initiated by a producer or "
-          "consumer client.",
-          "s", Metric::Kind::kHistogram, cardinality_limit)),
-      sent_(std::make_unique<Instrument>(
-          "messaging.client.sent.messages",
-          "Number of messages producer attempted to send to the broker.",
-          "{message}", Metric::Kind::kMonotonicCounter, cardinality_limit)),
-      consumed_(std::make_unique<Instrument>(
-          "messaging.client.consumed.messages",
-          "Number of messages that were delivered to the application.",
-          "{message}", Metric::Kind::kMonotonicCounter, cardinality_limit)),
-      process_duration_(std::make_unique<Instrument>(
-          "messaging.process.duration", "Duration of processing operation.",
-          "s", Metric::Kind::kHistogram, cardinality_limit)) {}
+      table_(std::make_unique<Table>(cardinality_limit)) {}
 
 MessagingMetrics::~MessagingMetrics() = default;
 
 void MessagingMetrics::RecordOperationDuration(
     const MessagingMetricAttributes& attributes, double seconds) noexcept {
-  operation_duration_->Record(attributes, seconds, 1);
+  table_->Record(attributes,
+                 [seconds](SeriesData& d) { d.operation.Add(seconds); });
 }
 void MessagingMetrics::RecordSentMessages(
     const MessagingMetricAttributes& attributes, uint64_t count) noexcept {
-  sent_->Record(attributes, 0, count);
+  table_->Record(attributes, [count](SeriesData& d) { d.sent += count; });
 }
 void MessagingMetrics::RecordConsumedMessages(
     const MessagingMetricAttributes& attributes, uint64_t count) noexcept {
-  consumed_->Record(attributes, 0, count);
+  table_->Record(attributes, [count](SeriesData& d) { d.consumed += count; });
 }
 void MessagingMetrics::RecordProcessDuration(
     const MessagingMetricAttributes& attributes, double seconds) noexcept {
-  process_duration_->Record(attributes, seconds, 1);
+  table_->Record(attributes,
+                 [seconds](SeriesData& d) { d.process.Add(seconds); });
+}
+void MessagingMetrics::RecordSend(const MessagingMetricAttributes& attributes,
+                                  double seconds) noexcept {
+  table_->Record(attributes, [seconds](SeriesData& d) {
+    ++d.sent;
+    if (seconds >= 0) d.operation.Add(seconds);
+  });
+}
+void MessagingMetrics::RecordReceive(
+    const MessagingMetricAttributes& attributes, uint64_t count,
+    double seconds) noexcept {
+  table_->Record(attributes, [count, seconds](SeriesData& d) {
+    d.consumed += count;
+    if (seconds >= 0) d.operation.Add(seconds);
+  });
 }
 
 MetricsSnapshot MessagingMetrics::Collect() const {
@@ -251,17 +358,36 @@ MetricsSnapshot MessagingMetrics::Collect() const {
                     KAFKATRACE_VERSION, std::string(kafka::kSemconvSchemaUrl)};
   snapshot.start_unix_nanos = start_unix_nanos_;
   snapshot.time_unix_nanos = SystemClock::Instance().NowNanos();
-  for (const Instrument* instrument :
-       {operation_duration_.get(), sent_.get(), consumed_.get(),
-        process_duration_.get()}) {
-    instrument->CollectInto(snapshot.metrics);
-  }
+  using Kind = Metric::Kind;
+  table_->CollectInto(
+      Described("messaging.client.operation.duration",
+                "Duration of messaging operation initiated by a producer or "
+                "consumer client.",
+                "s", Kind::kHistogram),
+      [](const SeriesData& d) { return HistogramPoint(d.operation); },
+      snapshot.metrics);
+  table_->CollectInto(
+      Described("messaging.client.sent.messages",
+                "Number of messages producer attempted to send to the broker.",
+                "{message}", Kind::kMonotonicCounter),
+      [](const SeriesData& d) { return CounterPoint(d.sent); },
+      snapshot.metrics);
+  table_->CollectInto(
+      Described("messaging.client.consumed.messages",
+                "Number of messages that were delivered to the application.",
+                "{message}", Kind::kMonotonicCounter),
+      [](const SeriesData& d) { return CounterPoint(d.consumed); },
+      snapshot.metrics);
+  table_->CollectInto(
+      Described("messaging.process.duration",
+                "Duration of processing operation.", "s", Kind::kHistogram),
+      [](const SeriesData& d) { return HistogramPoint(d.process); },
+      snapshot.metrics);
   return snapshot;
 }
 
 uint64_t MessagingMetrics::overflowed() const noexcept {
-  return operation_duration_->overflowed() + sent_->overflowed() +
-         consumed_->overflowed() + process_duration_->overflowed();
+  return table_->overflowed();
 }
 
 }  // namespace kafkatrace

@@ -153,8 +153,10 @@ class TracingConsumer {
   TracingConsumer() = default;
   RdKafka::ErrorCode CommitTraced(
       std::vector<RdKafka::TopicPartition*>& offsets);
-  // Poll without timing the call for the metrics (PollBatch times the batch).
-  std::optional<ConsumedRecord> PollRecord(int timeout_ms, bool timed);
+  // Poll without the metrics (Poll and PollBatch record them).
+  std::optional<ConsumedRecord> PollRecord(int timeout_ms);
+  // Poll, with the metrics.
+  std::optional<ConsumedRecord> PollMeasured(int timeout_ms);
   std::unique_ptr<Impl> impl_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;  // destroyed before impl_
 };
@@ -178,12 +180,17 @@ class ProcessSpanScope {
   void RecordError(std::string_view type, std::string_view message);
 
  private:
-  // Set only when the consumer records metrics.
-  MessagingMetrics* metrics_ = nullptr;
-  const TracingConsumer::Impl* consumer_ = nullptr;
-  const ConsumedRecord* record_ = nullptr;
-  int64_t start_steady_nanos_ = 0;
-  std::string error_type_;
+  // For messaging.process.duration; only when the consumer records metrics.
+  struct Measurement {
+    Measurement(const TracingConsumer::Impl* c, const ConsumedRecord* r,
+                int64_t start)
+        : consumer(c), record(r), start_steady_nanos(start) {}
+    const TracingConsumer::Impl* consumer;
+    const ConsumedRecord* record;
+    int64_t start_steady_nanos;
+    std::string error_type;  // RecordError's
+  };
+  std::optional<Measurement> measurement_;
   Span span_;
   // Declared after span_: made current once the span has started, restored
   // (destroyed) before the span's own destructor ends it.

@@ -11,13 +11,14 @@
 // to it, whether or not a record's span is sampled: metrics count every
 // record. A PeriodicMetricReader exports it.
 //
-// Bounded memory: each instrument keeps at most `cardinality_limit` series
-// (the SDK spec's default, 2000); later attribute sets go to one overflow
-// series with otel.metric.overflow=true, as the OpenTelemetry SDKs do, and are
+// Bounded memory: at most `cardinality_limit` attribute sets (the SDK spec's
+// default limit, 2000, here shared by the four instruments, which mostly see
+// the same sets); measurements under later sets go to one overflow series
+// with otel.metric.overflow=true, as the OpenTelemetry SDKs do, and are
 // counted in overflowed().
 //
 // Threading: every Record* is thread-safe, noexcept and never blocks on I/O
-// (one short lock per instrument); Collect() may run concurrently with them.
+// (one short lock); Collect() may run concurrently with them.
 #pragma once
 
 #include <atomic>
@@ -64,18 +65,25 @@ class MessagingMetrics {
                               uint64_t count) noexcept;
   void RecordProcessDuration(const MessagingMetricAttributes& attributes,
                              double seconds) noexcept;
+  // Both measurements of one acknowledged send (sent.messages += 1, and its
+  // operation.duration unless `seconds` < 0), or of one receive
+  // (consumed.messages += count, and the duration): one lookup instead of
+  // two.
+  void RecordSend(const MessagingMetricAttributes& attributes,
+                  double seconds) noexcept;
+  void RecordReceive(const MessagingMetricAttributes& attributes,
+                     uint64_t count, double seconds) noexcept;
 
   // Every series so far (cumulative), instruments in the order above.
   MetricsSnapshot Collect() const;
   // Measurements that went to an overflow series.
   uint64_t overflowed() const noexcept;
 
-  class Instrument;  // src/metrics/messaging_metrics.cc
+  class Table;  // src/metrics/messaging_metrics.cc
 
  private:
   int64_t start_unix_nanos_;
-  std::unique_ptr<Instrument> operation_duration_, sent_, consumed_,
-      process_duration_;
+  std::unique_ptr<Table> table_;
 };
 
 }  // namespace kafkatrace
