@@ -4,10 +4,12 @@
 Usage: cli_test.py <build-dir>
 """
 import base64
+import http.server
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
@@ -16,9 +18,31 @@ KAFKATRACE = os.path.join(BUILD, "tools", "kafkatrace", "kafkatrace")
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 
 
-def run(*args, stdin=None, timeout=60):
+def run(*args, stdin=None, timeout=60, env=None):
     return subprocess.run([KAFKATRACE, *args], input=stdin, capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, env=None if env is None else {**os.environ, **env})
+
+
+class MetricsReceiver(http.server.BaseHTTPRequestHandler):
+    """Keeps every OTLP/JSON metrics request's data points: (metric name, attributes, point)."""
+    points = []
+
+    def do_POST(self):
+        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        for rm in request.get("resourceMetrics", []):
+            for sm in rm["scopeMetrics"]:
+                for metric in sm["metrics"]:
+                    data = metric.get("sum") or metric.get("histogram")
+                    for point in data["dataPoints"]:
+                        attributes = {a["key"]: next(iter(a["value"].values())) for a in point["attributes"]}
+                        MetricsReceiver.points.append((metric["name"], attributes, point))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
 
 
 class CliTest(unittest.TestCase):
@@ -27,7 +51,7 @@ class CliTest(unittest.TestCase):
         cls.broker = subprocess.Popen(
             [KAFKATRACE, "broker", "--port", "0", "--topic", "questions:2", "--topic", "plain",
              "--topic", "lagged:1", "--topic", "from-kcat:1", "--topic", "to-kcat:1", "--topic", "bad-headers:1",
-             "--topic", "binary:1", "--topic", "with-baggage:1"],
+             "--topic", "binary:1", "--topic", "with-baggage:1", "--topic", "measured:1"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         cls.bootstrap = cls.broker.stdout.readline().strip()
         assert cls.bootstrap.startswith("localhost:"), cls.bootstrap
@@ -72,6 +96,36 @@ class CliTest(unittest.TestCase):
         self.assertEqual(r["partition"], 0)
         self.assertGreaterEqual(r["queue_wait_ms"], 0)
         self.assertEqual({"key": "content-type", "value": "text/plain"}, r["headers"][0])
+
+    def test_messaging_metrics_when_asked(self):
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), MetricsReceiver)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        env = {"OTEL_METRICS_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL": "http/json",
+               "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": "http://127.0.0.1:%d/v1/metrics" % server.server_address[1]}
+        try:
+            result = run("produce", "-b", self.bootstrap, "-t", "measured", "a", "b", "c", env=env)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            # Exported as the command ends, long before the 60 s interval.
+            sent = [(a, p) for name, a, p in MetricsReceiver.points if name == "messaging.client.sent.messages"]
+            self.assertEqual(len(sent), 1, MetricsReceiver.points)
+            self.assertEqual(sent[0][1]["asInt"], "3")
+            self.assertEqual(sent[0][0]["messaging.destination.name"], "measured")
+            result = run("consume", "-b", self.bootstrap, "-t", "measured", "--from-beginning", "--count", "3",
+                         "-g", "measuring", "--timeout-ms", "5000", env=env)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            consumed = [(a, p) for name, a, p in MetricsReceiver.points
+                        if name == "messaging.client.consumed.messages"]
+            self.assertEqual(sum(int(p["asInt"]) for _, p in consumed), 3)
+            self.assertEqual({a["messaging.consumer.group.name"] for a, _ in consumed}, {"measuring"})
+            processed = [p for name, a, p in MetricsReceiver.points if name == "messaging.process.duration"]
+            self.assertEqual(sum(int(p["count"]) for p in processed), 3)
+        finally:
+            server.shutdown()
+        # Off unless asked, and a bad value is a clear error.
+        result = run("produce", "-b", self.bootstrap, "-t", "measured", "x",
+                     env={"OTEL_METRICS_EXPORTER": "statsd"})
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("OTEL_METRICS_EXPORTER=\"statsd\": expected otlp or none", result.stderr)
 
     def test_new_trace_per_run_and_stdin_values(self):
         result = run("produce", "-b", self.bootstrap, "-t", "questions", stdin="one\ntwo\nthree\n")

@@ -37,6 +37,19 @@ std::unique_ptr<TracerProvider> MakeTracerProvider(std::string* error) {
   return std::make_unique<TracerProvider>(std::move(options.value()));
 }
 
+std::unique_ptr<CliMetrics> MakeMetrics(const TracerProvider& provider,
+                                        std::string* error) {
+  auto metrics = std::make_unique<CliMetrics>();
+  auto reader =
+      PeriodicMetricReader::FromEnv(metrics->metrics, provider.resource());
+  if (!reader.ok()) {
+    *error = reader.status().message();
+    return nullptr;
+  }
+  metrics->reader = std::move(reader.value());
+  return metrics;
+}
+
 void SetOrDie(RdKafka::Conf& conf, const std::string& name,
               const std::string& value) {
   std::string error;

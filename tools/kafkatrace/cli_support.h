@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "kafkatrace/metrics/periodic_metric_reader.h"
 #include "kafkatrace/tracer_provider.h"
 
 namespace kafkatrace::cli {
@@ -18,6 +19,20 @@ namespace kafkatrace::cli {
 // says where, so a plain `kafkatrace produce` prints no export errors when no
 // collector runs.
 std::unique_ptr<TracerProvider> MakeTracerProvider(std::string* error);
+
+// The CLI's messaging metrics, exported when OTEL_METRICS_EXPORTER=otlp says
+// so (OTEL_EXPORTER_OTLP_[METRICS_]* for where). Declare it before the
+// clients: its reader's last export, at destruction, then counts everything
+// they did.
+struct CliMetrics {
+  MessagingMetrics metrics;
+  std::unique_ptr<PeriodicMetricReader> reader;  // null: metrics are off
+  // What the clients record into: null when nothing would export it.
+  MessagingMetrics* for_clients() { return reader ? &metrics : nullptr; }
+};
+// Null with `error` set on a malformed OTEL_* variable.
+std::unique_ptr<CliMetrics> MakeMetrics(const TracerProvider& provider,
+                                        std::string* error);
 
 // Bootstrap servers, client id, quiet logs. Throws nothing; `error` names a bad
 // setting.

@@ -243,8 +243,14 @@ int RunConsume(const ConsumeArgs& args) {
       : args.policy == "new-trace"
           ? kafka::ProducerContextPolicy::kNewTraceWithLink
           : kafka::ProducerContextPolicy::kParent;
-  auto consumer = kafka::TracingConsumer::Create(std::move(conf), *provider,
-                                                 {.policy = policy});
+  auto metrics = MakeMetrics(*provider, &error);
+  if (!metrics) {
+    std::cerr << "kafkatrace consume: " << error << "\n";
+    return 2;
+  }
+  auto consumer = kafka::TracingConsumer::Create(
+      std::move(conf), *provider,
+      {.policy = policy, .metrics = metrics->for_clients()});
   if (!consumer.ok()) {
     std::cerr << "kafkatrace consume: " << consumer.status().message() << "\n";
     return 2;
@@ -322,6 +328,7 @@ int RunConsume(const ConsumeArgs& args) {
   consumer->reset();
   (void)provider->Shutdown(std::chrono::steady_clock::now() +
                            std::chrono::seconds(5));
+  if (metrics->reader) metrics->reader->Shutdown();  // the last export
   return 0;
 }
 

@@ -90,6 +90,11 @@ int RunProduce(const ProduceArgs& args) {
     std::cerr << "kafkatrace produce: " << error << "\n";
     return 2;
   }
+  auto metrics = MakeMetrics(*provider, &error);
+  if (!metrics) {
+    std::cerr << "kafkatrace produce: " << error << "\n";
+    return 2;
+  }
   auto conf = MakeConf(args.brokers, &error);
   if (!conf) {
     std::cerr << "kafkatrace produce: " << error << "\n";
@@ -99,7 +104,8 @@ int RunProduce(const ProduceArgs& args) {
   if (conf->set("dr_cb", &counter, error) != RdKafka::Conf::CONF_OK) return 2;
   SetOrDie(*conf, "message.timeout.ms", "10000");
   Tracer& tracer = provider->GetTracer("kafkatrace-cli", KAFKATRACE_VERSION);
-  auto producer = kafka::TracingProducer::Create(std::move(conf), *provider);
+  auto producer = kafka::TracingProducer::Create(
+      std::move(conf), *provider, {.metrics = metrics->for_clients()});
   if (!producer.ok()) {
     std::cerr << "kafkatrace produce: " << producer.status().message() << "\n";
     return 2;
@@ -165,6 +171,7 @@ int RunProduce(const ProduceArgs& args) {
   root.End();
   (void)provider->Shutdown(std::chrono::steady_clock::now() +
                            std::chrono::seconds(5));
+  if (metrics->reader) metrics->reader->Shutdown();  // the last export
   if (counter.failed > 0 || counter.delivered < sent) {
     std::cerr << "kafkatrace produce: " << (sent - counter.delivered) << " of "
               << sent << " records not delivered to " << args.topic << " on "
