@@ -45,6 +45,7 @@ class KeyText {
 
  private:
   void Append(std::string_view bytes) {
+    if (bytes.empty()) return;  // an empty view's data may be null
     if (heap_.empty() && size_ + bytes.size() <= sizeof(inline_)) {
       std::memcpy(inline_ + size_, bytes.data(), bytes.size());
       size_ += bytes.size();
