@@ -369,6 +369,14 @@ bool ParseSpan(std::string_view bytes, StoredSpan& span, std::string& error) {
 
 }  // namespace
 
+bool ReadAttributesProtobuf(std::string_view message, uint32_t field,
+                            std::string& json_out, std::string* service,
+                            std::string& error) {
+  bool ok = true;
+  json_out = AttributesJson(message, field, nullptr, service, error, ok);
+  return ok;
+}
+
 Result<DecodedSpans> DecodeOtlpProtobuf(std::string_view body) {
   DecodedSpans decoded;
   std::string error;
@@ -678,6 +686,14 @@ Result<DecodedSpans> DecodeJsonBody(std::string_view body) {
 }
 
 }  // namespace
+
+bool ReadAttributesJson(const nlohmann::json& holder, std::string& json_out,
+                        std::string* service) {
+  json_out.clear();
+  return JsonAttributes(holder, json_out, nullptr, service);
+}
+
+int64_t ReadJsonInt(const nlohmann::json& value) { return JsonNanos(value); }
 
 Result<DecodedSpans> DecodeOtlpJson(std::string_view body) {
   // Every access above checks types first; this only keeps a missed check

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,18 @@ struct DecodedSpans {
 
 Result<DecodedSpans> DecodeOtlpProtobuf(std::string_view body);
 Result<DecodedSpans> DecodeOtlpJson(std::string_view body);
+
+// Shared with the metrics decoder. A KeyValue list (repeated field `field` of
+// `message`) as the text of a JSON object, noting service.name when
+// `service` is given; false with `error` set when malformed.
+bool ReadAttributesProtobuf(std::string_view message, uint32_t field,
+                            std::string& json_out, std::string* service,
+                            std::string& error);
+// The same for an OTLP/JSON object's "attributes" array.
+bool ReadAttributesJson(const nlohmann::json& holder, std::string& json_out,
+                        std::string* service);
+// A 64-bit integer of OTLP/JSON: a string of digits, or a number.
+int64_t ReadJsonInt(const nlohmann::json& value);
 
 // Starts the reason of an OTLP/JSON body the decoder failed to check
 // field by field (a bug, though still a 400 and never a crash).

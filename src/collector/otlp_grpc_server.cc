@@ -113,7 +113,7 @@ Inflated Gunzip(std::string_view in, size_t limit, std::string& out) {
 
 // What a request comes to, per the gRPC and OTLP/gRPC rules (see the header).
 GrpcAnswer AnswerRequest(const GrpcRequest& request, SpanStore& store,
-                         size_t max_message_bytes) {
+                         MetricStore* metrics, size_t max_message_bytes) {
   if (request.method != "POST")
     return {405, kUnimplemented, "gRPC calls are POST requests", std::nullopt};
   const std::string_view type = request.content_type;
@@ -124,11 +124,12 @@ GrpcAnswer AnswerRequest(const GrpcRequest& request, SpanStore& store,
                 request.content_type + "\")",
             std::nullopt};
   }
-  if (request.path == kMetricsExport)
+  const bool metrics_call = request.path == kMetricsExport;
+  if (metrics_call && metrics == nullptr)
     return Fail(kUnimplemented, TracesOnlyMessage("metrics"));
   if (request.path == kLogsExport)
     return Fail(kUnimplemented, TracesOnlyMessage("logs"));
-  if (request.path != otlp::kGrpcTraceExportPath) {
+  if (!metrics_call && request.path != otlp::kGrpcTraceExportPath) {
     return Fail(kUnimplemented, "unknown method " + request.path +
                                     "; this receiver serves " +
                                     std::string(otlp::kGrpcTraceExportPath));
@@ -166,7 +167,9 @@ GrpcAnswer AnswerRequest(const GrpcRequest& request, SpanStore& store,
     }
   }
   OtlpTraceOutcome outcome =
-      StoreOtlpTraces(OtlpEncoding::kProtobuf, message, store);
+      metrics_call
+          ? StoreOtlpMetrics(OtlpEncoding::kProtobuf, message, *metrics)
+          : StoreOtlpTraces(OtlpEncoding::kProtobuf, message, store);
   if (outcome.code != kOk) return Fail(outcome.code, outcome.message);
   return {200,
           kOk,
@@ -423,8 +426,8 @@ class Connection {
     const auto it = streams_.find(stream_id);
     if (it == streams_.end()) return 0;
     Stream& stream = it->second;
-    const GrpcAnswer answer =
-        AnswerRequest(stream.request, store_, options_.max_message_bytes);
+    const GrpcAnswer answer = AnswerRequest(
+        stream.request, store_, options_.metrics, options_.max_message_bytes);
     Release(stream.request);
     const std::string status = std::to_string(answer.http_status);
     if (answer.response) {

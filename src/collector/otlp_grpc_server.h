@@ -29,6 +29,7 @@
 #include <memory>
 #include <string>
 
+#include "collector/metric_store.h"
 #include "collector/span_store.h"
 
 namespace kafkatrace::collector {
@@ -43,6 +44,9 @@ struct OtlpGrpcServerOptions {
   // Named in the 400 answered to an HTTP/1 request (OTLP/HTTP sent to the
   // gRPC port by mistake): where such requests belong.
   std::string otlp_http_url;
+  // Where MetricsService/Export calls go; borrowed, must outlive the server.
+  // Null: such calls are answered UNIMPLEMENTED.
+  MetricStore* metrics = nullptr;
 };
 
 class OtlpGrpcServer {

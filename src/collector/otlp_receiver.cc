@@ -1,6 +1,7 @@
 #include "collector/otlp_receiver.h"
 
 #include "collector/otlp_decoder.h"
+#include "collector/otlp_metrics_decoder.h"
 #include "common/json_writer.h"
 #include "common/text.h"
 #include "kafkatrace/propagation/text_map_carrier.h"  // EqualsIgnoreAsciiCase
@@ -119,6 +120,43 @@ OtlpReply ReceiveOtlpTraces(std::string_view content_type,
     default:
       return Failure(*encoding, 400, outcome.code, outcome.message);
   }
+}
+
+OtlpTraceOutcome StoreOtlpMetrics(OtlpEncoding encoding, std::string_view body,
+                                  MetricStore& store) {
+  auto decoded = encoding == OtlpEncoding::kJson
+                     ? DecodeOtlpMetricsJson(body)
+                     : DecodeOtlpMetricsProtobuf(body);
+  if (!decoded.ok()) return {kInvalidArgument, decoded.status().message()};
+  OtlpTraceOutcome outcome;
+  outcome.rejected_spans = decoded->skipped;
+  if (decoded->skipped != 0)
+    outcome.message = "exponential histograms and summaries are not stored";
+  store.Add(std::move(decoded->points));
+  return outcome;
+}
+
+OtlpReply ReceiveOtlpMetrics(std::string_view content_type,
+                             std::string_view body, MetricStore& store) {
+  const std::optional<OtlpEncoding> encoding = OtlpEncodingOf(content_type);
+  if (!encoding) {
+    return {
+        415, "text/plain; charset=utf-8",
+        "Content-Type must be application/x-protobuf or application/json\n"};
+  }
+  const OtlpTraceOutcome outcome = StoreOtlpMetrics(*encoding, body, store);
+  if (outcome.code != kOk)
+    return Failure(*encoding, 400, outcome.code, outcome.message);
+  // ExportMetricsServiceResponse has the trace response's layout; only the
+  // JSON name of the count differs.
+  std::string response = ExportTraceResponseBody(
+      *encoding, outcome.rejected_spans, outcome.message);
+  if (*encoding == OtlpEncoding::kJson && outcome.rejected_spans != 0) {
+    const std::string spans_key = "\"rejectedSpans\"";
+    response.replace(response.find(spans_key), spans_key.size(),
+                     "\"rejectedDataPoints\"");
+  }
+  return {200, MediaType(*encoding), std::move(response)};
 }
 
 OtlpReply FailOtlpRequest(std::string_view content_type, int status,

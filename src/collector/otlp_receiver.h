@@ -7,7 +7,9 @@
 //  - a body that cannot be read: 400 with a google.rpc.Status (not retryable);
 //  - the store failing: 503 with a google.rpc.Status (the sender retries);
 //  - an unknown Content-Type: 415, in plain text, as no OTLP encoding applies;
-//  - metrics and logs: 404, as this receiver stores traces only.
+//  - metrics (ReceiveOtlpMetrics): kept in a MetricStore, for the viewer's
+//    metrics table;
+//  - logs: 404, as this receiver stores none.
 // Thread-safe as far as the SpanStore is (SpanStore::Insert serializes).
 #pragma once
 
@@ -16,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "collector/metric_store.h"
 #include "collector/span_store.h"
 
 namespace kafkatrace::collector {
@@ -53,6 +56,17 @@ OtlpTraceOutcome StoreOtlpTraces(OtlpEncoding encoding, std::string_view body,
 // acknowledged (200) only once the store has committed them.
 OtlpReply ReceiveOtlpTraces(std::string_view content_type,
                             std::string_view body, SpanStore& store);
+
+// The same for an ExportMetricsServiceRequest: its points go to `store`;
+// rejected_spans counts the data points of kinds not kept.
+OtlpTraceOutcome StoreOtlpMetrics(OtlpEncoding encoding, std::string_view body,
+                                  MetricStore& store);
+
+// Answers one POST of an ExportMetricsServiceRequest to /v1/metrics: the
+// points go to `store`; kinds the store does not keep (exponential
+// histograms, summaries) are reported as a partial success.
+OtlpReply ReceiveOtlpMetrics(std::string_view content_type,
+                             std::string_view body, MetricStore& store);
 
 // Answers a POST of metrics or logs (`signal`: "metrics", "logs"): 404 with a
 // reason that says how to turn that signal off in an OpenTelemetry SDK, which

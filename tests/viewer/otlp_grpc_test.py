@@ -167,10 +167,16 @@ class OtlpGrpcTest(unittest.TestCase):
         self.assertEqual(code, grpc.StatusCode.INVALID_ARGUMENT)
         self.assertTrue(details, "no reason given")
 
+        # Metrics are kept (an empty request holds none); a malformed one gets a reason.
         metrics = self.channel.unary_unary("/opentelemetry.proto.collector.metrics.v1.MetricsService/Export")
-        code, details = self.fails(lambda: metrics(b"", timeout=10))
+        self.assertEqual(metrics(b"", timeout=10), b"")
+        code, details = self.fails(lambda: metrics(b"\x0a\xff\xff\xff\x0f", timeout=10))
+        self.assertEqual(code, grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("malformed", details)
+        logs = self.channel.unary_unary("/opentelemetry.proto.collector.logs.v1.LogsService/Export")
+        code, details = self.fails(lambda: logs(b"", timeout=10))
         self.assertEqual(code, grpc.StatusCode.UNIMPLEMENTED)
-        self.assertIn("OTEL_METRICS_EXPORTER=none", details)
+        self.assertIn("OTEL_LOGS_EXPORTER=none", details)
 
         unknown = self.channel.unary_unary("/no.such.Service/Call")
         code, details = self.fails(lambda: unknown(b"", timeout=10))

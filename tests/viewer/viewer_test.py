@@ -53,7 +53,8 @@ class ViewerTest(unittest.TestCase):
         cls.db = os.path.join(cls.dir, "spans.db")
         cls.view, cls.otlp, cls.ui = start_view(cls.db)
         cls.broker = subprocess.Popen([KAFKATRACE, "broker", "--port", "0", "--topic", "questions:1",
-                                       "--topic", "linked:1", "--topic", "lagging:1", "--topic", "committed:1"],
+                                       "--topic", "linked:1", "--topic", "lagging:1", "--topic", "committed:1",
+                                       "--topic", "metered:1"],
                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         cls.bootstrap = cls.broker.stdout.readline().strip()
 
@@ -111,6 +112,35 @@ class ViewerTest(unittest.TestCase):
                               check=True).stdout
         self.assertIn("worker: process questions", text)
         self.assertRegex(text, r"hop questions: publish .*, waiting in topic \d")
+
+    def test_messaging_metrics_reach_the_metrics_table(self):
+        # As an SDK configured by its standard variables sends them: protobuf, to the base URL's /v1/metrics.
+        env = dict(os.environ, OTEL_METRICS_EXPORTER="otlp", OTEL_SERVICE_NAME="metered-cli",
+                   OTEL_EXPORTER_OTLP_ENDPOINT=self.otlp[:-len("/v1/traces")])
+        run = lambda *args: subprocess.run([KAFKATRACE, *args], env=env, capture_output=True, text=True,
+                                           timeout=60, check=True)
+        run("produce", "-b", self.bootstrap, "-t", "metered", "one", "two", "three")
+        run("consume", "-b", self.bootstrap, "-t", "metered", "--from-beginning", "--count", "3", "-g", "meters")
+        status, metrics = get(self.ui + "api/metrics")
+        self.assertEqual(status, 200)
+        ours = [m for m in metrics["series"] if m["service"] == "metered-cli"
+                and m["attributes"].get("messaging.destination.name") == "metered"]
+        by_name = {}
+        for m in ours:
+            by_name.setdefault(m["name"], []).append(m)
+        self.assertEqual(sum(m["value"] for m in by_name["messaging.client.sent.messages"]), 3)
+        consumed = by_name["messaging.client.consumed.messages"]
+        self.assertEqual(sum(m["value"] for m in consumed), 3)
+        self.assertEqual(consumed[0]["attributes"]["messaging.consumer.group.name"], "meters")
+        process = by_name["messaging.process.duration"]
+        self.assertEqual(sum(m["count"] for m in process), 3)
+        self.assertEqual(process[0]["kind"], "histogram")
+        self.assertEqual(process[0]["unit"], "s")
+        self.assertLessEqual(process[0]["p50"], process[0]["p99"])
+        send = [m for m in by_name["messaging.client.operation.duration"]
+                if m["attributes"]["messaging.operation.name"] == "send"]
+        self.assertEqual(sum(m["count"] for m in send), 3)
+        self.assertEqual(metrics["dropped_series"], 0)
 
     @unittest.skipIf(os.environ.get("KAFKATRACE_PLUGIN_SANITIZED"), "plugin.asan_in_kcat covers the plugin there")
     def test_a_record_consumed_into_a_new_trace_is_a_linked_hop(self):
@@ -202,10 +232,17 @@ class ViewerTest(unittest.TestCase):
         self.assertEqual([s["name"] for s in self.wait_for_trace("5" * 32, 1)["spans"]], ["kept"])
         status, body = post(self.otlp, b"{}", "text/plain")
         self.assertEqual(status, 415)
-        # An SDK sends metrics and logs to the same endpoint: refused with how to turn them off.
+        # An SDK sends metrics and logs to the same endpoint: metrics are kept, logs refused with how
+        # to turn them off, and a malformed metrics body gets a reason.
         status, body = post(self.otlp.replace("/v1/traces", "/v1/metrics"), b"{}", "application/json")
+        self.assertEqual(status, 200)
+        status, body = post(self.otlp.replace("/v1/traces", "/v1/metrics"), b'{"resourceMetrics": 7}',
+                            "application/json")
+        self.assertEqual(status, 400)
+        self.assertIn("resourceMetrics", json.loads(body)["message"])
+        status, body = post(self.otlp.replace("/v1/traces", "/v1/logs"), b"{}", "application/json")
         self.assertEqual(status, 404)
-        self.assertIn("OTEL_METRICS_EXPORTER=none", json.loads(body)["message"])
+        self.assertIn("OTEL_LOGS_EXPORTER=none", json.loads(body)["message"])
         status, body = post(self.otlp, b"x" * (17 << 20), "application/json")
         self.assertEqual(status, 413)
         self.assertEqual(json.loads(body)["message"], "the body is over 16 MiB")

@@ -4,6 +4,7 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <cmath>
 #include <future>
 #include <iostream>
 #include <map>
@@ -138,13 +139,17 @@ int RunView(const ViewArgs& args) {
         if (reply.status == 503) res.set_header("Retry-After", "1");
         Reply(res, std::move(reply));
       });
-  for (const char* signal : {"metrics", "logs"}) {
-    otlp.Post(std::string("/v1/") + signal,
-              [signal](const httplib::Request& req, httplib::Response& res) {
-                Reply(res, collector::RefuseOtlpSignal(
-                               req.get_header_value("Content-Type"), signal));
-              });
-  }
+  collector::MetricStore metrics;
+  otlp.Post("/v1/metrics", [&](const httplib::Request& req,
+                               httplib::Response& res) {
+    Reply(res, collector::ReceiveOtlpMetrics(
+                   req.get_header_value("Content-Type"), req.body, metrics));
+  });
+  otlp.Post("/v1/logs",
+            [](const httplib::Request& req, httplib::Response& res) {
+              Reply(res, collector::RefuseOtlpSignal(
+                             req.get_header_value("Content-Type"), "logs"));
+            });
   otlp.Get("/v1/traces", [](const httplib::Request&, httplib::Response& res) {
     Error(res, 405, "POST OTLP spans here");
   });
@@ -187,6 +192,36 @@ int RunView(const ViewArgs& args) {
     w.BeginArray();
     for (const auto& s : *services) w.String(s);
     w.EndArray();
+    res.set_content(body, "application/json");
+  });
+  // The latest value of every metric series received (cumulative points
+  // replace, delta points add); histograms with estimated quantiles.
+  ui.Get("/api/metrics", [&](const httplib::Request&, httplib::Response& res) {
+    std::string body;
+    json::Writer w(body);
+    w.BeginObject().Key("series").BeginArray();
+    for (const auto& m : metrics.Series()) {
+      w.BeginObject().Key("service").String(m.service);
+      w.Key("name").String(m.name).Key("unit").String(m.unit);
+      w.Key("attributes").Raw(m.attributes);
+      w.Key("time_unix_nano").Int(m.time_unix_nanos);
+      if (m.kind == collector::ReceivedMetricPoint::Kind::kHistogram) {
+        w.Key("kind").String("histogram").Key("count").Uint(m.count);
+        w.Key("sum").Double(m.sum);
+        for (const auto& [key, q] :
+             {std::pair{"p50", 0.5}, std::pair{"p99", 0.99}}) {
+          const double value = collector::MetricStore::Quantile(m, q);
+          std::isnan(value) ? w.Key(key).Null() : w.Key(key).Double(value);
+        }
+      } else {
+        w.Key("kind").String(
+            m.kind == collector::ReceivedMetricPoint::Kind::kGauge ? "gauge"
+                                                                   : "sum");
+        w.Key("value").Double(m.value);
+      }
+      w.EndObject();
+    }
+    w.EndArray().Key("dropped_series").Uint(metrics.dropped()).EndObject();
     res.set_content(body, "application/json");
   });
   ui.Get("/api/topics", [&](const httplib::Request& req,
@@ -346,8 +381,9 @@ int RunView(const ViewArgs& args) {
   }
   const std::string otlp_url =
       "http://" + otlp_host + ":" + std::to_string(bound_otlp) + "/v1/traces";
-  collector::OtlpGrpcServer grpc(
-      store, {.max_message_bytes = kMaxBodyBytes, .otlp_http_url = otlp_url});
+  collector::OtlpGrpcServer grpc(store, {.max_message_bytes = kMaxBodyBytes,
+                                         .otlp_http_url = otlp_url,
+                                         .metrics = &metrics});
   int bound_grpc = -1;
   if (grpc_on) {
     std::string error;
