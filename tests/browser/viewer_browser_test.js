@@ -47,7 +47,8 @@ function check(condition, message) {
     check(empty.includes('No traces yet.') && empty.includes('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=' + otlp),
       `empty state: ${empty}`);
 
-    const env = { ...process.env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlp };
+    const env = { ...process.env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlp, OTEL_METRICS_EXPORTER: 'otlp',
+                  OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: otlp.replace('/v1/traces', '/v1/metrics') };
     const out = execFileSync(kafkatrace, ['produce', '-b', bootstrap, '-t', 'questions', '-k', injection, 'why?'],
       { env: { ...env, OTEL_SERVICE_NAME: 'api' }, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
     const traceId = out.trim().split(' ').pop();
@@ -107,6 +108,15 @@ function check(condition, message) {
     await processRow.click();
     const topicCells = await page.locator('#topics tbody tr').first().locator('td').allTextContents();
     check(topicCells[0] === 'questions' && topicCells[2] === '1', `topics row ${topicCells}`);
+    // The clients' messaging metrics, in a table of their own.
+    await page.evaluate(() => metrics());
+    check(await page.locator('#metrics').isVisible(), 'the metrics table is hidden');
+    const metricRows = await page.locator('#metrics tbody tr').evaluateAll(
+      (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
+    const sent = metricRows.find((r) => r[0] === 'api' && r[1] === 'questions' && r[3] === 'sent');
+    check(sent && sent[4] === '1', `sent row ${JSON.stringify(metricRows)}`);
+    const processed = metricRows.find((r) => r[0] === 'worker' && r[3] === 'process');
+    check(processed && processed[4] === '1' && processed[5].endsWith(' ms'), `process row ${JSON.stringify(processed)}`);
     const text = await page.locator('#waterfall').textContent();
     check(text.includes(injection), 'the injected key must be shown as text');
     check((await page.evaluate(() => window.__xss)) === undefined, 'injected markup ran');

@@ -32,6 +32,8 @@ min ms <input name="min_duration_ms" type="number" min="0"> last minutes <input 
 <button>search</button></form>
 <h4>Topics: produce-to-consume latency</h4>
 <table id="topics"><thead><tr><th>topic</th><th>group</th><th>hops</th><th>p50</th><th>p95</th><th>p99</th><th>lag</th></tr></thead><tbody></tbody></table>
+<div id="metrics" hidden><h4>Messaging metrics (from clients exporting OTLP metrics)</h4>
+<table><thead><tr><th>service</th><th>topic</th><th>partition</th><th>measure</th><th>count</th><th title="estimated from the histogram buckets">&asymp;p50</th><th title="estimated from the histogram buckets">&asymp;p99</th></tr></thead><tbody></tbody></table></div>
 <h4>Traces</h4>
 <table id="traces"><thead><tr><th>trace</th><th>root</th><th>duration</th><th>spans</th></tr></thead><tbody></tbody></table>
 </section><section id="detail"><p>Select a trace.</p></section></main>
@@ -158,14 +160,38 @@ async function topics() {
     body.append(r);
   }
 }
+// The messaging metrics' latest values, one row per series: counts for the
+// counters, count and quantiles (estimated from the buckets) for durations.
+async function metrics() {
+  const reply = await (await fetch('/api/metrics')).json();
+  const rows = reply.series.filter(m => m.name.startsWith('messaging.'));
+  const body = document.querySelector('#metrics tbody'); body.replaceChildren();
+  const seconds = v => v == null ? '\u2014' : ms(v * 1e9);
+  const measures = {'messaging.client.sent.messages': 'sent', 'messaging.client.consumed.messages': 'consumed',
+                    'messaging.process.duration': 'process'};
+  for (const m of rows) {
+    const a = m.attributes;
+    let measure = measures[m.name] || a['messaging.operation.name'] || m.name;
+    if (a['error.type']) measure += ' (' + a['error.type'] + ')';
+    const histogram = m.kind === 'histogram';
+    const r = el('tr');
+    r.append(el('td', m.service), el('td', a['messaging.destination.name'] || ''),
+      el('td', a['messaging.destination.partition.id'] ?? ''), el('td', measure),
+      el('td', String(histogram ? m.count : m.value)),
+      el('td', histogram ? seconds(m.p50) : ''), el('td', histogram ? seconds(m.p99) : ''));
+    if (a['error.type']) r.className = 'err';
+    body.append(r);
+  }
+  document.getElementById('metrics').hidden = rows.length === 0;
+}
 // A trace can be linked to (#trace=<id>, as the demo's pages do) and the
 // address bar always names the trace shown.
 const linked = () => { const m = /^#trace=([0-9a-f]{32})$/.exec(location.hash); if (m) show(m[1]); };
 function openTrace(id) { if (location.hash === '#trace=' + id) show(id); else location.hash = 'trace=' + id; }
 window.onhashchange = linked;
-document.getElementById('search').onsubmit = search; search(); topics(); linked();
+document.getElementById('search').onsubmit = search; search(); topics(); metrics(); linked();
 document.getElementById('hide-commits').onchange = () => search();
-setInterval(topics, 10000);  // latencies and lag move while you look
+setInterval(() => { topics(); metrics(); }, 10000);  // they move while you look
 </script></body></html>
 )HTML";
 
