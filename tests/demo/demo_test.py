@@ -37,6 +37,13 @@ assert re.search(r"\[busy\] question \d+ .*\n(  .*\n)*?  diagnosis: 1\.5 s of 1\
                  r"from topic questions in worker: the consumer's own work was slow", result.stdout), \
     "no processing diagnosis"
 assert len({t for _, t, _ in blocks}) == 6  # one trace per question
+# The services' messaging metrics reached the viewer: every question (the warm-up too) counted.
+metrics = re.search(r"api sent (\d+) questions; worker processed (\d+), p50 ([\d.]+) ms, p99 ([\d.]+) ms",
+                    result.stdout)
+assert metrics, "no metrics line"
+assert int(metrics.group(1)) == 7 and int(metrics.group(2)) == 7, metrics.group(0)
+# The busy ones took 1.5 s each: their bucket is (1 s, 2.5 s], and p99 falls in it.
+assert 1000 <= float(metrics.group(4)) <= 2500, metrics.group(0)
 print("demo scenario: 6 connected traces; idle waits %s ms, busy waits %s ms" % (idle_waits, busy_waits))
 
 # The same demo on a cluster of its own (--brokers), as on a real Kafka: a separate broker

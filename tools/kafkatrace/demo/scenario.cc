@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -94,6 +95,43 @@ void Follow(Outcome& o, const std::string& viewer_ui, int timeout_s) {
   return;
 }
 
+// The services' messaging metrics as the viewer has them (they export every
+// 2 s): how many questions the api sent and the worker processed, and how
+// long processing took. Waits until the worker's count reaches `processed`.
+void PrintMetrics(const std::string& viewer_ui, uint64_t processed) {
+  httplib::Client viewer(viewer_ui.substr(0, viewer_ui.size() - 1));
+  double sent = 0;
+  uint64_t count = 0;
+  double p50 = 0, p99 = 0;
+  for (int i = 0; i < 50 && count < processed && !g_stop_requested; ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto res = viewer.Get("/api/metrics");
+    if (!res || res->status != 200) continue;
+    const json reply = json::parse(res->body, nullptr, false);
+    if (reply.is_discarded() || !reply.contains("series")) continue;
+    sent = 0;
+    count = 0;
+    for (const json& m : reply["series"]) {
+      const json& a = m["attributes"];
+      if (a.value("messaging.destination.name", "") != "questions") continue;
+      if (m["service"] == "api" &&
+          m["name"] == "messaging.client.sent.messages") {
+        sent += m.value("value", 0.0);
+      } else if (m["service"] == "worker" &&
+                 m["name"] == "messaging.process.duration" &&
+                 !a.contains("error.type")) {
+        count += m.value("count", uint64_t{0});
+        p50 = m["p50"].is_number() ? m["p50"].get<double>() : 0;
+        p99 = m["p99"].is_number() ? m["p99"].get<double>() : 0;
+      }
+    }
+  }
+  std::printf(
+      "\nmessaging metrics (in the viewer too): api sent %.0f questions; "
+      "worker processed %llu, p50 %.1f ms, p99 %.1f ms (from the buckets)\n",
+      sent, static_cast<unsigned long long>(count), p50 * 1e3, p99 * 1e3);
+}
+
 }  // namespace
 
 int RunDemoScenario(const DemoArgs& args, int api_port,
@@ -145,6 +183,8 @@ int RunDemoScenario(const DemoArgs& args, int api_port,
       std::cout << "  diagnosis: no part of a hop took long\n";
     for (const auto& d : o.diagnoses) std::cout << "  diagnosis: " << d << "\n";
   }
+  // The warm-up question counts here: metrics count every record.
+  PrintMetrics(viewer_ui, outcomes.size() + (warm.id.empty() ? 0 : 1));
   std::cout << "\nall " << outcomes.size() << " questions "
             << (status == 0 ? "formed" : "did NOT all form")
             << " one connected trace each; open " << viewer_ui

@@ -17,6 +17,7 @@
 #include "kafkatrace/kafka/tracing_consumer.h"
 #include "kafkatrace/kafka/tracing_producer.h"
 #include "kafkatrace/otlp/otlp_http_exporter.h"
+#include "kafkatrace/otlp/otlp_metric_exporter.h"
 #include "kafkatrace/propagation/trace_context_propagator.h"
 
 namespace kafkatrace::cli {
@@ -38,6 +39,29 @@ std::unique_ptr<TracerProvider> ServiceProvider(const std::string& service,
                                     std::chrono::milliseconds(200)}));
   return std::make_unique<TracerProvider>(std::move(options));
 }
+
+// A service's messaging metrics, to the viewer's /v1/metrics every 2 s (an
+// SDK's default, a minute, is too slow for a demo). Declare it before the
+// clients that record into it: its last export, as it is destroyed, then
+// follows theirs.
+struct ServiceMetrics {
+  ServiceMetrics(const TracerProvider& provider, const std::string& otlp) {
+    constexpr std::string_view kTraces = "/v1/traces";
+    std::string endpoint = otlp;
+    if (endpoint.ends_with(kTraces))
+      endpoint.replace(endpoint.size() - kTraces.size(), kTraces.size(),
+                       "/v1/metrics");
+    auto exporter = OtlpMetricExporter::Create({.endpoint = endpoint});
+    if (exporter.ok()) {
+      reader = std::make_unique<PeriodicMetricReader>(
+          metrics, provider.resource(), std::move(exporter.value()),
+          PeriodicMetricReaderOptions{.interval = std::chrono::seconds(2),
+                                      .timeout = std::chrono::seconds(3)});
+    }
+  }
+  MessagingMetrics metrics;
+  std::unique_ptr<PeriodicMetricReader> reader;
+};
 
 std::unique_ptr<RdKafka::Conf> Conf(const std::string& bootstrap) {
   std::string e;
@@ -148,12 +172,15 @@ class Api {
                   res.set_content(shared_.LinksJson(), "application/json");
                 });
     provider_ = ServiceProvider("api", otlp);
+    metrics_ = std::make_unique<ServiceMetrics>(*provider_, otlp);
     auto conf = Conf(bootstrap);
     std::string e;
     conf->set("dr_cb", &delivery_, e);
     SetOrDie(*conf, "message.timeout.ms", "3000");
     producer_ = std::move(
-        kafka::TracingProducer::Create(std::move(conf), *provider_).value());
+        kafka::TracingProducer::Create(std::move(conf), *provider_,
+                                       {.metrics = &metrics_->metrics})
+            .value());
     poller_ = std::thread([this] {
       while (!shared_.stop) producer_->Poll(50);
     });
@@ -277,6 +304,7 @@ class Api {
 
   DemoState& shared_;
   std::unique_ptr<TracerProvider> provider_;
+  std::unique_ptr<ServiceMetrics> metrics_;  // outlives producer_
   DeliveryWaiter delivery_;
   std::unique_ptr<kafka::TracingProducer> producer_;
   httplib::Server server_;
@@ -288,15 +316,20 @@ class Api {
 void RunWorker(DemoState& shared, const std::string& bootstrap,
                const std::string& otlp) {
   auto provider = ServiceProvider("worker", otlp);
+  ServiceMetrics metrics(*provider, otlp);
   Tracer& tracer = provider->GetTracer("ask-worker");
   auto conf = Conf(bootstrap);
   SetOrDie(*conf, "group.id", "workers");
   SetOrDie(*conf, "auto.offset.reset", "earliest");
-  auto consumer = std::move(
-      kafka::TracingConsumer::Create(std::move(conf), *provider).value());
+  auto consumer =
+      std::move(kafka::TracingConsumer::Create(std::move(conf), *provider,
+                                               {.metrics = &metrics.metrics})
+                    .value());
   (void)consumer->Subscribe({"questions"});
-  auto producer = std::move(
-      kafka::TracingProducer::Create(Conf(bootstrap), *provider).value());
+  auto producer =
+      std::move(kafka::TracingProducer::Create(Conf(bootstrap), *provider,
+                                               {.metrics = &metrics.metrics})
+                    .value());
   // Delivery reports end the send spans: serve them promptly, not at the
   // consume cadence.
   std::thread poller([&] {
@@ -340,7 +373,9 @@ class Board {
  public:
   Board(DemoState& shared, const std::string& bootstrap,
         const std::string& otlp)
-      : shared_(shared), provider_(ServiceProvider("board", otlp)) {
+      : shared_(shared),
+        provider_(ServiceProvider("board", otlp)),
+        metrics_(*provider_, otlp) {
     server_.Get("/", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(kBoardPage, "text/html; charset=utf-8");
     });
@@ -407,8 +442,10 @@ class Board {
     auto conf = Conf(bootstrap);
     SetOrDie(*conf, "group.id", "board");
     SetOrDie(*conf, "auto.offset.reset", "earliest");
-    auto consumer = std::move(
-        kafka::TracingConsumer::Create(std::move(conf), *provider_).value());
+    auto consumer =
+        std::move(kafka::TracingConsumer::Create(std::move(conf), *provider_,
+                                                 {.metrics = &metrics_.metrics})
+                      .value());
     (void)consumer->Subscribe({"answers"});
     while (!shared_.stop) {
       auto record = consumer->Poll(100);
@@ -435,6 +472,7 @@ class Board {
 
   DemoState& shared_;
   std::unique_ptr<TracerProvider> provider_;
+  ServiceMetrics metrics_;  // its consumer lives in consumer_thread_
   httplib::Server server_;
   std::thread thread_, consumer_thread_;
   std::mutex mutex_;
