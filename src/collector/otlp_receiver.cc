@@ -40,7 +40,8 @@ std::optional<OtlpEncoding> OtlpEncodingOf(std::string_view content_type) {
 
 std::string ExportTraceResponseBody(OtlpEncoding encoding,
                                     int64_t rejected_spans,
-                                    std::string_view error_message) {
+                                    std::string_view error_message,
+                                    std::string_view rejected_name) {
   const bool partial = rejected_spans != 0 || !error_message.empty();
   if (encoding == OtlpEncoding::kJson) {
     std::string body;
@@ -49,7 +50,7 @@ std::string ExportTraceResponseBody(OtlpEncoding encoding,
     if (partial) {
       // proto3's JSON mapping writes 64-bit integers as strings.
       w.Key("partialSuccess").BeginObject();
-      w.Key("rejectedSpans").String(std::to_string(rejected_spans));
+      w.Key(rejected_name).String(std::to_string(rejected_spans));
       w.Key("errorMessage").String(error_message).EndObject();
     }
     w.EndObject();
@@ -101,27 +102,6 @@ OtlpTraceOutcome StoreOtlpTraces(OtlpEncoding encoding, std::string_view body,
   return outcome;
 }
 
-OtlpReply ReceiveOtlpTraces(std::string_view content_type,
-                            std::string_view body, SpanStore& store) {
-  const std::optional<OtlpEncoding> encoding = OtlpEncodingOf(content_type);
-  if (!encoding) {
-    return {
-        415, "text/plain; charset=utf-8",
-        "Content-Type must be application/x-protobuf or application/json\n"};
-  }
-  const OtlpTraceOutcome outcome = StoreOtlpTraces(*encoding, body, store);
-  switch (outcome.code) {
-    case kOk:
-      return {200, MediaType(*encoding),
-              ExportTraceResponseBody(*encoding, outcome.rejected_spans,
-                                      outcome.message)};
-    case kUnavailable:
-      return Failure(*encoding, 503, outcome.code, outcome.message);
-    default:
-      return Failure(*encoding, 400, outcome.code, outcome.message);
-  }
-}
-
 OtlpTraceOutcome StoreOtlpMetrics(OtlpEncoding encoding, std::string_view body,
                                   MetricStore& store) {
   auto decoded = encoding == OtlpEncoding::kJson
@@ -136,27 +116,51 @@ OtlpTraceOutcome StoreOtlpMetrics(OtlpEncoding encoding, std::string_view body,
   return outcome;
 }
 
-OtlpReply ReceiveOtlpMetrics(std::string_view content_type,
-                             std::string_view body, MetricStore& store) {
+namespace {
+
+// One OTLP/HTTP export request: its encoding from the Content-Type, `store`
+// keeping what it holds, and the answer in the request's own encoding.
+// `rejected_name`: the JSON name of the partial success's count.
+template <typename Store>
+OtlpReply Receive(std::string_view content_type, std::string_view body,
+                  std::string_view rejected_name, Store&& store) {
   const std::optional<OtlpEncoding> encoding = OtlpEncodingOf(content_type);
   if (!encoding) {
     return {
         415, "text/plain; charset=utf-8",
         "Content-Type must be application/x-protobuf or application/json\n"};
   }
-  const OtlpTraceOutcome outcome = StoreOtlpMetrics(*encoding, body, store);
-  if (outcome.code != kOk)
-    return Failure(*encoding, 400, outcome.code, outcome.message);
+  const OtlpTraceOutcome outcome = store(*encoding, body);
+  switch (outcome.code) {
+    case kOk:
+      return {200, MediaType(*encoding),
+              ExportTraceResponseBody(*encoding, outcome.rejected_spans,
+                                      outcome.message, rejected_name)};
+    case kUnavailable:
+      return Failure(*encoding, 503, outcome.code, outcome.message);
+    default:
+      return Failure(*encoding, 400, outcome.code, outcome.message);
+  }
+}
+
+}  // namespace
+
+OtlpReply ReceiveOtlpTraces(std::string_view content_type,
+                            std::string_view body, SpanStore& store) {
+  return Receive(content_type, body, "rejectedSpans",
+                 [&store](OtlpEncoding encoding, std::string_view request) {
+                   return StoreOtlpTraces(encoding, request, store);
+                 });
+}
+
+OtlpReply ReceiveOtlpMetrics(std::string_view content_type,
+                             std::string_view body, MetricStore& store) {
   // ExportMetricsServiceResponse has the trace response's layout; only the
   // JSON name of the count differs.
-  std::string response = ExportTraceResponseBody(
-      *encoding, outcome.rejected_spans, outcome.message);
-  if (*encoding == OtlpEncoding::kJson && outcome.rejected_spans != 0) {
-    const std::string spans_key = "\"rejectedSpans\"";
-    response.replace(response.find(spans_key), spans_key.size(),
-                     "\"rejectedDataPoints\"");
-  }
-  return {200, MediaType(*encoding), std::move(response)};
+  return Receive(content_type, body, "rejectedDataPoints",
+                 [&store](OtlpEncoding encoding, std::string_view request) {
+                   return StoreOtlpMetrics(encoding, request, store);
+                 });
 }
 
 OtlpReply FailOtlpRequest(std::string_view content_type, int status,

@@ -85,9 +85,12 @@ OtlpReply FailOtlpRequest(std::string_view content_type, int status,
                           std::string_view message);
 
 // The response bodies, for the receiver and for tests of senders.
-std::string ExportTraceResponseBody(OtlpEncoding encoding,
-                                    int64_t rejected_spans,
-                                    std::string_view error_message);
+// `rejected_name`: the count's JSON name, "rejectedDataPoints" in an
+// ExportMetricsServiceResponse (whose protobuf layout is the same).
+std::string ExportTraceResponseBody(
+    OtlpEncoding encoding, int64_t rejected_spans,
+    std::string_view error_message,
+    std::string_view rejected_name = "rejectedSpans");
 // google.rpc.Status; `code` is a google.rpc.Code (3 INVALID_ARGUMENT,
 // 14 UNAVAILABLE).
 std::string RpcStatusBody(OtlpEncoding encoding, int32_t code,
