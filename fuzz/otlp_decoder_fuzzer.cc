@@ -1,5 +1,6 @@
-// Fuzzes the collector's OTLP decoders, which read whatever reaches the
-// receiver's port, and the exporter's readers of what a receiver answers. The
+// Fuzzes the collector's OTLP decoders (spans and metrics), which read
+// whatever reaches the receiver's port, and the exporter's readers of what a
+// receiver answers. The
 // first byte picks the encoding ('J': OTLP/JSON, anything else: protobuf).
 // Checks invariants, not just crashes: every span kept has valid ids, its JSON
 // columns parse, and rejections are counted with a reason.
@@ -8,7 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "collector/metric_store.h"
 #include "collector/otlp_decoder.h"
+#include "collector/otlp_metrics_decoder.h"
 #include "otlp/otlp_encoder.h"
 
 namespace {
@@ -46,6 +49,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto partial = json ? kafkatrace::otlp::DecodeResponseJson(body)
                           : kafkatrace::otlp::DecodeResponseProtobuf(body)) {
     Check(partial->error_message.size() <= body.size());
+  }
+  // The same bytes as a metrics request: kept points are well formed, and the
+  // store and its quantiles take them.
+  auto metrics = json ? kafkatrace::collector::DecodeOtlpMetricsJson(body)
+                      : kafkatrace::collector::DecodeOtlpMetricsProtobuf(body);
+  if (metrics.ok()) {
+    Check(metrics->skipped >= 0);
+    for (const auto& point : metrics->points) {
+      Check(ParsesAsJson(point.attributes));
+      Check(point.bucket_counts.empty() ||
+            point.bucket_counts.size() == point.bounds.size() + 1);
+      (void)kafkatrace::collector::MetricStore::Quantile(point, 0.99);
+    }
+    kafkatrace::collector::MetricStore store;
+    store.Add(std::move(metrics->points));
+    Check(store.Series().size() <=
+          kafkatrace::collector::MetricStore::kMaxSeries);
+  } else {
+    Check(!metrics.status().message().empty());
   }
   auto decoded = json ? DecodeOtlpJson(body) : DecodeOtlpProtobuf(body);
   if (!decoded.ok()) {
