@@ -132,6 +132,27 @@ class OtlpGrpcTest(unittest.TestCase):
             call()
         return raised.exception.code(), raised.exception.details()
 
+    def test_our_metrics_exporter_speaks_otlp_grpc(self):
+        # kafkatrace's own metrics exporter, over gRPC (MetricsService/Export), from a CLI producer.
+        broker = subprocess.Popen([KAFKATRACE, "broker", "--port", "0", "--topic", "grpc-metered:1"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            bootstrap = broker.stdout.readline().strip()
+            env = dict(os.environ, OTEL_METRICS_EXPORTER="otlp", OTEL_SERVICE_NAME="grpc-metered",
+                       OTEL_EXPORTER_OTLP_METRICS_PROTOCOL="grpc",
+                       OTEL_EXPORTER_OTLP_METRICS_ENDPOINT="http://" + self.address)
+            result = subprocess.run([KAFKATRACE, "produce", "-b", bootstrap, "-t", "grpc-metered", "a", "b"],
+                                    env=env, capture_output=True, text=True, timeout=60)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertNotIn("failed", result.stderr)
+        finally:
+            broker.terminate()
+            broker.wait(timeout=10)
+        with urllib.request.urlopen(self.ui + "api/metrics", timeout=10) as r:
+            series = json.loads(r.read())["series"]
+        sent = [m for m in series if m["service"] == "grpc-metered" and m["name"] == "messaging.client.sent.messages"]
+        self.assertEqual(sum(m["value"] for m in sent), 2, series)
+
     def test_an_export_is_stored_and_acknowledged_with_an_empty_response(self):
         trace_id, now = os.urandom(16), time.time_ns()
         response = self.export(request("grpc-api", [span(trace_id, b"\x01" * 8, "POST /ask", now),
