@@ -239,23 +239,19 @@ class MessagingMetrics::Table {
     }
   }
 
-  // One metric's points: `read` picks the series' part, null when empty.
-  template <typename Read>
-  void CollectInto(Metric metric, Read&& read, std::vector<Metric>& out) const {
+  // Calls `visit(key, data)` for every series (`key` null for the overflow
+  // series), then, with `reset`, zeroes their aggregates; all under the lock.
+  template <typename Visit>
+  void VisitAll(bool reset, Visit&& visit) {
     std::lock_guard lock(mutex_);
-    for (const auto& [key, series] : series_) {
-      if (auto point = read(series.data)) {
-        point->attributes = AttributesOf(key);
-        metric.points.push_back(std::move(*point));
-      }
+    for (auto& [key, series] : series_) {
+      visit(&key, series.data);
+      if (reset) series.data = SeriesData{};
     }
     if (overflow_) {
-      if (auto point = read(*overflow_)) {
-        point->attributes = {{"otel.metric.overflow", true}};
-        metric.points.push_back(std::move(*point));
-      }
+      visit(static_cast<const SeriesKey*>(nullptr), *overflow_);
+      if (reset) *overflow_ = SeriesData{};
     }
-    if (!metric.points.empty()) out.push_back(std::move(metric));
   }
 
   uint64_t overflowed() const noexcept {
@@ -315,6 +311,7 @@ Metric Described(std::string_view name, std::string_view description,
 
 MessagingMetrics::MessagingMetrics(size_t cardinality_limit)
     : start_unix_nanos_(SystemClock::Instance().NowNanos()),
+      last_delta_unix_nanos_(start_unix_nanos_),
       table_(std::make_unique<Table>(cardinality_limit)) {}
 
 MessagingMetrics::~MessagingMetrics() = default;
@@ -353,37 +350,51 @@ void MessagingMetrics::RecordReceive(
   });
 }
 
-MetricsSnapshot MessagingMetrics::Collect() const {
+MetricsSnapshot MessagingMetrics::Collect(AggregationTemporality temporality) {
+  const bool delta = temporality == AggregationTemporality::kDelta;
   MetricsSnapshot snapshot;
   snapshot.scope = {std::string(kafka::kInstrumentationName),
                     KAFKATRACE_VERSION, std::string(kafka::kSemconvSchemaUrl)};
-  snapshot.start_unix_nanos = start_unix_nanos_;
+  snapshot.temporality = temporality;
   snapshot.time_unix_nanos = SystemClock::Instance().NowNanos();
+  snapshot.start_unix_nanos =
+      delta ? last_delta_unix_nanos_ : start_unix_nanos_;
+  if (delta) last_delta_unix_nanos_ = snapshot.time_unix_nanos;
   using Kind = Metric::Kind;
-  table_->CollectInto(
+  std::array<Metric, 4> metrics = {
       Described("messaging.client.operation.duration",
                 "Duration of messaging operation initiated by a producer or "
                 "consumer client.",
                 "s", Kind::kHistogram),
-      [](const SeriesData& d) { return HistogramPoint(d.operation); },
-      snapshot.metrics);
-  table_->CollectInto(
       Described("messaging.client.sent.messages",
                 "Number of messages producer attempted to send to the broker.",
                 "{message}", Kind::kMonotonicCounter),
-      [](const SeriesData& d) { return CounterPoint(d.sent); },
-      snapshot.metrics);
-  table_->CollectInto(
       Described("messaging.client.consumed.messages",
                 "Number of messages that were delivered to the application.",
                 "{message}", Kind::kMonotonicCounter),
-      [](const SeriesData& d) { return CounterPoint(d.consumed); },
-      snapshot.metrics);
-  table_->CollectInto(
       Described("messaging.process.duration",
-                "Duration of processing operation.", "s", Kind::kHistogram),
-      [](const SeriesData& d) { return HistogramPoint(d.process); },
-      snapshot.metrics);
+                "Duration of processing operation.", "s", Kind::kHistogram)};
+  table_->VisitAll(
+      delta, [&metrics](const SeriesKey* key, const SeriesData& data) {
+        std::optional<Attributes> attributes;  // built once, if a part has data
+        auto add = [&](Metric& metric, std::optional<MetricPoint> point) {
+          if (!point) return;
+          if (!attributes) {
+            attributes = key != nullptr
+                             ? AttributesOf(*key)
+                             : Attributes{{"otel.metric.overflow", true}};
+          }
+          point->attributes = *attributes;
+          metric.points.push_back(std::move(*point));
+        };
+        add(metrics[0], HistogramPoint(data.operation));
+        add(metrics[1], CounterPoint(data.sent));
+        add(metrics[2], CounterPoint(data.consumed));
+        add(metrics[3], HistogramPoint(data.process));
+      });
+  for (Metric& metric : metrics) {
+    if (!metric.points.empty()) snapshot.metrics.push_back(std::move(metric));
+  }
   return snapshot;
 }
 

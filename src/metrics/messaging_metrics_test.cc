@@ -144,6 +144,31 @@ TEST(MessagingMetricsTest, ConcurrentRecordingLosesNothing) {
   EXPECT_EQ(processed, 40000u);
 }
 
+TEST(MessagingMetricsTest, DeltaCollectionsCoverTheirIntervalOnly) {
+  MessagingMetrics metrics;
+  metrics.RecordSend(kSend, 0.02);
+  metrics.RecordSend(kSend, 0.3);
+  const MetricsSnapshot first = metrics.Collect(AggregationTemporality::kDelta);
+  EXPECT_EQ(first.temporality, AggregationTemporality::kDelta);
+  const Metric* sent = Find(first, "messaging.client.sent.messages");
+  ASSERT_NE(sent, nullptr);
+  EXPECT_EQ(sent->points.at(0).count, 2u);
+  metrics.RecordSend(kSend, 4.0);
+  const MetricsSnapshot second =
+      metrics.Collect(AggregationTemporality::kDelta);
+  // The interval starts where the previous one ended.
+  EXPECT_EQ(second.start_unix_nanos, first.time_unix_nanos);
+  EXPECT_EQ(Find(second, "messaging.client.sent.messages")->points.at(0).count,
+            1u);
+  const MetricPoint& duration =
+      Find(second, "messaging.client.operation.duration")->points.at(0);
+  EXPECT_EQ(duration.count, 1u);
+  EXPECT_EQ(duration.min, 4.0);  // this interval's, not 0.02
+  EXPECT_EQ(duration.max, 4.0);
+  // Nothing new: nothing to send.
+  EXPECT_TRUE(metrics.Collect(AggregationTemporality::kDelta).metrics.empty());
+}
+
 // Keeps what it is handed, for the reader's tests.
 class StoringExporter final : public MetricExporter {
  public:

@@ -7,7 +7,7 @@
 namespace kafkatrace {
 
 struct PeriodicMetricReader::Impl {
-  const MessagingMetrics& metrics;
+  MessagingMetrics& metrics;
   const Resource resource;
   const std::unique_ptr<MetricExporter> exporter;
   const PeriodicMetricReaderOptions options;
@@ -19,7 +19,7 @@ struct PeriodicMetricReader::Impl {
   std::mutex export_mutex;  // one export at a time (MetricExporter contract)
   std::thread worker;
 
-  Impl(const MessagingMetrics& m, Resource r, std::unique_ptr<MetricExporter> e,
+  Impl(MessagingMetrics& m, Resource r, std::unique_ptr<MetricExporter> e,
        PeriodicMetricReaderOptions o)
       : metrics(m),
         resource(std::move(r)),
@@ -28,7 +28,7 @@ struct PeriodicMetricReader::Impl {
 
   bool ExportNow() {
     std::lock_guard lock(export_mutex);
-    const MetricsSnapshot snapshot = metrics.Collect();
+    const MetricsSnapshot snapshot = metrics.Collect(options.temporality);
     if (snapshot.metrics.empty()) return true;
     return exporter->Export(snapshot, resource,
                             std::chrono::steady_clock::now() +
@@ -48,7 +48,7 @@ struct PeriodicMetricReader::Impl {
 };
 
 PeriodicMetricReader::PeriodicMetricReader(
-    const MessagingMetrics& metrics, Resource resource,
+    MessagingMetrics& metrics, Resource resource,
     std::unique_ptr<MetricExporter> exporter,
     PeriodicMetricReaderOptions options)
     : impl_(std::make_unique<Impl>(metrics, std::move(resource),

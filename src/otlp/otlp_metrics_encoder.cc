@@ -14,7 +14,10 @@
 namespace kafkatrace::otlp {
 namespace {
 
-constexpr uint64_t kCumulative = 2;  // AggregationTemporality
+// AggregationTemporality's numbers.
+uint64_t TemporalityOf(const MetricsSnapshot& snapshot) {
+  return snapshot.temporality == AggregationTemporality::kDelta ? 1 : 2;
+}
 
 // A packed repeated fixed64 or double field: eight little-endian bytes each.
 template <typename T>
@@ -30,8 +33,10 @@ void PackedField(ProtobufWriter& w, uint32_t field, std::span<const T> values) {
   w.BytesField(field, bytes);
 }
 
-void WriteMetric(ProtobufWriter& w, const Metric& metric, int64_t start,
-                 int64_t now) {
+void WriteMetric(ProtobufWriter& w, const Metric& metric,
+                 const MetricsSnapshot& snapshot) {
+  const int64_t start = snapshot.start_unix_nanos;
+  const int64_t now = snapshot.time_unix_nanos;
   const size_t metric_message = w.BeginMessage(2);  // ScopeMetrics.metrics
   w.BytesField(1, metric.name);
   w.OptionalBytesField(2, metric.description);
@@ -55,14 +60,16 @@ void WriteMetric(ProtobufWriter& w, const Metric& metric, int64_t start,
     }
     w.EndMessage(p);
   }
-  w.VarintField(2, kCumulative);        // aggregation_temporality
-  if (!histogram) w.VarintField(3, 1);  // is_monotonic
+  w.VarintField(2, TemporalityOf(snapshot));  // aggregation_temporality
+  if (!histogram) w.VarintField(3, 1);        // is_monotonic
   w.EndMessage(data);
   w.EndMessage(metric_message);
 }
 
 void WriteJsonMetric(json::Writer& w, const Metric& metric,
-                     const std::string& start, const std::string& now) {
+                     const MetricsSnapshot& snapshot) {
+  const std::string start = std::to_string(snapshot.start_unix_nanos);
+  const std::string now = std::to_string(snapshot.time_unix_nanos);
   const bool histogram = metric.kind == Metric::Kind::kHistogram;
   w.BeginObject()
       .Key("name")
@@ -94,7 +101,9 @@ void WriteJsonMetric(json::Writer& w, const Metric& metric,
     }
     w.EndObject();
   }
-  w.EndArray().Key("aggregationTemporality").Int(int64_t{kCumulative});
+  w.EndArray()
+      .Key("aggregationTemporality")
+      .Int(static_cast<int64_t>(TemporalityOf(snapshot)));
   if (!histogram) w.Key("isMonotonic").Bool(true);
   w.EndObject().EndObject();
 }
@@ -114,7 +123,7 @@ void EncodeMetricsProtobuf(const MetricsSnapshot& snapshot,
   w.OptionalBytesField(2, snapshot.scope.version);
   w.EndMessage(scope);
   for (const Metric& metric : snapshot.metrics)
-    WriteMetric(w, metric, snapshot.start_unix_nanos, snapshot.time_unix_nanos);
+    WriteMetric(w, metric, snapshot);
   w.OptionalBytesField(3, snapshot.scope.schema_url);
   w.EndMessage(scope_metrics);
   w.EndMessage(resource_metrics);
@@ -124,8 +133,6 @@ void EncodeMetricsProtobuf(const MetricsSnapshot& snapshot,
 void EncodeMetricsJson(const MetricsSnapshot& snapshot,
                        const Resource& resource, std::string& out) {
   json::Writer w(out);
-  const std::string start = std::to_string(snapshot.start_unix_nanos);
-  const std::string now = std::to_string(snapshot.time_unix_nanos);
   w.BeginObject().Key("resourceMetrics").BeginArray().BeginObject();
   w.Key("resource").BeginObject();
   EncodeAttributesJson(w, resource.attributes());
@@ -137,7 +144,7 @@ void EncodeMetricsJson(const MetricsSnapshot& snapshot,
   w.EndObject();
   w.Key("metrics").BeginArray();
   for (const Metric& metric : snapshot.metrics)
-    WriteJsonMetric(w, metric, start, now);
+    WriteJsonMetric(w, metric, snapshot);
   w.EndArray();
   if (!snapshot.scope.schema_url.empty())
     w.Key("schemaUrl").String(snapshot.scope.schema_url);

@@ -152,6 +152,28 @@ TEST(OtlpMetricsJsonTest, EveryFieldInTheProto3Mapping) {
             "messaging.system");
 }
 
+TEST(OtlpMetricsProtobufTest,
+     DeltaPointsSayDeltaAndStartAtThePreviousCollection) {
+  MessagingMetrics metrics;
+  (void)Recorded(metrics);
+  const MetricsSnapshot delta = metrics.Collect(AggregationTemporality::kDelta);
+  std::string body;
+  otlp::EncodeMetricsProtobuf(delta, kResource, body);
+  const auto metric_messages = ProtoMessage::Parse(body).Sub(1).Sub(2).Subs(2);
+  ASSERT_EQ(metric_messages.size(), 2u);
+  EXPECT_EQ(metric_messages[0].Sub(9).Num(2), 1u);  // DELTA
+  EXPECT_EQ(metric_messages[1].Sub(7).Num(2), 1u);
+  EXPECT_EQ(metric_messages[1].Sub(7).Num(3), 1u);  // still monotonic
+  EXPECT_EQ(metric_messages[1].Sub(7).Sub(1).Num(2),
+            static_cast<uint64_t>(delta.start_unix_nanos));
+  std::string json;
+  otlp::EncodeMetricsJson(delta, kResource, json);
+  const auto j = nlohmann::json::parse(json);
+  EXPECT_EQ(j["resourceMetrics"][0]["scopeMetrics"][0]["metrics"][1]["sum"]
+             ["aggregationTemporality"],
+            1);
+}
+
 TEST(OtlpMetricExporterTest, PostsToTheMetricsPathAndCountsPoints) {
   testing::OtlpReceiver receiver;
   receiver.Script({{.status = 200,
@@ -197,7 +219,8 @@ class MetricsEnvTest : public ::testing::Test {
           "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
           "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
           "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL",
-          "OTEL_METRIC_EXPORT_INTERVAL", "OTEL_SDK_DISABLED"}) {
+          "OTEL_METRIC_EXPORT_INTERVAL", "OTEL_SDK_DISABLED",
+          "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE"}) {
       unsetenv(name);
     }
   }
@@ -223,6 +246,23 @@ TEST_F(MetricsEnvTest, MetricsHaveTheirOwnPathAndVariables) {
             std::string::npos)
       << bad.status().message();
   EXPECT_EQ(Options::FromEnv()->protocol, Options::Protocol::kHttpJson);
+}
+
+TEST_F(MetricsEnvTest, TemporalityPreference) {
+  EXPECT_EQ(PeriodicMetricReaderOptions::FromEnv()->temporality,
+            AggregationTemporality::kCumulative);
+  for (const char* delta : {"delta", "LowMemory"}) {
+    setenv("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", delta, 1);
+    EXPECT_EQ(PeriodicMetricReaderOptions::FromEnv()->temporality,
+              AggregationTemporality::kDelta)
+        << delta;
+  }
+  setenv("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "sometimes", 1);
+  auto bad = PeriodicMetricReaderOptions::FromEnv();
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find(
+                "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE"),
+            std::string::npos);
 }
 
 TEST_F(MetricsEnvTest, TheReaderIsOptInAndExportsAtShutdown) {

@@ -19,11 +19,22 @@ Result<PeriodicMetricReaderOptions> PeriodicMetricReaderOptions::FromEnv() {
     }
     *field = *value;
   }
+  const char* kPreference = "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE";
+  if (auto v = env::Get(kPreference)) {
+    const std::string preference = env::Lowercase(*v);
+    if (preference == "delta" || preference == "lowmemory") {
+      options.temporality = AggregationTemporality::kDelta;
+    } else if (preference != "cumulative") {
+      return Status::InvalidArgument(std::string(kPreference) + "=\"" + *v +
+                                     "\": expected cumulative, delta or "
+                                     "lowmemory");
+    }
+  }
   return options;
 }
 
 Result<std::unique_ptr<PeriodicMetricReader>> PeriodicMetricReader::FromEnv(
-    const MessagingMetrics& metrics, Resource resource) {
+    MessagingMetrics& metrics, Resource resource) {
   auto disabled = env::Bool("OTEL_SDK_DISABLED", false);
   if (!disabled.ok()) return disabled.status();
   const std::string exporter =

@@ -142,6 +142,16 @@ class ViewerTest(unittest.TestCase):
         self.assertEqual(sum(m["count"] for m in send), 3)
         self.assertEqual(metrics["dropped_series"], 0)
 
+        # Delta points add up: two runs of one service, each sending only its own interval.
+        delta = dict(env, OTEL_SERVICE_NAME="delta-cli", OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE="delta")
+        for _ in range(2):
+            subprocess.run([KAFKATRACE, "produce", "-b", self.bootstrap, "-t", "metered", "x", "y"], env=delta,
+                           capture_output=True, text=True, timeout=60, check=True)
+        status, metrics = get(self.ui + "api/metrics")
+        sent = [m for m in metrics["series"]
+                if m["service"] == "delta-cli" and m["name"] == "messaging.client.sent.messages"]
+        self.assertEqual(sum(m["value"] for m in sent), 4)
+
     @unittest.skipIf(os.environ.get("KAFKATRACE_PLUGIN_SANITIZED"), "plugin.asan_in_kcat covers the plugin there")
     def test_a_record_consumed_into_a_new_trace_is_a_linked_hop(self):
         """kcat consuming through the plugin with the new-trace policy: the process span starts

@@ -18,7 +18,9 @@
 // counted in overflowed().
 //
 // Threading: every Record* is thread-safe, noexcept and never blocks on I/O
-// (one short lock); Collect() may run concurrently with them.
+// (one short lock); Collect() may run concurrently with them, and reads (and
+// for deltas resets) every series under that one lock, so no measurement
+// falls between two collections.
 #pragma once
 
 #include <atomic>
@@ -74,8 +76,12 @@ class MessagingMetrics {
   void RecordReceive(const MessagingMetricAttributes& attributes,
                      uint64_t count, double seconds) noexcept;
 
-  // Every series so far (cumulative), instruments in the order above.
-  MetricsSnapshot Collect() const;
+  // Every series, instruments in the order above. kCumulative: all since
+  // creation. kDelta: what was measured since the previous delta collection,
+  // whose aggregates it then resets (so one reader per MessagingMetrics asks
+  // for deltas); series with nothing new are left out.
+  MetricsSnapshot Collect(
+      AggregationTemporality temporality = AggregationTemporality::kCumulative);
   // Measurements that went to an overflow series.
   uint64_t overflowed() const noexcept;
 
@@ -83,6 +89,7 @@ class MessagingMetrics {
 
  private:
   int64_t start_unix_nanos_;
+  int64_t last_delta_unix_nanos_;  // the previous delta collection
   std::unique_ptr<Table> table_;
 };
 

@@ -1,6 +1,7 @@
 // What a metric reader hands an exporter: every series of every instrument,
-// aggregated since the instruments were created (cumulative temporality).
-// Plain values; the exporter may keep or move them.
+// aggregated since the instruments were created (cumulative temporality) or
+// since the previous collection (delta). Plain values; the exporter may keep
+// or move them.
 #pragma once
 
 #include <cstdint>
@@ -35,11 +36,17 @@ struct Metric {
   std::vector<MetricPoint> points;
 };
 
+// OTLP's AggregationTemporality: what a point's values cover.
+enum class AggregationTemporality { kCumulative, kDelta };
+
 struct MetricsSnapshot {
-  InstrumentationScope scope;    // whose instruments these are
-  int64_t start_unix_nanos = 0;  // when aggregation began
-  int64_t time_unix_nanos = 0;   // when this snapshot was taken
-  std::vector<Metric> metrics;   // only instruments with at least one series
+  InstrumentationScope scope;  // whose instruments these are
+  AggregationTemporality temporality = AggregationTemporality::kCumulative;
+  // When aggregation began: the instruments' creation (cumulative) or the
+  // previous delta collection.
+  int64_t start_unix_nanos = 0;
+  int64_t time_unix_nanos = 0;  // when this snapshot was taken
+  std::vector<Metric> metrics;  // only instruments with at least one series
 };
 
 }  // namespace kafkatrace

@@ -2,7 +2,8 @@
 // from a thread of its own, and once more on Shutdown, so the last
 // measurements are not lost when the process ends.
 //
-// Ownership: owns the exporter; borrows the metrics, which must outlive it.
+// Ownership: owns the exporter; borrows the metrics, which must outlive it
+// (and, with delta temporality, have no other reader: it resets them).
 // Threading: ForceFlush and Shutdown may be called from any thread; the
 // destructor shuts down.
 #pragma once
@@ -19,15 +20,20 @@ namespace kafkatrace {
 
 struct PeriodicMetricReaderOptions {
   // OTEL_METRIC_EXPORT_INTERVAL and OTEL_METRIC_EXPORT_TIMEOUT, the SDK
-  // spec's defaults.
+  // spec's defaults; FromEnv also reads the temporality preference below.
   std::chrono::milliseconds interval{60000};
   std::chrono::milliseconds timeout{30000};
+  // What each export covers. OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE
+  // sets it: cumulative (the default), or delta and lowmemory, which for
+  // these counters and histograms both mean delta (what Datadog and
+  // Dynatrace ask for).
+  AggregationTemporality temporality = AggregationTemporality::kCumulative;
   static Result<PeriodicMetricReaderOptions> FromEnv();
 };
 
 class PeriodicMetricReader {
  public:
-  PeriodicMetricReader(const MessagingMetrics& metrics, Resource resource,
+  PeriodicMetricReader(MessagingMetrics& metrics, Resource resource,
                        std::unique_ptr<MetricExporter> exporter,
                        PeriodicMetricReaderOptions options = {});
   ~PeriodicMetricReader();
@@ -46,7 +52,7 @@ class PeriodicMetricReader {
   // they cost every record a measurement. Any other value is an error naming
   // it. OTEL_SDK_DISABLED=true also gives null.
   static Result<std::unique_ptr<PeriodicMetricReader>> FromEnv(
-      const MessagingMetrics& metrics, Resource resource);
+      MessagingMetrics& metrics, Resource resource);
 
  private:
   struct Impl;
