@@ -26,14 +26,10 @@ const TextMapPropagator& DefaultPropagator() {
 
 int64_t NowNanos() { return SystemClock::Instance().NowNanos(); }
 
-// For durations: the wall clock may step.
-int64_t SteadyNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-double SecondsSince(int64_t steady_start) {
-  return static_cast<double>(SteadyNanos() - steady_start) / 1e9;
+// Durations are measured on the steady clock: the wall clock may step.
+using Steady = std::chrono::steady_clock;
+double SecondsSince(Steady::time_point start) {
+  return std::chrono::duration<double>(Steady::now() - start).count();
 }
 
 }  // namespace
@@ -102,12 +98,14 @@ struct TracingConsumer::Impl final : public RdKafka::OffsetCommitCb {
   // from a poll; those are already traced around the call, so that many
   // callbacks are skipped.
   int sync_commit_reports_to_skip = 0;
-  std::deque<int64_t>
-      async_commit_starts;  // start times of CommitAsync calls, in order
+  // When each pending CommitAsync call started, in order: on the wall clock
+  // for its span, on the steady clock for its duration metric.
+  struct CommitStart {
+    int64_t unix_nanos;
+    Steady::time_point steady;
+  };
+  std::deque<CommitStart> async_commit_starts;
   MessagingMetrics* metrics = nullptr;
-  // CommitAsync's start times on the steady clock, for the metrics; in step
-  // with async_commit_starts.
-  std::deque<int64_t> async_commit_steady_starts;
 
   MessagingMetricAttributes RecordAttributes(
       const rd_kafka_message_t* c, std::string_view operation_name,
@@ -118,7 +116,8 @@ struct TracingConsumer::Impl final : public RdKafka::OffsetCommitCb {
 
   // One commit's duration per topic, with that topic's error if any.
   void RecordCommit(const std::vector<RdKafka::TopicPartition*>& offsets,
-                    RdKafka::ErrorCode error, int64_t steady_start) const {
+                    RdKafka::ErrorCode error,
+                    Steady::time_point steady_start) const {
     const detail::BrokerAddress* coordinator = brokers.Coordinator();
     const double seconds = SecondsSince(steady_start);
     std::map<std::string, RdKafka::ErrorCode> topics;
@@ -152,19 +151,16 @@ struct TracingConsumer::Impl final : public RdKafka::OffsetCommitCb {
       if (sync_commit_reports_to_skip > 0) {
         --sync_commit_reports_to_skip;
       } else {
-        int64_t start =
-            0;  // automatic commits: only the completion time is known
-        int64_t steady_start = 0;
+        // Automatic commits: only the completion time is known.
+        std::optional<CommitStart> start;
         if (!async_commit_starts.empty()) {
           start = async_commit_starts.front();
           async_commit_starts.pop_front();
-          steady_start = async_commit_steady_starts.front();
-          async_commit_steady_starts.pop_front();
         }
-        auto spans = StartCommitSpans(offsets, start);
+        auto spans = StartCommitSpans(offsets, start ? start->unix_nanos : 0);
         EndCommitSpans(spans, offsets, error);
-        if (metrics != nullptr && steady_start != 0)
-          RecordCommit(offsets, error, steady_start);
+        if (metrics != nullptr && start)
+          RecordCommit(offsets, error, start->steady);
       }
       if (application_callback != nullptr)
         application_callback->offset_commit_cb(error, offsets);
@@ -262,14 +258,14 @@ std::optional<ConsumedRecord> TracingConsumer::Poll(int timeout_ms) {
 // Out of line: most consumers have no metrics, and their Poll stays lean.
 __attribute__((noinline)) std::optional<ConsumedRecord>
 TracingConsumer::PollMeasured(int timeout_ms) {
-  const int64_t steady_start = SteadyNanos();
+  const Steady::time_point start = Steady::now();
   std::optional<ConsumedRecord> record = PollRecord(timeout_ms);
   if (record) {
     // Counted once, here, where the record reaches the application.
     const rd_kafka_message_t* c = record->message().c_ptr();
     impl_->metrics->RecordReceive(impl_->RecordAttributes(c, "poll", "receive"),
                                   c->err == RD_KAFKA_RESP_ERR_NO_ERROR ? 1 : 0,
-                                  SecondsSince(steady_start));
+                                  SecondsSince(start));
   }
   return record;
 }
@@ -297,9 +293,8 @@ std::vector<ConsumedRecord> TracingConsumer::PollBatch(size_t max_records,
                                                        int timeout_ms) {
   std::vector<ConsumedRecord> batch;
   const int64_t start = NowNanos();
-  const int64_t steady_start = SteadyNanos();
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  const Steady::time_point steady_start = Steady::now();
+  const auto deadline = steady_start + std::chrono::milliseconds(timeout_ms);
   while (batch.size() < max_records) {
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
@@ -391,12 +386,11 @@ std::vector<ConsumedRecord> TracingConsumer::PollBatch(size_t max_records,
 RdKafka::ErrorCode TracingConsumer::CommitTraced(
     std::vector<RdKafka::TopicPartition*>& offsets) {
   auto spans = impl_->StartCommitSpans(offsets, 0);
-  const int64_t steady_start = SteadyNanos();
+  const Steady::time_point start = Steady::now();
   ++impl_->sync_commit_reports_to_skip;
   RdKafka::ErrorCode error = consumer_->commitSync(offsets);
   impl_->EndCommitSpans(spans, offsets, error);
-  if (impl_->metrics != nullptr)
-    impl_->RecordCommit(offsets, error, steady_start);
+  if (impl_->metrics != nullptr) impl_->RecordCommit(offsets, error, start);
   return error;
 }
 
@@ -425,10 +419,8 @@ RdKafka::ErrorCode TracingConsumer::CommitSync(const ConsumedRecord& record) {
 
 RdKafka::ErrorCode TracingConsumer::CommitAsync() {
   RdKafka::ErrorCode error = consumer_->commitAsync();
-  if (error == RdKafka::ERR_NO_ERROR) {
-    impl_->async_commit_starts.push_back(NowNanos());
-    impl_->async_commit_steady_starts.push_back(SteadyNanos());
-  }
+  if (error == RdKafka::ERR_NO_ERROR)
+    impl_->async_commit_starts.push_back({NowNanos(), Steady::now()});
   return error;
 }
 
@@ -466,7 +458,7 @@ ProcessSpanScope::ProcessSpanScope(TracingConsumer& consumer,
     : span_(StartProcessSpanOf(*consumer.impl_, record)),
       scope_(span_.context(), record.producer_context().baggage) {
   if (consumer.impl_->metrics != nullptr) [[unlikely]]
-    measurement_.emplace(consumer.impl_.get(), &record, SteadyNanos());
+    measurement_.emplace(consumer.impl_.get(), &record, Steady::now());
 }
 
 // Out of line, as the constructor: the per-record work stays in the library.
@@ -476,8 +468,8 @@ ProcessSpanScope::~ProcessSpanScope() {
     MessagingMetricAttributes attributes = m.consumer->RecordAttributes(
         m.record->message().c_ptr(), "process", "process");
     attributes.error_type = m.error_type;
-    m.consumer->metrics->RecordProcessDuration(
-        attributes, SecondsSince(m.start_steady_nanos));
+    m.consumer->metrics->RecordProcessDuration(attributes,
+                                               SecondsSince(m.start));
   }
 }
 

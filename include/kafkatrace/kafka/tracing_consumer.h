@@ -21,6 +21,7 @@
 
 #include <librdkafka/rdkafkacpp.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -183,11 +184,11 @@ class ProcessSpanScope {
   // For messaging.process.duration; only when the consumer records metrics.
   struct Measurement {
     Measurement(const TracingConsumer::Impl* c, const ConsumedRecord* r,
-                int64_t start)
-        : consumer(c), record(r), start_steady_nanos(start) {}
+                std::chrono::steady_clock::time_point started)
+        : consumer(c), record(r), start(started) {}
     const TracingConsumer::Impl* consumer;
     const ConsumedRecord* record;
-    int64_t start_steady_nanos;
+    std::chrono::steady_clock::time_point start;
     std::string error_type;  // RecordError's
   };
   std::optional<Measurement> measurement_;
