@@ -131,6 +131,16 @@ std::string OtlpHttpExporterOptions::DefaultEndpoint(Protocol protocol,
              : AppendSignalPath("http://localhost:4318", signal);
 }
 
+std::optional<std::string> OtlpHttpExporterOptions::MetricsEndpointFor(
+    std::string_view traces_endpoint, bool grpc) {
+  if (grpc) return std::string(traces_endpoint);
+  const std::string traces_path =
+      "/" + std::string(PathOf(OtlpSignal::kTraces));
+  if (!traces_endpoint.ends_with(traces_path)) return std::nullopt;
+  traces_endpoint.remove_suffix(traces_path.size());
+  return AppendSignalPath(std::string(traces_endpoint), OtlpSignal::kMetrics);
+}
+
 Result<OtlpHttpExporterOptions> OtlpHttpExporterOptions::FromEnv(
     OtlpSignal signal) {
   OtlpHttpExporterOptions options;

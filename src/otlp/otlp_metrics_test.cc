@@ -248,6 +248,18 @@ TEST_F(MetricsEnvTest, MetricsHaveTheirOwnPathAndVariables) {
   EXPECT_EQ(Options::FromEnv()->protocol, Options::Protocol::kHttpJson);
 }
 
+TEST(OtlpMetricsEndpointTest, TheMetricsEndpointOfATracesEndpoint) {
+  using Options = OtlpHttpExporterOptions;
+  EXPECT_EQ(Options::MetricsEndpointFor("http://viewer:4318/v1/traces", false),
+            "http://viewer:4318/v1/metrics");
+  EXPECT_EQ(Options::MetricsEndpointFor("https://x/base/v1/traces", false),
+            "https://x/base/v1/metrics");
+  EXPECT_EQ(Options::MetricsEndpointFor("http://x/custom", false),
+            std::nullopt);
+  EXPECT_EQ(Options::MetricsEndpointFor("http://collector:4317", true),
+            "http://collector:4317");
+}
+
 TEST_F(MetricsEnvTest, TemporalityPreference) {
   EXPECT_EQ(PeriodicMetricReaderOptions::FromEnv()->temporality,
             AggregationTemporality::kCumulative);

@@ -143,19 +143,6 @@ struct MetricsPipeline {
 std::mutex g_metrics_mutex;
 MetricsPipeline* g_metrics = nullptr;  // guarded by g_metrics_mutex
 
-// The metrics endpoint that goes with a configured traces endpoint: the same
-// receiver's /v1/metrics (a gRPC endpoint names only the receiver).
-std::string MetricsEndpointFor(const std::string& traces_endpoint, bool grpc) {
-  constexpr std::string_view kTracesPath = "/v1/traces";
-  if (grpc) return traces_endpoint;
-  if (std::string_view(traces_endpoint).ends_with(kTracesPath)) {
-    return traces_endpoint.substr(0,
-                                  traces_endpoint.size() - kTracesPath.size()) +
-           "/v1/metrics";
-  }
-  return "";  // not derivable: the OTEL_* variables decide
-}
-
 // The shared metrics, made on first use; null when this client's settings
 // (kafkatrace.metrics, else OTEL_METRICS_EXPORTER) leave metrics off.
 Result<MessagingMetrics*> AcquireMetrics(const Settings& s,
@@ -180,11 +167,14 @@ Result<MessagingMetrics*> AcquireMetrics(const Settings& s,
     otlp_options->protocol =
         *OtlpHttpExporterOptions::ProtocolNamed(s.otlp_protocol);
   }
+  // The receiver kafkatrace.otlp.endpoint names, when it can be told;
+  // otherwise the OTEL_* variables decide.
   if (!s.otlp_endpoint.empty()) {
-    std::string endpoint = MetricsEndpointFor(
-        s.otlp_endpoint,
-        otlp_options->protocol == OtlpHttpExporterOptions::Protocol::kGrpc);
-    if (!endpoint.empty()) otlp_options->endpoint = std::move(endpoint);
+    if (auto endpoint = OtlpHttpExporterOptions::MetricsEndpointFor(
+            s.otlp_endpoint, otlp_options->protocol ==
+                                 OtlpHttpExporterOptions::Protocol::kGrpc)) {
+      otlp_options->endpoint = std::move(*endpoint);
+    }
   }
   auto exporter = OtlpMetricExporter::Create(std::move(otlp_options.value()));
   if (!exporter.ok()) return exporter.status();

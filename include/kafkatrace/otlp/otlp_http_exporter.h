@@ -71,6 +71,12 @@ struct OtlpHttpExporterOptions {
   // (or /v1/metrics) for OTLP/HTTP, http://localhost:4317 for gRPC.
   static std::string DefaultEndpoint(Protocol protocol,
                                      OtlpSignal signal = OtlpSignal::kTraces);
+  // The metrics endpoint of the receiver a traces endpoint names, for a
+  // component configured with one URL: ".../v1/traces" becomes
+  // ".../v1/metrics"; a gRPC endpoint (`grpc`) names only the receiver and
+  // serves both. nullopt when the URL does not end in /v1/traces.
+  static std::optional<std::string> MetricsEndpointFor(
+      std::string_view traces_endpoint, bool grpc);
   // OTEL_EXPORTER_OTLP_[TRACES_]{ENDPOINT,PROTOCOL,HEADERS,COMPRESSION,TIMEOUT,
   // CERTIFICATE,CLIENT_CERTIFICATE,CLIENT_KEY,INSECURE} over the defaults,
   // signal-specific variables first (METRICS_ for kMetrics). For grpc the

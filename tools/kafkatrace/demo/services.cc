@@ -46,11 +46,10 @@ std::unique_ptr<TracerProvider> ServiceProvider(const std::string& service,
 // follows theirs.
 struct ServiceMetrics {
   ServiceMetrics(const TracerProvider& provider, const std::string& otlp) {
-    constexpr std::string_view kTraces = "/v1/traces";
-    std::string endpoint = otlp;
-    if (endpoint.ends_with(kTraces))
-      endpoint.replace(endpoint.size() - kTraces.size(), kTraces.size(),
-                       "/v1/metrics");
+    // The viewer's receiver, which `otlp` names by its traces URL.
+    const std::string endpoint =
+        OtlpHttpExporterOptions::MetricsEndpointFor(otlp, /*grpc=*/false)
+            .value_or(otlp);
     auto exporter = OtlpMetricExporter::Create({.endpoint = endpoint});
     if (exporter.ok()) {
       reader = std::make_unique<PeriodicMetricReader>(
