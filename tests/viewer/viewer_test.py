@@ -263,6 +263,10 @@ class ViewerTest(unittest.TestCase):
         status, body = post(self.otlp, b"{}", "application/json", {"Content-Encoding": "zstd"})
         self.assertEqual(status, 415)
         self.assertEqual(json.loads(body)["message"], 'Content-Encoding "zstd" is not supported: use gzip or none')
+        status, body = post(self.otlp.replace("/v1/traces", "/v1/metrics"), b"{}", "application/json",
+                            {"Content-Encoding": "zstd"})
+        self.assertEqual(status, 415)
+        self.assertEqual(json.loads(body)["message"], 'Content-Encoding "zstd" is not supported: use gzip or none')
         status, body = post(self.otlp.replace("/v1/traces", "/v1/trace"), b"{}", "application/json")
         self.assertEqual(status, 404)
         self.assertIn("/v1/traces", json.loads(body)["message"])

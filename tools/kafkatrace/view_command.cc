@@ -74,6 +74,22 @@ void Reply(httplib::Response& res, collector::OtlpReply reply) {
   res.set_content(std::move(reply.body), reply.content_type);
 }
 
+// httplib has already decoded gzip, deflate and br; a body in another
+// encoding would reach the decoder still compressed. Answers 415 then, and
+// says so.
+bool RefusedEncoding(const httplib::Request& req, httplib::Response& res) {
+  const std::string encoding = req.get_header_value("Content-Encoding");
+  if (encoding.empty() || encoding == "identity" || encoding == "gzip" ||
+      encoding == "deflate" || encoding == "br") {
+    return false;
+  }
+  Reply(res, collector::FailOtlpRequest(
+                 req.get_header_value("Content-Type"), 415,
+                 "Content-Encoding \"" + encoding +
+                     "\" is not supported: use gzip or none"));
+  return true;
+}
+
 int64_t QueryInt(const httplib::Request& req, const char* name,
                  int64_t fallback) {
   if (!req.has_param(name)) return fallback;
@@ -121,27 +137,18 @@ int RunView(const ViewArgs& args) {
 
   httplib::Server otlp;
   otlp.set_payload_max_length(kMaxBodyBytes);
-  otlp.Post(
-      "/v1/traces", [&](const httplib::Request& req, httplib::Response& res) {
-        // httplib has already decoded these; another encoding would
-        // reach the decoder still compressed.
-        const std::string encoding = req.get_header_value("Content-Encoding");
-        if (!encoding.empty() && encoding != "identity" && encoding != "gzip" &&
-            encoding != "deflate" && encoding != "br") {
-          return Reply(res, collector::FailOtlpRequest(
-                                req.get_header_value("Content-Type"), 415,
-                                "Content-Encoding \"" + encoding +
-                                    "\" is not supported: use gzip or "
-                                    "none"));
-        }
-        collector::OtlpReply reply = collector::ReceiveOtlpTraces(
-            req.get_header_value("Content-Type"), req.body, store);
-        if (reply.status == 503) res.set_header("Retry-After", "1");
-        Reply(res, std::move(reply));
-      });
+  otlp.Post("/v1/traces",
+            [&](const httplib::Request& req, httplib::Response& res) {
+              if (RefusedEncoding(req, res)) return;
+              collector::OtlpReply reply = collector::ReceiveOtlpTraces(
+                  req.get_header_value("Content-Type"), req.body, store);
+              if (reply.status == 503) res.set_header("Retry-After", "1");
+              Reply(res, std::move(reply));
+            });
   collector::MetricStore metrics;
   otlp.Post("/v1/metrics", [&](const httplib::Request& req,
                                httplib::Response& res) {
+    if (RefusedEncoding(req, res)) return;
     Reply(res, collector::ReceiveOtlpMetrics(
                    req.get_header_value("Content-Type"), req.body, metrics));
   });
