@@ -1565,6 +1565,17 @@ TEST_F(KafkaTracingTest, MetricsCountEveryRecordSampledOrNot) {
   EXPECT_EQ(PointAttr(commits[0], "messaging.consumer.group.name"),
             "g-metrics");
   EXPECT_EQ(PointAttr(commits[0], "server.address"), broker_host);
+  EXPECT_EQ(PointAttr(commits[0], "error.type"), "");
+  // A failed commit: its own series, named by the error.
+  rd_kafka_mock_push_request_errors(
+      cluster_.get(), testing::kOffsetCommitApiKey, 1,
+      RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+  EXPECT_NE((*consumer)->CommitSync(), RdKafka::ERR_NO_ERROR);
+  EXPECT_EQ(
+      CountOf(PointsOf(metrics.Collect(), "messaging.client.operation.duration",
+                       {{"messaging.operation.name", "commit"},
+                        {"error.type", "TOPIC_AUTHORIZATION_FAILED"}})),
+      1u);
   EXPECT_EQ(unsampled.spans().size(), 0u);
 }
 

@@ -739,6 +739,16 @@ std::map<std::string, Span> StartCommitSpans(
   return spans;
 }
 
+rd_kafka_resp_err_t CommitErrorOf(const std::vector<CommittedOffset>& offsets,
+                                  std::string_view topic,
+                                  rd_kafka_resp_err_t error) {
+  for (const auto& tp : offsets) {
+    if (tp.topic == topic && tp.error != RD_KAFKA_RESP_ERR_NO_ERROR)
+      error = tp.error;
+  }
+  return error;
+}
+
 void EndCommitSpans(std::map<std::string, Span>& spans,
                     const std::vector<CommittedOffset>& offsets,
                     rd_kafka_resp_err_t error,
@@ -747,14 +757,14 @@ void EndCommitSpans(std::map<std::string, Span>& spans,
     if (coordinator != nullptr) SetServerAttributes(span, *coordinator);
     std::vector<std::string> committed;
     const CommittedOffset* single = nullptr;
-    rd_kafka_resp_err_t topic_error = error;
     for (const auto& tp : offsets) {
       if (tp.topic != topic) continue;
       committed.push_back(std::to_string(tp.partition) + "@" +
                           std::to_string(tp.offset));
       single = &tp;
-      if (tp.error != RD_KAFKA_RESP_ERR_NO_ERROR) topic_error = tp.error;
     }
+    const rd_kafka_resp_err_t topic_error =
+        CommitErrorOf(offsets, topic, error);
     span.SetAttribute(semconv::kCommittedOffsets, committed);
     if (committed.size() == 1) {
       span.SetAttribute(semconv::kPartitionId,

@@ -127,6 +127,11 @@ std::map<std::string, Span> StartCommitSpans(
     Tracer& tracer, const std::vector<CommittedOffset>& offsets,
     std::string_view group, std::string_view client_id,
     std::string_view cluster_id, int64_t start_unix_nanos);
+// The error a commit reports for `topic`: one of its partitions' own, else
+// the call's (`error`).
+rd_kafka_resp_err_t CommitErrorOf(const std::vector<CommittedOffset>& offsets,
+                                  std::string_view topic,
+                                  rd_kafka_resp_err_t error);
 // `coordinator`: the broker that answered the commit, if known.
 void EndCommitSpans(std::map<std::string, Span>& spans,
                     const std::vector<CommittedOffset>& offsets,

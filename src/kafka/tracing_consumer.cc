@@ -5,6 +5,7 @@
 #include <chrono>
 #include <deque>
 #include <map>
+#include <set>
 
 #include "kafka/interned_names.h"
 #include "kafka/messaging_spans.h"
@@ -120,22 +121,20 @@ struct TracingConsumer::Impl final : public RdKafka::OffsetCommitCb {
                     Steady::time_point steady_start) const {
     const detail::BrokerAddress* coordinator = brokers.Coordinator();
     const double seconds = SecondsSince(steady_start);
-    std::map<std::string, RdKafka::ErrorCode> topics;
-    for (const auto* tp : offsets) {
-      auto& topic_error = topics.try_emplace(tp->topic(), error).first->second;
-      if (tp->err() != RdKafka::ERR_NO_ERROR) topic_error = tp->err();
-    }
-    for (const auto& [topic, topic_error] : topics) {
+    const std::vector<detail::CommittedOffset> committed = ToCommitted(offsets);
+    std::set<std::string_view> topics;
+    for (const auto& tp : committed) topics.insert(tp.topic);
+    for (std::string_view topic : topics) {
+      const rd_kafka_resp_err_t topic_error = detail::CommitErrorOf(
+          committed, topic, static_cast<rd_kafka_resp_err_t>(error));
       metrics->RecordOperationDuration(
           {.operation_name = "commit",
            .operation_type = "settle",
            .destination = topic,
            .consumer_group = group_id,
-           .error_type =
-               topic_error != RdKafka::ERR_NO_ERROR
-                   ? rd_kafka_err2name(
-                         static_cast<rd_kafka_resp_err_t>(topic_error))
-                   : "",
+           .error_type = topic_error != RD_KAFKA_RESP_ERR_NO_ERROR
+                             ? rd_kafka_err2name(topic_error)
+                             : "",
            .server_address = coordinator != nullptr
                                  ? std::string_view(coordinator->host)
                                  : "",

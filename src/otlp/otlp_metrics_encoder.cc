@@ -5,7 +5,6 @@
 #include "otlp/otlp_metrics_encoder.h"
 
 #include <bit>
-#include <cstring>
 
 #include "common/json_writer.h"
 #include "otlp/otlp_encoder.h"
