@@ -134,8 +134,9 @@ std::string OtlpHttpExporterOptions::DefaultEndpoint(Protocol protocol,
 std::optional<std::string> OtlpHttpExporterOptions::MetricsEndpointFor(
     std::string_view traces_endpoint, bool grpc) {
   if (grpc) return std::string(traces_endpoint);
+  // append(), not "/" + string: GCC 12's -Wrestrict misfires on that at -O3.
   const std::string traces_path =
-      "/" + std::string(PathOf(OtlpSignal::kTraces));
+      std::string("/").append(PathOf(OtlpSignal::kTraces));
   if (!traces_endpoint.ends_with(traces_path)) return std::nullopt;
   traces_endpoint.remove_suffix(traces_path.size());
   return AppendSignalPath(std::string(traces_endpoint), OtlpSignal::kMetrics);
