@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -51,7 +52,8 @@ class CliTest(unittest.TestCase):
         cls.broker = subprocess.Popen(
             [KAFKATRACE, "broker", "--port", "0", "--topic", "questions:2", "--topic", "plain",
              "--topic", "lagged:1", "--topic", "from-kcat:1", "--topic", "to-kcat:1", "--topic", "bad-headers:1",
-             "--topic", "binary:1", "--topic", "with-baggage:1", "--topic", "measured:1"],
+             "--topic", "binary:1", "--topic", "with-baggage:1", "--topic", "measured:1",
+             "--topic", "props:1"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         cls.bootstrap = cls.broker.stdout.readline().strip()
         assert cls.bootstrap.startswith("localhost:"), cls.bootstrap
@@ -180,12 +182,53 @@ class CliTest(unittest.TestCase):
              'bad --topic "a:3x": expected NAME or NAME:PARTITIONS with PARTITIONS from 1 to 1000'),
             (["broker", "--port", "0", "--topic", "bad topic!"], 2, "does not allow"),
             (["produce", "-t", "x"], 106, "--brokers is required"),
+            # librdkafka properties (-X, -F) are checked before anything connects.
+            (["produce", "-b", self.bootstrap, "-t", "plain", "-X", "bogus.prop=1", "v"], 2,
+             'kafkatrace produce: --property: No such configuration property: "bogus.prop"'),
+            (["consume", "-b", self.bootstrap, "-t", "plain", "-X", "security.protocol=carrier-pigeon"], 2,
+             'Invalid value "carrier-pigeon" for configuration property "security.protocol"'),
+            (["produce", "-b", self.bootstrap, "-t", "plain", "-X", "linger.ms", "v"], 2,
+             'malformed --property "linger.ms": expected NAME=VALUE'),
+            (["lag", "-b", self.bootstrap, "-g", "g", "-X", "bootstrap.servers=elsewhere:9092"], 2,
+             "--property: bootstrap.servers is set by --brokers"),
+            (["consume", "-b", self.bootstrap, "-t", "plain", "-X", "group.id=mine"], 2,
+             "group.id is set by the command (use --group"),
+            (["lag", "-b", self.bootstrap, "-g", "g", "-F", "/no/such/file.conf"], 2,
+             "cannot read --config-file /no/such/file.conf: No such file or directory"),
         ]
         for args, code, message in cases:
             with self.subTest(args=args):
                 result = run(*args)
                 self.assertEqual(result.returncode, code, result.stderr)
                 self.assertIn(message, result.stderr)
+
+    def test_librdkafka_properties_from_the_command_line_and_a_file(self):
+        # What a real cluster needs (security.protocol, sasl.*) goes the same way as this client.id,
+        # which the send span reports: -F's file, then -X, the later winning over the command's own.
+        console = {"OTEL_TRACES_EXPORTER": "console"}
+        result = run("produce", "-b", self.bootstrap, "-t", "props", "-X", "client.id=from-x", "v", env=console)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn('messaging.client.id = "from-x"', result.stdout)
+        with tempfile.NamedTemporaryFile("w", suffix=".conf") as conf:
+            conf.write("# a kcat-style file\n\n  client.id = from-file \r\nmessage.timeout.ms=20000\n")
+            conf.flush()
+            result = run("produce", "-b", self.bootstrap, "-t", "props", "-F", conf.name, "v", env=console)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertIn('messaging.client.id = "from-file"', result.stdout)
+            result = run("produce", "-b", self.bootstrap, "-t", "props", "-F", conf.name,
+                         "-X", "client.id=x-wins", "v", env=console)
+            self.assertIn('messaging.client.id = "x-wins"', result.stdout)
+            conf.write("sasl.mechanism\n")
+            conf.flush()
+            result = run("produce", "-b", self.bootstrap, "-t", "props", "-F", conf.name, "v")
+            self.assertEqual(result.returncode, 2)
+            self.assertIn(conf.name + " line 5: expected NAME=VALUE", result.stderr)
+        # The user's property wins over the command's default: a new group reads from the start
+        # although `consume` without --from-beginning asks for the latest offsets.
+        self.assertEqual(run("produce", "-b", self.bootstrap, "-t", "props", "kept").returncode, 0)
+        text = run("consume", "-b", self.bootstrap, "-t", "props", "-g", "props-%d" % os.getpid(),
+                   "-X", "auto.offset.reset=earliest", "--count", "1", "--timeout-ms", "5000").stdout
+        self.assertIn("offset 0", text)
 
     def test_headers_and_baggage_come_before_values(self):
         result = run("produce", "-b", self.bootstrap, "-t", "with-baggage",

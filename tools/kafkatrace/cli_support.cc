@@ -50,27 +50,6 @@ std::unique_ptr<CliMetrics> MakeMetrics(const TracerProvider& provider,
   return metrics;
 }
 
-void SetOrDie(RdKafka::Conf& conf, const std::string& name,
-              const std::string& value) {
-  std::string error;
-  if (conf.set(name, value, error) != RdKafka::Conf::CONF_OK) {
-    std::cerr << "kafkatrace: internal configuration error: " << error << "\n";
-    std::exit(2);
-  }
-}
-
-std::unique_ptr<RdKafka::Conf> MakeConf(const std::string& brokers,
-                                        std::string* error) {
-  std::unique_ptr<RdKafka::Conf> conf(
-      RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  if (conf->set("bootstrap.servers", brokers, *error) != RdKafka::Conf::CONF_OK)
-    return nullptr;
-  SetOrDie(*conf, "client.id", "kafkatrace-cli");
-  SetOrDie(*conf, "log_level",
-           "0");  // failures are reported by us, once, in plain words
-  return conf;
-}
-
 std::string TopicNameProblem(std::string_view name) {
   constexpr size_t kMaxTopicName = 249;  // Kafka's limit
   const std::string quoted = "topic name \"" + Printable(name) + "\"";

@@ -1,5 +1,5 @@
-// Helpers shared by the subcommands: tracing setup, librdkafka configuration,
-// broker checks, and interruption by signals.
+// Helpers shared by the subcommands: tracing setup, librdkafka configuration
+// (kafka_settings.h), broker checks, and interruption by signals.
 #pragma once
 
 #include <librdkafka/rdkafkacpp.h>
@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "kafka_settings.h"
 #include "kafkatrace/metrics/periodic_metric_reader.h"
 #include "kafkatrace/tracer_provider.h"
 
@@ -33,13 +34,6 @@ struct CliMetrics {
 // Null with `error` set on a malformed OTEL_* variable.
 std::unique_ptr<CliMetrics> MakeMetrics(const TracerProvider& provider,
                                         std::string* error);
-
-// Bootstrap servers, client id, quiet logs. Throws nothing; `error` names a bad
-// setting.
-std::unique_ptr<RdKafka::Conf> MakeConf(const std::string& brokers,
-                                        std::string* error);
-void SetOrDie(RdKafka::Conf& conf, const std::string& name,
-              const std::string& value);
 
 // Why `name` cannot be a Kafka topic (Kafka allows 1-249 of a-z A-Z 0-9 . _ -,
 // and neither "." nor ".."), or "" if it can.

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "kafka_settings.h"
+
 namespace kafkatrace::cli {
 
 struct BrokerArgs {
@@ -16,7 +18,7 @@ struct BrokerArgs {
   std::vector<std::string> topics;  // NAME[:PARTITIONS]
 };
 struct ProduceArgs {
-  std::string brokers;
+  KafkaSettings kafka;
   std::string topic;
   std::string key;
   bool has_key = false;
@@ -27,7 +29,7 @@ struct ProduceArgs {
   std::vector<std::string> values;
 };
 struct ConsumeArgs {
-  std::string brokers;
+  KafkaSettings kafka;
   std::string topic;
   std::string group;
   bool from_beginning = false;
@@ -37,7 +39,7 @@ struct ConsumeArgs {
   std::string policy = "parent";  // parent, link or new-trace
 };
 struct LagArgs {
-  std::string brokers;
+  KafkaSettings kafka;
   std::string group;
 };
 
@@ -49,7 +51,7 @@ struct ViewArgs {
   std::string db = "kafkatrace-spans.db";
   int64_t retention_hours = 168;
   int64_t max_spans = 1'000'000;
-  std::string brokers;  // set: the topic table shows each group's lag
+  KafkaSettings kafka;  // brokers set: the topic table shows each group's lag
 };
 struct TraceArgs {
   std::string trace_id;
@@ -64,7 +66,7 @@ struct DemoArgs {
   int api_port = 8080;
   int board_port = 8081;
   std::string db = "kafkatrace-demo.db";
-  std::string brokers;  // a real cluster; empty: the embedded one
+  KafkaSettings kafka;  // brokers: a real cluster; empty: the embedded one
 };
 
 int RunBroker(const BrokerArgs& args);

@@ -227,17 +227,18 @@ int RunConsume(const ConsumeArgs& args) {
     std::cerr << "kafkatrace consume: " << error << "\n";
     return 2;
   }
-  auto conf = MakeConf(args.brokers, &error);
+  const bool grouped = !args.group.empty();
+  auto conf = MakeConf(
+      args.kafka,
+      {{"group.id",
+        grouped ? args.group : "kafkatrace-cli-" + std::to_string(getpid())},
+       {"enable.auto.commit", grouped ? "true" : "false"},
+       {"auto.offset.reset", args.from_beginning ? "earliest" : "latest"}},
+      &error);
   if (!conf) {
     std::cerr << "kafkatrace consume: " << error << "\n";
     return 2;
   }
-  const bool grouped = !args.group.empty();
-  SetOrDie(*conf, "group.id",
-           grouped ? args.group : "kafkatrace-cli-" + std::to_string(getpid()));
-  SetOrDie(*conf, "enable.auto.commit", grouped ? "true" : "false");
-  SetOrDie(*conf, "auto.offset.reset",
-           args.from_beginning ? "earliest" : "latest");
   const kafka::ProducerContextPolicy policy =
       args.policy == "link" ? kafka::ProducerContextPolicy::kLink
       : args.policy == "new-trace"
@@ -255,9 +256,9 @@ int RunConsume(const ConsumeArgs& args) {
     std::cerr << "kafkatrace consume: " << consumer.status().message() << "\n";
     return 2;
   }
-  if (std::string problem =
-          CheckBrokerAndTopic((*consumer)->consumer(), args.brokers, args.topic,
-                              /*may_create=*/false);
+  if (std::string problem = CheckBrokerAndTopic((*consumer)->consumer(),
+                                                args.kafka.brokers, args.topic,
+                                                /*may_create=*/false);
       !problem.empty()) {
     std::cerr << "kafkatrace consume: " << problem << "\n";
     return 1;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "cli_support.h"
 #include "commands.h"
@@ -28,8 +29,15 @@ namespace {
 struct Viewer {
   pid_t pid = -1;
   std::string otlp, ui;
-  // `brokers`: the embedded cluster, so the viewer shows the groups' lag.
-  bool Start(const std::string& db, const std::string& brokers) {
+  // `kafka`: the demo's cluster, so the viewer shows the groups' lag.
+  bool Start(const std::string& db, const KafkaSettings& kafka) {
+    std::vector<std::string> args = {"kafkatrace",  "view", "--otlp",
+                                     "127.0.0.1:0", "--ui", "127.0.0.1:0",
+                                     "--db",        db};
+    for (std::string& arg : kafka.AsArguments()) args.push_back(std::move(arg));
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
     int fds[2];
     if (pipe(fds) != 0) return false;
     pid = fork();
@@ -37,9 +45,7 @@ struct Viewer {
       prctl(PR_SET_PDEATHSIG, SIGTERM);
       dup2(fds[1], STDOUT_FILENO);
       close(fds[0]);
-      execl("/proc/self/exe", "kafkatrace", "view", "--otlp", "127.0.0.1:0",
-            "--ui", "127.0.0.1:0", "--db", db.c_str(), "--brokers",
-            brokers.c_str(), static_cast<char*>(nullptr));
+      execv("/proc/self/exe", argv.data());
       _exit(127);
     }
     close(fds[1]);
@@ -99,16 +105,17 @@ class EmbeddedKafka {
 
 // On a real cluster: whether it answers, and has (or auto-creates) the demo's
 // topics. "" when it does, else what is wrong.
-std::string CheckRealCluster(const std::string& brokers) {
+std::string CheckRealCluster(const KafkaSettings& kafka) {
   std::string error;
-  auto conf = MakeConf(brokers, &error);
+  auto conf = MakeConf(kafka, {}, &error);
   if (!conf) return error;
   std::unique_ptr<RdKafka::Producer> producer(
       RdKafka::Producer::create(conf.get(), error));
   if (!producer) return error;
   for (const char* topic : {"questions", "answers"}) {
     if (std::string problem =
-            CheckBrokerAndTopic(*producer, brokers, topic, /*may_create=*/true);
+            CheckBrokerAndTopic(*producer, kafka.brokers, topic,
+                                /*may_create=*/true);
         !problem.empty()) {
       return problem;
     }
@@ -121,18 +128,19 @@ std::string CheckRealCluster(const std::string& brokers) {
 int RunDemo(const DemoArgs& args) {
   InstallStopSignals();
   std::signal(SIGPIPE, SIG_IGN);
-  const bool embedded = args.brokers.empty();
+  const bool embedded = args.kafka.brokers.empty();
   EmbeddedKafka kafka;  // destroyed last: the viewer reads the groups' offsets
   std::string error;
   if (embedded ? !kafka.Start(&error)
-               : !(error = CheckRealCluster(args.brokers)).empty()) {
+               : !(error = CheckRealCluster(args.kafka)).empty()) {
     std::cerr << "kafkatrace demo: " << error << "\n";
     return 1;
   }
   rd_kafka_mock_cluster_t* cluster = embedded ? kafka.cluster() : nullptr;
-  const std::string bootstrap = embedded ? kafka.bootstrap() : args.brokers;
+  KafkaSettings cluster_settings = args.kafka;
+  if (embedded) cluster_settings.brokers = kafka.bootstrap();
   Viewer viewer;
-  if (!viewer.Start(args.db, bootstrap)) {
+  if (!viewer.Start(args.db, cluster_settings)) {
     std::cerr << "kafkatrace demo: cannot start the viewer\n";
     return 1;
   }
@@ -142,7 +150,7 @@ int RunDemo(const DemoArgs& args) {
   state.busy = args.busy && !args.once;  // --once scripts idle, then busy
   int status = 0;
   {
-    DemoServices services(state, bootstrap, viewer.otlp, cluster);
+    DemoServices services(state, cluster_settings, viewer.otlp, cluster);
     if (!services.Listen(args.once ? 0 : args.api_port,
                          args.once ? 0 : args.board_port)) {
       std::cerr << "kafkatrace demo: ports " << args.api_port << "/"

@@ -7,19 +7,18 @@
 
 namespace kafkatrace::cli {
 
-Result<std::vector<PartitionLag>> GroupLag(const std::string& brokers,
+Result<std::vector<PartitionLag>> GroupLag(const KafkaSettings& kafka,
                                            const std::string& group,
                                            const std::string& topic,
                                            int timeout_ms) {
   std::string error;
-  auto conf = MakeConf(brokers, &error);
+  auto conf = MakeConf(
+      kafka, {{"group.id", group}, {"enable.auto.commit", "false"}}, &error);
   if (!conf) return Status::InvalidArgument(error);
-  SetOrDie(*conf, "group.id", group);
-  SetOrDie(*conf, "enable.auto.commit", "false");
   std::unique_ptr<RdKafka::KafkaConsumer> consumer(
       RdKafka::KafkaConsumer::create(conf.get(), error));
   if (!consumer) return Status::InvalidArgument(error);
-  if (std::string problem = CheckBrokerAndTopic(*consumer, brokers, topic,
+  if (std::string problem = CheckBrokerAndTopic(*consumer, kafka.brokers, topic,
                                                 /*may_create=*/false);
       !problem.empty()) {
     consumer->close();

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "kafka_settings.h"
 #include "kafkatrace/status.h"
 
 namespace kafkatrace::cli {
@@ -22,7 +23,7 @@ struct PartitionLag {
 
 // Partitions where `group` has a committed offset, on `topic` (empty: every
 // topic but the internal __* ones). An error names what failed.
-Result<std::vector<PartitionLag>> GroupLag(const std::string& brokers,
+Result<std::vector<PartitionLag>> GroupLag(const KafkaSettings& kafka,
                                            const std::string& group,
                                            const std::string& topic,
                                            int timeout_ms);

@@ -15,14 +15,15 @@ namespace {
 
 // Seconds since the oldest unconsumed record (the one at `offset`) was written,
 // or -1.
-double LagSeconds(const std::string& brokers, const std::string& topic,
+double LagSeconds(const KafkaSettings& kafka, const std::string& topic,
                   int32_t partition, int64_t offset) {
   std::string error;
-  auto conf = MakeConf(brokers, &error);
+  auto conf = MakeConf(
+      kafka,
+      {{"group.id", "kafkatrace-lag-probe-" + std::to_string(getpid())},
+       {"enable.auto.commit", "false"}},
+      &error);
   if (!conf) return -1;
-  SetOrDie(*conf, "group.id",
-           "kafkatrace-lag-probe-" + std::to_string(getpid()));
-  SetOrDie(*conf, "enable.auto.commit", "false");
   std::unique_ptr<RdKafka::KafkaConsumer> probe(
       RdKafka::KafkaConsumer::create(conf.get(), error));
   if (!probe) return -1;
@@ -46,7 +47,7 @@ double LagSeconds(const std::string& brokers, const std::string& topic,
 }  // namespace
 
 int RunLag(const LagArgs& args) {
-  auto lags = GroupLag(args.brokers, args.group, "", 5000);
+  auto lags = GroupLag(args.kafka, args.group, "", 5000);
   if (!lags.ok()) {
     std::cerr << "kafkatrace lag: " << lags.status().message() << "\n";
     return lags.status().code() == ErrorCode::kInvalidArgument ? 2 : 1;
@@ -62,7 +63,7 @@ int RunLag(const LagArgs& args) {
     char seconds[32] = "0.0";
     if (p.lag > 0) {
       const double s =
-          LagSeconds(args.brokers, p.topic, p.partition, p.committed);
+          LagSeconds(args.kafka, p.topic, p.partition, p.committed);
       if (s >= 0) {
         std::snprintf(seconds, sizeof(seconds), "%.1f", s);
       } else {

@@ -25,6 +25,7 @@ const CLI::Validator kAtLeastOne(
 }  // namespace
 
 int main(int argc, char** argv) {
+  using kafkatrace::cli::AddKafkaOptions;
   using kafkatrace::cli::BrokerArgs;
   using kafkatrace::cli::ConsumeArgs;
   using kafkatrace::cli::LagArgs;
@@ -53,9 +54,7 @@ int main(int argc, char** argv) {
   auto* produce_cmd = app.add_subcommand(
       "produce",
       "Produce traced records: VALUEs from arguments, else one per stdin line");
-  produce_cmd
-      ->add_option("--brokers,-b", produce.brokers,
-                   "Bootstrap servers host:port")
+  AddKafkaOptions(*produce_cmd, produce.kafka, "Bootstrap servers host:port")
       ->required();
   produce_cmd->add_option("--topic,-t", produce.topic, "Topic")->required();
   auto* key_option =
@@ -84,9 +83,7 @@ int main(int argc, char** argv) {
   auto* consume_cmd = app.add_subcommand(
       "consume",
       "Consume records and show their decoded trace context and time in Kafka");
-  consume_cmd
-      ->add_option("--brokers,-b", consume.brokers,
-                   "Bootstrap servers host:port")
+  AddKafkaOptions(*consume_cmd, consume.kafka, "Bootstrap servers host:port")
       ->required();
   consume_cmd->add_option("--topic,-t", consume.topic, "Topic")->required();
   consume_cmd->add_option(
@@ -112,8 +109,7 @@ int main(int argc, char** argv) {
   auto* lag_cmd = app.add_subcommand(
       "lag",
       "Show a consumer group's committed offsets, high watermarks and lag");
-  lag_cmd
-      ->add_option("--brokers,-b", lag.brokers, "Bootstrap servers host:port")
+  AddKafkaOptions(*lag_cmd, lag.kafka, "Bootstrap servers host:port")
       ->required();
   lag_cmd->add_option("--group,-g", lag.group, "Consumer group")->required();
 
@@ -135,9 +131,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   view_cmd->add_option("--db", view.db, "SQLite file for spans")
       ->capture_default_str();
-  view_cmd->add_option("--brokers,-b", view.brokers,
-                       "Bootstrap servers host:port: show each consumer "
-                       "group's lag next to its topic latencies");
+  AddKafkaOptions(*view_cmd, view.kafka,
+                  "Bootstrap servers host:port: show each consumer group's "
+                  "lag next to its topic latencies");
   view_cmd
       ->add_option("--retention-hours", view.retention_hours,
                    "Keep spans this long")
@@ -181,10 +177,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   demo_cmd->add_option("--db", demo.db, "Span database of the demo's viewer")
       ->capture_default_str();
-  demo_cmd->add_option(
-      "--brokers,-b", demo.brokers,
-      "Bootstrap servers host:port of a real cluster (topics questions and "
-      "answers); default: an embedded broker");
+  AddKafkaOptions(*demo_cmd, demo.kafka,
+                  "Bootstrap servers host:port of a real cluster (topics "
+                  "questions and answers); default: an embedded broker");
 
   try {
     app.parse(argc, argv);
@@ -192,6 +187,19 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   produce.has_key = key_option->count() > 0;
+  // Every command that talks to Kafka checks its -X/-F properties first.
+  for (auto [command, kafka] : {std::pair{produce_cmd, &produce.kafka},
+                                {consume_cmd, &consume.kafka},
+                                {lag_cmd, &lag.kafka},
+                                {view_cmd, &view.kafka},
+                                {demo_cmd, &demo.kafka}}) {
+    if (!command->parsed()) continue;
+    if (std::string problem = kafka->Load(); !problem.empty()) {
+      std::cerr << "kafkatrace " << command->get_name() << ": " << problem
+                << "\n";
+      return 2;
+    }
+  }
   if (broker_cmd->parsed()) return kafkatrace::cli::RunBroker(broker);
   if (produce_cmd->parsed()) return kafkatrace::cli::RunProduce(produce);
   if (consume_cmd->parsed()) return kafkatrace::cli::RunConsume(consume);

@@ -95,14 +95,13 @@ int RunProduce(const ProduceArgs& args) {
     std::cerr << "kafkatrace produce: " << error << "\n";
     return 2;
   }
-  auto conf = MakeConf(args.brokers, &error);
+  auto conf = MakeConf(args.kafka, {{"message.timeout.ms", "10000"}}, &error);
   if (!conf) {
     std::cerr << "kafkatrace produce: " << error << "\n";
     return 2;
   }
   DeliveryCounter counter;
   if (conf->set("dr_cb", &counter, error) != RdKafka::Conf::CONF_OK) return 2;
-  SetOrDie(*conf, "message.timeout.ms", "10000");
   Tracer& tracer = provider->GetTracer("kafkatrace-cli", KAFKATRACE_VERSION);
   auto producer = kafka::TracingProducer::Create(
       std::move(conf), *provider, {.metrics = metrics->for_clients()});
@@ -110,9 +109,9 @@ int RunProduce(const ProduceArgs& args) {
     std::cerr << "kafkatrace produce: " << producer.status().message() << "\n";
     return 2;
   }
-  if (std::string problem =
-          CheckBrokerAndTopic((*producer)->producer(), args.brokers, args.topic,
-                              /*may_create=*/true);
+  if (std::string problem = CheckBrokerAndTopic((*producer)->producer(),
+                                                args.kafka.brokers, args.topic,
+                                                /*may_create=*/true);
       !problem.empty()) {
     std::cerr << "kafkatrace produce: " << problem << "\n";
     return 1;
@@ -175,7 +174,7 @@ int RunProduce(const ProduceArgs& args) {
   if (counter.failed > 0 || counter.delivered < sent) {
     std::cerr << "kafkatrace produce: " << (sent - counter.delivered) << " of "
               << sent << " records not delivered to " << args.topic << " on "
-              << args.brokers
+              << args.kafka.brokers
               << (counter.first_error.empty() ? "" : ": " + counter.first_error)
               << "\n";
     return 1;

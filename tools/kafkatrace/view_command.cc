@@ -241,14 +241,15 @@ int RunView(const ViewArgs& args) {
     // With --brokers, each group's lag, read once per group per request, the
     // groups at once: with the brokers down each read waits out its timeout.
     std::map<std::string, Result<std::vector<PartitionLag>>> lags;
-    if (!args.brokers.empty()) {
+    if (!args.kafka.brokers.empty()) {
       std::map<std::string, std::future<Result<std::vector<PartitionLag>>>>
           reads;
       for (const auto& l : *latencies) {
         if (!l.consumer_group.empty() && !reads.contains(l.consumer_group)) {
-          reads.emplace(l.consumer_group,
-                        std::async(std::launch::async, GroupLag, args.brokers,
-                                   l.consumer_group, std::string(), 2000));
+          reads.emplace(
+              l.consumer_group,
+              std::async(std::launch::async, GroupLag, std::cref(args.kafka),
+                         l.consumer_group, std::string(), 2000));
         }
       }
       for (auto& [group, read] : reads) lags.emplace(group, read.get());

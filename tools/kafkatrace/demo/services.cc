@@ -62,12 +62,19 @@ struct ServiceMetrics {
   std::unique_ptr<PeriodicMetricReader> reader;
 };
 
-std::unique_ptr<RdKafka::Conf> Conf(const std::string& bootstrap) {
+// The demo's client settings, then `more` (a service's own), then the user's
+// -X/-F properties, which RunDemo has checked already.
+std::unique_ptr<RdKafka::Conf> Conf(const KafkaSettings& kafka,
+                                    std::vector<KafkaProperty> more = {}) {
+  more.insert(more.begin(),
+              {{"linger.ms", "1"},
+               {"fetch.wait.max.ms", "10"}});  // a demo about latency
   std::string e;
-  auto conf = MakeConf(bootstrap, &e);
-  SetOrDie(*conf, "linger.ms", "1");
-  SetOrDie(*conf, "fetch.wait.max.ms",
-           "10");  // a demo about latency: fetch at once
+  auto conf = MakeConf(kafka, more, &e);
+  if (!conf) {
+    std::cerr << "kafkatrace demo: " << e << "\n";
+    std::exit(2);
+  }
   return conf;
 }
 
@@ -135,7 +142,7 @@ class Api {
  public:
   // `cluster` is the embedded broker, for the outage control; borrowed; null
   // on a real cluster, which the demo does not take down.
-  Api(DemoState& shared, const std::string& bootstrap, const std::string& otlp,
+  Api(DemoState& shared, const KafkaSettings& kafka, const std::string& otlp,
       rd_kafka_mock_cluster_t* cluster)
       : shared_(shared) {
     // Demo control: take the embedded broker down and up, to show how the api
@@ -172,10 +179,9 @@ class Api {
                 });
     provider_ = ServiceProvider("api", otlp);
     metrics_ = std::make_unique<ServiceMetrics>(*provider_, otlp);
-    auto conf = Conf(bootstrap);
+    auto conf = Conf(kafka, {{"message.timeout.ms", "3000"}});
     std::string e;
     conf->set("dr_cb", &delivery_, e);
-    SetOrDie(*conf, "message.timeout.ms", "3000");
     producer_ = std::move(
         kafka::TracingProducer::Create(std::move(conf), *provider_,
                                        {.metrics = &metrics_->metrics})
@@ -312,21 +318,20 @@ class Api {
 };
 
 // ---- worker ----
-void RunWorker(DemoState& shared, const std::string& bootstrap,
+void RunWorker(DemoState& shared, const KafkaSettings& kafka,
                const std::string& otlp) {
   auto provider = ServiceProvider("worker", otlp);
   ServiceMetrics metrics(*provider, otlp);
   Tracer& tracer = provider->GetTracer("ask-worker");
-  auto conf = Conf(bootstrap);
-  SetOrDie(*conf, "group.id", "workers");
-  SetOrDie(*conf, "auto.offset.reset", "earliest");
+  auto conf =
+      Conf(kafka, {{"group.id", "workers"}, {"auto.offset.reset", "earliest"}});
   auto consumer =
       std::move(kafka::TracingConsumer::Create(std::move(conf), *provider,
                                                {.metrics = &metrics.metrics})
                     .value());
   (void)consumer->Subscribe({"questions"});
   auto producer =
-      std::move(kafka::TracingProducer::Create(Conf(bootstrap), *provider,
+      std::move(kafka::TracingProducer::Create(Conf(kafka), *provider,
                                                {.metrics = &metrics.metrics})
                     .value());
   // Delivery reports end the send spans: serve them promptly, not at the
@@ -370,8 +375,7 @@ void RunWorker(DemoState& shared, const std::string& bootstrap,
 // ---- board ----
 class Board {
  public:
-  Board(DemoState& shared, const std::string& bootstrap,
-        const std::string& otlp)
+  Board(DemoState& shared, const KafkaSettings& kafka, const std::string& otlp)
       : shared_(shared),
         provider_(ServiceProvider("board", otlp)),
         metrics_(*provider_, otlp) {
@@ -423,7 +427,7 @@ class Board {
                    glass_.erase(it);
                    res.set_content("{}", "application/json");
                  });
-    consumer_thread_ = std::thread([this, bootstrap] { Consume(bootstrap); });
+    consumer_thread_ = std::thread([this, kafka] { Consume(kafka); });
   }
   ~Board() {
     server_.stop();
@@ -436,11 +440,10 @@ class Board {
   int Listen(int port) { return ListenOnLoopback(server_, port, thread_); }
 
  private:
-  void Consume(const std::string& bootstrap) {
+  void Consume(const KafkaSettings& kafka) {
     Tracer& tracer = provider_->GetTracer("ask-board");
-    auto conf = Conf(bootstrap);
-    SetOrDie(*conf, "group.id", "board");
-    SetOrDie(*conf, "auto.offset.reset", "earliest");
+    auto conf =
+        Conf(kafka, {{"group.id", "board"}, {"auto.offset.reset", "earliest"}});
     auto consumer =
         std::move(kafka::TracingConsumer::Create(std::move(conf), *provider_,
                                                  {.metrics = &metrics_.metrics})
@@ -495,14 +498,12 @@ std::string DemoState::LinksJson() {
 }
 
 struct DemoServices::Impl {
-  Impl(DemoState& shared, const std::string& bootstrap, const std::string& otlp,
+  Impl(DemoState& shared, const KafkaSettings& kafka, const std::string& otlp,
        rd_kafka_mock_cluster_t* cluster)
       : state(shared),
-        api(shared, bootstrap, otlp, cluster),
-        board(shared, bootstrap, otlp),
-        worker([&shared, bootstrap, otlp] {
-          RunWorker(shared, bootstrap, otlp);
-        }) {}
+        api(shared, kafka, otlp, cluster),
+        board(shared, kafka, otlp),
+        worker([&shared, kafka, otlp] { RunWorker(shared, kafka, otlp); }) {}
   ~Impl() {
     state.stop = true;
     worker.join();
@@ -513,10 +514,10 @@ struct DemoServices::Impl {
   std::thread worker;  // joined first; then the board and the api stop
 };
 
-DemoServices::DemoServices(DemoState& state, const std::string& bootstrap,
+DemoServices::DemoServices(DemoState& state, const KafkaSettings& kafka,
                            const std::string& otlp,
                            rd_kafka_mock_cluster_t* cluster)
-    : impl_(std::make_unique<Impl>(state, bootstrap, otlp, cluster)) {}
+    : impl_(std::make_unique<Impl>(state, kafka, otlp, cluster)) {}
 
 DemoServices::~DemoServices() = default;
 

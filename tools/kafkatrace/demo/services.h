@@ -19,6 +19,8 @@
 #include <mutex>
 #include <string>
 
+#include "kafka_settings.h"
+
 namespace kafkatrace::cli {
 
 // What the services share: the demo's controls, and where the pages link.
@@ -42,10 +44,10 @@ struct DemoState {
 // destruction (which stops the worker, then the board, then the api).
 class DemoServices {
  public:
-  // `bootstrap`: the Kafka cluster; `otlp`: where spans go; `cluster`: the
-  // embedded broker, for the outage control (borrowed; null on a real
+  // `kafka`: the Kafka cluster (copied); `otlp`: where spans go; `cluster`:
+  // the embedded broker, for the outage control (borrowed; null on a real
   // cluster). `state` is borrowed and must outlive the services.
-  DemoServices(DemoState& state, const std::string& bootstrap,
+  DemoServices(DemoState& state, const KafkaSettings& kafka,
                const std::string& otlp, rd_kafka_mock_cluster_t* cluster);
   ~DemoServices();
   DemoServices(const DemoServices&) = delete;
