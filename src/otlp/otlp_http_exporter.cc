@@ -143,7 +143,7 @@ std::optional<std::string> OtlpHttpExporterOptions::MetricsEndpointFor(
 }
 
 Result<OtlpHttpExporterOptions> OtlpHttpExporterOptions::FromEnv(
-    OtlpSignal signal) {
+    OtlpSignal signal, std::optional<Protocol> protocol_chosen) {
   OtlpHttpExporterOptions options;
   // OTEL_EXPORTER_OTLP_TRACES_X or OTEL_EXPORTER_OTLP_METRICS_X; kept alive
   // here, since the names are handed out as C strings.
@@ -165,7 +165,9 @@ Result<OtlpHttpExporterOptions> OtlpHttpExporterOptions::FromEnv(
     const char* general = names.back()->c_str();
     return {general, env::Get(general)};
   };
-  if (auto [name, v] = pick("PROTOCOL"); v) {
+  if (protocol_chosen) {
+    options.protocol = *protocol_chosen;
+  } else if (auto [name, v] = pick("PROTOCOL"); v) {
     const std::optional<Protocol> protocol = ProtocolNamed(*v);
     if (!protocol) {
       return Status::InvalidArgument(std::string(name) + "=\"" + *v +

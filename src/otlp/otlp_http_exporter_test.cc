@@ -365,6 +365,36 @@ TEST_F(OtlpEnvTest, GrpcTakesTheEndpointAsIsOn4317) {
             "http://localhost:4318/v1/traces");
 }
 
+// A protocol the caller chose (the plugin's kafkatrace.otlp.protocol) reads the
+// environment as OTEL_EXPORTER_OTLP_PROTOCOL naming it would: its default port
+// and its rule for a base endpoint, for either signal.
+TEST_F(OtlpEnvTest, AChosenProtocolReadsTheEnvironmentByItsOwnRules) {
+  using Protocol = OtlpHttpExporterOptions::Protocol;
+  for (OtlpSignal signal : {OtlpSignal::kTraces, OtlpSignal::kMetrics}) {
+    auto grpc = OtlpHttpExporterOptions::FromEnv(signal, Protocol::kGrpc);
+    ASSERT_TRUE(grpc.ok());
+    EXPECT_EQ(grpc->protocol, Protocol::kGrpc);
+    EXPECT_EQ(grpc->endpoint, "http://localhost:4317");
+  }
+  setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc", 1);
+  setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318", 1);
+  auto json = OtlpHttpExporterOptions::FromEnv(OtlpSignal::kMetrics,
+                                               Protocol::kHttpJson);
+  ASSERT_TRUE(json.ok());
+  EXPECT_EQ(json->protocol, Protocol::kHttpJson);
+  EXPECT_EQ(json->endpoint, "http://collector:4318/v1/metrics");
+  setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf", 1);
+  EXPECT_EQ(
+      OtlpHttpExporterOptions::FromEnv(OtlpSignal::kTraces, Protocol::kGrpc)
+          ->endpoint,
+      "http://collector:4318");  // no /v1/traces for gRPC
+  // The variable the choice replaces is not read, so not refused either.
+  setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "thrift", 1);
+  EXPECT_TRUE(
+      OtlpHttpExporterOptions::FromEnv(OtlpSignal::kTraces, Protocol::kGrpc)
+          .ok());
+}
+
 TEST_F(OtlpEnvTest, MisconfigurationIsOneClearError) {
   setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "thrift", 1);
   auto thrift = OtlpHttpExporterOptions::FromEnv();

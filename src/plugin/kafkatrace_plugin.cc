@@ -130,6 +130,29 @@ std::string Apply(Settings& s, std::string_view name, std::string_view value) {
   return "";
 }
 
+// The OTLP exporter options for `signal`: the OTEL_* variables with
+// kafkatrace.otlp.protocol and kafkatrace.otlp.endpoint (a traces URL, from
+// which the metrics one follows) over them. Spans and metrics share this, so
+// both go where the properties say, by the same rules.
+Result<OtlpHttpExporterOptions> OtlpOptionsFor(const Settings& s,
+                                               OtlpSignal signal) {
+  std::optional<OtlpHttpExporterOptions::Protocol> protocol;
+  if (!s.otlp_protocol.empty()) {  // checked when the property was set
+    protocol = *OtlpHttpExporterOptions::ProtocolNamed(s.otlp_protocol);
+  }
+  auto options = OtlpHttpExporterOptions::FromEnv(signal, protocol);
+  if (!options.ok() || s.otlp_endpoint.empty()) return options;
+  if (signal == OtlpSignal::kTraces) {
+    options->endpoint = s.otlp_endpoint;
+  } else if (auto endpoint = OtlpHttpExporterOptions::MetricsEndpointFor(
+                 s.otlp_endpoint,
+                 options->protocol ==
+                     OtlpHttpExporterOptions::Protocol::kGrpc)) {
+    options->endpoint = std::move(*endpoint);
+  }  // else a URL not ending in /v1/traces: the OTEL_* variables decide
+  return options;
+}
+
 // The messaging metrics, process-wide as an OpenTelemetry SDK's meter
 // provider is: two clients writing to one topic add to one series instead of
 // exporting two conflicting cumulative streams. The first client that enables
@@ -161,21 +184,8 @@ Result<MessagingMetrics*> AcquireMetrics(const Settings& s,
     ++g_metrics->users;
     return &g_metrics->metrics;
   }
-  auto otlp_options = OtlpHttpExporterOptions::FromEnv(OtlpSignal::kMetrics);
+  auto otlp_options = OtlpOptionsFor(s, OtlpSignal::kMetrics);
   if (!otlp_options.ok()) return otlp_options.status();
-  if (!s.otlp_protocol.empty()) {
-    otlp_options->protocol =
-        *OtlpHttpExporterOptions::ProtocolNamed(s.otlp_protocol);
-  }
-  // The receiver kafkatrace.otlp.endpoint names, when it can be told;
-  // otherwise the OTEL_* variables decide.
-  if (!s.otlp_endpoint.empty()) {
-    if (auto endpoint = OtlpHttpExporterOptions::MetricsEndpointFor(
-            s.otlp_endpoint, otlp_options->protocol ==
-                                 OtlpHttpExporterOptions::Protocol::kGrpc)) {
-      otlp_options->endpoint = std::move(*endpoint);
-    }
-  }
   auto exporter = OtlpMetricExporter::Create(std::move(otlp_options.value()));
   if (!exporter.ok()) return exporter.status();
   auto reader_options = PeriodicMetricReaderOptions::FromEnv();
@@ -412,22 +422,8 @@ Result<std::unique_ptr<TracerProvider>> MakeProvider(const Settings& s) {
       span_exporter = std::make_unique<ConsoleSpanExporter>(
           &std::cerr);  // stdout is the app's
     } else if (exporter == "otlp") {
-      auto otlp_options = OtlpHttpExporterOptions::FromEnv();
+      auto otlp_options = OtlpOptionsFor(s, OtlpSignal::kTraces);
       if (!otlp_options.ok()) return otlp_options.status();
-      using Protocol = OtlpHttpExporterOptions::Protocol;
-      if (!s.otlp_protocol.empty()) {
-        // Checked when the property was set.
-        const Protocol protocol =
-            *OtlpHttpExporterOptions::ProtocolNamed(s.otlp_protocol);
-        // An endpoint nobody chose follows the protocol (4317 for gRPC).
-        if (otlp_options->endpoint ==
-            OtlpHttpExporterOptions::DefaultEndpoint(otlp_options->protocol)) {
-          otlp_options->endpoint =
-              OtlpHttpExporterOptions::DefaultEndpoint(protocol);
-        }
-        otlp_options->protocol = protocol;
-      }
-      if (!s.otlp_endpoint.empty()) otlp_options->endpoint = s.otlp_endpoint;
       auto otlp = OtlpHttpExporter::Create(std::move(otlp_options.value()));
       if (!otlp.ok()) return otlp.status();
       span_exporter = std::move(otlp.value());

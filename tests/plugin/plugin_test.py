@@ -200,6 +200,26 @@ class PluginTest(unittest.TestCase):
             self.assertEqual(len(found), 1)
             record = self.consume_json("k6", 1)[0]
             self.assertEqual(found[0]["trace_id"], record["traceparent"]["trace_id"])
+
+            # kafkatrace.otlp.protocol=grpc with the receiver named by OTEL_EXPORTER_OTLP_ENDPOINT:
+            # the gRPC rules apply to that base URL (no /v1/traces or /v1/metrics appended), for
+            # spans and metrics alike.
+            subprocess.run(["kcat", "-b", self.bootstrap, "-t", "k6", "-P", "-X", "plugin.library.paths=" + PLUGIN,
+                            "-X", "kafkatrace.service.name=kcat-grpc-env", "-X", "kafkatrace.otlp.protocol=grpc",
+                            "-X", "kafkatrace.metrics=otlp"],
+                           input="over grpc, from the environment\n", text=True, check=True, timeout=30,
+                           env={**os.environ, "OTEL_EXPORTER_OTLP_ENDPOINT": "http://" + grpc_address})
+
+            def env_traces():
+                with urllib.request.urlopen(ui + "api/traces?service=kcat-grpc-env", timeout=10) as r:
+                    return json.loads(r.read())
+
+            def sent_messages():
+                with urllib.request.urlopen(ui + "api/metrics", timeout=10) as r:
+                    return [m for m in json.loads(r.read())["series"]
+                            if m["service"] == "kcat-grpc-env" and m["name"] == "messaging.client.sent.messages"]
+            self.assertEqual(len(wait_for(env_traces)), 1)
+            self.assertEqual(len(wait_for(sent_messages)), 1)
         finally:
             view.terminate()
             view.wait(timeout=10)

@@ -82,9 +82,12 @@ struct OtlpHttpExporterOptions {
   // signal-specific variables first (METRICS_ for kMetrics). For grpc the
   // endpoint is taken as is (no /v1/traces), and one without a scheme gets
   // https://, or http:// when INSECURE is true. Malformed values are one clear
-  // error.
+  // error. `protocol`: the caller's own choice (a plugin property), over the
+  // PROTOCOL variables; it decides the default endpoint and how a base
+  // endpoint is read, as the variable would.
   static Result<OtlpHttpExporterOptions> FromEnv(
-      OtlpSignal signal = OtlpSignal::kTraces);
+      OtlpSignal signal = OtlpSignal::kTraces,
+      std::optional<Protocol> protocol = std::nullopt);
   // Checks the endpoint URL, header names and that the TLS files can be
   // read; the error says what is wrong.
   Status Validate() const;
