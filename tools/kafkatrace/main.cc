@@ -3,6 +3,7 @@
 #include <string>
 
 #include "commands.h"
+#include "demo/services.h"
 
 #ifndef KAFKATRACE_VERSION
 #define KAFKATRACE_VERSION "0.0.0"
@@ -166,7 +167,7 @@ int main(int argc, char** argv) {
       ->add_option("--busy-ms", demo.busy_ms,
                    "Worker delay per message when busy")
       ->capture_default_str()
-      ->check(CLI::Range(0, 600'000));
+      ->check(CLI::Range(0, kafkatrace::cli::kMaxBusyMs));
   demo_cmd
       ->add_option("--questions", demo.questions,
                    "Questions per phase (--once)")

@@ -114,8 +114,6 @@ int ListenOnLoopback(httplib::Server& server, int port, std::thread& thread) {
   return bound;
 }
 
-constexpr int kMaxBusyMs = 600'000;
-
 // Answers `status` with {"error": reason}.
 void Fail(httplib::Response& res, int status, const std::string& reason) {
   res.status = status;

@@ -23,6 +23,10 @@
 
 namespace kafkatrace::cli {
 
+// The longest worker delay per question the demo accepts (--busy-ms and the
+// ask page's control, whose input repeats it as its max), 10 minutes.
+constexpr int kMaxBusyMs = 600'000;
+
 // What the services share: the demo's controls, and where the pages link.
 // Thread-safety: every member may be used from any thread.
 struct DemoState {
