@@ -53,7 +53,7 @@ class CliTest(unittest.TestCase):
             [KAFKATRACE, "broker", "--port", "0", "--topic", "questions:2", "--topic", "plain",
              "--topic", "lagged:1", "--topic", "from-kcat:1", "--topic", "to-kcat:1", "--topic", "bad-headers:1",
              "--topic", "binary:1", "--topic", "with-baggage:1", "--topic", "measured:1",
-             "--topic", "props:1"],
+             "--topic", "props:1", "--topic", "positioned:2"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         cls.bootstrap = cls.broker.stdout.readline().strip()
         assert cls.bootstrap.startswith("localhost:"), cls.bootstrap
@@ -229,6 +229,34 @@ class CliTest(unittest.TestCase):
         text = run("consume", "-b", self.bootstrap, "-t", "props", "-g", "props-%d" % os.getpid(),
                    "-X", "auto.offset.reset=earliest", "--count", "1", "--timeout-ms", "5000").stdout
         self.assertIn("offset 0", text)
+
+    def test_consume_from_a_chosen_partition_and_offset(self):
+        values = ["r%d" % i for i in range(6)]
+        self.assertEqual(run("produce", "-b", self.bootstrap, "-t", "positioned", "-k", "same", *values).returncode, 0)
+        records = [json.loads(l) for l in self.consume("positioned", "--json").splitlines()]
+        self.assertEqual([r["value"] for r in records], values)
+        used = records[0]["partition"]  # one key, one partition
+        other = 1 - used
+
+        def read(*args):
+            result = run("consume", "-b", self.bootstrap, "-t", "positioned", "--timeout-ms", "2000", "--json", *args)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            return [(r["partition"], r["offset"], r["value"]) for r in map(json.loads, result.stdout.splitlines())]
+        self.assertEqual(read("-p", str(used), "-o", "2", "--count", "2"), [(used, 2, "r2"), (used, 3, "r3")])
+        self.assertEqual(read("--offset", "-2"), [(used, 4, "r4"), (used, 5, "r5")])  # the last 2 of each
+        self.assertEqual(read("-p", str(other), "-o", "beginning"), [])
+        self.assertEqual(read("-o", "end"), [])
+        for args, code, message in [
+                (["-p", "7"], 1, "topic positioned has no partition 7 (it has 2, from 0)"),
+                (["-o", "soon"], 2, 'malformed --offset "soon": expected beginning, end, an offset N or -N'),
+                (["-o", "-99999999999999999999"], 2, "malformed --offset"),
+                (["-g", "grouped", "-o", "1"], 108, "--group excludes --offset"),
+                (["-g", "grouped", "-p", "0"], 108, "--group excludes --partition"),
+                (["--from-beginning", "-o", "1"], 108, "--from-beginning excludes --offset")]:
+            with self.subTest(args=args):
+                result = run("consume", "-b", self.bootstrap, "-t", "positioned", "--timeout-ms", "1000", *args)
+                self.assertEqual(result.returncode, code, result.stderr)
+                self.assertIn(message, result.stderr)
 
     def test_headers_and_baggage_come_before_values(self):
         result = run("produce", "-b", self.bootstrap, "-t", "with-baggage",

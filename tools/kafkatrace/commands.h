@@ -33,6 +33,8 @@ struct ConsumeArgs {
   std::string topic;
   std::string group;
   bool from_beginning = false;
+  std::vector<int> partitions;  // empty: all of the topic's (without a group)
+  std::string offset;   // beginning, end, N or -N (N before the end); no group
   long long count = 0;  // 0: until interrupted
   bool json = false;
   int timeout_ms = 0;  // stop after this long without records (0: never)

@@ -3,9 +3,14 @@
 #include <librdkafka/rdkafka.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <limits>
+#include <optional>
+#include <set>
 
 #include "cli_support.h"
 #include "commands.h"
@@ -218,9 +223,41 @@ void PrintJson(const kafka::ConsumedRecord& r,
   std::cout << out << "\n" << std::flush;
 }
 
+// librdkafka's start offset for --offset (a logical one for beginning, end and
+// -N), or nullopt when the text is none of those.
+std::optional<int64_t> StartOffset(const std::string& text) {
+  if (text == "beginning") return RdKafka::Topic::OFFSET_BEGINNING;
+  if (text == "end") return RdKafka::Topic::OFFSET_END;
+  const bool from_end = text.starts_with('-');
+  const std::string_view digits = std::string_view(text).substr(from_end);
+  int64_t n = 0;
+  const auto [end, error] =
+      std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  if (digits.empty() || error != std::errc() ||
+      end != digits.data() + digits.size() ||
+      (from_end && n > std::numeric_limits<int64_t>::max() +
+                           RD_KAFKA_OFFSET_TAIL_BASE)) {  // -N must fit
+    return std::nullopt;
+  }
+  // -0: the end, as Kafka's tail offset would be.
+  return from_end ? RD_KAFKA_OFFSET_TAIL(n) : n;
+}
+
 }  // namespace
 
 int RunConsume(const ConsumeArgs& args) {
+  int64_t start = args.from_beginning ? RdKafka::Topic::OFFSET_BEGINNING
+                                      : RdKafka::Topic::OFFSET_END;
+  if (!args.offset.empty()) {
+    const std::optional<int64_t> offset = StartOffset(args.offset);
+    if (!offset) {
+      std::cerr << "kafkatrace consume: malformed --offset \""
+                << Printable(args.offset)
+                << "\": expected beginning, end, an offset N or -N\n";
+      return 2;
+    }
+    start = *offset;
+  }
   std::string error;
   auto provider = MakeTracerProvider(&error);
   if (!provider) {
@@ -282,13 +319,25 @@ int RunConsume(const ConsumeArgs& args) {
       return 1;
     }
     std::unique_ptr<RdKafka::Metadata> metadata(raw);
-    std::vector<RdKafka::TopicPartition*> partitions;
+    std::set<int32_t> existing;
     for (const auto* t : *metadata->topics()) {
-      for (const auto* p : *t->partitions()) {
-        partitions.push_back(RdKafka::TopicPartition::create(
-            args.topic, p->id(),
-            args.from_beginning ? RdKafka::Topic::OFFSET_BEGINNING
-                                : RdKafka::Topic::OFFSET_END));
+      for (const auto* p : *t->partitions()) existing.insert(p->id());
+    }
+    for (const int wanted : args.partitions) {
+      if (!existing.contains(wanted)) {
+        std::cerr << "kafkatrace consume: topic " << args.topic
+                  << " has no partition " << wanted << " (it has "
+                  << existing.size() << ", from 0)\n";
+        return 1;
+      }
+    }
+    std::vector<RdKafka::TopicPartition*> partitions;
+    for (const int32_t id : existing) {
+      if (args.partitions.empty() ||
+          std::find(args.partitions.begin(), args.partitions.end(), id) !=
+              args.partitions.end()) {
+        partitions.push_back(
+            RdKafka::TopicPartition::create(args.topic, id, start));
       }
     }
     (*consumer)->consumer().assign(partitions);

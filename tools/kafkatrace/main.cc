@@ -87,11 +87,25 @@ int main(int argc, char** argv) {
   AddKafkaOptions(*consume_cmd, consume.kafka, "Bootstrap servers host:port")
       ->required();
   consume_cmd->add_option("--topic,-t", consume.topic, "Topic")->required();
-  consume_cmd->add_option(
+  auto* group_option = consume_cmd->add_option(
       "--group,-g", consume.group,
       "Consumer group (commits offsets); default: none, nothing committed");
-  consume_cmd->add_flag("--from-beginning", consume.from_beginning,
-                        "Start at the oldest record instead of new ones");
+  auto* from_beginning_option =
+      consume_cmd->add_flag("--from-beginning", consume.from_beginning,
+                            "Start at the oldest record instead of new ones");
+  // Without a group only: a group's members get partitions and offsets from
+  // the group.
+  consume_cmd
+      ->add_option("--partition,-p", consume.partitions,
+                   "Read only this partition (repeatable)")
+      ->allow_extra_args(false)
+      ->excludes(group_option);
+  consume_cmd
+      ->add_option("--offset,-o", consume.offset,
+                   "Where to start: beginning, end, an offset N, or -N for the "
+                   "last N records of each partition")
+      ->excludes(group_option)
+      ->excludes(from_beginning_option);
   consume_cmd
       ->add_option("--count,-c", consume.count, "Stop after this many records")
       ->check(kAtLeastOne);
