@@ -5,7 +5,7 @@
 #   2b. the benchmarks' Release (-O3) build with -Werror: GCC warns about more at -O3
 #   3. the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   4. the libFuzzer targets (header parsing, the Kafka header walk against the propagators,
-#      OTLP decoding), each for KAFKATRACE_FUZZ_SECONDS (default 30)
+#      OTLP decoding), each for KAFKATRACE_FUZZ_SECONDS (default 30), one per core at a time
 # Installs missing Debian packages first (idempotent). Build trees: build/, build-bench/,
 # build-asan/, build-fuzz/. Prints one summary line at the end; exits non-zero on any failure.
 set -euo pipefail
@@ -15,7 +15,7 @@ jobs=$(nproc)
 fuzz_seconds=${KAFKATRACE_FUZZ_SECONDS:-30}
 started=$(date +%s)
 
-step() { printf '\n==> %s\n' "$*"; }
+step() { printf '\n==> %s (at %ds)\n' "$*" $(($(date +%s) - started)); }
 
 step "dependencies"
 bash scripts/install-deps.sh --browser
@@ -52,17 +52,37 @@ CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWit
 cmake --build build-fuzz -j"$jobs" --target propagation_fuzzer kafka_headers_fuzzer otlp_decoder_fuzzer \
   otlp_grpc_fuzzer
 fuzz() {  # <target> <seed corpus>: a scratch corpus, so the seeds stay as committed
-  local corpus
+  local corpus rc=0
   corpus=$(mktemp -d)
   cp "$2"/* "$corpus"/
   (cd build-fuzz && ./fuzz/"$1" -max_total_time="$fuzz_seconds" -print_final_stats=1 \
-    "$corpus" "$2" 2>&1 | tail -n 4)
+    "$corpus" "$2" 2>&1 | tail -n 4) || rc=$?
   rm -rf "$corpus"
+  return "$rc"
 }
-fuzz propagation_fuzzer "$root/fuzz/corpus"
-fuzz kafka_headers_fuzzer "$root/fuzz/kafka_headers_corpus"
-fuzz otlp_decoder_fuzzer "$root/fuzz/otlp_corpus"
-fuzz otlp_grpc_fuzzer "$root/fuzz/grpc_corpus"
+# <target> <seeds> ...: $jobs fuzzers at a time (each uses one core); their output in order.
+fuzz_all() {
+  local pids=() logs=() i failed=0
+  while (($#)); do
+    logs+=("$(mktemp)")
+    fuzz "$1" "$2" >"${logs[-1]}" 2>&1 &
+    pids+=($!)
+    shift 2
+    if ((${#pids[@]} == jobs || $# == 0)); then
+      for i in "${!pids[@]}"; do
+        wait "${pids[$i]}" || failed=1
+        cat "${logs[$i]}"
+        rm -f "${logs[$i]}"
+      done
+      pids=() logs=()
+    fi
+  done
+  return "$failed"
+}
+fuzz_all propagation_fuzzer "$root/fuzz/corpus" \
+  kafka_headers_fuzzer "$root/fuzz/kafka_headers_corpus" \
+  otlp_decoder_fuzzer "$root/fuzz/otlp_corpus" \
+  otlp_grpc_fuzzer "$root/fuzz/grpc_corpus"
 
 elapsed=$(($(date +%s) - started))
 echo
