@@ -230,7 +230,7 @@ class CliTest(unittest.TestCase):
                    "-X", "auto.offset.reset=earliest", "--count", "1", "--timeout-ms", "5000").stdout
         self.assertIn("offset 0", text)
 
-    def test_consume_from_a_chosen_partition_and_offset(self):
+    def test_produce_to_and_consume_from_a_chosen_partition_and_offset(self):
         values = ["r%d" % i for i in range(6)]
         self.assertEqual(run("produce", "-b", self.bootstrap, "-t", "positioned", "-k", "same", *values).returncode, 0)
         records = [json.loads(l) for l in self.consume("positioned", "--json").splitlines()]
@@ -244,8 +244,18 @@ class CliTest(unittest.TestCase):
             return [(r["partition"], r["offset"], r["value"]) for r in map(json.loads, result.stdout.splitlines())]
         self.assertEqual(read("-p", str(used), "-o", "2", "--count", "2"), [(used, 2, "r2"), (used, 3, "r3")])
         self.assertEqual(read("--offset", "-2"), [(used, 4, "r4"), (used, 5, "r5")])  # the last 2 of each
-        self.assertEqual(read("-p", str(other), "-o", "beginning"), [])
         self.assertEqual(read("-o", "end"), [])
+        # produce -p writes where it is told, whatever the key's partition.
+        self.assertEqual(run("produce", "-b", self.bootstrap, "-t", "positioned", "-k", "same",
+                             "-p", str(other), "elsewhere").returncode, 0)
+        self.assertEqual(read("-p", str(other), "-o", "beginning"), [(other, 0, "elsewhere")])
+        for args, code, message in [
+                (["-p", "2"], 1, "topic positioned has no partition 2"),
+                (["-p", "-1"], 105, '--partition: must be a whole number of at least 0, not "-1"')]:
+            with self.subTest(args=args):
+                result = run("produce", "-b", self.bootstrap, "-t", "positioned", *args, "v")
+                self.assertEqual(result.returncode, code, result.stderr)
+                self.assertIn(message, result.stderr)
         for args, code, message in [
                 (["-p", "7"], 1, "topic positioned has no partition 7 (it has 2, from 0)"),
                 (["-o", "soon"], 2, 'malformed --offset "soon": expected beginning, end, an offset N or -N'),

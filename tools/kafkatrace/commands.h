@@ -23,6 +23,7 @@ struct ProduceArgs {
   std::string key;
   bool has_key = false;
   std::vector<std::string> headers;  // k=v
+  int partition = -1;                // -1: the partitioner decides
   long long count = 1;
   std::string traceparent;
   std::vector<std::string> baggage;  // k=v, values as they are (not encoded)

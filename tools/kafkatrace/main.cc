@@ -12,16 +12,22 @@
 namespace {
 
 // --count and the like: CLI11's PositiveNumber names the range 0 to 1.8e308.
-const CLI::Validator kAtLeastOne(
-    [](std::string& value) -> std::string {
-      try {
-        size_t used = 0;
-        if (std::stoll(value, &used) >= 1 && used == value.size()) return "";
-      } catch (...) {
-      }
-      return "must be a whole number of at least 1, not \"" + value + "\"";
-    },
-    "N>=1");
+CLI::Validator AtLeast(long long minimum) {
+  const std::string bound = std::to_string(minimum);
+  return CLI::Validator(
+      [minimum, bound](std::string& value) -> std::string {
+        try {
+          size_t used = 0;
+          if (std::stoll(value, &used) >= minimum && used == value.size())
+            return "";
+        } catch (...) {
+        }
+        return "must be a whole number of at least " + bound + ", not \"" +
+               value + "\"";
+      },
+      "N>=" + bound);
+}
+const CLI::Validator kAtLeastOne = AtLeast(1);
 
 }  // namespace
 
@@ -65,6 +71,10 @@ int main(int argc, char** argv) {
       ->add_option("--header,-H", produce.headers,
                    "Header name=value (repeatable)")
       ->allow_extra_args(false);
+  produce_cmd
+      ->add_option("--partition,-p", produce.partition,
+                   "Partition to write to (default: the key's, or any)")
+      ->check(AtLeast(0));
   produce_cmd
       ->add_option("--count,-c", produce.count,
                    "Send the values this many times")

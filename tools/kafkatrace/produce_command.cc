@@ -142,7 +142,11 @@ int RunProduce(const ProduceArgs& args) {
     for (long long round = 0; round < args.count && !g_stop_requested;
          ++round) {
       for (const auto& value : values) {
-        kafka::ProducerRecord record{.topic = args.topic, .value = value};
+        kafka::ProducerRecord record{
+            .topic = args.topic,
+            .partition = args.partition >= 0 ? args.partition
+                                             : RdKafka::Topic::PARTITION_UA,
+            .value = value};
         if (args.has_key) record.key = args.key;
         for (const auto& [k, v] : headers) record.headers.emplace_back(k, v);
         RdKafka::ErrorCode result;
@@ -150,6 +154,11 @@ int RunProduce(const ProduceArgs& args) {
                RdKafka::ERR__QUEUE_FULL) {
           (*producer)->Poll(
               50);  // librdkafka's queue is full: let deliveries drain
+        }
+        if (result == RdKafka::ERR__UNKNOWN_PARTITION) {
+          std::cerr << "kafkatrace produce: topic " << args.topic
+                    << " has no partition " << args.partition << "\n";
+          return 1;
         }
         if (result != RdKafka::ERR_NO_ERROR) {
           std::cerr << "kafkatrace produce: " << RdKafka::err2str(result)
