@@ -62,6 +62,7 @@ class CliTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.broker.terminate()
         cls.broker.wait(timeout=10)
+        cls.broker.stdout.close()
 
     def consume(self, topic, *extra):
         result = run("consume", "-b", self.bootstrap, "-t", topic, "--from-beginning",
