@@ -15,10 +15,12 @@
 // on_acknowledgement from its own threads or the polling thread,
 // on_consume/on_commit from the polling thread. All state shared between them
 // is behind one mutex per client. Nothing here throws into librdkafka.
+#include <dlfcn.h>
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -588,17 +590,47 @@ void Register(rd_kafka_conf_t* conf, Settings* settings) {
   rd_kafka_conf_interceptor_add_on_new(conf, kName, OnNew, settings);
 }
 
+// The plugin calls librdkafka's functions on the client's objects, so the
+// librdkafka the plugin's symbols resolve to must be the client's own. A client
+// with a private copy (a pip wheel's bundled, renamed librdkafka; a Go binary
+// with it linked in statically) would have its objects read by another build's
+// code: memory corruption. Checked by comparing the object that called
+// conf_init (`caller`, inside the client's librdkafka) with the one our
+// rd_kafka_version resolves to. "" when they are one, or when dladdr cannot
+// tell; else why the plugin refuses to load.
+std::string ForeignLibrdkafkaProblem(const void* caller) {
+  Dl_info ours{}, theirs{};
+  if (dladdr(reinterpret_cast<const void*>(&rd_kafka_version), &ours) == 0 ||
+      dladdr(caller, &theirs) == 0 || ours.dli_fbase == theirs.dli_fbase) {
+    return "";
+  }
+  const auto name = [](const Dl_info& info) {
+    return std::string(info.dli_fname != nullptr && *info.dli_fname != '\0'
+                           ? info.dli_fname
+                           : "the executable");
+  };
+  return "kafkatrace plugin: this client runs its own copy of librdkafka (in " +
+         name(theirs) + "), not " + name(ours) +
+         ", which the plugin is linked against; use a client built with the "
+         "shared system librdkafka (e.g. Debian's python3-confluent-kafka, "
+         "confluent-kafka-go with -tags dynamic)";
+}
+
 }  // namespace
 }  // namespace kafkatrace::plugin
 
 // librdkafka's plugin entry point, looked up by name in each library listed in
-// plugin.library.paths.
-extern "C" __attribute__((visibility("default"))) rd_kafka_resp_err_t conf_init(
-    rd_kafka_conf_t* conf, void** plugin_opaque, char* errstr,
-    size_t errstr_size) {
-  (void)errstr;
-  (void)errstr_size;
+// plugin.library.paths. noinline: the return address must be librdkafka's.
+extern "C" __attribute__((visibility("default"), noinline)) rd_kafka_resp_err_t
+conf_init(rd_kafka_conf_t* conf, void** plugin_opaque, char* errstr,
+          size_t errstr_size) {
   *plugin_opaque = nullptr;
+  if (const std::string problem = kafkatrace::plugin::ForeignLibrdkafkaProblem(
+          __builtin_extract_return_addr(__builtin_return_address(0)));
+      !problem.empty()) {
+    std::snprintf(errstr, errstr_size, "%s", problem.c_str());
+    return RD_KAFKA_RESP_ERR__INVALID_ARG;
+  }
   kafkatrace::plugin::Register(conf, new kafkatrace::plugin::Settings());
   return RD_KAFKA_RESP_ERR_NO_ERROR;
 }

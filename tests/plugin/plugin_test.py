@@ -304,6 +304,34 @@ class PluginTest(unittest.TestCase):
         bad = [s for s in process if not s.get("parentSpanId")]
         self.assertGreaterEqual(len(bad), 1)  # the malformed record started a new trace
 
+    def test_a_client_with_its_own_copy_of_librdkafka_is_refused(self):
+        # A pip wheel bundles librdkafka under another soname; the plugin, linked against the
+        # system's, would call that build's functions on the wheel's objects. Simulated with a
+        # copy of the system library whose soname is changed (same length), loaded RTLD_LOCAL.
+        script = """
+import ctypes, os, sys, tempfile
+plugin, system = sys.argv[1], os.path.realpath(sys.argv[2])
+copy = os.path.join(tempfile.mkdtemp(), "librdkafka-bundled.so.1")
+with open(system, "rb") as f, open(copy, "wb") as out:
+    out.write(f.read().replace(b"librdkafka.so.1\\0", b"librdkafkb.so.1\\0"))
+for path in (copy, system):
+    lib = ctypes.CDLL(path)
+    lib.rd_kafka_conf_new.restype = ctypes.c_void_p
+    lib.rd_kafka_conf_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
+                                      ctypes.c_size_t]
+    error = ctypes.create_string_buffer(1024)
+    status = lib.rd_kafka_conf_set(lib.rd_kafka_conf_new(), b"plugin.library.paths", plugin.encode(), error, 1024)
+    print(status, error.value.decode())
+"""
+        result = subprocess.run([sys.executable, "-c", script, PLUGIN, "/usr/lib/x86_64-linux-gnu/librdkafka.so.1"],
+                                capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        bundled, shared = result.stdout.splitlines()
+        self.assertTrue(bundled.startswith("-1 kafkatrace plugin: this client runs its own copy of librdkafka (in "),
+                        bundled)
+        self.assertIn("librdkafka-bundled.so.1), not ", bundled)
+        self.assertEqual(shared.strip(), "0")  # the system's own: loaded as always
+
     def test_bad_plugin_properties_are_configuration_errors(self):
         result = subprocess.run(["kcat", "-b", self.bootstrap, "-t", "k5", "-P", "-X",
                                  "plugin.library.paths=" + PLUGIN, "-X", "kafkatrace.nope=1"],
