@@ -53,7 +53,7 @@ class CliTest(unittest.TestCase):
             [KAFKATRACE, "broker", "--port", "0", "--topic", "questions:2", "--topic", "plain",
              "--topic", "lagged:1", "--topic", "from-kcat:1", "--topic", "to-kcat:1", "--topic", "bad-headers:1",
              "--topic", "binary:1", "--topic", "with-baggage:1", "--topic", "measured:1",
-             "--topic", "props:1", "--topic", "positioned:2"],
+             "--topic", "props:1", "--topic", "positioned:2", "--topic", "by-trace:1"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         cls.bootstrap = cls.broker.stdout.readline().strip()
         assert cls.bootstrap.startswith("localhost:"), cls.bootstrap
@@ -157,6 +157,25 @@ class CliTest(unittest.TestCase):
         name, partition, committed, high, records, seconds = rows[0]
         self.assertEqual((name, partition, committed, high, records), (topic, "0", "4", "10", "6"))
         self.assertGreaterEqual(float(seconds), 0.0)
+        lag = run("lag", "-b", self.bootstrap, "-g", "readers", "--json")
+        self.assertEqual(lag.returncode, 0, lag.stderr)
+        [row] = json.loads(lag.stdout)
+        self.assertEqual({k: row[k] for k in ("topic", "partition", "committed", "high_watermark", "lag")},
+                         {"topic": topic, "partition": 0, "committed": 4, "high_watermark": 10, "lag": 6})
+        self.assertGreaterEqual(row["lag_seconds"], 0.0)
+
+    def test_consume_only_the_records_of_one_trace(self):
+        for args in (["--traceparent", TRACEPARENT, "mine"], ["not mine"], ["--traceparent", TRACEPARENT, "mine too"]):
+            self.assertEqual(run("produce", "-b", self.bootstrap, "-t", "by-trace", *args).returncode, 0)
+        records = [json.loads(l) for l in
+                   self.consume("by-trace", "--json", "--trace-id", "4BF92F3577B34DA6A3CE929D0E0E4736").splitlines()]
+        self.assertEqual([r["value"] for r in records], ["mine", "mine too"])
+        # --count counts the records shown.
+        self.assertEqual(len(self.consume("by-trace", "--json", "--count", "1", "--trace-id",
+                                          "4bf92f3577b34da6a3ce929d0e0e4736").splitlines()), 1)
+        result = run("consume", "-b", self.bootstrap, "-t", "by-trace", "--trace-id", "4bf92f35")
+        self.assertEqual(result.returncode, 2)
+        self.assertIn('malformed --trace-id "4bf92f35": expected 32 hex digits, not all zero', result.stderr)
 
     def test_errors_name_the_problem_and_exit_non_zero(self):
         cases = [

@@ -40,10 +40,12 @@ struct ConsumeArgs {
   bool json = false;
   int timeout_ms = 0;  // stop after this long without records (0: never)
   std::string policy = "parent";  // parent, link or new-trace
+  std::string trace_id;  // show only records of this trace (32 hex digits)
 };
 struct LagArgs {
   KafkaSettings kafka;
   std::string group;
+  bool json = false;
 };
 
 struct ViewArgs {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -246,6 +247,18 @@ std::optional<int64_t> StartOffset(const std::string& text) {
 }  // namespace
 
 int RunConsume(const ConsumeArgs& args) {
+  std::optional<TraceId> wanted_trace;
+  if (!args.trace_id.empty()) {
+    std::string lower = args.trace_id;
+    for (char& c : lower) c = static_cast<char>(std::tolower(c));
+    wanted_trace = TraceId::FromHex(lower);
+    if (!wanted_trace || !wanted_trace->IsValid()) {
+      std::cerr << "kafkatrace consume: malformed --trace-id \""
+                << Printable(args.trace_id)
+                << "\": expected 32 hex digits, not all zero\n";
+      return 2;
+    }
+  }
   int64_t start = args.from_beginning ? RdKafka::Topic::OFFSET_BEGINNING
                                       : RdKafka::Topic::OFFSET_END;
   if (!args.offset.empty()) {
@@ -363,10 +376,14 @@ int RunConsume(const ConsumeArgs& args) {
       continue;
     }
     last_record = std::chrono::steady_clock::now();
-    ++seen;
     kafka::ProcessSpanScope process(**consumer, *record);
     auto headers = HeadersOf(*record);
     TraceInfo info = Decode(headers);
+    if (wanted_trace &&
+        (!info.context || info.context->trace_id() != *wanted_trace)) {
+      continue;  // another trace's record, or none's
+    }
+    ++seen;
     if (args.json) {
       PrintJson(*record, headers, info);
     } else {

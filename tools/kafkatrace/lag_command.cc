@@ -7,6 +7,7 @@
 
 #include "cli_support.h"
 #include "commands.h"
+#include "common/json_writer.h"
 #include "group_lag.h"
 #include "kafkatrace/clock.h"
 
@@ -57,23 +58,38 @@ int RunLag(const LagArgs& args) {
               << "\" has no committed offsets\n";
     return 1;
   }
-  std::printf("%-24s %9s %12s %14s %10s %12s\n", "TOPIC", "PARTITION",
-              "COMMITTED", "HIGH-WATERMARK", "LAG", "LAG-SECONDS");
+  std::string json_out;
+  json::Writer json(json_out);
+  if (args.json) {
+    json.BeginArray();
+  } else {
+    std::printf("%-24s %9s %12s %14s %10s %12s\n", "TOPIC", "PARTITION",
+                "COMMITTED", "HIGH-WATERMARK", "LAG", "LAG-SECONDS");
+  }
   for (const PartitionLag& p : *lags) {
-    char seconds[32] = "0.0";
-    if (p.lag > 0) {
-      const double s =
-          LagSeconds(args.kafka, p.topic, p.partition, p.committed);
-      if (s >= 0) {
-        std::snprintf(seconds, sizeof(seconds), "%.1f", s);
-      } else {
-        std::snprintf(seconds, sizeof(seconds), "?");
-      }
+    // How long the oldest unread record has waited; -1: unknown.
+    const double seconds =
+        p.lag > 0 ? LagSeconds(args.kafka, p.topic, p.partition, p.committed)
+                  : 0.0;
+    if (args.json) {
+      json.BeginObject().Key("topic").String(p.topic);
+      json.Key("partition").Int(p.partition).Key("committed").Int(p.committed);
+      json.Key("high_watermark").Int(p.high_watermark).Key("lag").Int(p.lag);
+      seconds >= 0 ? json.Key("lag_seconds").Double(seconds)
+                   : json.Key("lag_seconds").Null();
+      json.EndObject();
+      continue;
     }
+    char shown[32] = "?";
+    if (seconds >= 0) std::snprintf(shown, sizeof(shown), "%.1f", seconds);
     std::printf("%-24s %9d %12lld %14lld %10lld %12s\n", p.topic.c_str(),
                 p.partition, static_cast<long long>(p.committed),
                 static_cast<long long>(p.high_watermark),
-                static_cast<long long>(p.lag), seconds);
+                static_cast<long long>(p.lag), shown);
+  }
+  if (args.json) {
+    json.EndArray();
+    std::cout << json_out << "\n";
   }
   return 0;
 }

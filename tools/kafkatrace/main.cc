@@ -120,6 +120,9 @@ int main(int argc, char** argv) {
       ->add_option("--count,-c", consume.count, "Stop after this many records")
       ->check(kAtLeastOne);
   consume_cmd->add_flag("--json", consume.json, "One JSON object per record");
+  consume_cmd->add_option("--trace-id", consume.trace_id,
+                          "Show only the records of this trace (their "
+                          "traceparent's trace-id, 32 hex digits)");
   consume_cmd->add_option(
       "--timeout-ms", consume.timeout_ms,
       "Stop after this long without a record (default: wait forever)");
@@ -137,6 +140,7 @@ int main(int argc, char** argv) {
   AddKafkaOptions(*lag_cmd, lag.kafka, "Bootstrap servers host:port")
       ->required();
   lag_cmd->add_option("--group,-g", lag.group, "Consumer group")->required();
+  lag_cmd->add_flag("--json", lag.json, "One JSON array of the partitions");
 
   kafkatrace::cli::ViewArgs view;
   auto* view_cmd =
