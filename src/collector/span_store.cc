@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <string_view>
 
+#include "kafka/semconv.h"  // the attribute names, header only
+
 namespace kafkatrace::collector {
 namespace {
 
@@ -309,8 +311,7 @@ Result<std::vector<TraceSummary>> SpanStore::Search(const TraceQuery& q) {
       "  WHERE (?1 = '' OR service = ?1) AND (?2 = '' OR name = ?2)"
       "  AND (?3 = '' OR topic = ?3) AND start_ns >= ?4 AND start_ns <= ?5"
       // A settle span (CLIENT) says so in its attributes, stored compact.
-      "  AND NOT (?8 AND kind = 3 AND attributes LIKE"
-      "   '%\"messaging.operation.type\":\"settle\"%'))"
+      "  AND NOT (?8 AND kind = 3 AND attributes LIKE ?9))"
       " SELECT s.trace_id, MIN(s.start_ns), MAX(s.end_ns) - MIN(s.start_ns),"
       " COUNT(DISTINCT s.span_id), SUM(s.status_code = 2)"
       " FROM hits h JOIN trace_index t ON t.trace_key = h.trace_key"
@@ -326,6 +327,9 @@ Result<std::vector<TraceSummary>> SpanStore::Search(const TraceQuery& q) {
   select.Int(6, q.min_duration_ns);
   select.Int(7, q.limit);
   select.Int(8, q.hide_commit_only ? 1 : 0);
+  static const std::string kSettlePattern =
+      std::string("%\"") + kafka::semconv::kOperationType + "\":\"settle\"%";
+  select.Text(9, kSettlePattern);
   std::vector<TraceSummary> traces;
   while (sqlite3_step(select.get()) == SQLITE_ROW) {
     TraceSummary t;
@@ -393,12 +397,14 @@ Result<std::vector<TopicLatency>> SpanStore::TopicLatencies(int64_t since_ns) {
       " WHERE c.kind = 5 AND p.kind = 4 AND c.start_ns >= ?1"
       " AND c.links != '[]' AND c.id NOT IN (SELECT id FROM parented)"
       " GROUP BY c.id))"
-      " SELECT topic, COALESCE(json_extract(attributes,"
-      " '$.\"messaging.consumer.group.name\"'), ''), latency"
+      " SELECT topic, COALESCE(json_extract(attributes, ?2), ''), latency"
       " FROM (SELECT * FROM parented UNION ALL SELECT * FROM linked)"
       " ORDER BY 1, 2, 3");
   if (!select.ok()) return SqlError(db_, "prepare topic latencies");
   select.Int(1, since_ns);
+  static const std::string kGroupPath =
+      std::string("$.\"") + kafka::semconv::kConsumerGroup + "\"";
+  select.Text(2, kGroupPath);
   std::vector<TopicLatency> out;
   std::vector<int64_t> samples;
   auto flush = [&] {
