@@ -4,7 +4,6 @@
 // and name the problem.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -92,21 +92,6 @@ std::vector<std::string> KafkaSettings::AsArguments() const {
   return args;
 }
 
-CLI::Option* AddKafkaOptions(CLI::App& command, KafkaSettings& kafka,
-                             const std::string& brokers_help) {
-  // One value per occurrence, so that `-X a=b VALUE` leaves VALUE a value.
-  command
-      .add_option("--property,-X", kafka.properties,
-                  "librdkafka property NAME=VALUE, e.g. "
-                  "security.protocol=SASL_SSL (repeatable; wins over "
-                  "--config-file)")
-      ->allow_extra_args(false);
-  command.add_option("--config-file,-F", kafka.config_file,
-                     "File of librdkafka properties, one NAME=VALUE per line "
-                     "(# comments)");
-  return command.add_option("--brokers,-b", kafka.brokers, brokers_help);
-}
-
 std::unique_ptr<RdKafka::Conf> MakeConf(
     const KafkaSettings& kafka,
     const std::vector<KafkaProperty>& command_defaults, std::string* error) {

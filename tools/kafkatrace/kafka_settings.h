@@ -6,7 +6,6 @@
 
 #include <librdkafka/rdkafkacpp.h>
 
-#include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
 #include <utility>
@@ -34,10 +33,6 @@ struct KafkaSettings {
   // demo's viewer); -F stays a file name, so secrets in it stay out of argv.
   std::vector<std::string> AsArguments() const;
 };
-
-// Adds --brokers/-b, --property/-X and --config-file/-F to `command`.
-CLI::Option* AddKafkaOptions(CLI::App& command, KafkaSettings& kafka,
-                             const std::string& brokers_help);
 
 // A librdkafka configuration: the bootstrap servers, the CLI's client id and
 // quiet logs, then the command's own `command_defaults`, then the user's

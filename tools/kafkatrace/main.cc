@@ -1,4 +1,5 @@
 // kafkatrace: kcat for traced Kafka pipelines. See `kafkatrace --help`.
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <string>
 
@@ -29,10 +30,26 @@ CLI::Validator AtLeast(long long minimum) {
 }
 const CLI::Validator kAtLeastOne = AtLeast(1);
 
+// --brokers/-b, --property/-X and --config-file/-F (kafka_settings.h).
+CLI::Option* AddKafkaOptions(CLI::App& command,
+                             kafkatrace::cli::KafkaSettings& kafka,
+                             const std::string& brokers_help) {
+  // One value per occurrence, so that `-X a=b VALUE` leaves VALUE a value.
+  command
+      .add_option("--property,-X", kafka.properties,
+                  "librdkafka property NAME=VALUE, e.g. "
+                  "security.protocol=SASL_SSL (repeatable; wins over "
+                  "--config-file)")
+      ->allow_extra_args(false);
+  command.add_option("--config-file,-F", kafka.config_file,
+                     "File of librdkafka properties, one NAME=VALUE per line "
+                     "(# comments)");
+  return command.add_option("--brokers,-b", kafka.brokers, brokers_help);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  using kafkatrace::cli::AddKafkaOptions;
   using kafkatrace::cli::BrokerArgs;
   using kafkatrace::cli::ConsumeArgs;
   using kafkatrace::cli::LagArgs;
