@@ -26,7 +26,8 @@ struct BatchSpanProcessorOptions {
   // (OTEL_BSP_SCHEDULE_DELAY, 5000 ms).
   std::chrono::milliseconds schedule_delay{5000};
   // Deadline given to each Export call (OTEL_BSP_EXPORT_TIMEOUT, default 30000
-  // ms).
+  // ms); one done for a ForceFlush or Shutdown caller gets that caller's
+  // deadline when it is sooner.
   std::chrono::milliseconds export_timeout{30000};
 
   // Reads the OTEL_BSP_* variables over the defaults; malformed values are

@@ -58,6 +58,12 @@ struct BatchSpanProcessor::State {
   bool worker_exited = false;                    // guarded by mutex
   uint64_t flush_requested = 0;                  // guarded by mutex
   uint64_t flush_done = 0;                       // guarded by mutex
+  // When the callers waiting for the worker give up: the first Shutdown's
+  // deadline, and the latest of the pending ForceFlush calls'. The exports
+  // done for them end by then, so that an unreachable receiver's retries
+  // cannot outlast the caller's bound (an application's exit).
+  Deadline stop_deadline = Deadline::max();   // guarded by mutex
+  Deadline flush_deadline = Deadline::min();  // guarded by mutex
   std::thread worker;
 
   // Queue length at which OnEnd yields the CPU once per fill: when the
@@ -79,7 +85,9 @@ struct BatchSpanProcessor::State {
   std::chrono::steady_clock::time_point last_drop_log{};  // worker only
 
   void Run();
-  void ExportAll(std::vector<std::unique_ptr<SpanData>>& batch);
+  // Exports by `waited_until` at the latest (see stop_deadline).
+  void ExportAll(std::vector<std::unique_ptr<SpanData>>& batch,
+                 Deadline waited_until);
   void LogDrops(bool exiting);
 };
 
@@ -102,7 +110,7 @@ void BatchSpanProcessor::State::LogDrops(bool exiting) {
 }
 
 void BatchSpanProcessor::State::ExportAll(
-    std::vector<std::unique_ptr<SpanData>>& batch) {
+    std::vector<std::unique_ptr<SpanData>>& batch, Deadline waited_until) {
   const size_t step = options.max_export_batch_size;
   const bool exports_deferred = exporter->ExportsDeferredAttributes();
   for (size_t i = 0; i < batch.size(); i += step) {
@@ -117,7 +125,9 @@ void BatchSpanProcessor::State::ExportAll(
         detail::ResolveDeferredAttributes(*span);
     }
     ExportResult result = exporter->Export(
-        chunk, std::chrono::steady_clock::now() + options.export_timeout);
+        chunk,
+        std::min(std::chrono::steady_clock::now() + options.export_timeout,
+                 waited_until));
     (result == ExportResult::kSuccess ? exported : failed)
         .fetch_add(chunk.size(), std::memory_order_relaxed);
     detail::RecycleSpanData(chunk, /*keep_spare_attributes=*/true);
@@ -142,18 +152,26 @@ void BatchSpanProcessor::State::Run() {
     worker_waiting = false;
     const uint64_t flush_target = flush_requested;
     const bool stop = stopping;
+    // A periodic export has nobody waiting: only its own timeout bounds it.
+    Deadline waited_until = Deadline::min();
+    if (stop) waited_until = stop_deadline;
+    if (flush_target != flush_done)
+      waited_until = std::max(waited_until, flush_deadline);
+    if (waited_until == Deadline::min()) waited_until = Deadline::max();
     batch.swap(queue);  // O(1); both vectors keep max_queue_size capacity
     lock.unlock();
 
-    ExportAll(batch);
+    ExportAll(batch, waited_until);
     LogDrops(/*exiting=*/stop);
     if (flush_target != flush_done) {
-      (void)exporter->ForceFlush(std::chrono::steady_clock::now() +
-                                 options.export_timeout);
+      (void)exporter->ForceFlush(
+          std::min(std::chrono::steady_clock::now() + options.export_timeout,
+                   waited_until));
     }
 
     lock.lock();
     flush_done = flush_target;
+    if (flush_done == flush_requested) flush_deadline = Deadline::min();
     if (stop && queue.empty()) {
       worker_exited = true;
       caller_cv.notify_all();
@@ -183,8 +201,14 @@ BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter,
 }
 
 BatchSpanProcessor::~BatchSpanProcessor() {
-  (void)Shutdown(std::chrono::steady_clock::now() +
-                 state_->options.export_timeout);
+  Deadline deadline =
+      std::chrono::steady_clock::now() + state_->options.export_timeout;
+  {
+    // After a Shutdown that gave up, waiting again would break its bound.
+    std::lock_guard lock(state_->mutex);
+    if (state_->stopping) deadline = std::min(deadline, state_->stop_deadline);
+  }
+  (void)Shutdown(deadline);
   std::unique_lock lock(state_->mutex);
   if (!state_->worker.joinable()) return;
   if (state_->worker_exited) {
@@ -235,6 +259,7 @@ bool BatchSpanProcessor::ForceFlush(Deadline deadline) noexcept {
   std::unique_lock lock(s.mutex);
   if (s.worker_exited) return true;
   const uint64_t target = ++s.flush_requested;
+  s.flush_deadline = std::max(s.flush_deadline, deadline);
   s.worker_waiting = false;
   s.worker_cv.notify_one();
   return s.caller_cv.wait_until(lock, deadline, [&] {
@@ -247,6 +272,7 @@ bool BatchSpanProcessor::Shutdown(Deadline deadline) noexcept {
   std::unique_lock lock(s.mutex);
   if (!s.stopping) {
     s.stopping = true;
+    s.stop_deadline = deadline;
     s.worker_cv.notify_one();
   }
   if (!s.caller_cv.wait_until(lock, deadline,

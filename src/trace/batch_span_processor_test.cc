@@ -208,6 +208,79 @@ TEST(BatchSpanProcessorTest, ShutdownHonoursDeadlineWithStuckExporter) {
                      // alive
 }
 
+// The deadlines Export calls were given; outlives the exporter, which
+// Shutdown destroys.
+struct RecordedDeadlines {
+  std::mutex mutex;
+  std::condition_variable added;
+  std::vector<Deadline> deadlines;
+
+  // The first `n`, once there were that many.
+  std::vector<Deadline> WaitFor(size_t n) {
+    std::unique_lock lock(mutex);
+    added.wait(lock, [&] { return deadlines.size() >= n; });
+    return deadlines;
+  }
+};
+
+class DeadlineRecordingExporter final : public SpanExporter {
+ public:
+  explicit DeadlineRecordingExporter(RecordedDeadlines* recorded)
+      : recorded_(recorded) {}
+  ExportResult Export(std::span<std::unique_ptr<SpanData>>,
+                      Deadline deadline) noexcept override {
+    std::lock_guard lock(recorded_->mutex);
+    recorded_->deadlines.push_back(deadline);
+    recorded_->added.notify_all();
+    return ExportResult::kSuccess;
+  }
+
+ private:
+  RecordedDeadlines* recorded_;
+};
+
+// An export done because a caller waits (Shutdown, ForceFlush) ends when that
+// caller gives up, not only after the export timeout: an OTLP exporter retrying
+// an unreachable receiver would otherwise hold an application's exit for that
+// long, whatever bound the application gave.
+TEST(BatchSpanProcessorTest, ExportsForAWaitingCallerEndByItsDeadline) {
+  RecordedDeadlines recorded;
+  BatchSpanProcessor processor(
+      std::make_unique<DeadlineRecordingExporter>(&recorded),
+      BatchSpanProcessorOptions{.schedule_delay = std::chrono::hours(1),
+                                .export_timeout = std::chrono::seconds(30)});
+  processor.OnEnd(SampledSpan(1));
+  const Deadline flush_by = SecondsFromNow(2);
+  ASSERT_TRUE(processor.ForceFlush(flush_by));
+  EXPECT_EQ(recorded.WaitFor(1).at(0), flush_by);
+
+  processor.OnEnd(SampledSpan(2));
+  const Deadline stop_by = SecondsFromNow(1);
+  ASSERT_TRUE(processor.Shutdown(stop_by));
+  EXPECT_EQ(recorded.WaitFor(2).at(1), stop_by);
+}
+
+// ...while an export nobody waits for has the whole export timeout, however
+// short an earlier flush's deadline was.
+TEST(BatchSpanProcessorTest, ExportsNobodyWaitsForKeepTheExportTimeout) {
+  RecordedDeadlines recorded;
+  const auto timeout = std::chrono::seconds(30);
+  BatchSpanProcessor processor(
+      std::make_unique<DeadlineRecordingExporter>(&recorded),
+      BatchSpanProcessorOptions{.max_queue_size = 4,
+                                .max_export_batch_size = 1,
+                                .schedule_delay = std::chrono::hours(1),
+                                .export_timeout = timeout});
+  processor.OnEnd(SampledSpan(1));
+  ASSERT_TRUE(processor.ForceFlush(SecondsFromNow(1)));
+  recorded.WaitFor(1);
+  const auto before = std::chrono::steady_clock::now();
+  processor.OnEnd(SampledSpan(2));  // a full batch: the worker exports it
+  const Deadline periodic = recorded.WaitFor(2).at(1);
+  EXPECT_GE(periodic, before + timeout);
+  EXPECT_LE(periodic, std::chrono::steady_clock::now() + timeout);
+}
+
 TEST(BatchSpanProcessorTest, SpansEndedAfterShutdownAreDroppedAndCounted) {
   std::vector<size_t> sizes;
   BatchSpanProcessor processor(std::make_unique<CountingExporter>(&sizes));

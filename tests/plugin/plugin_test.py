@@ -275,7 +275,9 @@ class PluginTest(unittest.TestCase):
                         "-X", "kafkatrace.otlp.endpoint=http://127.0.0.1:1/v1/traces",
                         "-X", "kafkatrace.flush.timeout.ms=1000"],
                        input="x\n" * 100, text=True, check=True, timeout=60, capture_output=True)
-        self.assertLess(time.time() - start, 10)
+        # The flush timeout bounds the exit (1 s here; kcat alone takes about 0.1 s), although the
+        # exporter's own timeout (10 s) would let it retry the unreachable receiver for longer.
+        self.assertLess(time.time() - start, 4)
         self.assertEqual(len(self.consume_json("k3", 100)), 100)
 
     def test_malformed_headers_and_client_churn(self):
