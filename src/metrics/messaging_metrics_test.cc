@@ -173,9 +173,10 @@ TEST(MessagingMetricsTest, DeltaCollectionsCoverTheirIntervalOnly) {
 class StoringExporter final : public MetricExporter {
  public:
   ExportResult Export(const MetricsSnapshot& snapshot, const Resource& resource,
-                      Deadline) noexcept override {
+                      Deadline deadline) noexcept override {
     std::lock_guard lock(mutex);
     snapshots.push_back(snapshot);
+    deadlines.push_back(deadline);
     service = resource.service_name();
     return ExportResult::kSuccess;
   }
@@ -185,6 +186,7 @@ class StoringExporter final : public MetricExporter {
   }
   std::mutex mutex;
   std::vector<MetricsSnapshot> snapshots;
+  std::vector<Deadline> deadlines;
   std::string service;
   std::atomic<bool> shut_down{false};
 };
@@ -213,6 +215,32 @@ TEST(PeriodicMetricReaderTest, ExportsEveryIntervalAndOnceMoreAtShutdown) {
   EXPECT_EQ(seen.service, "svc");
   EXPECT_TRUE(seen.shut_down);
   EXPECT_FALSE(reader.ForceFlush());  // shut down
+}
+
+// A caller's bound (a command's exit) holds for the export it waits for,
+// however long the configured timeout; without one, the timeout applies.
+TEST(PeriodicMetricReaderTest, AFlushOrShutdownExportEndsByItsDeadline) {
+  MessagingMetrics metrics;
+  auto exporter = std::make_unique<StoringExporter>();
+  StoringExporter& seen = *exporter;
+  const auto timeout = std::chrono::seconds(30);
+  PeriodicMetricReader reader(
+      metrics, Resource(), std::move(exporter),
+      {.interval = std::chrono::hours(1), .timeout = timeout});
+  metrics.RecordSentMessages(kSend, 1);
+  const auto before = std::chrono::steady_clock::now();
+  ASSERT_TRUE(reader.ForceFlush());
+  const Deadline flush_by =
+      std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  ASSERT_TRUE(reader.ForceFlush(flush_by));
+  const Deadline stop_by =
+      std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  reader.Shutdown(stop_by);
+  std::lock_guard lock(seen.mutex);
+  ASSERT_EQ(seen.deadlines.size(), 3u);
+  EXPECT_GE(seen.deadlines[0], before + timeout);
+  EXPECT_EQ(seen.deadlines[1], flush_by);
+  EXPECT_EQ(seen.deadlines[2], stop_by);
 }
 
 TEST(PeriodicMetricReaderTest, NothingRecordedNothingExported) {

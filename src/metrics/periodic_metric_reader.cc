@@ -1,5 +1,6 @@
 #include "kafkatrace/metrics/periodic_metric_reader.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -26,13 +27,17 @@ struct PeriodicMetricReader::Impl {
         exporter(std::move(e)),
         options(o) {}
 
-  bool ExportNow() {
+  Deadline TimeoutFromNow() const {
+    return std::chrono::steady_clock::now() + options.timeout;
+  }
+
+  bool ExportNow(Deadline deadline) {
     std::lock_guard lock(export_mutex);
     const MetricsSnapshot snapshot = metrics.Collect(options.temporality);
     if (snapshot.metrics.empty()) return true;
     return exporter->Export(snapshot, resource,
-                            std::chrono::steady_clock::now() +
-                                options.timeout) == ExportResult::kSuccess;
+                            std::min(deadline, TimeoutFromNow())) ==
+           ExportResult::kSuccess;
   }
 
   void Run() {
@@ -41,7 +46,7 @@ struct PeriodicMetricReader::Impl {
       if (wake.wait_for(lock, options.interval, [&] { return stopping; }))
         break;
       lock.unlock();
-      ExportNow();
+      ExportNow(TimeoutFromNow());
       lock.lock();
     }
   }
@@ -59,14 +64,20 @@ PeriodicMetricReader::PeriodicMetricReader(
 PeriodicMetricReader::~PeriodicMetricReader() { Shutdown(); }
 
 bool PeriodicMetricReader::ForceFlush() {
+  return ForceFlush(impl_->TimeoutFromNow());
+}
+
+bool PeriodicMetricReader::ForceFlush(Deadline deadline) {
   {
     std::lock_guard lock(impl_->mutex);
     if (impl_->shut_down) return false;
   }
-  return impl_->ExportNow();
+  return impl_->ExportNow(deadline);
 }
 
-void PeriodicMetricReader::Shutdown() {
+void PeriodicMetricReader::Shutdown() { Shutdown(impl_->TimeoutFromNow()); }
+
+void PeriodicMetricReader::Shutdown(Deadline deadline) {
   {
     std::lock_guard lock(impl_->mutex);
     if (impl_->shut_down) return;
@@ -75,9 +86,8 @@ void PeriodicMetricReader::Shutdown() {
   }
   impl_->wake.notify_all();
   if (impl_->worker.joinable()) impl_->worker.join();
-  impl_->ExportNow();
-  impl_->exporter->Shutdown(std::chrono::steady_clock::now() +
-                            impl_->options.timeout);
+  impl_->ExportNow(deadline);
+  impl_->exporter->Shutdown(std::min(deadline, impl_->TimeoutFromNow()));
 }
 
 }  // namespace kafkatrace

@@ -50,6 +50,13 @@ std::unique_ptr<CliMetrics> MakeMetrics(const TracerProvider& provider,
   return metrics;
 }
 
+void ShutdownTelemetry(TracerProvider& provider, CliMetrics& metrics) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  (void)provider.Shutdown(deadline);
+  if (metrics.reader) metrics.reader->Shutdown(deadline);
+}
+
 std::string TopicNameProblem(std::string_view name) {
   constexpr size_t kMaxTopicName = 249;  // Kafka's limit
   const std::string quoted = "topic name \"" + Printable(name) + "\"";

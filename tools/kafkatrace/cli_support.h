@@ -35,6 +35,10 @@ struct CliMetrics {
 std::unique_ptr<CliMetrics> MakeMetrics(const TracerProvider& provider,
                                         std::string* error);
 
+// The last exports of spans and metrics as a command ends, 5 s for both: an
+// unreachable collector delays the exit by that much at most.
+void ShutdownTelemetry(TracerProvider& provider, CliMetrics& metrics);
+
 // Why `name` cannot be a Kafka topic (Kafka allows 1-249 of a-z A-Z 0-9 . _ -,
 // and neither "." nor ".."), or "" if it can.
 std::string TopicNameProblem(std::string_view name);

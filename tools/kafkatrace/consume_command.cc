@@ -393,9 +393,7 @@ int RunConsume(const ConsumeArgs& args) {
   // Closed before the provider shuts down: closing commits the group's last
   // offsets, and that commit's span must still be exported.
   consumer->reset();
-  (void)provider->Shutdown(std::chrono::steady_clock::now() +
-                           std::chrono::seconds(5));
-  if (metrics->reader) metrics->reader->Shutdown();  // the last export
+  ShutdownTelemetry(*provider, *metrics);
   return 0;
 }
 

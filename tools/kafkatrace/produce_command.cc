@@ -177,9 +177,7 @@ int RunProduce(const ProduceArgs& args) {
   }
   (*producer)->Flush(30000);
   root.End();
-  (void)provider->Shutdown(std::chrono::steady_clock::now() +
-                           std::chrono::seconds(5));
-  if (metrics->reader) metrics->reader->Shutdown();  // the last export
+  ShutdownTelemetry(*provider, *metrics);
   if (counter.failed > 0 || counter.delivered < sent) {
     std::cerr << "kafkatrace produce: " << (sent - counter.delivered) << " of "
               << sent << " records not delivered to " << args.topic << " on "

@@ -40,11 +40,15 @@ class PeriodicMetricReader {
   PeriodicMetricReader(const PeriodicMetricReader&) = delete;
   PeriodicMetricReader& operator=(const PeriodicMetricReader&) = delete;
 
-  // Exports now and waits for it; false if that export failed or the reader
-  // is shut down.
+  // Exports now and waits for it, at most until `deadline` (default: the
+  // options' timeout from now); false if that export failed or the reader is
+  // shut down.
   bool ForceFlush();
-  // A last export, then the exporter's shutdown. Later calls do nothing.
+  bool ForceFlush(Deadline deadline);
+  // A last export, then the exporter's shutdown, both by `deadline` (default:
+  // the options' timeout from now). Later calls do nothing.
   void Shutdown();
+  void Shutdown(Deadline deadline);
 
   // From OTEL_METRICS_EXPORTER: "otlp" gives a reader that exports over OTLP
   // (OTEL_EXPORTER_OTLP_[METRICS_]* as for spans, to /v1/metrics); "none",
