@@ -280,7 +280,28 @@ class Connection {
     (void)SendAll(fd_, reinterpret_cast<const uint8_t*>(answer.data()),
                   answer.size());
     shutdown(fd_, SHUT_WR);
+    DrainUntilClosed();
     return true;
+  }
+
+  // Reads and drops what the client still sends (the rest of its request)
+  // until it closes, for at most 2 s and 1 MiB: a socket closed with unread
+  // data resets the connection, and the client may lose the answer with it.
+  void DrainUntilClosed() {
+    char sink[4096];
+    size_t drained = 0;
+    for (int waited = 0; waited < 2000 && drained < (1u << 20);) {
+      pollfd readable{fd_, POLLIN, 0};
+      const int polled = poll(&readable, 1, kPollMillis);
+      if (polled < 0) return;
+      if (polled == 0) {
+        waited += kPollMillis;
+        continue;
+      }
+      const ssize_t n = recv(fd_, sink, sizeof sink, 0);
+      if (n <= 0) return;  // closed (or failed): nothing left to lose
+      drained += static_cast<size_t>(n);
+    }
   }
 
   bool Start() {

@@ -227,6 +227,19 @@ class OtlpGrpcTest(unittest.TestCase):
         reason = raised.exception.read().decode()
         self.assertIn("OTLP/gRPC receiver", reason)
         self.assertIn(self.otlp_http, reason)
+        # A client still sending its body after the answer went out gets the answer too: the
+        # receiver reads the rest before closing (closing with unread data resets the connection).
+        host, port = self.address.rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=10) as raw:
+            raw.sendall(b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        b"Content-Length: 2\r\n\r\n")
+            time.sleep(0.5)  # the answer has been sent by now
+            raw.sendall(b"{}")
+            answer = b""
+            while chunk := raw.recv(4096):
+                answer += chunk
+        self.assertTrue(answer.startswith(b"HTTP/1.1 400 Bad Request"), answer)
+        self.assertIn(self.otlp_http.encode(), answer)
 
     def test_an_address_in_use_is_a_clear_error(self):
         with socket.socket() as taken:
