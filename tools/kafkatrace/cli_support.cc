@@ -1,5 +1,6 @@
 #include "cli_support.h"
 
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -55,6 +56,13 @@ void ShutdownTelemetry(TracerProvider& provider, CliMetrics& metrics) {
       std::chrono::steady_clock::now() + std::chrono::seconds(5);
   (void)provider.Shutdown(deadline);
   if (metrics.reader) metrics.reader->Shutdown(deadline);
+}
+
+std::optional<TraceId> TraceIdArgument(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return TraceId::FromHex(lower);
 }
 
 std::string TopicNameProblem(std::string_view name) {

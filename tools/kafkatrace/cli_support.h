@@ -6,11 +6,13 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "kafka_settings.h"
 #include "kafkatrace/metrics/periodic_metric_reader.h"
+#include "kafkatrace/trace_id.h"
 #include "kafkatrace/tracer_provider.h"
 
 namespace kafkatrace::cli {
@@ -51,6 +53,10 @@ std::string TopicNameProblem(std::string_view name);
 std::string CheckBrokerAndTopic(RdKafka::Handle& handle,
                                 const std::string& brokers,
                                 const std::string& topic, bool may_create);
+
+// A trace id given on the command line: 32 hex digits of either case, or
+// nullopt.
+std::optional<TraceId> TraceIdArgument(std::string_view text);
 
 // Set by SIGINT/SIGTERM once InstallStopSignals() ran.
 extern std::atomic<bool> g_stop_requested;

@@ -249,9 +249,7 @@ std::optional<int64_t> StartOffset(const std::string& text) {
 int RunConsume(const ConsumeArgs& args) {
   std::optional<TraceId> wanted_trace;
   if (!args.trace_id.empty()) {
-    std::string lower = args.trace_id;
-    for (char& c : lower) c = static_cast<char>(std::tolower(c));
-    wanted_trace = TraceId::FromHex(lower);
+    wanted_trace = TraceIdArgument(args.trace_id);
     if (!wanted_trace || !wanted_trace->IsValid()) {
       std::cerr << "kafkatrace consume: malformed --trace-id \""
                 << Printable(args.trace_id)

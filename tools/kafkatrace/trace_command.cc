@@ -14,15 +14,13 @@
 namespace kafkatrace::cli {
 
 int RunTrace(const TraceArgs& args) {
-  std::string id = args.trace_id;
-  for (auto& c : id)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (id.size() != 32 ||
-      id.find_first_not_of("0123456789abcdef") != std::string::npos) {
+  const std::optional<TraceId> trace_id = TraceIdArgument(args.trace_id);
+  if (!trace_id) {
     std::cerr << "kafkatrace trace: \"" << args.trace_id
               << "\" is not a trace id (32 hex digits)\n";
     return 2;
   }
+  const std::string id = trace_id->ToHex();
   auto store = collector::SpanStore::Open(args.db);
   if (!store.ok()) {
     std::cerr << "kafkatrace trace: " << store.status().message() << "\n";
